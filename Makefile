@@ -1,0 +1,44 @@
+# chuangcheng — the two commands: `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.12 2>/dev/null || echo $(HOME)/.pyenv/versions/3.12.1/bin/python)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | md5sum | cut -c1-8)
+DEMO_ENV := CC_ENV=demo CC_DATABASE_URL=sqlite:///$(CURDIR)/var/demo.sqlite3
+PORT ?= 8000
+
+.PHONY: install demo test lint bench browser-deps clean
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.lock
+	$(PY) -m pip install -q --no-deps -e .
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## demo: install, build the demo city on SQLite, start the web server and the task worker
+demo: install
+	$(DEMO_ENV) $(PY) manage.py demo --port $(PORT)
+
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium and a CJK font for the browser tests"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei) >/dev/null; }
+
+## test: install, then the whole suite on PostgreSQL (browser tests in headless Chromium)
+test: install browser-deps
+	$(PY) manage.py makemigrations --check --dry-run >/dev/null
+	$(PY) -m pytest -q -p no:cacheprovider --create-db
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy src config
+
+bench: install
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) var

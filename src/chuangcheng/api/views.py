@@ -1,0 +1,224 @@
+"""REST API v1. Thin: parse, call a service or selector, present. No business rule lives here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import authenticate
+from django.http import QueryDict
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from chuangcheng.api.auth import token_issue
+from chuangcheng.cases.presenters import case_detail, case_summary, contact_view
+from chuangcheng.cases.selectors import case_get_visible
+from chuangcheng.cases.services import allowed_actions, case_transition, contact_reveal
+from chuangcheng.core.errors import PermissionDenied, ValidationFailed
+from chuangcheng.hotline import selectors as hotline_selectors
+from chuangcheng.hotline.indicators import hotline_indicators
+from chuangcheng.hotline.services import hotline_intake
+from chuangcheng.org.access import Actor, actor_for
+from chuangcheng.org.roles import DISPATCHER, LEADER, SUPERVISOR
+from chuangcheng.org.selectors import regions_tree, units_search
+
+ANALYTICS_ROLES = frozenset({LEADER, SUPERVISOR, DISPATCHER})
+
+
+def _actor(request: Request) -> Actor:
+    return actor_for(request.user)
+
+
+def _plain(data: Any) -> dict[str, Any]:
+    """Request data as a dict of plain values (lists kept for multi-valued form fields)."""
+    if isinstance(data, QueryDict):
+        return {k: (v if len(v) > 1 or k in ("co_units",) else v[0]) for k, v in data.lists()}
+    return dict(data) if isinstance(data, dict) else {}
+
+
+def _files(request: Request) -> list[tuple[Any, str]]:
+    out: list[tuple[Any, str]] = []
+    for key in ("attachments", "before", "after"):
+        out += [(f, "other" if key == "attachments" else key) for f in request.FILES.getlist(key)]
+    return out
+
+
+class TokenView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list[Any] = []
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "login"
+
+    @extend_schema(
+        request=inline_serializer("TokenRequest", {"username": serializers.CharField(),
+                                                   "password": serializers.CharField()}),
+        responses=inline_serializer("TokenResponse", {"token": serializers.CharField()}),
+        summary="登录换取令牌",
+    )
+    def post(self, request: Request) -> Response:
+        username = str(request.data.get("username") or "")
+        password = str(request.data.get("password") or "")
+        if not username or not password:
+            raise ValidationFailed("请输入用户名和密码。", fields={
+                k: ["必填"] for k, v in (("username", username), ("password", password)) if not v})
+        user = authenticate(request._request, username=username, password=password)
+        if user is None:
+            return Response({"detail": "用户名或密码错误", "code": "invalid_credentials"}, status=401)
+        return Response({"token": token_issue(user=user)})
+
+
+CaseOut = inline_serializer("Case", {
+    "id": serializers.IntegerField(), "number": serializers.CharField(),
+    "status": serializers.CharField(), "status_label": serializers.CharField(),
+})
+IntakeIn = inline_serializer("Intake", {
+    "channel": serializers.CharField(), "appeal_type": serializers.CharField(),
+    "title": serializers.CharField(), "content": serializers.CharField(),
+    "citizen_name": serializers.CharField(required=False),
+    "citizen_phone": serializers.CharField(required=False),
+    "address": serializers.CharField(required=False), "lat": serializers.FloatField(required=False),
+    "lng": serializers.FloatField(required=False), "urgency": serializers.CharField(required=False),
+    "category": serializers.CharField(required=False),
+    "external_id": serializers.CharField(required=False),
+})
+
+
+class CaseListView(APIView):
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    @extend_schema(
+        summary="工单列表（按权限范围）",
+        parameters=[
+            OpenApiParameter("status", str), OpenApiParameter("unit", int),
+            OpenApiParameter("overdue", bool), OpenApiParameter("q", str),
+            OpenApiParameter("page", int),
+        ],
+        responses=OpenApiTypes.OBJECT,
+    )
+    def get(self, request: Request) -> Response:
+        actor = _actor(request)
+        p = request.query_params
+        try:
+            page = max(1, int(p.get("page", "1")))
+            unit = int(p["unit"]) if p.get("unit") else None
+            size = min(200, max(1, int(p.get("page_size", "50"))))
+        except ValueError:
+            raise ValidationFailed("分页或单位参数必须是整数。") from None
+        qs = hotline_selectors.case_list(
+            actor, status=p.get("status", ""), unit=unit,
+            overdue=p.get("overdue") in ("1", "true", "True"), q=p.get("q", ""),
+        )
+        rows = list(qs[(page - 1) * size: page * size + 1])
+        has_next = len(rows) > size
+        results = [case_summary(c) for c in rows[:size]]
+        base = request.build_absolute_uri(request.path)
+        query = p.copy()
+        query["page"] = str(page + 1)
+        return Response({
+            "results": results, "page": page, "page_size": size,
+            "next": f"{base}?{query.urlencode()}" if has_next else None,
+        })
+
+    @extend_schema(summary="受理诉求（接单）", request=IntakeIn, responses={201: CaseOut, 200: CaseOut})
+    def post(self, request: Request) -> Response:
+        actor = _actor(request)
+        case, created = hotline_intake(
+            actor=actor, data=_plain(request.data), files=_files(request),
+            source=f"api:{actor.username}",
+        )
+        return Response(
+            {"id": case.pk, "number": case.number, "status": case.status,
+             "status_label": "已受理" if case.status == "received" else case.status},
+            status=201 if created else 200,
+        )
+
+
+class CaseDetailView(APIView):
+    @extend_schema(summary="工单详情", responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request, case_id: int) -> Response:
+        actor = _actor(request)
+        case = case_get_visible(actor, case_id)
+        return Response(case_detail(case, actor, allowed_actions(case, actor)))
+
+
+class CaseActionView(APIView):
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    @extend_schema(summary="执行工单操作", request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+    def post(self, request: Request, case_id: int, action: str) -> Response:
+        actor = _actor(request)
+        case = case_transition(case_id=case_id, action=action, actor=actor,
+                               data=_plain(request.data), attachments=_files(request))
+        return Response(case_detail(case, actor, allowed_actions(case, actor)))
+
+
+class CaseContactView(APIView):
+    @extend_schema(summary="查看诉求人完整联系方式（留痕）", request=OpenApiTypes.OBJECT,
+                   responses=OpenApiTypes.OBJECT)
+    def post(self, request: Request, case_id: int) -> Response:
+        actor = _actor(request)
+        contact = contact_reveal(actor=actor, case_id=case_id,
+                                 reason=str(request.data.get("reason") or ""))
+        return Response({"name": contact.name, "phone": contact.phone,
+                         "confidential": contact.confidential})
+
+
+class CallerHistoryView(APIView):
+    @extend_schema(summary="来电人历史工单", parameters=[OpenApiParameter("phone", str)],
+                   responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request) -> Response:
+        actor = _actor(request)
+        from chuangcheng.core.privacy import normalise_phone
+
+        cases = hotline_selectors.caller_history(actor, normalise_phone(request.query_params.get("phone", "")))
+        return Response({"results": [case_summary(c) for c in cases.select_related("lead_unit", "category")]})
+
+
+class UnitListView(APIView):
+    @extend_schema(summary="承办单位", parameters=[OpenApiParameter("q", str)],
+                   responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request) -> Response:
+        units = units_search(request.query_params.get("q", ""))[:200]
+        return Response({"results": [
+            {"id": u.pk, "name": u.name, "code": u.code, "kind": u.kind,
+             "kind_label": u.get_kind_display(), "region": u.region.name, "region_id": u.region_id}
+            for u in units
+        ]})
+
+
+class RegionListView(APIView):
+    @extend_schema(summary="区域树", responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request) -> Response:
+        return Response({"results": [
+            {"id": r.pk, "code": r.code, "name": r.name, "level": r.level,
+             "level_label": r.get_level_display(), "parent": r.parent_id}
+            for r in regions_tree()
+        ]})
+
+
+class HotlineIndicatorsView(APIView):
+    @extend_schema(summary="三率与排名", parameters=[
+        OpenApiParameter("month", str, description="YYYY-MM"),
+        OpenApiParameter("group_by", str, enum=["unit", "street"])],
+        responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request) -> Response:
+        actor = _actor(request)
+        if not (actor.roles & ANALYTICS_ROLES) and not actor.is_superuser:
+            raise PermissionDenied("只有领导、督办员和派单员可以查看考核指标。")
+        month = request.query_params.get("month", "")
+        group_by = request.query_params.get("group_by", "unit")
+        try:
+            rows = hotline_indicators(month, group_by)
+        except ValueError as exc:
+            raise ValidationFailed(str(exc)) from None
+        return Response({"month": month, "group_by": group_by,
+                         "results": [r.as_dict() for r in rows]})
+
+
+__all__ = ["contact_view"]

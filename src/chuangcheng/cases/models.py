@@ -1,0 +1,282 @@
+"""THE case engine's tables: one Case for every loop, its append-only events, assignments,
+attachments, supervision records, and the catalogues (分类目录, 派单目录, 办理时限)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from chuangcheng.org.models import Region, Unit
+
+
+class Category(models.Model):
+    """A class of problem (事项分类, GB/T 39666-style 6-digit code: 2 digits per level)."""
+
+    code = models.CharField("分类编码", max_length=12, unique=True)
+    name = models.CharField("名称", max_length=60)
+    parent = models.ForeignKey(
+        "self", verbose_name="上级分类", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="children",
+    )
+    kind = models.CharField("适用业务", max_length=20, default="hotline")
+    active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        verbose_name = "事项分类"
+        verbose_name_plural = "事项分类"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class RoutingRule(models.Model):
+    """One line of the 派单目录: this category in this region goes to this unit."""
+
+    category = models.ForeignKey(Category, verbose_name="分类", on_delete=models.CASCADE)
+    region = models.ForeignKey(
+        Region, verbose_name="区域", null=True, blank=True, on_delete=models.CASCADE,
+        help_text="留空表示全市适用；越具体的区域越优先",
+    )
+    unit = models.ForeignKey(Unit, verbose_name="承办单位", on_delete=models.CASCADE)
+    priority = models.PositiveSmallIntegerField("优先级", default=100)
+
+    class Meta:
+        verbose_name = "派单目录"
+        verbose_name_plural = "派单目录"
+        ordering = ["category__code", "priority"]
+
+    def __str__(self) -> str:
+        return f"{self.category} → {self.unit}"
+
+
+class TimeLimit(models.Model):
+    """办理时限: deadlines for one kind of case, by appeal type and urgency (blank = any)."""
+
+    UNITS = [("hours", "小时"), ("days", "自然日"), ("workdays", "工作日")]
+
+    kind = models.CharField("业务", max_length=20, default="hotline")
+    appeal_type = models.CharField("诉求类型", max_length=20, blank=True)
+    urgency = models.CharField("紧急程度", max_length=20, blank=True)
+    clock = models.CharField("时钟", max_length=20, help_text="sign 签收 / respond 响应 / finish 办结")
+    amount = models.PositiveIntegerField("时长")
+    unit = models.CharField("单位", max_length=10, choices=UNITS)
+
+    class Meta:
+        verbose_name = "办理时限"
+        verbose_name_plural = "办理时限"
+        ordering = ["kind", "clock", "urgency", "appeal_type"]
+
+    def __str__(self) -> str:
+        return f"{self.kind}/{self.clock}/{self.urgency or '*'}/{self.appeal_type or '*'}"
+
+
+class Case(models.Model):
+    """One reported matter in any loop (工单/案卷): the workflow named by `kind` drives it."""
+
+    number = models.CharField("编号", max_length=20, unique=True)
+    kind = models.CharField("业务", max_length=20, db_index=True)
+    status = models.CharField("状态", max_length=24)
+    source = models.CharField("来源", max_length=30, blank=True)
+    channel = models.CharField("渠道", max_length=20, blank=True)
+    appeal_type = models.CharField("诉求类型", max_length=20, blank=True)
+    urgency = models.CharField("紧急程度", max_length=20, default="normal")
+    title = models.CharField("标题", max_length=200)
+    content = models.TextField("内容")
+    category = models.ForeignKey(
+        Category, verbose_name="分类", null=True, blank=True, on_delete=models.PROTECT
+    )
+    address = models.CharField("地址", max_length=255, blank=True)
+    lat = models.FloatField("纬度", null=True, blank=True)
+    lng = models.FloatField("经度", null=True, blank=True)
+    region = models.ForeignKey(
+        Region, verbose_name="所在区域", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    street = models.ForeignKey(
+        Region, verbose_name="所属街道", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    region_path = models.CharField(max_length=255, blank=True, editable=False)
+    lead_unit = models.ForeignKey(
+        Unit, verbose_name="主办单位", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    external_source = models.CharField("外部来源", max_length=40, blank=True)
+    external_id = models.CharField("外部编号", max_length=80, blank=True)
+    citizen_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("受理时间", db_index=True)
+    updated_at = models.DateTimeField("更新时间")
+    # clocks (时钟): due = deadline, at = when it was met
+    dispatched_at = models.DateTimeField("派单时间", null=True, blank=True)
+    sign_due = models.DateTimeField("签收时限", null=True, blank=True)
+    sign_at = models.DateTimeField("签收时间", null=True, blank=True)
+    respond_due = models.DateTimeField("响应时限", null=True, blank=True)
+    respond_at = models.DateTimeField("响应时间", null=True, blank=True)
+    finish_due = models.DateTimeField("办结时限", null=True, blank=True)
+    finish_at = models.DateTimeField("办结时间", null=True, blank=True)
+    closed_at = models.DateTimeField("结案时间", null=True, blank=True)
+    # outcome
+    result = models.TextField("办理结果", blank=True)
+    callback_at = models.DateTimeField("回访时间", null=True, blank=True)
+    contacted = models.BooleanField("已联系", null=True)
+    resolution = models.CharField("解决情况", max_length=20, blank=True)
+    satisfaction = models.CharField("满意度", max_length=20, blank=True)
+    citizen_rating = models.PositiveSmallIntegerField("群众评价", null=True, blank=True)
+    # flags
+    pending = models.CharField("待审申请", max_length=20, blank=True)
+    pending_data = models.JSONField(default=dict, blank=True)
+    resume_status = models.CharField(max_length=24, blank=True)
+    supervision_level = models.CharField("督办级别", max_length=20, blank=True)
+    supervision_due = models.DateTimeField("督办期限", null=True, blank=True)
+    merged_into = models.ForeignKey(
+        "self", verbose_name="并入工单", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="merged_cases",
+    )
+    reporter_count = models.PositiveIntegerField("反映人数", default=1)
+    reopen_count = models.PositiveSmallIntegerField("重办次数", default=0)
+    return_count = models.PositiveSmallIntegerField("退单次数", default=0)
+    extension_workdays = models.PositiveSmallIntegerField("已延期工作日", default=0)
+    excluded_from_scoring = models.BooleanField("不计入考核", default=False)
+    last_hash = models.CharField(max_length=64, blank=True, editable=False)
+    event_count = models.PositiveIntegerField(default=0, editable=False)
+
+    class Meta:
+        verbose_name = "工单"
+        verbose_name_plural = "工单"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["external_source", "external_id"], condition=~Q(external_id=""),
+                name="case_external_uniq",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["lead_unit", "status", "finish_due"], name="case_unit_queue"),
+            models.Index(fields=["status", "finish_due"], name="case_status_due"),
+            models.Index(fields=["kind", "closed_at"], name="case_kind_closed"),
+            models.Index(fields=["region_path"], name="case_region_path"),
+            models.Index(fields=["-created_at", "-id"], name="case_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+
+class CaseContact(models.Model):
+    """The caller's personal data (诉求人信息), kept apart from the case and shown masked."""
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="contact")
+    name = models.CharField("姓名", max_length=40, blank=True)
+    phone = models.CharField("电话", max_length=20, blank=True, db_index=True)
+    confidential = models.BooleanField("保密", default=False)
+
+    class Meta:
+        verbose_name = "诉求人"
+        verbose_name_plural = "诉求人"
+
+
+class Assignment(models.Model):
+    """A unit made responsible for a case: the lead (主办) or a co-handler (协办)."""
+
+    class Role(models.TextChoices):
+        LEAD = "lead", "主办"
+        CO = "co", "协办"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="assignments")
+    unit = models.ForeignKey(Unit, verbose_name="单位", on_delete=models.PROTECT, related_name="+")
+    role = models.CharField("角色", max_length=8, choices=Role.choices)
+    active = models.BooleanField("有效", default=True)
+    assigned_at = models.DateTimeField("派单时间")
+    ended_at = models.DateTimeField("结束时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "派单记录"
+        verbose_name_plural = "派单记录"
+        indexes = [models.Index(fields=["unit", "active"], name="assignment_unit_active")]
+
+
+class CaseEvent(models.Model):
+    """One step in a case's history. Append-only (a PostgreSQL trigger refuses UPDATE/DELETE);
+    each carries the hash of the previous one, so tampering shows."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
+    seq = models.PositiveIntegerField("序号")
+    action = models.CharField("动作", max_length=30)
+    from_status = models.CharField("原状态", max_length=24, blank=True)
+    to_status = models.CharField("新状态", max_length=24)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    actor_name = models.CharField("操作人", max_length=150, blank=True)
+    unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    note = models.TextField("说明", blank=True)
+    data = models.JSONField("数据", default=dict, blank=True)
+    created_at = models.DateTimeField("时间")
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = "办理记录"
+        verbose_name_plural = "办理记录"
+        ordering = ["case_id", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "seq"], name="caseevent_case_seq_uniq")
+        ]
+
+    def hash_payload(self) -> dict[str, object]:
+        return {
+            "case": self.case_id, "seq": self.seq, "action": self.action,
+            "from": self.from_status, "to": self.to_status, "actor": self.actor_id,
+            "unit": self.unit_id, "note": self.note, "data": self.data,
+            "at": self.created_at.isoformat(),
+        }
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    ext = {"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "image/webp": "webp",
+           "application/pdf": "pdf"}.get(instance.content_type, "bin")
+    return f"cases/{instance.case_id}/{instance.token}.{ext}"
+
+
+class Attachment(models.Model):
+    """A photo or PDF on a case (before/after photos, documents)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="attachments")
+    event = models.ForeignKey(
+        CaseEvent, null=True, blank=True, on_delete=models.PROTECT, related_name="attachments"
+    )
+    token = models.CharField(max_length=32, unique=True)
+    file = models.FileField(upload_to=attachment_path)
+    name = models.CharField("文件名", max_length=120)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField()
+    label = models.CharField("类别", max_length=20, blank=True, help_text="before/after/other")
+    uploaded_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "附件"
+        verbose_name_plural = "附件"
+
+
+class ContactReveal(models.Model):
+    """Audit row: someone looked at a caller's full phone number (查看号码留痕)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField("事由", max_length=200, blank=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "号码查看记录"
+        verbose_name_plural = "号码查看记录"

@@ -1,0 +1,49 @@
+"""Core tables with no domain: the working-day calendar overrides and daily number sequences."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class CalendarOverride(models.Model):
+    """A local exception to the official calendar (本地调整): a day off or an extra working day."""
+
+    day = models.DateField("日期", unique=True)
+    is_workday = models.BooleanField("是否工作日")
+    note = models.CharField("说明", max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = "工作日调整"
+        verbose_name_plural = "工作日调整"
+        ordering = ["day"]
+
+    def __str__(self) -> str:
+        return f"{self.day} {'工作日' if self.is_workday else '休息日'}"
+
+
+class DailySequence(models.Model):
+    """The last number handed out on one day for one series (e.g. hotline orders)."""
+
+    series = models.CharField(max_length=20)
+    day = models.DateField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["series", "day"], name="dailyseq_series_day_uniq")
+        ]
+
+
+class Setting(models.Model):
+    """A named setting editable in the admin (weights, factors, limits), stored as JSON."""
+
+    key = models.CharField("键", max_length=64, unique=True)
+    value = models.JSONField("值")
+    note = models.CharField("说明", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "参数设置"
+        verbose_name_plural = "参数设置"
+
+    def __str__(self) -> str:
+        return self.key

@@ -1,0 +1,112 @@
+"""Reads of the 12345 loop: queues, caller history, supervision, likely repeats."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from chuangcheng.cases.models import Case, CaseContact
+from chuangcheng.cases.selectors import cases_visible_to, overdue_q
+from chuangcheng.hotline.workflow import KIND
+from chuangcheng.org.access import Actor
+from chuangcheng.org.roles import CALLBACK, DISPATCHER, HANDLER, OPERATOR, SUPERVISOR
+
+LIST_FIELDS = (
+    "id", "number", "kind", "status", "title", "appeal_type", "urgency", "channel", "created_at",
+    "sign_due", "sign_at", "respond_due", "respond_at", "finish_due", "finish_at", "closed_at",
+    "lead_unit_id", "lead_unit__name", "category__name", "supervision_level", "pending",
+    "reporter_count", "reopen_count", "address",
+)
+
+
+def hotline_cases(actor: Actor) -> QuerySet[Case]:
+    return cases_visible_to(actor).filter(kind=KIND)
+
+
+def case_list(
+    actor: Actor, *, status: str = "", unit: int | None = None, overdue: bool | None = None,
+    q: str = "", supervised: bool | None = None, now: dt.datetime | None = None,
+) -> QuerySet[Case]:
+    qs = hotline_cases(actor).select_related("lead_unit", "category")
+    if status:
+        qs = qs.filter(status__in=status.split(","))
+    if unit:
+        qs = qs.filter(lead_unit_id=unit)
+    if overdue:
+        qs = qs.filter(overdue_q(now))
+    if supervised:
+        qs = qs.exclude(supervision_level="")
+    if q:
+        q = q.strip()
+        if q.isdigit() and len(q) >= 8:
+            qs = qs.filter(number__startswith=q)
+        else:
+            qs = qs.filter(Q(title__icontains=q) | Q(address__icontains=q))
+    return qs.order_by("-created_at", "-id")
+
+
+def handler_queue(actor: Actor, *, now: dt.datetime | None = None) -> QuerySet[Case]:
+    """A handler's open orders, most urgent deadline first."""
+    units = list(actor.handler_units)
+    qs = hotline_cases(actor).filter(
+        lead_unit_id__in=units,
+        status__in=["dispatched", "handling", "return_requested", "fed_back"],
+    )
+    return qs.select_related("category").order_by("finish_due", "id")
+
+
+def inbox_for(actor: Actor) -> QuerySet[Case]:
+    """What needs this person's hand now, by role."""
+    statuses: set[str] = set()
+    if actor.has(OPERATOR):
+        statuses |= {"received"}
+    if actor.has(DISPATCHER):
+        statuses |= {"received", "reviewed", "return_requested", "fed_back", "unsatisfied"}
+    if actor.has(CALLBACK):
+        statuses |= {"callback", "unsatisfied"}
+    qs = hotline_cases(actor).filter(status__in=statuses)
+    if actor.has(DISPATCHER):
+        qs = hotline_cases(actor).filter(Q(status__in=statuses) | Q(pending="extension"))
+    return qs.select_related("lead_unit", "category").order_by("created_at", "id")
+
+
+def supervision_board(actor: Actor, *, now: dt.datetime | None = None, stale_days: int = 30) -> dict[str, QuerySet[Case]]:
+    """督办: overdue, long-pending (挂账) and already supervised orders."""
+    now = now or timezone.now()
+    base = hotline_cases(actor).exclude(status__in=["closed", "merged"]).select_related("lead_unit")
+    return {
+        "overdue": base.filter(overdue_q(now)).order_by("finish_due"),
+        "stale": base.filter(created_at__lt=now - dt.timedelta(days=stale_days)).order_by("created_at"),
+        "supervised": base.exclude(supervision_level="").order_by("supervision_due"),
+    }
+
+
+def caller_history(actor: Actor, phone: str, *, limit: int = 20) -> QuerySet[Case]:
+    """Earlier orders from the same phone number (shown while the operator types it)."""
+    if not phone or len(phone) < 7 or not (actor.roles & {OPERATOR, DISPATCHER, CALLBACK, SUPERVISOR, HANDLER}):
+        return Case.objects.none()
+    ids = CaseContact.objects.filter(phone=phone).values("case_id")
+    return hotline_cases(actor).filter(pk__in=ids).order_by("-created_at")[:limit]
+
+
+def track_case(number: str, phone: str) -> Case | None:
+    """A citizen follows an order with its number and the phone they gave (no login)."""
+    from chuangcheng.core.privacy import normalise_phone
+
+    phone = normalise_phone(phone)
+    if not number or not phone:
+        return None
+    return (
+        Case.objects.filter(kind=KIND, number=number.strip(), contact__phone=phone)
+        .select_related("lead_unit")
+        .first()
+    )
+
+
+def callback_list(actor: Actor) -> QuerySet[Case]:
+    return hotline_cases(actor).filter(
+        Q(status="callback") | Q(status="merged", callback_at__isnull=True,
+                                  merged_into__status__in=["callback", "unsatisfied", "closed"])
+    ).select_related("lead_unit").order_by("finish_at", "id")

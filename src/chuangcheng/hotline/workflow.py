@@ -1,0 +1,413 @@
+"""The 12345 接诉即办 loop. Reading this file tells you the whole loop:
+
+    接单 received ──review──▶ reviewed ──dispatch──▶ dispatched ──accept(签收)──▶ handling
+      │ answer_directly (咨询当场答复) ──▶ closed       ▲  approve_return ◀── return_requested
+      │ merge (并单) ──▶ merged                         │                     ▲ request_return
+    handling ──contact (响应)──▶ handling ──feedback──▶ fed_back ──approve_feedback──▶ callback
+    fed_back ──reject_feedback──▶ handling
+    callback ──callback(回访)──▶ closed (resolved & satisfied) | unsatisfied | callback (not reached)
+    unsatisfied ──reopen (重办)──▶ handling | ──close──▶ closed
+    handling ──request_extension──▶ (pending) ──approve_extension / reject_extension──▶ handling
+    any open state ──supervise (督办)──▶ same state; the lead unit answers with reply_supervision
+
+Clocks: sign (签收), respond (响应: first contact with the caller), finish (办结 = feedback).
+Defaults follow DOMAIN.md and are overridden by rows in the 办理时限 table.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from chuangcheng.cases.models import Assignment, Case, Category
+from chuangcheng.cases.workflow import LEAD, OWNER, Action, Clock, Step, Workflow, register
+from chuangcheng.core.calendar import add_working_days, working_days_between
+from chuangcheng.core.settings_store import get_setting
+from chuangcheng.hotline.constants import (
+    APPEAL_TYPES, RESOLUTIONS, SATISFACTIONS, SUPERVISION_LEVELS, URGENCIES,
+)
+from chuangcheng.org.access import Actor
+from chuangcheng.org.models import Unit
+from chuangcheng.org.roles import (
+    CALLBACK, CITIZEN, DISPATCHER, HANDLER, OPERATOR, SUPERVISOR,
+)
+
+KIND = "hotline"
+
+STATES = {
+    "received": "已受理",
+    "reviewed": "待派单",
+    "dispatched": "待签收",
+    "handling": "办理中",
+    "return_requested": "退单待审",
+    "fed_back": "反馈待审",
+    "callback": "待回访",
+    "unsatisfied": "回访不满意",
+    "closed": "已办结",
+    "merged": "已并单",
+}
+OPEN_FOR_SUPERVISION = frozenset(
+    {"received", "reviewed", "dispatched", "handling", "return_requested", "fed_back"}
+)
+
+
+# ---------------------------------------------------------------- input forms (what each needs)
+class NoteForm(forms.Form):
+    note = forms.CharField(label="说明", required=False, max_length=2000)
+
+
+class ReviewForm(forms.Form):
+    appeal_type = forms.ChoiceField(label="诉求类型", choices=APPEAL_TYPES, required=False)
+    category = forms.CharField(label="分类编码", required=False, max_length=12)
+    urgency = forms.ChoiceField(label="紧急程度", choices=URGENCIES, required=False)
+    note = forms.CharField(label="复核意见", required=False, max_length=2000)
+
+    def clean_category(self) -> Category | None:
+        code = self.cleaned_data.get("category") or ""
+        if not code:
+            return None
+        category = Category.objects.filter(code=code, active=True).first()
+        if category is None:
+            raise ValidationError(f"分类编码「{code}」不存在")
+        return category
+
+
+class UnitField(forms.ModelChoiceField):
+    default_error_messages = {"invalid_choice": "承办单位不存在或已停用"}
+
+
+class DispatchForm(forms.Form):
+    lead_unit = UnitField(label="主办单位", queryset=Unit.objects.filter(active=True),
+                          error_messages={"required": "请选择主办单位"})
+    co_units = forms.ModelMultipleChoiceField(
+        label="协办单位", queryset=Unit.objects.filter(active=True), required=False,
+        error_messages={"invalid_choice": "协办单位不存在或已停用"},
+    )
+    note = forms.CharField(label="派单意见", required=False, max_length=2000)
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        lead, co = data.get("lead_unit"), data.get("co_units")
+        if lead is not None and co and lead in co:
+            raise ValidationError({"co_units": "协办单位不能与主办单位相同"})
+        return data
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label="理由", max_length=2000, min_length=2,
+                             error_messages={"required": "请填写理由",
+                                             "min_length": "理由至少 2 个字"})
+
+
+class ExtensionForm(ReasonForm):
+    days = forms.IntegerField(label="延期工作日", min_value=1, max_value=30,
+                              error_messages={"required": "请填写延期天数",
+                                              "min_value": "延期天数至少为 1",
+                                              "max_value": "延期天数不能超过 30"})
+
+
+class FeedbackForm(forms.Form):
+    result = forms.CharField(label="办理结果", max_length=5000, min_length=4,
+                             error_messages={"required": "请填写办理结果",
+                                             "min_length": "办理结果至少 4 个字"})
+
+
+class CallbackForm(forms.Form):
+    contacted = forms.TypedChoiceField(
+        label="是否联系上", choices=[("true", "是"), ("false", "否")],
+        coerce=lambda v: v in (True, "true", "True", "1", 1), empty_value=None,
+        error_messages={"required": "请选择是否联系上诉求人"},
+    )
+    resolution = forms.ChoiceField(label="解决情况", choices=RESOLUTIONS, required=False)
+    satisfaction = forms.ChoiceField(label="满意度", choices=SATISFACTIONS, required=False)
+    comment = forms.CharField(label="回访记录", required=False, max_length=2000)
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        if data.get("contacted") and not data.get("resolution"):
+            raise ValidationError({"resolution": "联系上诉求人时必须选择解决情况"})
+        if data.get("contacted") and not data.get("satisfaction"):
+            raise ValidationError({"satisfaction": "联系上诉求人时必须选择满意度"})
+        return data
+
+
+class SuperviseForm(forms.Form):
+    level = forms.ChoiceField(label="督办级别", choices=SUPERVISION_LEVELS,
+                              error_messages={"required": "请选择督办级别"})
+    note = forms.CharField(label="督办要求", max_length=2000,
+                           error_messages={"required": "请填写督办要求"})
+    due = forms.DateField(label="反馈期限", required=False)
+
+
+class MergeForm(forms.Form):
+    into = forms.CharField(label="并入工单", max_length=20,
+                           error_messages={"required": "请选择要并入的工单"})
+    note = forms.CharField(label="说明", required=False, max_length=2000)
+
+
+class RateForm(forms.Form):
+    rating = forms.IntegerField(label="评分", min_value=1, max_value=5,
+                                error_messages={"required": "请选择评分",
+                                                "min_value": "评分为 1–5 星",
+                                                "max_value": "评分为 1–5 星"})
+    comment = forms.CharField(label="评价", required=False, max_length=1000)
+
+
+# ---------------------------------------------------------------- guards (409 with a reason)
+def only_consultations(case: Case, actor: Actor, now: dt.datetime) -> str | None:
+    return None if case.appeal_type == "consult" else "只有咨询类诉求可以直接办结。"
+
+
+def within_return_limit(case: Case, actor: Actor, now: dt.datetime) -> str | None:
+    limit = int(get_setting("hotline.return_limit_workdays"))
+    if case.dispatched_at and working_days_between(case.dispatched_at, now) > limit:
+        return f"已超过退单时限（派单后 {limit} 个工作日内）。"
+    return None
+
+
+def extension_pending(case: Case, actor: Actor, now: dt.datetime) -> str | None:
+    return None if case.pending == "extension" else "没有待审批的延期申请。"
+
+
+def no_extension_pending(case: Case, actor: Actor, now: dt.datetime) -> str | None:
+    return "已有延期申请在审批中。" if case.pending == "extension" else None
+
+
+def must_be_contacted(case: Case, actor: Actor, now: dt.datetime) -> str | None:
+    return None if case.respond_at else "请先联系诉求人（响应）再反馈办理结果。"
+
+
+def supervised(case: Case, actor: Actor, now: dt.datetime) -> str | None:
+    return None if case.supervision_level else "该工单未被督办。"
+
+
+def not_rated(case: Case, actor: Actor, now: dt.datetime) -> str | None:
+    return "已评价过。" if case.citizen_rating else None
+
+
+def callback_possible(case: Case, actor: Actor, now: dt.datetime) -> str | None:
+    if case.status == "merged" and case.merged_into is not None:
+        if case.merged_into.status not in ("callback", "unsatisfied", "closed"):
+            return "主工单尚未办结，暂不能回访并单的诉求人。"
+        if case.callback_at is not None:
+            return "该诉求人已回访。"
+    return None
+
+
+# ---------------------------------------------------------------- effects
+def do_answer_directly(step: Step) -> None:
+    case = step.case
+    case.result = step.data.get("note") or "已当场答复。"
+    case.finish_at = case.respond_at = step.now
+
+
+def do_review(step: Step) -> None:
+    case, data = step.case, step.data
+    changes = {}
+    for field in ("appeal_type", "urgency"):
+        if data.get(field) and data[field] != getattr(case, field):
+            changes[field] = [getattr(case, field), data[field]]
+            setattr(case, field, data[field])
+    if data.get("category") is not None and data["category"].pk != case.category_id:
+        changes["category"] = [case.category_id, data["category"].code]
+        case.category = data["category"]
+    step.event_data = {"changes": changes}
+
+
+def _assign(step: Step, lead: Unit, co: list[Unit]) -> None:
+    case = step.case
+    Assignment.objects.filter(case=case, active=True).update(active=False, ended_at=step.now)
+    Assignment.objects.bulk_create(
+        [Assignment(case=case, unit=lead, role=Assignment.Role.LEAD, assigned_at=step.now)]
+        + [Assignment(case=case, unit=u, role=Assignment.Role.CO, assigned_at=step.now) for u in co]
+    )
+    case.lead_unit = lead
+    case.dispatched_at = step.now
+
+
+def do_dispatch(step: Step) -> None:
+    lead, co = step.data["lead_unit"], list(step.data.get("co_units") or [])
+    _assign(step, lead, co)
+    step.event_data = {"lead_unit": lead.pk, "lead_unit_name": lead.name,
+                       "co_units": [u.pk for u in co], "co_unit_names": [u.name for u in co]}
+    step.note = step.data.get("note") or f"派至{lead.name}"
+
+
+def do_request_return(step: Step) -> None:
+    step.case.pending, step.case.resume_status = "return", step.case.status
+
+
+def do_approve_return(step: Step) -> None:
+    case = step.case
+    Assignment.objects.filter(case=case, active=True).update(active=False, ended_at=step.now)
+    step.event_data = {"returned_by": case.lead_unit_id}
+    case.lead_unit = None
+    case.pending, case.resume_status = "", ""
+    case.return_count += 1
+    case.sign_due = case.respond_due = case.finish_due = None
+
+
+def do_reject_return(step: Step) -> None:
+    step.target = step.case.resume_status or "handling"
+    step.case.pending, step.case.resume_status = "", ""
+
+
+def do_request_extension(step: Step) -> None:
+    limit = int(get_setting("hotline.max_extension_workdays"))
+    days = int(step.data["days"])
+    if step.case.extension_workdays + days > limit:
+        from chuangcheng.core.errors import ValidationFailed
+
+        left = limit - step.case.extension_workdays
+        raise ValidationFailed(f"延期累计不能超过 {limit} 个工作日（还可申请 {max(left, 0)} 天）。",
+                               fields={"days": [f"最多还可延期 {max(left, 0)} 个工作日"]})
+    step.case.pending = "extension"
+    step.case.pending_data = {"days": days, "reason": step.data["reason"]}
+    step.event_data = {"days": days}
+
+
+def do_approve_extension(step: Step) -> None:
+    case = step.case
+    days = int(case.pending_data.get("days", 0))
+    if case.finish_due is not None:
+        case.finish_due = add_working_days(case.finish_due, days)
+    case.extension_workdays += days
+    step.event_data = {"days": days, "finish_due": case.finish_due.isoformat() if case.finish_due else None}
+    case.pending, case.pending_data = "", {}
+
+
+def do_reject_extension(step: Step) -> None:
+    step.case.pending, step.case.pending_data = "", {}
+
+
+def do_feedback(step: Step) -> None:
+    step.case.result = step.data["result"]
+    step.note = step.data["result"]
+
+
+def do_reject_feedback(step: Step) -> None:
+    step.case.finish_at = None
+
+
+def do_callback(step: Step) -> None:
+    case, data = step.case, step.data
+    case.callback_at = step.now
+    case.contacted = bool(data["contacted"])
+    step.event_data = {k: data.get(k) for k in ("contacted", "resolution", "satisfaction")}
+    if not case.contacted:
+        step.target = case.status  # stays waiting for another try (or close)
+        step.note = data.get("comment") or "未联系上诉求人"
+        return
+    case.resolution, case.satisfaction = data["resolution"], data["satisfaction"]
+    good = case.resolution == "resolved" and case.satisfaction in ("satisfied", "basic", "none")
+    if case.status == "merged":
+        step.target = "merged"
+        return
+    step.target = "closed" if good else "unsatisfied"
+
+
+def do_reopen(step: Step) -> None:
+    case = step.case
+    case.reopen_count += 1
+    case.finish_at = None
+    case.callback_at = None
+    case.contacted, case.resolution, case.satisfaction = None, "", ""
+
+
+def do_supervise(step: Step) -> None:
+    case, data = step.case, step.data
+    case.supervision_level = data["level"]
+    due = data.get("due")
+    case.supervision_due = (
+        dt.datetime.combine(due, dt.time(18, 0), tzinfo=step.now.tzinfo) if due else None
+    )
+    step.event_data = {"level": data["level"], "due": due.isoformat() if due else None}
+
+
+def do_merge(step: Step) -> None:
+    from chuangcheng.core.errors import ValidationFailed
+
+    case = step.case
+    target = Case.objects.select_for_update().filter(number=step.data["into"], kind=case.kind).first()
+    if target is None or target.pk == case.pk:
+        raise ValidationFailed("要并入的工单不存在。", fields={"into": ["工单编号不存在"]})
+    if target.status in ("closed", "merged"):
+        raise ValidationFailed("不能并入已办结或已并单的工单。", fields={"into": ["目标工单已关闭"]})
+    case.merged_into = target
+    target.reporter_count += case.reporter_count
+    target.save(update_fields=["reporter_count"])
+    step.event_data = {"into": target.number}
+    step.note = step.data.get("note") or f"并入 {target.number}"
+
+
+def do_rate(step: Step) -> None:
+    step.case.citizen_rating = step.data["rating"]
+    step.event_data = {"rating": step.data["rating"]}
+
+
+def do_close(step: Step) -> None:
+    step.case.finish_at = step.case.finish_at or step.now
+
+
+# ---------------------------------------------------------------- the loop
+S = frozenset
+HOTLINE = register(Workflow(
+    kind=KIND,
+    label="12345 接诉即办",
+    initial="received",
+    states=STATES,
+    final=S({"closed", "merged"}),
+    clocks=(
+        Clock("sign", "签收", (2, "hours")),
+        Clock("respond", "响应", (24, "hours")),
+        Clock("finish", "办结", (5, "workdays")),
+    ),
+    actions=(
+        Action("answer_directly", "直接办结", S({"received"}), "closed", S({OPERATOR}),
+               form=NoteForm, guard=only_consultations, apply=do_answer_directly),
+        Action("review", "复核", S({"received"}), "reviewed", S({DISPATCHER}),
+               form=ReviewForm, apply=do_review),
+        Action("dispatch", "派单", S({"reviewed"}), "dispatched", S({DISPATCHER}),
+               form=DispatchForm, apply=do_dispatch, starts=("sign", "respond", "finish")),
+        Action("merge", "并单", S({"received", "reviewed"}), "merged", S({DISPATCHER}),
+               form=MergeForm, apply=do_merge),
+        Action("accept", "签收", S({"dispatched"}), "handling", S({HANDLER}), unit=LEAD,
+               stops=("sign",)),
+        Action("contact", "联系诉求人", S({"handling"}), None, S({HANDLER}), unit=LEAD,
+               form=NoteForm, stops=("respond",)),
+        Action("feedback", "反馈", S({"handling"}), "fed_back", S({HANDLER}), unit=LEAD,
+               form=FeedbackForm, guard=must_be_contacted, apply=do_feedback, stops=("finish",),
+               accepts_files=True),
+        Action("request_return", "申请退单", S({"dispatched", "handling"}), "return_requested",
+               S({HANDLER}), unit=LEAD, form=ReasonForm, guard=within_return_limit,
+               apply=do_request_return),
+        Action("approve_return", "同意退单", S({"return_requested"}), "reviewed",
+               S({DISPATCHER}), form=NoteForm, apply=do_approve_return),
+        Action("reject_return", "驳回退单", S({"return_requested"}), "handling",
+               S({DISPATCHER}), form=ReasonForm, apply=do_reject_return),
+        Action("request_extension", "申请延期", S({"handling"}), None, S({HANDLER}), unit=LEAD,
+               form=ExtensionForm, guard=no_extension_pending, apply=do_request_extension),
+        Action("approve_extension", "同意延期", S({"handling"}), None, S({DISPATCHER}),
+               form=NoteForm, guard=extension_pending, apply=do_approve_extension),
+        Action("reject_extension", "驳回延期", S({"handling"}), None, S({DISPATCHER}),
+               form=ReasonForm, guard=extension_pending, apply=do_reject_extension),
+        Action("approve_feedback", "审核通过", S({"fed_back"}), "callback", S({DISPATCHER}),
+               form=NoteForm),
+        Action("reject_feedback", "审核退回", S({"fed_back"}), "handling", S({DISPATCHER}),
+               form=ReasonForm, apply=do_reject_feedback),
+        Action("callback", "回访", S({"callback", "merged"}), "closed", S({CALLBACK}),
+               form=CallbackForm, guard=callback_possible, apply=do_callback),
+        Action("reopen", "重办", S({"unsatisfied"}), "handling", S({CALLBACK, DISPATCHER}),
+               form=ReasonForm, apply=do_reopen, starts=("finish",)),
+        Action("close", "结案", S({"unsatisfied", "callback"}), "closed", S({CALLBACK, DISPATCHER}),
+               form=NoteForm, apply=do_close),
+        Action("supervise", "督办", OPEN_FOR_SUPERVISION, None, S({SUPERVISOR}),
+               form=SuperviseForm, apply=do_supervise),
+        Action("reply_supervision", "督办回复", OPEN_FOR_SUPERVISION, None, S({HANDLER}),
+               unit=LEAD, form=ReasonForm, guard=supervised),
+        Action("rate", "评价", S({"closed"}), None, S({CITIZEN}), unit=OWNER,
+               form=RateForm, guard=not_rated, apply=do_rate),
+    ),
+))

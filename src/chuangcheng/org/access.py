@@ -1,0 +1,91 @@
+"""Who someone is in the organisation: their roles, units and jurisdiction (data scope).
+
+`Actor` is computed once per request from the person's memberships and passed to services and
+selectors, so no domain code re-reads memberships in a loop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from chuangcheng.org.models import Membership, Region
+from chuangcheng.org.roles import CENTRE_ROLES, CITIZEN
+
+
+@dataclass(frozen=True)
+class Actor:
+    user_id: int | None
+    username: str
+    roles: frozenset[str]
+    # role -> unit ids where the person holds that role
+    units_by_role: dict[str, frozenset[int]] = field(default_factory=dict)
+    # region paths of the units in which the person holds a centre role
+    centre_paths: tuple[str, ...] = ()
+    # unit ids a handler acts for, and units whose orders they may see (their own + sub-units)
+    handler_units: frozenset[int] = frozenset()
+    visible_units: frozenset[int] = frozenset()
+    is_superuser: bool = False
+
+    def has(self, role: str) -> bool:
+        return role in self.roles
+
+    def in_unit(self, role: str, unit_id: int | None) -> bool:
+        return unit_id is not None and unit_id in self.units_by_role.get(role, frozenset())
+
+    @property
+    def is_centre(self) -> bool:
+        return bool(self.roles & CENTRE_ROLES) or self.is_superuser
+
+    @property
+    def is_citizen_only(self) -> bool:
+        return self.roles == frozenset({CITIZEN})
+
+
+ANONYMOUS = Actor(user_id=None, username="", roles=frozenset())
+
+
+def actor_for(user: Any) -> Actor:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return ANONYMOUS
+    cached = getattr(user, "_cc_actor", None)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    rows = list(
+        Membership.objects.filter(user_id=user.pk).values_list(
+            "role", "unit_id", "unit__region__path"
+        )
+    )
+    roles = frozenset(r for r, _, _ in rows)
+    units_by_role: dict[str, set[int]] = {}
+    centre_paths: list[str] = []
+    for role, unit_id, path in rows:
+        if unit_id is not None:
+            units_by_role.setdefault(role, set()).add(unit_id)
+        if role in CENTRE_ROLES:
+            centre_paths.append(path or "/")
+    handler_units = frozenset(units_by_role.get("handler", set()))
+    visible = set(handler_units)
+    if handler_units:
+        from chuangcheng.org.models import Unit
+
+        # a street office also sees the orders of the communities under it
+        visible |= set(Unit.objects.filter(parent_id__in=handler_units).values_list("pk", flat=True))
+    if user.is_superuser:
+        centre_paths.append("/")
+    actor = Actor(
+        user_id=user.pk,
+        username=user.get_username(),
+        roles=roles,
+        units_by_role={k: frozenset(v) for k, v in units_by_role.items()},
+        centre_paths=tuple(sorted(set(centre_paths))),
+        handler_units=handler_units,
+        visible_units=frozenset(visible),
+        is_superuser=bool(user.is_superuser),
+    )
+    user._cc_actor = actor
+    return actor
+
+
+def region_subtree_ids(region: Region) -> list[int]:
+    return list(Region.objects.filter(path__startswith=region.path).values_list("pk", flat=True))

@@ -1,0 +1,27 @@
+from django.contrib import admin
+
+from chuangcheng.org.models import Membership, Region, Unit
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "level", "parent"]
+    list_filter = ["level"]
+    search_fields = ["code", "name"]
+    raw_id_fields = ["parent"]
+
+
+@admin.register(Unit)
+class UnitAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "kind", "region", "active"]
+    list_filter = ["kind", "active"]
+    search_fields = ["code", "name"]
+    raw_id_fields = ["region", "parent"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "role", "unit"]
+    list_filter = ["role"]
+    search_fields = ["user__username", "unit__name"]
+    raw_id_fields = ["user", "unit"]

@@ -1,0 +1,77 @@
+"""Reads of the organisation: region lookup from a map pin, unit search."""
+
+from __future__ import annotations
+
+import math
+import time
+
+from django.db.models import Q, QuerySet
+
+from chuangcheng.org.models import Region, Unit
+
+_CACHE_TTL = 300.0
+_points: tuple[float, list[tuple[float, float, int]]] = (0.0, [])
+
+
+def _leaf_points() -> list[tuple[float, float, int]]:
+    global _points
+    loaded, pts = _points
+    if time.monotonic() - loaded < _CACHE_TTL and pts:
+        return pts
+    rows = Region.objects.filter(
+        level__gte=Region.Level.COMMUNITY, lat__isnull=False, lng__isnull=False
+    ).values_list("lat", "lng", "pk")
+    pts = [(float(a), float(b), int(c)) for a, b, c in rows]
+    _points = (time.monotonic(), pts)
+    return pts
+
+
+def clear_cache() -> None:
+    global _points
+    _points = (0.0, [])
+
+
+def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    """Great-circle distance in metres (haversine)."""
+    r = 6371000.0
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lng2 - lng1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * r * math.asin(math.sqrt(a))
+
+
+def region_id_for_point(lat: float, lng: float, max_distance_m: float = 3000.0) -> int | None:
+    """The nearest grid or community centre within `max_distance_m` (no PostGIS needed)."""
+    best: tuple[float, int] | None = None
+    for plat, plng, pk in _leaf_points():
+        d = distance_m(lat, lng, plat, plng)
+        if best is None or d < best[0]:
+            best = (d, pk)
+    if best is None or best[0] > max_distance_m:
+        return None
+    return best[1]
+
+
+def region_for_address(address: str) -> Region | None:
+    """A community or street whose name appears in the address (longest name first)."""
+    if not address:
+        return None
+    candidates = Region.objects.filter(level__in=[Region.Level.COMMUNITY, Region.Level.STREET])
+    best: Region | None = None
+    for region in candidates.only("pk", "name", "level", "path", "parent_id"):
+        if region.name and region.name in address and (
+            best is None or len(region.name) > len(best.name)
+        ):
+            best = region
+    return best
+
+
+def units_search(q: str = "") -> QuerySet[Unit]:
+    qs = Unit.objects.filter(active=True).select_related("region")
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(short_name__icontains=q) | Q(code__startswith=q))
+    return qs.order_by("kind", "code")
+
+
+def regions_tree() -> QuerySet[Region]:
+    return Region.objects.order_by("path")
