@@ -146,6 +146,10 @@ class Case(models.Model):
     return_count = models.PositiveSmallIntegerField("退单次数", default=0)
     extension_workdays = models.PositiveSmallIntegerField("已延期工作日", default=0)
     excluded_from_scoring = models.BooleanField("不计入考核", default=False)
+    match_text = models.CharField(
+        "比对文本", max_length=160, blank=True, editable=False,
+        help_text="标题与内容开头的规范化文本，用于并单查重（PostgreSQL 三元组索引）",
+    )
     last_hash = models.CharField(max_length=64, blank=True, editable=False)
     event_count = models.PositiveIntegerField(default=0, editable=False)
 
@@ -280,3 +284,19 @@ class ContactReveal(models.Model):
     class Meta:
         verbose_name = "号码查看记录"
         verbose_name_plural = "号码查看记录"
+
+
+class Notification(models.Model):
+    """An in-app message to a person about a case (派单提醒, 退单待审, 督办…), written by the
+    task worker after the step that caused it has committed."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    text = models.CharField("内容", max_length=200)
+    created_at = models.DateTimeField("时间")
+    read_at = models.DateTimeField("已读时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "消息提醒"
+        verbose_name_plural = "消息提醒"
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_user_unread")]

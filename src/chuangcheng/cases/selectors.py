@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from chuangcheng.cases.models import Assignment, Case, CaseEvent
+from chuangcheng.cases.models import Assignment, Attachment, Case, CaseEvent
 from chuangcheng.core.errors import NotFound
 from chuangcheng.org.access import Actor
 from chuangcheng.org.roles import CITIZEN
@@ -61,3 +61,15 @@ def verify_chain(case: Case) -> bool:
             return False
         prev = event.hash
     return prev == (case.last_hash or GENESIS)
+
+
+def attachment_get_visible(actor: Actor, token: str) -> Attachment:
+    """An attachment by its token, only when its case is visible to the actor (else 404)."""
+    att = (
+        Attachment.objects.filter(token=token, case__in=cases_visible_to(actor))
+        .select_related("case")
+        .first()
+    )
+    if att is None:
+        raise NotFound("附件不存在或无权查看。")
+    return att

@@ -4,6 +4,7 @@ status; `case_open` is the only one that creates a case. Both append a hash-chai
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 from collections.abc import Sequence
 from typing import Any
@@ -14,6 +15,8 @@ from django.utils import timezone
 from chuangcheng.cases import clocks
 from chuangcheng.cases.models import Attachment, Case, CaseContact, CaseEvent, ContactReveal
 from chuangcheng.cases.selectors import case_get_visible, cases_visible_to
+from chuangcheng.cases.tasks import MESSAGES as NOTIFY_ACTIONS
+from chuangcheng.cases.tasks import notify_event
 from chuangcheng.cases.workflow import LEAD, LEAD_OR_CO, OWNER, Action, Step, workflow_for
 from chuangcheng.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from chuangcheng.core.hashing import GENESIS, chain_hash
@@ -58,6 +61,14 @@ def validate_files(files: Sequence[tuple[Any, str]]) -> None:
         check_upload(upload, name=getattr(upload, "name", ""))
 
 
+_NOT_TEXT = re.compile(r"[\s\W_]+", re.UNICODE)
+
+
+def match_text_for(title: str, content: str) -> str:
+    """Title and the start of the content without spaces or punctuation, for repeat lookups."""
+    return _NOT_TEXT.sub("", f"{title}{content}")[:160]
+
+
 def region_chain(region: Region | None) -> tuple[Region | None, str]:
     """The street above a region, and the region's path (for data scope)."""
     if region is None:
@@ -87,7 +98,9 @@ def case_open(
             case = Case(
                 kind=kind, status=workflow.initial, number=number, region=region,
                 street=street, region_path=path, created_by_id=actor.user_id,
-                created_at=now, updated_at=now, **fields,
+                created_at=now, updated_at=now,
+                match_text=match_text_for(fields.get("title", ""), fields.get("content", "")),
+                **fields,
             )
             case.save(force_insert=True)
             if contact is not None:
@@ -218,6 +231,9 @@ def case_transition(
         )
         case.save()
         _save_files(case, event, step.files, now)
+        if action in NOTIFY_ACTIONS:
+            event_id = event.pk
+            transaction.on_commit(lambda: notify_event.enqueue(event_id))
         for callback in step.on_commit:
             transaction.on_commit(callback)
     return case

@@ -9,6 +9,12 @@ class RegionAdmin(admin.ModelAdmin):
     list_filter = ["level"]
     search_fields = ["code", "name"]
     raw_id_fields = ["parent"]
+    readonly_fields = ["path"]
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        from chuangcheng.org.services import region_save
+
+        region_save(region=obj)
 
 
 @admin.register(Unit)

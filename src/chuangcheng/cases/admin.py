@@ -1,0 +1,67 @@
+"""Configuration in the admin: catalogue, 派单目录, time limits. Cases and events are read-only
+here: every change of a case goes through the workflow."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from chuangcheng.cases.models import Case, CaseEvent, Category, ContactReveal, RoutingRule, TimeLimit
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "parent", "kind", "active"]
+    list_filter = ["kind", "active"]
+    search_fields = ["code", "name"]
+    raw_id_fields = ["parent"]
+
+
+@admin.register(RoutingRule)
+class RoutingRuleAdmin(admin.ModelAdmin):
+    list_display = ["category", "region", "unit", "priority"]
+    list_filter = ["unit__kind"]
+    search_fields = ["category__name", "category__code", "unit__name", "region__name"]
+    raw_id_fields = ["category", "region", "unit"]
+
+
+@admin.register(TimeLimit)
+class TimeLimitAdmin(admin.ModelAdmin):
+    list_display = ["kind", "clock", "urgency", "appeal_type", "amount", "unit"]
+    list_filter = ["kind", "clock"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Case)
+class CaseAdmin(ReadOnlyAdmin):
+    list_display = ["number", "kind", "status", "title", "lead_unit", "created_at"]
+    list_filter = ["kind", "status"]
+    search_fields = ["number", "title"]
+    show_full_result_count = False
+    exclude = ["match_text"]
+
+
+@admin.register(CaseEvent)
+class CaseEventAdmin(ReadOnlyAdmin):
+    list_display = ["case", "seq", "action", "from_status", "to_status", "actor_name", "created_at"]
+    list_filter = ["action"]
+    search_fields = ["case__number"]
+    show_full_result_count = False
+
+
+@admin.register(ContactReveal)
+class ContactRevealAdmin(ReadOnlyAdmin):
+    list_display = ["case", "user", "reason", "at"]
+    search_fields = ["case__number", "user__username"]
