@@ -93,7 +93,7 @@ class CaseListView(APIView):
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     @extend_schema(
-        summary="工单列表（按权限范围）",
+        summary="工单列表（按权限范围）", operation_id="v1_cases_list",
         parameters=[
             OpenApiParameter("status", str), OpenApiParameter("unit", int),
             OpenApiParameter("overdue", bool), OpenApiParameter("q", str),
@@ -174,6 +174,9 @@ class CallerHistoryView(APIView):
                    responses=OpenApiTypes.OBJECT)
     def get(self, request: Request) -> Response:
         actor = _actor(request)
+        if not (actor.roles & hotline_selectors.CALLER_HISTORY_ROLES) and not actor.is_superuser:
+            # say so, rather than answer "no earlier orders" to someone who may not ask
+            raise PermissionDenied("您的角色无权查询来电人历史工单。")
         from chuangcheng.core.privacy import normalise_phone
 
         cases = hotline_selectors.caller_history(actor, normalise_phone(request.query_params.get("phone", "")))
@@ -222,3 +225,36 @@ class HotlineIndicatorsView(APIView):
 
 
 __all__ = ["contact_view"]
+
+
+class CaseSuggestionsView(APIView):
+    @extend_schema(summary="智能派单建议与疑似重复工单", responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request, case_id: int) -> Response:
+        from chuangcheng.intelligence.selectors import likely_repeats
+        from chuangcheng.intelligence.services import suggest
+
+        actor = _actor(request)
+        case = case_get_visible(actor, case_id)
+        data = suggest(case.title, case.content)
+        data["repeats"] = [r.as_dict() for r in likely_repeats(case, actor)]
+        return Response(data)
+
+
+class RepeatLookupView(APIView):
+    @extend_schema(summary="受理时查找疑似重复的在办工单", parameters=[
+        OpenApiParameter("title", str), OpenApiParameter("content", str),
+        OpenApiParameter("address", str), OpenApiParameter("lat", float),
+        OpenApiParameter("lng", float)], responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request) -> Response:
+        from chuangcheng.intelligence.selectors import intake_repeats
+
+        actor = _actor(request)
+        p = request.query_params
+        try:
+            lat = float(p["lat"]) if p.get("lat") else None
+            lng = float(p["lng"]) if p.get("lng") else None
+        except ValueError:
+            raise ValidationFailed("经纬度必须是数字。") from None
+        repeats = intake_repeats(actor, title=p.get("title", ""), content=p.get("content", ""),
+                                 address=p.get("address", ""), lat=lat, lng=lng)
+        return Response({"results": [r.as_dict() for r in repeats]})

@@ -13,17 +13,8 @@ from chuangcheng.core.errors import ValidationFailed
 from chuangcheng.hotline.forms import IntakeForm
 from chuangcheng.hotline.workflow import KIND
 from chuangcheng.org.access import Actor
-from chuangcheng.org.models import Region
 from chuangcheng.org.roles import CITIZEN, OPERATOR
-from chuangcheng.org.selectors import region_for_address, region_id_for_point
-
-
-def _resolve_region(lat: float | None, lng: float | None, address: str) -> Region | None:
-    if lat is not None and lng is not None:
-        region_id = region_id_for_point(lat, lng)
-        if region_id is not None:
-            return Region.objects.select_related("parent__parent").get(pk=region_id)
-    return region_for_address(address)
+from chuangcheng.org.selectors import resolve_region
 
 
 def hotline_intake(
@@ -57,7 +48,7 @@ def hotline_intake(
         "phone": d["citizen_phone"],
         "confidential": bool(d["confidential"] or d["anonymous"]),
     }
-    region = _resolve_region(d["lat"], d["lng"], d["address"])
+    region = resolve_region(d["lat"], d["lng"], d["address"])
     if answer_now is None:
         return case_open(kind=KIND, actor=actor, fields=fields, contact=contact, region=region,
                          files=files)

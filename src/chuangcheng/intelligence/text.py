@@ -72,10 +72,8 @@ def _segmenter(user_dict: bool) -> jieba.Tokenizer:
             import jieba
 
             _quiet_jieba()
-            if not user_dict:
-                seg = jieba.dt  # the default module-level tokenizer stays plain
-            else:
-                seg = jieba.Tokenizer()
+            # the default module-level tokenizer stays plain; the domain one is separate
+            seg = jieba.Tokenizer() if user_dict else jieba.dt
             seg.initialize()
             if user_dict:
                 for term in user_terms():
@@ -124,11 +122,18 @@ def is_pretokenised(text: str) -> bool:
     return gaps >= 1 and gaps >= 0.15 * cjk
 
 
-def tokenize(text: str | None, *, remove_stopwords: bool = True, user_dict: bool = True) -> list[str]:
+def tokenize(
+    text: str | None,
+    *,
+    remove_stopwords: bool = True,
+    user_dict: bool = True,
+    hmm: bool = True,
+) -> list[str]:
     """Split ``text`` into words.
 
     Already-tokenised text is split on whitespace; running text is normalised and segmented
-    with jieba. Punctuation, lone digits and (optionally) stop words are dropped.
+    with jieba (``hmm=False`` skips jieba's HMM guess of unknown words: faster, slightly
+    different for names). Punctuation, lone digits and (optionally) stop words are dropped.
     """
     if not text:
         return []
@@ -139,7 +144,7 @@ def tokenize(text: str | None, *, remove_stopwords: bool = True, user_dict: bool
         clean = normalise(text)
         if not clean:
             return []
-        raw_tokens = _segmenter(user_dict).lcut(clean)
+        raw_tokens = _segmenter(user_dict).lcut(clean, HMM=hmm)
     stop = stopwords() if remove_stopwords else frozenset()
     return [
         tok
@@ -148,6 +153,6 @@ def tokenize(text: str | None, *, remove_stopwords: bool = True, user_dict: bool
     ]
 
 
-def join_tokens(text: str | None, *, user_dict: bool = True) -> str:
+def join_tokens(text: str | None, *, user_dict: bool = True, hmm: bool = True) -> str:
     """Tokens of ``text`` joined by single spaces (the representation the models use)."""
-    return " ".join(tokenize(text, user_dict=user_dict))
+    return " ".join(tokenize(text, user_dict=user_dict, hmm=hmm))

@@ -26,9 +26,26 @@ def _leaf_points() -> list[tuple[float, float, int]]:
     return pts
 
 
+_regions: tuple[float, dict[int, Region]] = (0.0, {})
+
+
+def _region_index() -> dict[int, Region]:
+    """Streets, communities and grids (with their parents), in code order: reference data
+    read by every intake, cached per process like the points above."""
+    global _regions
+    loaded, index = _regions
+    if time.monotonic() - loaded < _CACHE_TTL and index:
+        return index
+    rows = Region.objects.filter(level__gte=Region.Level.STREET).select_related("parent__parent")
+    index = {r.pk: r for r in rows.order_by("code")}
+    _regions = (time.monotonic(), index)
+    return index
+
+
 def clear_cache() -> None:
-    global _points
+    global _points, _regions
     _points = (0.0, [])
+    _regions = (0.0, {})
 
 
 def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
@@ -56,14 +73,26 @@ def region_for_address(address: str) -> Region | None:
     """A community or street whose name appears in the address (longest name first)."""
     if not address:
         return None
-    candidates = Region.objects.filter(level__in=[Region.Level.COMMUNITY, Region.Level.STREET])
+    levels = (Region.Level.COMMUNITY, Region.Level.STREET)
     best: Region | None = None
-    for region in candidates.only("pk", "name", "level", "path", "parent_id"):
-        if region.name and region.name in address and (
+    for region in _region_index().values():
+        if region.level in levels and region.name and region.name in address and (
             best is None or len(region.name) > len(best.name)
         ):
             best = region
     return best
+
+
+def resolve_region(lat: float | None, lng: float | None, address: str) -> Region | None:
+    """Where an appeal is: the map pin first, then a place name in the address."""
+    if lat is not None and lng is not None:
+        region_id = region_id_for_point(lat, lng)
+        if region_id is not None:
+            cached = _region_index().get(region_id)
+            if cached is not None:
+                return cached
+            return Region.objects.select_related("parent__parent").get(pk=region_id)
+    return region_for_address(address)
 
 
 def units_search(q: str = "") -> QuerySet[Unit]:
