@@ -4,14 +4,22 @@ time limits and one user per role. Idempotent: running it twice changes nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import get_hasher, make_password
 from django.db import transaction
 
 from chuangcheng.cases.models import Category, RoutingRule, TimeLimit
 from chuangcheng.org.models import Membership, Region, Unit
 from chuangcheng.org.roles import (
-    CALLBACK, CITIZEN, DISPATCHER, HANDLER, LEADER, OPERATOR, SUPERVISOR,
+    CALLBACK,
+    CITIZEN,
+    DISPATCHER,
+    HANDLER,
+    LEADER,
+    OPERATOR,
+    SUPERVISOR,
 )
 
 DISTRICTS = [
@@ -54,49 +62,104 @@ UTILITIES = [
 ]
 # top code, name, [(code, name, unit code or "STREET")]
 CATALOGUE = [
-    ("01", "城乡建设", [
-        ("010101", "物业管理", "STREET"), ("010102", "老旧小区改造", "D-ZJ"),
-        ("010103", "违章建筑", "D-CG"), ("010104", "房屋质量与产权", "D-ZJ"),
-        ("010105", "道路与市政设施", "D-ZJ"),
-    ]),
-    ("02", "环境保护", [
-        ("020101", "噪音扰民", "D-HB"), ("020102", "油烟污染", "D-HB"),
-        ("020103", "垃圾清运", "D-CG"), ("020104", "水体与大气污染", "D-HB"),
-    ]),
-    ("03", "交通运输", [
-        ("030101", "乱停乱放", "D-JG"), ("030102", "公交出租", "D-JG"),
-        ("030103", "道路拥堵与信号灯", "D-JG"), ("030104", "共享单车", "D-CG"),
-    ]),
-    ("04", "教育文体", [
-        ("040101", "入学与学位", "D-JY"), ("040102", "校外培训", "D-JY"),
-        ("040103", "文体设施", "D-WL"),
-    ]),
-    ("05", "劳动和社会保障", [
-        ("050101", "拖欠工资", "D-RS"), ("050102", "社保与医保", "D-RS"),
-        ("050103", "就业与培训", "D-RS"),
-    ]),
-    ("06", "商贸旅游", [
-        ("060101", "消费纠纷", "D-SJ"), ("060102", "食品安全", "D-SJ"),
-        ("060103", "占道经营", "D-CG"), ("060104", "景区与旅游", "D-WL"),
-    ]),
-    ("07", "卫生计生", [
-        ("070101", "医疗服务", "D-WJ"), ("070102", "疫苗与防疫", "D-WJ"),
-        ("070103", "生育服务", "D-WJ"),
-    ]),
-    ("08", "公用事业", [
-        ("080101", "供暖", "U-GR"), ("080102", "供水", "U-GS"), ("080103", "燃气", "U-RQ"),
-    ]),
-    ("09", "市容城管", [
-        ("090101", "小广告与乱张贴", "D-CG"), ("090102", "井盖与路灯", "D-CG"),
-        ("090103", "飞线充电", "STREET"), ("090104", "邻里纠纷", "STREET"),
-    ]),
+    (
+        "01",
+        "城乡建设",
+        [
+            ("010101", "物业管理", "STREET"),
+            ("010102", "老旧小区改造", "D-ZJ"),
+            ("010103", "违章建筑", "D-CG"),
+            ("010104", "房屋质量与产权", "D-ZJ"),
+            ("010105", "道路与市政设施", "D-ZJ"),
+        ],
+    ),
+    (
+        "02",
+        "环境保护",
+        [
+            ("020101", "噪音扰民", "D-HB"),
+            ("020102", "油烟污染", "D-HB"),
+            ("020103", "垃圾清运", "D-CG"),
+            ("020104", "水体与大气污染", "D-HB"),
+        ],
+    ),
+    (
+        "03",
+        "交通运输",
+        [
+            ("030101", "乱停乱放", "D-JG"),
+            ("030102", "公交出租", "D-JG"),
+            ("030103", "道路拥堵与信号灯", "D-JG"),
+            ("030104", "共享单车", "D-CG"),
+        ],
+    ),
+    (
+        "04",
+        "教育文体",
+        [
+            ("040101", "入学与学位", "D-JY"),
+            ("040102", "校外培训", "D-JY"),
+            ("040103", "文体设施", "D-WL"),
+        ],
+    ),
+    (
+        "05",
+        "劳动和社会保障",
+        [
+            ("050101", "拖欠工资", "D-RS"),
+            ("050102", "社保与医保", "D-RS"),
+            ("050103", "就业与培训", "D-RS"),
+        ],
+    ),
+    (
+        "06",
+        "商贸旅游",
+        [
+            ("060101", "消费纠纷", "D-SJ"),
+            ("060102", "食品安全", "D-SJ"),
+            ("060103", "占道经营", "D-CG"),
+            ("060104", "景区与旅游", "D-WL"),
+        ],
+    ),
+    (
+        "07",
+        "卫生计生",
+        [
+            ("070101", "医疗服务", "D-WJ"),
+            ("070102", "疫苗与防疫", "D-WJ"),
+            ("070103", "生育服务", "D-WJ"),
+        ],
+    ),
+    (
+        "08",
+        "公用事业",
+        [
+            ("080101", "供暖", "U-GR"),
+            ("080102", "供水", "U-GS"),
+            ("080103", "燃气", "U-RQ"),
+        ],
+    ),
+    (
+        "09",
+        "市容城管",
+        [
+            ("090101", "小广告与乱张贴", "D-CG"),
+            ("090102", "井盖与路灯", "D-CG"),
+            ("090103", "飞线充电", "STREET"),
+            ("090104", "邻里纠纷", "STREET"),
+        ],
+    ),
 ]
 TIME_LIMITS = [
     # clock, urgency, amount, unit
-    ("sign", "", 2, "hours"), ("sign", "urgent", 1, "hours"), ("sign", "emergency", 1, "hours"),
-    ("respond", "", 24, "hours"), ("respond", "urgent", 4, "hours"),
+    ("sign", "", 2, "hours"),
+    ("sign", "urgent", 1, "hours"),
+    ("sign", "emergency", 1, "hours"),
+    ("respond", "", 24, "hours"),
+    ("respond", "urgent", 4, "hours"),
     ("respond", "emergency", 1, "hours"),
-    ("finish", "", 5, "workdays"), ("finish", "urgent", 24, "hours"),
+    ("finish", "", 5, "workdays"),
+    ("finish", "urgent", 24, "hours"),
     ("finish", "emergency", 2, "hours"),
 ]
 
@@ -122,10 +185,19 @@ class DemoCity:
     streets: dict[str, Region]
 
 
-def _region(code: str, name: str, level: int, parent: Region | None, lat: float, lng: float) -> Region:
+def _region(
+    code: str, name: str, level: int, parent: Region | None, lat: float, lng: float
+) -> Region:
     region, created = Region.objects.get_or_create(
-        code=code, defaults={"name": name, "level": level, "parent": parent, "lat": lat,
-                             "lng": lng, "path": ""},
+        code=code,
+        defaults={
+            "name": name,
+            "level": level,
+            "parent": parent,
+            "lat": lat,
+            "lng": lng,
+            "path": "",
+        },
     )
     if created or not region.path:
         region.path = f"{parent.path if parent else '/'}{region.pk}/"
@@ -133,10 +205,18 @@ def _region(code: str, name: str, level: int, parent: Region | None, lat: float,
     return region
 
 
-def _unit(code: str, name: str, short: str, kind: str, region: Region, parent: Unit | None = None) -> Unit:
+def _unit(
+    code: str, name: str, short: str, kind: str, region: Region, parent: Unit | None = None
+) -> Unit:
     unit, _ = Unit.objects.get_or_create(
-        code=code, defaults={"name": name, "short_name": short, "kind": kind, "region": region,
-                             "parent": parent},
+        code=code,
+        defaults={
+            "name": name,
+            "short_name": short,
+            "kind": kind,
+            "region": region,
+            "parent": parent,
+        },
     )
     return unit
 
@@ -146,8 +226,9 @@ def build_demo_city(*, with_users: bool = True, password: str = DEMO_PASSWORD) -
     city = _region("150100", "呼和浩特市", Region.Level.CITY, None, 40.842, 111.749)
     units: dict[str, Unit] = {}
     streets: dict[str, Region] = {}
-    units["C-12345"] = _unit("C-12345", "12345 政务服务便民热线指挥调度中心", "12345中心",
-                             Unit.Kind.CENTRE, city)
+    units["C-12345"] = _unit(
+        "C-12345", "12345 政务服务便民热线指挥调度中心", "12345中心", Unit.Kind.CENTRE, city
+    )
     districts = {}
     for code, name, lat, lng in DISTRICTS:
         districts[code] = _region(code, name, Region.Level.DISTRICT, city, lat, lng)
@@ -161,16 +242,33 @@ def build_demo_city(*, with_users: bool = True, password: str = DEMO_PASSWORD) -
         units[office.code] = office
         for c_index, cname in enumerate(communities, start=1):
             ccode = f"{code}{c_index:03d}"
-            community = _region(ccode, f"{cname}社区", Region.Level.COMMUNITY, street,
-                                lat + (c_index - 2) * 0.004, lng + (c_index % 2) * 0.005)
-            cu = _unit(f"Q-{ccode}", f"{cname}社区居委会", f"{cname}社区", Unit.Kind.COMMUNITY,
-                       community, parent=office)
+            community = _region(
+                ccode,
+                f"{cname}社区",
+                Region.Level.COMMUNITY,
+                street,
+                lat + (c_index - 2) * 0.004,
+                lng + (c_index % 2) * 0.005,
+            )
+            cu = _unit(
+                f"Q-{ccode}",
+                f"{cname}社区居委会",
+                f"{cname}社区",
+                Unit.Kind.COMMUNITY,
+                community,
+                parent=office,
+            )
             units[cu.code] = cu
             if cname == "仕奇":  # 仕奇社区: 10 grids, one grid worker each
                 for g in range(1, 11):
-                    _region(f"{ccode}{g:02d}", f"仕奇社区第{g}网格", Region.Level.GRID, community,
-                            community.lat + (g - 5) * 0.0008,  # type: ignore[operator]
-                            community.lng + (g % 3 - 1) * 0.0008)  # type: ignore[operator]
+                    _region(
+                        f"{ccode}{g:02d}",
+                        f"仕奇社区第{g}网格",
+                        Region.Level.GRID,
+                        community,
+                        community.lat + (g - 5) * 0.0008,  # type: ignore[operator]
+                        community.lng + (g % 3 - 1) * 0.0008,  # type: ignore[operator]
+                    )
     for code, name, short in DEPARTMENTS:
         units[code] = _unit(code, name, short, Unit.Kind.DEPARTMENT, city)
     for code, name, short in UTILITIES:
@@ -181,34 +279,61 @@ def build_demo_city(*, with_users: bool = True, password: str = DEMO_PASSWORD) -
         top, _ = Category.objects.get_or_create(code=top_code, defaults={"name": top_name})
         categories[top_code] = top
         for code, name, unit_code in subs:
-            cat, created = Category.objects.get_or_create(code=code, defaults={"name": name, "parent": top})
+            cat, created = Category.objects.get_or_create(
+                code=code, defaults={"name": name, "parent": top}
+            )
             categories[code] = cat
             if not created:
                 continue
             if unit_code == "STREET":
                 for scode, street in streets.items():
-                    RoutingRule.objects.create(category=cat, region=street, unit=units[f"S-{scode}"])
+                    RoutingRule.objects.create(
+                        category=cat, region=street, unit=units[f"S-{scode}"]
+                    )
             else:
                 RoutingRule.objects.create(category=cat, unit=units[unit_code])
     for clock, urgency, amount, unit in TIME_LIMITS:
-        TimeLimit.objects.get_or_create(kind="hotline", clock=clock, urgency=urgency, appeal_type="",
-                                        defaults={"amount": amount, "unit": unit})
+        TimeLimit.objects.get_or_create(
+            kind="hotline",
+            clock=clock,
+            urgency=urgency,
+            appeal_type="",
+            defaults={"amount": amount, "unit": unit},
+        )
     if with_users:
         create_demo_users(units, password)
     return DemoCity(city=city, units=units, categories=categories, streets=streets)
 
 
+def _password_hash(password: str) -> str:
+    """The demo accounts share one published password: hash it once per process and hasher (a
+    PBKDF2 hash takes most of a second; nine of them made every test that builds the city slow).
+    Keyed by the preferred hasher, so a test that switches PASSWORD_HASHERS gets its own."""
+    hasher = get_hasher()
+    return _hash_with(password, hasher.algorithm, str(getattr(hasher, "iterations", "")))
+
+
+@lru_cache(maxsize=8)
+def _hash_with(password: str, algorithm: str, iterations: str) -> str:
+    return make_password(password, hasher=algorithm)
+
+
 def create_demo_users(units: dict[str, Unit], password: str) -> None:
     User = get_user_model()
     for username, display, role, unit_code in DEMO_USERS:
-        user, created = User.objects.get_or_create(username=username, defaults={"first_name": display})
+        user, created = User.objects.get_or_create(
+            username=username, defaults={"first_name": display}
+        )
         if created:
-            user.set_password(password)
+            user.password = _password_hash(password)
             user.save()
-        Membership.objects.get_or_create(user=user, role=role,
-                                         unit=units[unit_code] if unit_code else None)
-    admin, created = User.objects.get_or_create(username="admin", defaults={
-        "first_name": "系统管理员", "is_staff": True, "is_superuser": True})
+        Membership.objects.get_or_create(
+            user=user, role=role, unit=units[unit_code] if unit_code else None
+        )
+    admin, created = User.objects.get_or_create(
+        username="admin",
+        defaults={"first_name": "系统管理员", "is_staff": True, "is_superuser": True},
+    )
     if created:
-        admin.set_password(password)
+        admin.password = _password_hash(password)
         admin.save()

@@ -1,0 +1,226 @@
+"""`make demo`: migrate, build the demo city, generate a year of 12345 history the first time,
+print how to log in, then run the web server (gunicorn) and the task worker (db_worker) until
+Ctrl-C or SIGTERM stops both.
+
+    CC_ENV=demo CC_DATABASE_URL=sqlite:///…/var/demo.sqlite3 python manage.py demo --port 8000
+    python manage.py demo --no-serve --orders 600      # only build the data (tests, CI)
+    python manage.py demo --reset                       # start again from an empty SQLite file
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connections
+from django.utils import timezone
+
+from chuangcheng.demo.city import DEMO_PASSWORD, DEMO_USERS, build_demo_city
+from chuangcheng.org.roles import ROLE_LABELS
+
+ROOT = Path(settings.BASE_DIR)
+STOP_TIMEOUT = 15.0
+
+
+class Command(BaseCommand):
+    help = "构建演示城市与一年的 12345 工单数据，并启动网站和后台任务进程。"
+    requires_system_checks: list[str] = []  # migrate runs the checks
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--port", type=int, default=8000, help="网站端口（默认 8000）")
+        parser.add_argument("--host", default="127.0.0.1", help="监听地址（默认 127.0.0.1）")
+        parser.add_argument(
+            "--orders",
+            type=int,
+            default=36000,
+            help="首次生成的历史工单数（默认 36000，覆盖最近十二个月）",
+        )
+        parser.add_argument(
+            "--seed", type=int, default=None, help="随机种子（同一种子生成相同数据）"
+        )
+        parser.add_argument(
+            "--reset", action="store_true", help="先删除 SQLite 演示数据库，重新生成全部数据"
+        )
+        parser.add_argument("--no-serve", action="store_true", help="只构建数据，不启动服务")
+        parser.add_argument("--workers", type=int, default=2, help="gunicorn 工作进程数（默认 2）")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["reset"]:
+            self._reset()
+        self.stdout.write("正在准备数据库……")
+        call_command("migrate", interactive=False, verbosity=0)
+        build_demo_city()
+        self._history(options)
+        if not options["no_serve"]:
+            self._routing_models()
+        self._banner(options["host"], options["port"], serve=not options["no_serve"])
+        if not options["no_serve"]:
+            connections.close_all()
+            raise SystemExit(self._serve(options["host"], options["port"], options["workers"]))
+
+    # ---------------------------------------------------------------- data
+    def _reset(self) -> None:
+        db = settings.DATABASES["default"]
+        if db["ENGINE"] != "django.db.backends.sqlite3":
+            raise CommandError("--reset 只用于 SQLite 演示数据库；PostgreSQL 请自行删除数据库。")
+        connections.close_all()
+        path = Path(str(db["NAME"]))
+        for file in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+            file.unlink(missing_ok=True)
+        self.stdout.write(f"已删除 /{str(path).lstrip('/')}")
+
+    def _history(self, options: dict[str, Any]) -> None:
+        from tqdm import tqdm
+
+        from chuangcheng.demo.loader import DEFAULT_SEED, has_history, load_history
+
+        if has_history():
+            self.stdout.write("数据库中已有工单历史，跳过生成（要重新生成请加 --reset）。")
+            return
+        orders = max(int(options["orders"]), 0)
+        started = time.monotonic()
+        with tqdm(
+            total=orders,
+            desc="生成演示数据",
+            unit="件",
+            file=sys.stderr,
+            disable=orders == 0 or options["verbosity"] == 0,
+        ) as bar:
+            stats = load_history(
+                orders=orders,
+                seed=options["seed"] or DEFAULT_SEED,
+                now=timezone.now(),
+                progress=bar.update,
+            )
+        from chuangcheng.cases.services import repeat_keys_rebuild
+
+        repeat_keys_rebuild()  # the bulk load bypasses case_open: give open orders their keys
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"已生成 {stats['orders']:,} 件工单、{stats['events']:,} 条办理记录"
+                f"（在办 {stats['open']:,} 件），用时 {time.monotonic() - started:.0f} 秒。"
+            )
+        )
+
+    def _routing_models(self) -> None:
+        """Have the worker train the 智能派单 models on the history if there are none yet (it then
+        re-queues itself every night), else make sure the nightly retraining is queued."""
+        try:
+            from django_tasks_db.models import DBTaskResult
+
+            from chuangcheng.intelligence.models import RouterModel
+            from chuangcheng.intelligence.tasks import retrain_routers, schedule_retraining
+        except ImportError:  # pragma: no cover - the intelligence app is optional here
+            return
+        if RouterModel.objects.filter(active=True).exists():
+            schedule_retraining()
+            return
+        # only a run waiting to start counts: one killed mid-run (Ctrl-C) stays RUNNING for ever
+        soon = DBTaskResult.objects.ready().filter(task_path=retrain_routers.module_path)
+        if not soon.exists():
+            retrain_routers.enqueue()
+        self.stdout.write("智能派单模型正由后台任务进程训练（需几分钟），完成前暂无派单建议。")
+
+    def _banner(self, host: str, port: int, *, serve: bool) -> None:
+        shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
+        lines = ["", "创城 · 12345 接诉即办 演示系统"]
+        if serve:
+            lines.append(
+                f"  网址：http://{shown}:{port}/    （管理后台 /admin/；登录后可看接口文档 /api/docs/）"
+            )
+        lines.append("  演示账号（密码均为 " + DEMO_PASSWORD + "）：")
+        for username, display, role, _unit in DEMO_USERS:
+            lines.append(f"    {username:<14}{ROLE_LABELS.get(role, role):<6}{display}")
+        lines.append(f"    {'admin':<14}{'管理员':<6}系统管理员（可进入管理后台）")
+        if serve:
+            lines.append("  按 Ctrl-C 停止网站和后台任务进程。")
+        self.stdout.write("\n".join(lines) + "\n")
+
+    # ---------------------------------------------------------------- processes
+    def _serve(self, host: str, port: int, workers: int) -> int:
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings"),
+        }
+        env["PYTHONPATH"] = os.pathsep.join(
+            p for p in (str(ROOT / "src"), str(ROOT), env.get("PYTHONPATH", "")) if p
+        )
+        Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)  # whitenoise wants it
+        commands = {
+            "网站": [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "config.wsgi:application",
+                "--bind",
+                f"{host}:{port}",
+                "--workers",
+                str(workers),
+                "--pythonpath",
+                f"{ROOT / 'src'},{ROOT}",
+                "--access-logfile",
+                "-",
+                "--graceful-timeout",
+                "10",
+                "--timeout",
+                "120",
+            ],
+            "后台任务": [
+                sys.executable,
+                str(ROOT / "manage.py"),
+                "db_worker",
+                "--no-reload",
+                "--queue-name",
+                "*",
+                "--interval",
+                "2",
+            ],
+        }
+        children: dict[str, subprocess.Popen[bytes]] = {}
+        stopping, crashed = False, False
+
+        def stop(signum: int, frame: Any) -> None:
+            nonlocal stopping
+            stopping = True
+
+        previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            for name, cmd in commands.items():
+                # own process group: a Ctrl-C reaches us once and we stop the children in order
+                children[name] = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
+            while not stopping:
+                for name, child in children.items():
+                    if child.poll() is not None:
+                        self.stderr.write(
+                            f"{name}进程意外退出（返回码 {child.returncode}），正在停止其余进程。"
+                        )
+                        stopping = crashed = True
+                time.sleep(0.3)
+        finally:
+            self.stdout.write("\n正在停止网站和后台任务进程……")
+            self._stop_all(children)
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+        self.stdout.write("已停止。")
+        return 1 if crashed else 0
+
+    @staticmethod
+    def _stop_all(children: dict[str, subprocess.Popen[bytes]]) -> None:
+        for child in children.values():
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + STOP_TIMEOUT
+        for child in children.values():
+            try:
+                child.wait(timeout=max(deadline - time.monotonic(), 0.1))
+            except subprocess.TimeoutExpired:
+                os.killpg(child.pid, signal.SIGKILL)  # its own group: worker children go too
+                child.wait()

@@ -1,0 +1,526 @@
+"""The steps of one 12345 order, played as plain data: `Sim` mirrors every action of
+`chuangcheng.hotline.workflow` (sources, targets, clocks started and stopped, guards, the fields
+each action sets, its event note and data) so that a generated order is exactly what
+`case_transition` would have left behind. Also the plain data the generator works on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from chuangcheng.core.calendar import add_duration, add_working_days, working_days_between
+from chuangcheng.demo import texts as T
+
+if TYPE_CHECKING:
+    from chuangcheng.demo.history import History
+
+TZ = ZoneInfo("Asia/Shanghai")
+FINAL = frozenset({"closed", "merged"})
+SUPERVISABLE = frozenset(
+    {"received", "reviewed", "dispatched", "handling", "return_requested", "fed_back"}
+)
+
+
+# ---------------------------------------------------------------- the city, as plain data
+@dataclass(frozen=True)
+class Person:
+    id: int
+    username: str
+
+
+@dataclass(frozen=True)
+class UnitInfo:
+    id: int
+    code: str
+    name: str
+    short: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class Place:
+    """A community (社区) orders happen in."""
+
+    region_id: int
+    code: str
+    path: str
+    name: str
+    street_id: int
+    street_code: str
+    street_name: str
+    district: str
+    lat: float
+    lng: float
+
+
+@dataclass
+class CityData:
+    centre: UnitInfo
+    units: dict[str, UnitInfo]
+    categories: dict[str, int]  # leaf category code → id
+    routes: dict[str, list[tuple[str, int, str]]]  # code → [(region path or "", priority, unit)]
+    places: list[Place]
+    time_limits: list[tuple[str, str, str, int, str]]  # clock, appeal type, urgency, amount, unit
+    clock_defaults: dict[str, tuple[int, str]]
+    operators: list[Person]
+    dispatchers: list[Person]
+    callbacks: list[Person]
+    supervisors: list[Person]
+    handlers: dict[str, list[Person]]  # unit code → handlers
+    citizen: Person | None = None
+    return_limit_workdays: int = 2
+    max_extension_workdays: int = 10
+
+
+# ---------------------------------------------------------------- what comes out
+@dataclass(slots=True)
+class Event:
+    action: str
+    from_status: str
+    to_status: str
+    actor_id: int | None
+    actor_name: str
+    unit_id: int | None
+    note: str
+    data: dict[str, Any]
+    at: dt.datetime
+
+
+@dataclass(slots=True)
+class Assign:
+    unit_id: int
+    role: str  # lead / co
+    assigned_at: dt.datetime
+    active: bool = True
+    ended_at: dt.datetime | None = None
+
+
+@dataclass(slots=True)
+class GeneratedCase:
+    key: int  # position in the stream (oldest first)
+    fields: dict[str, Any]  # Case columns
+    contact: tuple[str, str, bool]  # name, phone, confidential
+    assignments: list[Assign]
+    events: list[Event]
+    merged_into_key: int | None = None
+
+
+@dataclass(slots=True)
+class Spec:
+    """What an order is about, decided before its steps are played."""
+
+    created_at: dt.datetime
+    appeal_type: str
+    code: str  # category code
+    place: Place
+    title: str = ""
+    content: str = ""
+    address: str = ""
+    urgency: str = "normal"
+    channel: str = "phone"
+    contact: tuple[str, str, bool] = ("", "", False)
+    answer: str = ""  # 咨询 answered at intake
+    intake_category: bool = True
+    review_type: str = ""  # the dispatcher corrects the appeal type at review
+    main: Spec | None = None  # a repeat of this order (并单)
+    repeats: list[Spec] = field(default_factory=list)
+    scenario: str = ""
+    lead: str = ""  # unit code (scenarios force it)
+    citizen: bool = False
+    key: int = -1
+    number: str = ""
+    merge_at: dt.datetime | None = None
+    merged: bool = False
+    values: dict[str, str] = field(default_factory=dict)  # placeholder values of the texts
+    template: tuple[str, str] = ("", "")
+    outcome_of_main: tuple[dt.datetime | None, str, str] = (None, "", "")
+
+
+# ---------------------------------------------------------------- small helpers
+class _Cut(Exception):
+    """The next step would happen after now: the order stops in its current state."""
+
+
+def pick(rng: random.Random, mix: list[tuple[str, float]]) -> str:
+    return rng.choices([k for k, _ in mix], [w for _, w in mix])[0]
+
+
+def local(t: dt.datetime) -> dt.datetime:
+    return t.astimezone(TZ)
+
+
+def office(
+    rng: random.Random, t: dt.datetime, start: float = 8.0, end: float = 21.0
+) -> dt.datetime:
+    """Move a time that falls outside office hours to the next morning."""
+    lt = local(t)
+    hour = lt.hour + lt.minute / 60
+    if start <= hour < end:
+        return t
+    day = lt.date() + dt.timedelta(days=1 if hour >= end else 0)
+    morning = dt.datetime.combine(day, dt.time(0), tzinfo=TZ) + dt.timedelta(hours=start)
+    return (morning + dt.timedelta(minutes=rng.uniform(5, 90))).astimezone(dt.UTC)
+
+
+def mins(rng: random.Random, lo: float, hi: float) -> dt.timedelta:
+    return dt.timedelta(seconds=rng.uniform(lo * 60, hi * 60))
+
+
+def hours(rng: random.Random, lo: float, hi: float) -> dt.timedelta:
+    return dt.timedelta(seconds=rng.uniform(lo * 3600, hi * 3600))
+
+
+# ---------------------------------------------------------------- one order's steps
+class Sim:
+    """Plays workflow actions on one order, mirroring chuangcheng.hotline.workflow exactly."""
+
+    def __init__(self, gen: History, spec: Spec, fields: dict[str, Any]) -> None:
+        self.g, self.spec, self.f = gen, spec, fields
+        self.events: list[Event] = []
+        self.assignments: list[Assign] = []
+        self.last: dt.datetime | None = None
+        self.lead: UnitInfo | None = None
+        self.handler: Person | None = None
+
+    # -- plumbing
+    def _time(self, at: dt.datetime) -> dt.datetime:
+        at = at.astimezone(dt.UTC)  # events hash their time as stored: in UTC
+        if self.last is not None and at <= self.last:
+            at = self.last + dt.timedelta(seconds=self.g.rng.uniform(20, 300))
+        if at >= self.g.now:
+            raise _Cut
+        return at
+
+    def _centre(self, people: list[Person]) -> tuple[Person, int]:
+        return self.g.rng.choice(people), self.g.city.centre.id
+
+    def _lead_actor(self) -> tuple[Person, int]:
+        assert self.lead is not None and self.handler is not None
+        return self.handler, self.lead.id
+
+    def _record(
+        self,
+        action: str,
+        at: dt.datetime,
+        who: tuple[Person, int | None],
+        *,
+        to: str | None = None,
+        note: str = "",
+        data: dict[str, Any] | None = None,
+        stops: tuple[str, ...] = (),
+        starts: tuple[str, ...] = (),
+    ) -> dt.datetime:
+        f = self.f
+        for name in stops:
+            if f[f"{name}_at"] is None:
+                f[f"{name}_at"] = at
+        for name in starts:
+            f[f"{name}_due"] = self.deadline(name, at)
+            f[f"{name}_at"] = None
+        frm = f["status"]
+        f["status"] = to or frm
+        if f["status"] in FINAL and f["closed_at"] is None:
+            f["closed_at"] = at
+        f["updated_at"] = at
+        person, unit = who
+        self.events.append(
+            Event(action, frm, f["status"], person.id, person.username, unit, note, data or {}, at)
+        )
+        self.last = at
+        return at
+
+    def deadline(self, clock: str, start: dt.datetime) -> dt.datetime:
+        """clocks.limit_for on the snapshot of the 办理时限 table."""
+        best: tuple[int, tuple[int, str]] | None = None
+        for c, appeal_type, urgency, amount, unit in self.g.city.time_limits:
+            if c != clock or (appeal_type and appeal_type != self.f["appeal_type"]):
+                continue
+            if urgency and urgency != self.f["urgency"]:
+                continue
+            score = (2 if urgency else 0) + (1 if appeal_type else 0)
+            if best is None or score > best[0]:
+                best = (score, (amount, unit))
+        amount, unit = best[1] if best else self.g.city.clock_defaults[clock]
+        return add_duration(start, amount, unit)
+
+    def _status(self, *allowed: str) -> None:
+        if self.f["status"] not in allowed:  # a bug in the generator, never in the data
+            raise AssertionError(f"{self.spec.number}: {self.f['status']} not in {allowed}")
+
+    # -- the actions
+    def open(self, at: dt.datetime, creator: Person) -> dt.datetime:
+        at = at.astimezone(dt.UTC)
+        self.f["status"] = "received"
+        self.events.append(
+            Event("open", "", "received", creator.id, creator.username, None, "", {}, at)
+        )
+        self.last = at
+        return at
+
+    def answer_directly(self, at: dt.datetime, answer: str) -> dt.datetime:
+        at = self._time(at)
+        self._status("received")
+        self.f["result"] = answer
+        self.f["finish_at"] = self.f["respond_at"] = at
+        return self._record(
+            "answer_directly", at, self._centre(self.g.city.operators), to="closed", note=answer
+        )
+
+    def review(self, at: dt.datetime) -> dt.datetime:
+        at = self._time(at)
+        self._status("received")
+        changes: dict[str, Any] = {}
+        if self.spec.review_type and self.spec.review_type != self.f["appeal_type"]:
+            changes["appeal_type"] = [self.f["appeal_type"], self.spec.review_type]
+            self.f["appeal_type"] = self.spec.review_type
+        if not self.spec.intake_category:
+            changes["category"] = [None, self.spec.code]
+            self.f["category_id"] = self.g.city.categories[self.spec.code]
+        return self._record(
+            "review",
+            at,
+            self._centre(self.g.city.dispatchers),
+            to="reviewed",
+            note=self.g.rng.choice(T.REVIEW_NOTES),
+            data={"changes": changes},
+        )
+
+    def dispatch(self, at: dt.datetime, lead: UnitInfo, co: list[UnitInfo]) -> dt.datetime:
+        at = self._time(at)
+        self._status("reviewed")
+        for a in self.assignments:
+            if a.active:
+                a.active, a.ended_at = False, at
+        self.assignments.append(Assign(lead.id, "lead", at))
+        self.assignments += [Assign(u.id, "co", at) for u in co]
+        self.f["lead_unit_id"], self.f["dispatched_at"] = lead.id, at
+        self.lead, self.handler = lead, self.g.rng.choice(self.g.city.handlers[lead.code])
+        data = {
+            "lead_unit": lead.id,
+            "lead_unit_name": lead.name,
+            "co_units": [u.id for u in co],
+            "co_unit_names": [u.name for u in co],
+        }
+        return self._record(
+            "dispatch",
+            at,
+            self._centre(self.g.city.dispatchers),
+            to="dispatched",
+            note=f"派至{lead.name}",
+            data=data,
+            starts=("sign", "respond", "finish"),
+        )
+
+    def accept(self, at: dt.datetime) -> dt.datetime:
+        at = self._time(at)
+        self._status("dispatched")
+        return self._record("accept", at, self._lead_actor(), to="handling", stops=("sign",))
+
+    def contact(self, at: dt.datetime) -> dt.datetime:
+        at = self._time(at)
+        self._status("handling")
+        return self._record(
+            "contact",
+            at,
+            self._lead_actor(),
+            stops=("respond",),
+            note=self.g.rng.choice(T.CONTACT_NOTES),
+        )
+
+    def request_return(self, at: dt.datetime, reason: str) -> dt.datetime:
+        at = self._time(at)
+        self._status("dispatched", "handling")
+        if working_days_between(self.f["dispatched_at"], at) > self.g.city.return_limit_workdays:
+            raise AssertionError("return requested too late")
+        self.f["pending"], self.f["resume_status"] = "return", self.f["status"]
+        return self._record(
+            "request_return", at, self._lead_actor(), to="return_requested", note=reason
+        )
+
+    def approve_return(self, at: dt.datetime, note: str) -> dt.datetime:
+        at = self._time(at)
+        self._status("return_requested")
+        for a in self.assignments:
+            if a.active:
+                a.active, a.ended_at = False, at
+        data = {"returned_by": self.f["lead_unit_id"]}
+        self.f["lead_unit_id"] = None
+        self.f["pending"] = self.f["resume_status"] = ""
+        self.f["return_count"] += 1
+        self.f["sign_due"] = self.f["respond_due"] = self.f["finish_due"] = None
+        return self._record(
+            "approve_return",
+            at,
+            self._centre(self.g.city.dispatchers),
+            to="reviewed",
+            note=note,
+            data=data,
+        )
+
+    def reject_return(self, at: dt.datetime, reason: str) -> dt.datetime:
+        at = self._time(at)
+        self._status("return_requested")
+        target = self.f["resume_status"] or "handling"
+        self.f["pending"] = self.f["resume_status"] = ""
+        return self._record(
+            "reject_return", at, self._centre(self.g.city.dispatchers), to=target, note=reason
+        )
+
+    def request_extension(self, at: dt.datetime, days: int, reason: str) -> dt.datetime:
+        at = self._time(at)
+        self._status("handling")
+        assert self.f["pending"] != "extension"
+        assert self.f["extension_workdays"] + days <= self.g.city.max_extension_workdays
+        self.f["pending"], self.f["pending_data"] = "extension", {"days": days, "reason": reason}
+        return self._record(
+            "request_extension", at, self._lead_actor(), note=reason, data={"days": days}
+        )
+
+    def approve_extension(self, at: dt.datetime) -> dt.datetime:
+        at = self._time(at)
+        self._status("handling")
+        days = int(self.f["pending_data"]["days"])
+        if self.f["finish_due"] is not None:
+            self.f["finish_due"] = add_working_days(self.f["finish_due"], days)
+        self.f["extension_workdays"] += days
+        due = self.f["finish_due"]
+        data = {"days": days, "finish_due": due.isoformat() if due else None}
+        self.f["pending"], self.f["pending_data"] = "", {}
+        return self._record(
+            "approve_extension", at, self._centre(self.g.city.dispatchers), data=data
+        )
+
+    def reject_extension(self, at: dt.datetime) -> dt.datetime:
+        at = self._time(at)
+        self._status("handling")
+        self.f["pending"], self.f["pending_data"] = "", {}
+        return self._record(
+            "reject_extension",
+            at,
+            self._centre(self.g.city.dispatchers),
+            note="延期理由不充分，请按原时限办结。",
+        )
+
+    def feedback(self, at: dt.datetime) -> dt.datetime:
+        at = self._time(at)
+        self._status("handling")
+        assert self.f["respond_at"] is not None
+        result = self.g.result_for(self.spec)
+        self.f["result"] = result
+        return self._record(
+            "feedback", at, self._lead_actor(), to="fed_back", note=result, stops=("finish",)
+        )
+
+    def approve_feedback(self, at: dt.datetime) -> dt.datetime:
+        at = self._time(at)
+        self._status("fed_back")
+        return self._record(
+            "approve_feedback", at, self._centre(self.g.city.dispatchers), to="callback"
+        )
+
+    def reject_feedback(self, at: dt.datetime) -> dt.datetime:
+        at = self._time(at)
+        self._status("fed_back")
+        self.f["finish_at"] = None
+        return self._record(
+            "reject_feedback",
+            at,
+            self._centre(self.g.city.dispatchers),
+            to="handling",
+            note=self.g.rng.choice(T.FEEDBACK_REJECTIONS),
+        )
+
+    def callback(
+        self, at: dt.datetime, contacted: bool, resolution: str = "", satisfaction: str = ""
+    ) -> dt.datetime:
+        at = self._time(at)
+        self._status("callback", "merged")
+        f = self.f
+        f["callback_at"], f["contacted"] = at, contacted
+        data = {
+            "contacted": contacted,
+            "resolution": resolution if contacted else "",
+            "satisfaction": satisfaction if contacted else "",
+        }
+        who = self._centre(self.g.city.callbacks)
+        if not contacted:
+            return self._record("callback", at, who, note="未联系上诉求人", data=data)
+        f["resolution"], f["satisfaction"] = resolution, satisfaction
+        good = resolution == "resolved" and satisfaction in ("satisfied", "basic", "none")
+        target = "merged" if f["status"] == "merged" else ("closed" if good else "unsatisfied")
+        note = self.g.rng.choice(T.CALLBACK_COMMENTS["good" if good else "bad"])
+        return self._record("callback", at, who, to=target, note=note, data=data)
+
+    def reopen(self, at: dt.datetime) -> dt.datetime:
+        at = self._time(at)
+        self._status("unsatisfied")
+        f = self.f
+        f["reopen_count"] += 1
+        f["finish_at"] = f["callback_at"] = None
+        f["contacted"], f["resolution"], f["satisfaction"] = None, "", ""
+        people = self.g.city.callbacks if self.g.rng.random() < 0.5 else self.g.city.dispatchers
+        return self._record(
+            "reopen",
+            at,
+            self._centre(people),
+            to="handling",
+            note=self.g.rng.choice(T.REOPEN_REASONS),
+            starts=("finish",),
+        )
+
+    def close(self, at: dt.datetime, note: str) -> dt.datetime:
+        at = self._time(at)
+        self._status("unsatisfied", "callback")
+        self.f["finish_at"] = self.f["finish_at"] or at
+        return self._record(
+            "close", at, self._centre(self.g.city.dispatchers), to="closed", note=note
+        )
+
+    def supervise(self, at: dt.datetime, level: str) -> dt.datetime:
+        at = self._time(at)
+        self._status(*SUPERVISABLE)
+        due = (local(at) + dt.timedelta(days=3)).date()
+        self.f["supervision_level"] = level
+        # the workflow combines the date with 18:00 in the tz of its `now` (UTC)
+        self.f["supervision_due"] = dt.datetime.combine(due, dt.time(18, 0), tzinfo=dt.UTC)
+        return self._record(
+            "supervise",
+            at,
+            self._centre(self.g.city.supervisors),
+            note=self.g.rng.choice(T.SUPERVISION_NOTES),
+            data={"level": level, "due": due.isoformat()},
+        )
+
+    def reply_supervision(self, at: dt.datetime) -> dt.datetime:
+        at = self._time(at)
+        self._status(*SUPERVISABLE)
+        assert self.f["supervision_level"]
+        return self._record(
+            "reply_supervision",
+            at,
+            self._lead_actor(),
+            note=self.g.rng.choice(T.SUPERVISION_REPLIES),
+        )
+
+    def merge(self, at: dt.datetime, into: str) -> dt.datetime:
+        at = self._time(at)
+        self._status("received", "reviewed")
+        note = self.g.rng.choice(T.MERGE_NOTES) or f"并入 {into}"
+        return self._record(
+            "merge",
+            at,
+            self._centre(self.g.city.dispatchers),
+            to="merged",
+            note=note,
+            data={"into": into},
+        )
+
+    def rate(self, at: dt.datetime, person: Person, rating: int) -> dt.datetime:
+        at = self._time(at)
+        self._status("closed")
+        self.f["citizen_rating"] = rating
+        return self._record("rate", at, (person, None), data={"rating": rating})
