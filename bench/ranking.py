@@ -1,0 +1,97 @@
+"""(d) The monthly 三率 ranking of all units at 1M orders: ≤ 200 ms.
+
+Times `hotline_indicators(month, "unit")` in-process and GET
+/api/v1/indicators/hotline?month=…&group_by=unit through the test client (as the leader),
+for the last complete month and the current one; the street ranking is shown for reference.
+
+    .venv/bin/python bench/ranking.py [--rounds 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import ServerTimer, percentiles, record, say, setup_django
+
+TARGET_MS = 200.0
+
+
+def months() -> list[str]:
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    last = today.replace(day=1) - dt.timedelta(days=1)
+    return [f"{last:%Y-%m}", f"{today:%Y-%m}"]
+
+
+def run(rounds: int) -> None:
+    from reads import api_client
+
+    from chuangcheng.hotline.indicators import hotline_indicators
+
+    client = api_client("leader")
+    timer = ServerTimer()
+    for month in months():
+        for group_by, counted in (("unit", True), ("street", False)):
+            samples, cpu = [], []
+            for i in range(rounds + 1):
+                with timer:
+                    rows = hotline_indicators(month, group_by)
+                if i:
+                    samples.append(timer.wall_ms)
+                    cpu.append(timer.cpu_ms)
+            p, c = percentiles(samples), percentiles(cpu)
+            ranked = sum(1 for r in rows if r.rank)
+            label = f"(d) hotline_indicators({month!r}, {group_by!r})"
+            say(
+                f"{label}: {len(rows)} rows ({ranked} ranked)  p50 {p['p50']:.1f}  "
+                f"p95 {p['p95']:.1f}  max {p['max']:.1f} ms"
+            )
+            record(
+                label,
+                target=f"≤ {TARGET_MS:.0f} ms",
+                metric="p95",
+                value=p["p95"],
+                passed=p["p95"] <= TARGET_MS,
+                stats=p,
+                cpu=c,
+                group="d" if counted else "d-ref",
+                rows=len(rows),
+            )
+        samples, cpu = [], []
+        for i in range(rounds + 1):
+            with timer:
+                resp = client.get(f"/api/v1/indicators/hotline?month={month}&group_by=unit")
+            assert resp.status_code == 200, resp.content[:300]
+            if i:
+                samples.append(timer.wall_ms)
+                cpu.append(timer.cpu_ms)
+        p, c = percentiles(samples), percentiles(cpu)
+        label = f"(d) GET /api/v1/indicators/hotline?month={month}&group_by=unit"
+        say(f"{label}: p50 {p['p50']:.1f}  p95 {p['p95']:.1f}  max {p['max']:.1f} ms")
+        record(
+            label,
+            target=f"≤ {TARGET_MS:.0f} ms",
+            metric="p95",
+            value=p["p95"],
+            passed=p["p95"] <= TARGET_MS,
+            stats=p,
+            cpu=c,
+            group="d",
+        )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rounds", type=int, default=20)
+    args = ap.parse_args()
+    setup_django()
+    run(args.rounds)
+
+
+if __name__ == "__main__":
+    main()
