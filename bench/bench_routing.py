@@ -76,27 +76,26 @@ def main() -> None:
         f"{time.process_time() - cpu:.1f} s CPU, n_train={router.metadata['n_train']}"
     )
 
-    sample = raw.texts[:500]
-    walls, cpus = [], []
-    for text in sample:
-        w, c = time.perf_counter(), time.process_time()
-        router.predict_top(text, k=3)
-        walls.append(time.perf_counter() - w)
-        cpus.append(time.process_time() - c)
-    print(
-        f"single raw message predict_top (segmentation included), {len(sample)} messages: "
-        f"mean {1000 * statistics.mean(walls):.2f} ms wall / "
-        f"{1000 * statistics.mean(cpus):.2f} ms CPU, "
-        f"median {1000 * statistics.median(walls):.2f} ms wall"
-    )
-    tok_sample = tok.texts[:500]
-    w = time.perf_counter()
-    for text in tok_sample:
-        router.predict_top(text, k=3)
-    print(
-        f"single tokenised message predict_top: "
-        f"{1000 * (time.perf_counter() - w) / len(tok_sample):.2f} ms wall"
-    )
+    router.predict_top(raw.texts[0], k=3)  # loads the jieba dictionary (once per process)
+    for name, sample in (
+        ("raw (segmentation included)", raw.texts[:500]),
+        ("tokenised", tok.texts[:500]),
+    ):
+        passes = []  # CPU time per message of each pass; the best pass is the least disturbed
+        for _ in range(3):
+            cpus, walls = [], []
+            for text in sample:
+                w, c = time.perf_counter(), time.process_time()
+                router.predict_top(text, k=3)
+                cpus.append(time.process_time() - c)
+                walls.append(time.perf_counter() - w)
+            passes.append((statistics.mean(cpus), statistics.mean(walls)))
+        cpu_ms = [1000 * p[0] for p in passes]
+        print(
+            f"single {name} message predict_top, {len(sample)} messages x 3 passes: "
+            f"{min(cpu_ms):.2f} ms CPU (best pass; passes {', '.join(f'{m:.2f}' for m in cpu_ms)}),"
+            f" {1000 * min(p[1] for p in passes):.2f} ms wall"
+        )
 
 
 if __name__ == "__main__":

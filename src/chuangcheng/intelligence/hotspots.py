@@ -501,5 +501,5 @@ def rising_clusters(
                     "reason": f"本时段 {count} 件，常态约 {mean:.1f} 件（高出 {z:.1f} 个标准差）",
                 }
             )
-    flagged.sort(key=lambda d: -d["z"])
+    flagged.sort(key=lambda d: -float(d["z"]))  # type: ignore[arg-type]
     return flagged

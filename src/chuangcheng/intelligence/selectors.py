@@ -1,9 +1,8 @@
 """Reads that learn from text: likely repeats of an order (并单) and routing suggestions.
 
-Repeats on PostgreSQL use the trigram GIN index `case_open_match_trgm` over open orders
-(kind, street, match_text): the `%` operator finds candidates inside the index, so one lookup
-stays fast with a million open orders. SQLite (the demo) compares the street's recent open
-orders in Python instead.
+Repeats are found through `RepeatKey`: MinHash band keys of every open order's text, scoped
+to its street (core/minhash.py). A lookup is a handful of B-tree equality searches, so it stays
+fast with a million open orders, on PostgreSQL and on the SQLite demo alike.
 """
 
 from __future__ import annotations
@@ -12,7 +11,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection, transaction
 from django.utils import timezone
 
 from chuangcheng.cases.models import Case
@@ -69,72 +67,106 @@ class Probe:
         )
 
 
-def _candidates_pg(
-    p: Probe, since: dt.datetime, threshold: float, limit: int
-) -> list[tuple[int, float]]:
-    street_sql = "street_id = %s" if p.street_id else "street_id IS NULL"
-    params: list[Any] = [p.match_text, p.kind]
-    if p.street_id:
-        params.append(p.street_id)
-    params += [p.match_text, p.exclude_id or 0, since, limit]
-    sql = (
-        "SELECT id, similarity(match_text, %s) AS sim FROM cases_case "
-        f"WHERE kind = %s AND {street_sql} AND match_text %% %s "
-        "AND status NOT IN ('closed', 'merged') AND id <> %s AND created_at >= %s "
-        "ORDER BY sim DESC LIMIT %s"
-    )
-    with transaction.atomic(), connection.cursor() as cur:
-        cur.execute("SELECT set_config('pg_trgm.similarity_threshold', %s, true)", [str(threshold)])
-        cur.execute(sql, params)
-        return [(int(i), float(s)) for i, s in cur.fetchall()]
+_PER_KEY = 200  # newest cases read per key: bounds a lookup however common a key is
+
+_CANDIDATES_PG = """
+SELECT rk.case_id FROM unnest(%s::bigint[]) AS k(key)
+CROSS JOIN LATERAL (
+    SELECT case_id FROM cases_repeatkey WHERE key = k.key ORDER BY case_id DESC LIMIT %s
+) AS rk
+WHERE rk.case_id <> %s
+GROUP BY rk.case_id ORDER BY count(*) DESC, rk.case_id DESC LIMIT %s
+"""
 
 
-def _candidates_py(
-    p: Probe, since: dt.datetime, threshold: float, limit: int
-) -> list[tuple[int, float]]:
-    qs = (
-        Case.objects.filter(kind=p.kind, street_id=p.street_id, created_at__gte=since)
-        .exclude(status__in=OPEN_EXCLUDED)
-        .exclude(pk=p.exclude_id or 0)
-        .order_by("-created_at")
-        .values_list("pk", "match_text")[:2000]
+def _candidates(p: Probe, limit: int) -> list[int]:
+    """Open cases sharing MinHash band keys with the probe, most shared keys first. On
+    PostgreSQL each key reads at most its `_PER_KEY` newest cases from the (key, case) index,
+    so a key that many texts share (a common phrase) cannot make the lookup slow."""
+    from django.db import connection
+    from django.db.models import Count
+
+    from chuangcheng.cases.models import RepeatKey
+    from chuangcheng.cases.services import repeat_scope
+    from chuangcheng.core.minhash import band_keys
+
+    keys = band_keys(p.match_text, repeat_scope(p.kind, p.street_id))
+    if not keys:
+        return []
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute(_CANDIDATES_PG, [keys, _PER_KEY, p.exclude_id or 0, limit])
+            return [row[0] for row in cur.fetchall()]
+    rows = (
+        RepeatKey.objects.filter(key__in=keys)
+        .exclude(case_id=p.exclude_id or 0)
+        .values("case_id")
+        .annotate(shared=Count("id"))
+        .order_by("-shared", "-case_id")[:limit]
     )
-    scored = [(pk, similarity(p.match_text, text)) for pk, text in qs]
-    scored = [(pk, s) for pk, s in scored if s >= threshold]
-    return sorted(scored, key=lambda x: -x[1])[:limit]
+    return [r["case_id"] for r in rows]
 
 
 def find_repeats(
-    probe: Probe, actor: Actor, *, days: int = 30, threshold: float = 0.2, min_similarity: float = 0.25, limit: int = 5,
+    probe: Probe,
+    actor: Actor,
+    *,
+    days: int = 30,
+    min_similarity: float = 0.25,
+    candidates: int = 30,
+    limit: int = 5,
 ) -> list[Repeat]:
     """Open orders about the same issue: similar text, same street, within `days`.
-    The index finds candidates by trigram similarity; they are re-ranked by the character
-    bigram similarity that the dispatcher is shown."""
+    MinHash band keys find candidates by B-tree equality lookups; they are re-ranked by the
+    character-bigram similarity that the dispatcher is shown."""
     if len(probe.match_text) < 4:
         return []
     since = (probe.at or timezone.now()) - dt.timedelta(days=days)
-    finder = _candidates_pg if connection.vendor == "postgresql" else _candidates_py
-    found = finder(probe, since, threshold, limit * 2)
+    found = _candidates(probe, candidates)
     if not found:
         return []
-    visible = cases_visible_to(actor).filter(pk__in=[pk for pk, _ in found])
-    out = []
-    for other in visible:
-        distance = None
-        if None not in (probe.lat, probe.lng, other.lat, other.lng):
-            distance = distance_m(probe.lat, probe.lng, other.lat, other.lng)  # type: ignore[arg-type]
-        reasons = explain_match(
-            probe.match_text, other.match_text,
-            same_community=bool(probe.region_id and probe.region_id == other.region_id),
-            distance_m=distance, time_a=probe.at or timezone.now(), time_b=other.created_at,
-        )
-        if not (probe.region_id and probe.region_id == other.region_id) and probe.street_id:
-            reasons.insert(1, "同一街道")
-        score = similarity(probe.match_text, other.match_text)
-        if score >= min_similarity:
-            out.append(Repeat(other, score, reasons))
-    out.sort(key=lambda r: -r.score)
-    return out[:limit]
+    visible = (
+        cases_visible_to(actor)
+        .filter(pk__in=found, created_at__gte=since)
+        .exclude(status__in=OPEN_EXCLUDED)
+        .only(*REPEAT_FIELDS)
+    )
+    scored = [(similarity(probe.match_text, c.match_text), c) for c in visible]
+    best = sorted((sc for sc in scored if sc[0] >= min_similarity), key=lambda sc: -sc[0])
+    return [Repeat(other, score, _reasons(probe, other)) for score, other in best[:limit]]
+
+
+REPEAT_FIELDS = (
+    "id",
+    "number",
+    "title",
+    "status",
+    "reporter_count",
+    "match_text",
+    "region_id",
+    "lat",
+    "lng",
+    "created_at",
+)
+
+
+def _reasons(probe: Probe, other: Case) -> list[str]:
+    """Why two orders look like the same issue, in words a dispatcher reads at a glance."""
+    same_community = bool(probe.region_id and probe.region_id == other.region_id)
+    distance = None
+    if None not in (probe.lat, probe.lng, other.lat, other.lng):
+        distance = distance_m(probe.lat, probe.lng, other.lat, other.lng)  # type: ignore[arg-type]
+    reasons = explain_match(
+        probe.match_text,
+        other.match_text,
+        same_community=same_community,
+        distance_m=distance,
+        time_a=probe.at or timezone.now(),
+        time_b=other.created_at,
+    )
+    if not same_community and probe.street_id:
+        reasons.insert(1, "同一街道")
+    return reasons
 
 
 def likely_repeats(case: Case, actor: Actor, **kwargs: Any) -> list[Repeat]:
@@ -164,8 +196,8 @@ def rising_issues(
     current: dict[tuple[Any, Any], int] = {}
     baseline: dict[tuple[Any, Any], list[int]] = {}
     rows = (
-        qs.exclude(street_id=None)
-        .exclude(category_id=None)
+        qs.exclude(street__isnull=True)
+        .exclude(category__isnull=True)
         .annotate(day=TruncDate("created_at"))
         .values("street_id", "category_id", "day")
         .annotate(n=Count("id"))

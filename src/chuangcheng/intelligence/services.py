@@ -30,7 +30,7 @@ CONFIDENT = 0.6  # a top suggestion at or above this pre-fills the dispatcher's 
 
 
 def training_rows(
-    target: str, *, kind: str = "hotline", limit: int = 200_000
+    target: str, *, kind: str = "hotline", limit: int = 6_000
 ) -> tuple[list[str], list[str]]:
     field = "category__code" if target == RouterModel.Target.CATEGORY else "lead_unit_id"
     rows = (

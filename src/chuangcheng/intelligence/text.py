@@ -17,6 +17,7 @@ and split on whitespace instead of being segmented again.
 from __future__ import annotations
 
 import logging
+import math
 import re
 import threading
 import unicodedata
@@ -32,6 +33,7 @@ __all__ = [
     "is_pretokenised",
     "join_tokens",
     "normalise",
+    "segment",
     "stopwords",
     "tokenize",
     "user_terms",
@@ -80,6 +82,100 @@ def _segmenter(user_dict: bool) -> jieba.Tokenizer:
                     seg.add_word(term)
             _segmenters[user_dict] = seg
     return seg
+
+
+# jieba's own block patterns (jieba/__init__.py: re_han_default, re_skip_default).
+_JIEBA_HAN = re.compile(r"([\u4E00-\u9FD5a-zA-Z0-9+#&\._%\-]+)")
+_JIEBA_SKIP = re.compile(r"(\r\n|\s)")
+_HMM_CACHE_LIMIT = 50_000
+_hmm_cache: dict[str, tuple[str, ...]] = {}
+
+
+def _hmm_cut(buf: str) -> tuple[str, ...]:
+    """jieba's HMM guess of unknown words (``finalseg.cut``), memoised (it is deterministic)."""
+    found = _hmm_cache.get(buf)
+    if found is None:
+        from jieba import finalseg
+
+        found = tuple(finalseg.cut(buf))
+        if len(_hmm_cache) >= _HMM_CACHE_LIMIT:
+            _hmm_cache.clear()
+        _hmm_cache[buf] = found
+    return found
+
+
+def _cut_block(freq: dict[str, int], logtotal: float, sentence: str) -> list[str]:
+    """One Chinese/alphanumeric block, exactly as jieba's ``__cut_DAG`` (accurate mode + HMM).
+
+    jieba builds the word DAG, then the best route right to left, through dictionaries,
+    generators and tuples; here both are one right-to-left pass with the same arithmetic (so the
+    same floating-point scores and the same tie-breaking: the longest word wins a tie).
+    """
+    n = len(sentence)
+    get = freq.get
+    log = math.log
+    best_p = [0.0] * (n + 1)
+    best_end = [0] * n
+    for k in range(n - 1, -1, -1):
+        end = -1
+        p_max = 0.0
+        i = k
+        f = get(sentence[k])
+        while f is not None:  # the fragment is a word or a prefix of a word
+            if f:
+                p = log(f) - logtotal + best_p[i + 1]
+                if end < 0 or p >= p_max:
+                    p_max, end = p, i
+            i += 1
+            if i >= n:
+                break
+            f = get(sentence[k : i + 1])
+        if end < 0:
+            p_max, end = log(get(sentence[k]) or 1) - logtotal + best_p[k + 1], k
+        best_p[k] = p_max
+        best_end[k] = end
+    out: list[str] = []
+    x = 0
+    buf = ""
+    while x < n:
+        y = best_end[x] + 1
+        if y - x == 1:
+            buf += sentence[x]
+        else:
+            if buf:
+                if len(buf) == 1 or get(buf):
+                    out.extend(buf)
+                else:
+                    out.extend(_hmm_cut(buf))
+                buf = ""
+            out.append(sentence[x:y])
+        x = y
+    if buf:
+        if len(buf) == 1 or get(buf):
+            out.extend(buf)
+        else:
+            out.extend(_hmm_cut(buf))
+    return out
+
+
+def segment(text: str, *, user_dict: bool = True) -> list[str]:
+    """``jieba.lcut(text)`` (accurate mode, HMM on), same output, about twice as fast."""
+    seg = _segmenter(user_dict)
+    freq = seg.FREQ
+    logtotal = math.log(seg.total)
+    out: list[str] = []
+    for blk in _JIEBA_HAN.split(text):
+        if not blk:
+            continue
+        if _JIEBA_HAN.match(blk):
+            out.extend(_cut_block(freq, logtotal, blk))
+        else:
+            for x in _JIEBA_SKIP.split(blk):
+                if _JIEBA_SKIP.match(x):
+                    out.append(x)
+                else:
+                    out.extend(x)
+    return out
 
 
 @cache
@@ -144,7 +240,10 @@ def tokenize(
         clean = normalise(text)
         if not clean:
             return []
-        raw_tokens = _segmenter(user_dict).lcut(clean, HMM=hmm)
+        if hmm:
+            raw_tokens = segment(clean, user_dict=user_dict)
+        else:
+            raw_tokens = _segmenter(user_dict).lcut(clean, HMM=False)
     stop = stopwords() if remove_stopwords else frozenset()
     return [
         tok

@@ -4,15 +4,36 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
 
 from chuangcheng.org.access import actor_for
 from chuangcheng.org.roles import ROLE_LABELS
+from chuangcheng.web.access import NAV_LINKS, may
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
-    actor = actor_for(getattr(request, "user", None))
+    user = getattr(request, "user", None)
+    actor = actor_for(user)
+    links = []
+    if actor.user_id is not None:
+        path = request.path
+        for name, label, roles in NAV_LINKS:
+            if may(actor, roles):
+                url = reverse(name)
+                links.append({"url": url, "label": label, "active": path.startswith(url)
+                              and (url != "/m/" or path.startswith("/m/"))})
+    display = ""
+    if user is not None and getattr(user, "is_authenticated", False):
+        display = user.first_name or user.get_username()
     return {
         "actor": actor,
         "role_labels": [ROLE_LABELS.get(r, r) for r in sorted(actor.roles)],
+        "nav_links": links,
+        "display_name": display,
+        "now": timezone.now(),
+        "map_tiles": settings.CC_MAP_TILES,
+        "city_bounds": list(settings.CC_CITY_BOUNDS),
     }

@@ -6,7 +6,14 @@ import numpy as np
 import pytest
 
 from chuangcheng.intelligence.routing import Router, RouterLoadError, read_labelled_csv
-from chuangcheng.intelligence.text import is_pretokenised, join_tokens, normalise, tokenize
+from chuangcheng.intelligence.text import (
+    _segmenter,
+    is_pretokenised,
+    join_tokens,
+    normalise,
+    segment,
+    tokenize,
+)
 
 from .conftest import write_csv
 
@@ -51,6 +58,36 @@ def test_fast_scores_equal_sklearn(labelled_rows) -> None:
     router = Router().fit([r["text"] for r in train], [r["label"] for r in train])
     docs = [router.prepare(r["text"]) for r in test]
     assert np.allclose(router.decision(docs, prepared=True), router.decision_sklearn(docs))
+
+
+def test_fast_segment_equals_jieba() -> None:
+    texts = [
+        "投诉A3区盛世耀凯小区物业无故停水，已经三天了！请尽快处理。",
+        "西地省A市魅力之城小区临街门面烧烤夜宵摊油烟扰民，2019年5月起每晚到凌晨2点",
+        "K9县宁乡市某某路口红绿灯坏了abc-123.5% 请修复\r\n谢谢",
+        "",
+    ]
+    for user_dict in (False, True):
+        seg = _segmenter(user_dict)
+        for text in texts:
+            assert segment(text, user_dict=user_dict) == seg.lcut(text)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {},
+        {"char_max": 4},  # glued 4-grams: string path instead of integer codes
+        {"blocks": ("words", "wb_chars", "head_words", "head_wb_chars", "head_chars")},
+    ],
+)
+def test_fast_scores_equal_sklearn_all_paths(labelled_rows, kwargs) -> None:
+    train, test = labelled_rows
+    router = Router(min_df=1, **kwargs).fit([r["text"] for r in train], [r["label"] for r in train])
+    docs = [router.prepare(r["text"]) for r in test] + ["", "噪音", "完全没有见过的词"]
+    assert np.allclose(router.decision(docs, prepared=True), router.decision_sklearn(docs))
+    clone = pickle.loads(pickle.dumps(router))  # services.py pickles Router objects whole
+    assert np.allclose(clone.decision(docs, prepared=True), router.decision(docs, prepared=True))
 
 
 def test_save_load_round_trip(tmp_path, labelled_rows) -> None:

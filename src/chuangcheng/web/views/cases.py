@@ -1,0 +1,160 @@
+"""工单详情 (one order: fields, deadlines, assignments, timeline, the actions allowed now),
+the action endpoint, contact reveal, attachments, and the centre's case search."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from chuangcheng.cases.presenters import case_detail
+from chuangcheng.cases.selectors import attachment_get_visible, case_get_visible
+from chuangcheng.cases.services import allowed_actions, case_transition, contact_reveal
+from chuangcheng.cases.workflow import workflow_for
+from chuangcheng.core.errors import DomainError, NotFound
+from chuangcheng.hotline import selectors as hotline_selectors
+from chuangcheng.hotline.workflow import HOTLINE
+from chuangcheng.org.access import Actor
+from chuangcheng.org.roles import CENTRE_ROLES, CONTACT_ROLES
+from chuangcheng.org.selectors import units_search
+from chuangcheng.web import formatting
+from chuangcheng.web.access import STAFF_ROLES, error_page, page
+from chuangcheng.web.forms import ActionForm, action_form, failed_action_form
+from chuangcheng.web.views.common import is_htmx, paginate, query_without_page, safe_next, uploaded
+
+CLOCK_ROWS = [("sign", "签收时限"), ("respond", "响应时限"), ("finish", "办结时限")]
+
+
+def timeline(events: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
+    for e in events:
+        e["label"] = formatting.action_label(kind, e["action"])
+        e["to_label"] = formatting.state_label(kind, e["to"])
+        e["details"] = formatting.event_details(e)
+        e["status_changed"] = e["from"] != e["to"]
+    return events
+
+
+def detail_context(
+    actor: Actor, case_id: int, *, failed: str = "", data: Any = None,
+    error: DomainError | None = None,
+) -> dict[str, Any]:
+    case = case_get_visible(actor, case_id)
+    allowed = allowed_actions(case, actor)
+    detail = case_detail(case, actor, allowed)
+    forms: list[ActionForm] = []
+    for action in allowed:
+        if action.name == failed and error is not None:
+            forms.append(failed_action_form(action, case, data, error))
+        else:
+            forms.append(action_form(action, case))
+    clocks = [
+        {"label": label, "due": getattr(case, f"{name}_due"), "at": getattr(case, f"{name}_at")}
+        for name, label in CLOCK_ROWS
+    ]
+    from chuangcheng.web.views.intelligence import detail_extras
+
+    return {
+        "case": case, "d": detail, "action_forms": forms, "clocks": clocks,
+        "events": timeline(detail["events"], case.kind),
+        "workflow": workflow_for(case.kind),
+        "can_reveal": bool(actor.roles & CONTACT_ROLES) and bool(detail["citizen"]["phone"]),
+        "error": error, "failed": failed,
+        **detail_extras(actor, case, forms),  # 智能派单建议 / 疑似重复工单
+    }
+
+
+@page(*STAFF_ROLES)
+def case_detail_page(request: HttpRequest, case_id: int) -> HttpResponse:
+    actor = request.actor  # type: ignore[attr-defined]
+    return render(request, "web/hotline/case_detail.html", detail_context(actor, case_id))
+
+
+@require_POST
+@page(*STAFF_ROLES)
+def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
+    """POST one workflow action. Errors re-render the order with the form kept, the message
+    shown and the error's status code (400/403/404/409)."""
+    actor = request.actor  # type: ignore[attr-defined]
+    try:
+        case = case_transition(case_id=case_id, action=action, actor=actor, data=request.POST,
+                               attachments=uploaded(request))
+    except DomainError as exc:
+        if isinstance(exc, NotFound):
+            return error_page(request, 404, exc.message)
+        ctx = detail_context(actor, case_id, failed=action, data=request.POST, error=exc)
+        return render(request, "web/hotline/case_detail.html", ctx, status=exc.status_code)
+    label = formatting.action_label(case.kind, action)
+    state = formatting.state_label(case.kind, case.status)
+    messages.success(request, f"「{label}」已完成，工单 {case.number} 当前状态：{state}。")
+    return redirect(safe_next(request, reverse("web:case_detail", args=[case.pk])))
+
+
+@require_POST
+@page(*STAFF_ROLES)
+def case_contact(request: HttpRequest, case_id: int) -> HttpResponse:
+    """查看完整号码: audited by contact_reveal; answers an htmx request with a fragment."""
+    actor = request.actor  # type: ignore[attr-defined]
+    try:
+        contact = contact_reveal(actor=actor, case_id=case_id,
+                                 reason=str(request.POST.get("reason") or "页面查看"))
+    except DomainError as exc:
+        if is_htmx(request):
+            return render(request, "web/partials/contact.html", {"error": exc.message},
+                          status=exc.status_code)
+        return error_page(request, exc.status_code, exc.message)
+    ctx = {"contact": contact}
+    if is_htmx(request):
+        return render(request, "web/partials/contact.html", ctx)
+    return render(request, "web/partials/contact_page.html", ctx)
+
+
+@page()
+def attachment(request: HttpRequest, token: str) -> HttpResponseBase:
+    """An attachment, only to people who may see its case (404 otherwise)."""
+    actor = request.actor  # type: ignore[attr-defined]
+    att = attachment_get_visible(actor, token)
+    try:
+        fh = att.file.open("rb")
+    except (FileNotFoundError, OSError):
+        return error_page(request, 404, "附件文件已丢失。")
+    resp = FileResponse(fh, content_type=att.content_type)
+    resp["Content-Disposition"] = f"inline; filename*=UTF-8''{att.token}"
+    resp["Cache-Control"] = "private, max-age=3600"
+    return resp
+
+
+@page(*CENTRE_ROLES)
+def case_list_page(request: HttpRequest) -> HttpResponse:
+    """工单查询: filters by status, unit, overdue and text; 50 a page."""
+    actor = request.actor  # type: ignore[attr-defined]
+    g = request.GET
+    unit = int(g["unit"]) if g.get("unit", "").isdigit() else None
+    status = g.get("status", "")
+    if status and status not in HOTLINE.states:
+        status = ""
+    overdue = g.get("overdue") == "1"
+    # 热点问题 links: one street × one category since a day
+    street = int(g["street"]) if g.get("street", "").isdigit() else None
+    category = int(g["category"]) if g.get("category", "").isdigit() else None
+    since = parse_date_or_none(g.get("since", ""))
+    qs = hotline_selectors.case_list(actor, status=status, unit=unit, overdue=overdue,
+                                     q=g.get("q", ""), street=street, category=category,
+                                     since=since)
+    return render(request, "web/hotline/case_list.html", {
+        "page": paginate(request, qs), "query": query_without_page(request),
+        "states": HOTLINE.states, "units": list(units_search("")),
+        "f": {"status": status, "unit": unit, "overdue": overdue, "q": g.get("q", ""),
+              "street": street, "category": category, "since": since},
+    })
+
+
+def parse_date_or_none(value: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
