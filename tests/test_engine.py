@@ -1,0 +1,401 @@
+"""The case engine as the hotline workflow declares it.
+
+1. A table test over every (state, action, role): the engine answers 200 / 403 / 404 / 409
+   exactly as the declaration says, and a refused attempt changes nothing.
+2. A hypothesis property test: any sequence of attempted actions by random people keeps the
+   invariants (one known state, events contiguous and in time order, hash chain intact, the
+   last event matches the status, clocks monotone, closed_at set iff final).
+3. The database refuses UPDATE and DELETE of history, and workflow declarations are checked.
+
+The builders at the top (`new_case`, `drive`, `PATHS`, `client_for`) are shared with the other
+test modules of this suite.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from rest_framework.test import APIClient
+
+from chuangcheng.api.auth import token_issue
+from chuangcheng.cases.models import Case, CaseEvent
+from chuangcheng.cases.selectors import verify_chain
+from chuangcheng.cases.services import allowed_actions, case_transition
+from chuangcheng.cases.workflow import LEAD, OWNER, Action, Clock, Workflow, workflow_for
+from chuangcheng.core.errors import DomainError
+from chuangcheng.demo.city import DemoCity
+from chuangcheng.hotline.services import hotline_intake
+from chuangcheng.org.access import Actor
+from tests.conftest import INTAKE, actor, user
+
+HOTLINE = workflow_for("hotline")
+
+
+# ---------------------------------------------------------------- shared builders
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    """The demo city sets 9 passwords; PBKDF2 at full strength costs ~0.5 s each."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def client_for(username: str | None) -> APIClient:
+    """An API client with a Bearer token, issued directly (the login endpoint is throttled to
+    10/min per address, which a permission matrix would exceed; it has its own tests)."""
+    client = APIClient()
+    if username is not None:
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_issue(user=user(username))}")
+    return client
+
+
+def new_case(by: str = "operator", **over: Any) -> Case:
+    case, created = hotline_intake(actor=actor(by), data={**INTAKE, **over})
+    assert created
+    return case
+
+
+def step_data(city: DemoCity, name: str, *, merge_into: str = "") -> dict[str, Any]:
+    """Valid input for every hotline action (so that a refusal is never a 400)."""
+    return {
+        "answer_directly": {"note": "已当场答复"},
+        "review": {"category": "060103"},
+        "dispatch": {"lead_unit": city.units["S-150103004"].pk,
+                     "co_units": [city.units["D-CG"].pk]},
+        "merge": {"into": merge_into},
+        "accept": {},
+        "contact": {"note": "已电话联系诉求人"},
+        "feedback": {"result": "已联合城管清理摊贩，设置禁停标识。"},
+        "request_return": {"reason": "不属于本单位职责"},
+        "approve_return": {},
+        "reject_return": {"reason": "属于本单位职责范围"},
+        "request_extension": {"days": 2, "reason": "需要协调多个部门"},
+        "approve_extension": {},
+        "reject_extension": {"reason": "理由不充分"},
+        "approve_feedback": {},
+        "reject_feedback": {"reason": "办理结果不完整"},
+        "callback": {"contacted": "true", "resolution": "resolved", "satisfaction": "satisfied"},
+        "reopen": {"reason": "群众反映问题仍未解决"},
+        "close": {},
+        "supervise": {"level": "general", "note": "请尽快办理"},
+        "reply_supervision": {"reason": "正在办理，本周内办结"},
+        "rate": {"rating": 5},
+    }[name]
+
+
+# (action, username, data override) from a fresh case to each state
+_TO_HANDLING = [("review", "dispatcher", None), ("dispatch", "dispatcher", None),
+                ("accept", "handler_zsxl", None)]
+_TO_CALLBACK = [*_TO_HANDLING, ("contact", "handler_zsxl", None),
+                ("feedback", "handler_zsxl", None), ("approve_feedback", "dispatcher", None)]
+PATHS: dict[str, list[tuple[str, str, dict[str, Any] | None]]] = {
+    "received": [],
+    "reviewed": _TO_HANDLING[:1],
+    "dispatched": _TO_HANDLING[:2],
+    "handling": _TO_HANDLING,
+    "return_requested": [*_TO_HANDLING, ("request_return", "handler_zsxl", None)],
+    "fed_back": _TO_CALLBACK[:-1],
+    "callback": _TO_CALLBACK,
+    "unsatisfied": [*_TO_CALLBACK, ("callback", "callback", {
+        "contacted": "true", "resolution": "unresolved", "satisfaction": "unsatisfied"})],
+    "closed": [*_TO_CALLBACK, ("callback", "callback", None)],
+    "merged": [("merge", "dispatcher", None)],
+}
+
+
+def drive(city: DemoCity, case: Case, state: str, *, now: dt.datetime | None = None,
+          step: dt.timedelta = dt.timedelta(0)) -> Case:
+    """Take a fresh case to `state` through the real transitions (optionally at given times)."""
+    merge_into = ""
+    if state == "merged":
+        merge_into = new_case().number
+    for i, (name, username, override) in enumerate(PATHS[state], start=1):
+        data = override if override is not None else step_data(city, name, merge_into=merge_into)
+        at = now + step * i if now is not None else None
+        case = case_transition(case_id=case.pk, action=name, actor=actor(username), data=data,
+                               now=at)
+    assert case.status == state
+    return case
+
+
+class _Rollback(Exception):
+    pass
+
+
+@contextmanager
+def rolled_back() -> Any:
+    """Run a block in a savepoint and undo everything it wrote."""
+    try:
+        with transaction.atomic():
+            yield
+            raise _Rollback
+    except _Rollback:
+        pass
+
+
+def snapshot(case_id: int) -> tuple[dict[str, Any], int]:
+    row = Case.objects.filter(pk=case_id).values().get()
+    return row, CaseEvent.objects.filter(case_id=case_id).count()
+
+
+# ---------------------------------------------------------------- the table
+ROLES = ["operator", "dispatcher", "handler_zsxl", "handler_cg", "handler_other", "callback",
+         "supervisor", "leader", "citizen"]
+CENTRE = {"operator", "dispatcher", "callback", "supervisor", "leader"}
+# states in which the order is dispatched to 中山西路街道 (lead) with 城管局 as co-unit
+ASSIGNED = {"dispatched", "handling", "return_requested", "fed_back", "callback", "unsatisfied",
+            "closed"}
+ROLE_OF = {"operator": "operator", "dispatcher": "dispatcher", "handler_zsxl": "handler",
+           "handler_cg": "handler", "handler_other": "handler", "callback": "callback",
+           "supervisor": "supervisor", "leader": "leader", "citizen": "citizen"}
+# guards that refuse in the states built by PATHS (a 咨询 is needed for answer_directly, a
+# contact before feedback, a pending extension for its approval, a supervision to reply to,
+# a closed main order before calling back a merged one)
+GUARDED = {("answer_directly", "received"), ("feedback", "handling"),
+           ("approve_extension", "handling"), ("reject_extension", "handling"),
+           ("reply_supervision", "dispatched"), ("reply_supervision", "handling"),
+           ("reply_supervision", "return_requested"), ("reply_supervision", "fed_back"),
+           ("callback", "merged")}
+
+
+def expected(state: str, action: Action, who: str) -> int:
+    visible = who in CENTRE or who == "citizen" or (
+        who in ("handler_zsxl", "handler_cg") and state in ASSIGNED)
+    if not visible:
+        return 404
+    if ROLE_OF[who] not in action.roles:
+        return 403
+    if state not in action.sources:
+        return 409
+    if action.unit == LEAD and who != "handler_zsxl":
+        return 403
+    if action.unit == OWNER and who != "citizen":
+        return 403
+    if (action.name, state) in GUARDED:
+        return 409
+    return 200
+
+
+@pytest.fixture
+def people(city: DemoCity, make_handler: Any) -> dict[str, Actor]:
+    make_handler("D-SJ", "handler_other")
+    return {who: actor(who) for who in ROLES}
+
+
+@pytest.mark.parametrize("state", list(HOTLINE.states))
+def test_every_action_by_every_role(city: DemoCity, people: dict[str, Actor], state: str) -> None:
+    case = drive(city, new_case(by="citizen"), state)  # the citizen owns it (for 评价)
+    merge_target = new_case().number
+    before = snapshot(case.pk)
+    mismatches = []
+    for action in HOTLINE.actions:
+        data = step_data(city, action.name, merge_into=merge_target)
+        for who in ROLES:
+            want = expected(state, action, who)
+            with rolled_back():
+                try:
+                    result = case_transition(case_id=case.pk, action=action.name,
+                                             actor=people[who], data=data)
+                    got, detail = 200, result.status
+                except DomainError as exc:
+                    got, detail = exc.status_code, exc.message
+                    # a refused attempt changes nothing
+                    assert snapshot(case.pk) == before, (action.name, who)
+                if got == 200:
+                    assert CaseEvent.objects.filter(case=case).count() == before[1] + 1
+                    if action.target is not None and action.name != "callback":
+                        assert result.status == action.target
+            if got != want:
+                mismatches.append((action.name, who, want, got, detail))
+    assert mismatches == []
+    assert snapshot(case.pk) == before
+
+
+def test_the_table_has_successes_in_every_open_state(city: DemoCity) -> None:
+    """Guard against a vacuous table: each non-final state has someone who can move it."""
+    for state in HOTLINE.open_states():
+        assert any(expected(state, a, who) == 200 for a in HOTLINE.actions for who in ROLES), state
+
+
+def test_answer_directly_for_a_consultation(city: DemoCity) -> None:
+    case = new_case(appeal_type="consult")
+    case = case_transition(case_id=case.pk, action="answer_directly", actor=actor("operator"),
+                           data={"note": "已告知办理地点"})
+    assert case.status == "closed" and case.closed_at is not None
+    assert case.finish_at is not None and case.respond_at is not None
+
+
+def test_table_through_the_api_agrees(city: DemoCity, people: dict[str, Actor]) -> None:
+    """A few rows of the table over HTTP: the API maps the engine's answers 1:1."""
+    case = drive(city, new_case(), "dispatched")
+    before = snapshot(case.pk)
+    for who, want in [("handler_other", 404), ("handler_cg", 403), ("dispatcher", 403),
+                      ("handler_zsxl", 200)]:
+        resp = client_for(who).post(f"/api/v1/cases/{case.pk}/actions/accept", {}, format="json")
+        assert resp.status_code == want, (who, resp.content)
+        if want != 200:
+            assert snapshot(case.pk) == before
+            assert resp.json()["detail"]
+    resp = client_for("handler_zsxl").post(f"/api/v1/cases/{case.pk}/actions/accept", {},
+                                           format="json")
+    assert resp.status_code == 409 and "当前状态" in resp.json()["detail"]
+    resp = client_for("dispatcher").post(f"/api/v1/cases/{case.pk}/actions/nonsense", {},
+                                         format="json")
+    assert resp.status_code == 404
+
+
+# ---------------------------------------------------------------- invariants
+def check_invariants(case_id: int) -> None:
+    case = Case.objects.get(pk=case_id)
+    events = list(CaseEvent.objects.filter(case_id=case_id).order_by("seq"))
+    assert case.status in HOTLINE.states
+    assert [e.seq for e in events] == list(range(1, len(events) + 1))
+    assert case.event_count == len(events)
+    assert all(a.created_at <= b.created_at for a, b in itertools.pairwise(events))
+    assert all(b.from_status == a.to_status for a, b in itertools.pairwise(events))
+    assert events[-1].to_status == case.status
+    assert verify_chain(case)
+    assert (case.closed_at is not None) == (case.status in HOTLINE.final)
+    if case.dispatched_at is not None:
+        for clock in ("sign_at", "respond_at", "finish_at"):
+            value = getattr(case, clock)
+            assert value is None or value >= case.dispatched_at, clock
+        for due in ("sign_due", "respond_due", "finish_due"):
+            value = getattr(case, due)
+            assert value is None or value >= case.dispatched_at, due
+    if case.closed_at is not None:
+        assert case.closed_at >= case.created_at
+        assert case.finish_at is None or case.finish_at <= case.closed_at
+    if case.callback_at is not None and case.finish_at is not None:
+        assert case.callback_at >= case.finish_at
+
+
+CALLBACK_OUTCOMES = st.sampled_from([
+    {"contacted": "true", "resolution": "resolved", "satisfaction": "satisfied"},
+    {"contacted": "true", "resolution": "resolved", "satisfaction": "basic"},
+    {"contacted": "true", "resolution": "unresolved", "satisfaction": "unsatisfied"},
+    {"contacted": "false"},
+])
+
+
+def test_random_walks_keep_the_invariants(city: DemoCity, people: dict[str, Actor]) -> None:
+    actions = [a.name for a in HOTLINE.actions]
+
+    @settings(max_examples=30, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.too_slow])
+    @given(data=st.data())
+    def walk(data: Any) -> None:
+        with rolled_back():
+            case = new_case(by="citizen")
+            target = new_case().number
+            now = timezone.now()
+            for _ in range(data.draw(st.integers(1, 25), label="steps")):
+                now += dt.timedelta(minutes=data.draw(st.integers(0, 3000), label="minutes"))
+                current = Case.objects.get(pk=case.pk)
+                possible = [(a.name, who) for who in ROLES
+                            for a in allowed_actions(current, people[who], now)]
+                if possible and data.draw(st.booleans(), label="sensible"):
+                    name, who = data.draw(st.sampled_from(possible), label="move")
+                else:
+                    name = data.draw(st.sampled_from(actions), label="action")
+                    who = data.draw(st.sampled_from(ROLES), label="who")
+                payload = step_data(city, name, merge_into=target)
+                if name == "callback":
+                    payload = data.draw(CALLBACK_OUTCOMES, label="outcome")
+                before = snapshot(case.pk)
+                try:
+                    case_transition(case_id=case.pk, action=name, actor=people[who],
+                                    data=payload, now=now)
+                except DomainError as exc:
+                    assert exc.status_code in (400, 403, 404, 409), exc
+                    assert snapshot(case.pk) == before
+                check_invariants(case.pk)
+                reached.add(Case.objects.values_list("status", flat=True).get(pk=case.pk))
+
+    reached: set[str] = set()
+    walk()
+    # not vacuous: the walks get deep into the loop, not just bounce off at 已受理
+    assert len(reached) >= 6, reached
+
+
+# ---------------------------------------------------------------- append-only history
+@pytest.mark.parametrize("sql", [
+    "UPDATE cases_caseevent SET note = 'tampered' WHERE case_id = %s",
+    "DELETE FROM cases_caseevent WHERE case_id = %s",
+])
+def test_the_database_refuses_rewriting_history_raw_sql(city: DemoCity, sql: str) -> None:
+    case = new_case()
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), \
+            connection.cursor() as cur:
+        cur.execute(sql, [case.pk])
+    assert CaseEvent.objects.filter(case=case).count() == 1
+    assert verify_chain(Case.objects.get(pk=case.pk))
+
+
+def test_the_database_refuses_rewriting_history_orm(city: DemoCity) -> None:
+    case = new_case()
+    event = CaseEvent.objects.get(case=case)
+    event.note = "tampered"
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        event.save()
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        CaseEvent.objects.filter(case=case).update(note="tampered")
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        CaseEvent.objects.filter(pk=event.pk).delete()
+    assert CaseEvent.objects.get(pk=event.pk).note == ""
+
+
+def test_tampering_shows_in_the_chain(city: DemoCity) -> None:
+    """If someone with the database owner's rights rewrote an event, verify_chain says so."""
+    case = drive(city, new_case(), "handling")
+    assert verify_chain(case)
+    with connection.cursor() as cur:
+        cur.execute("SET session_replication_role = replica")  # owner's rights: no triggers
+        cur.execute("UPDATE cases_caseevent SET note = 'x' WHERE case_id = %s AND seq = 2",
+                    [case.pk])
+        cur.execute("SET session_replication_role = origin")
+    assert not verify_chain(Case.objects.get(pk=case.pk))
+
+
+# ---------------------------------------------------------------- declarations
+def _wf(**over: Any) -> Workflow:
+    base: dict[str, Any] = {
+        "kind": "t", "label": "t", "initial": "a", "states": {"a": "A", "b": "B"},
+        "final": frozenset({"b"}), "clocks": (Clock("c", "C", (1, "hours")),),
+        "actions": (Action("go", "走", frozenset({"a"}), "b", frozenset({"operator"})),),
+    }
+    return Workflow(**{**base, **over})
+
+
+def test_workflow_declarations_are_checked() -> None:
+    _wf()  # valid
+    with pytest.raises(ValueError, match="unknown states"):
+        _wf(actions=(Action("go", "走", frozenset({"a"}), "nowhere", frozenset({"operator"})),))
+    with pytest.raises(ValueError, match="unknown states"):
+        _wf(actions=(Action("go", "走", frozenset({"zz"}), "b", frozenset({"operator"})),))
+    with pytest.raises(ValueError, match="duplicate"):
+        _wf(actions=(Action("go", "走", frozenset({"a"}), "b", frozenset({"operator"})),) * 2)
+    with pytest.raises(ValueError, match="unknown clock"):
+        _wf(actions=(Action("go", "走", frozenset({"a"}), "b", frozenset({"operator"}),
+                            starts=("nope",)),))
+    with pytest.raises(ValueError, match="initial"):
+        _wf(initial="zz")
+    with pytest.raises(ValueError, match="final"):
+        _wf(final=frozenset({"zz"}))
+    with pytest.raises(LookupError):
+        workflow_for("no-such-kind")
+
+
+def test_hotline_declaration_is_consistent() -> None:
+    assert HOTLINE.initial in HOTLINE.states
+    assert HOTLINE.final <= set(HOTLINE.states)
+    # no action leaves a final state
+    for a in HOTLINE.actions:
+        if a.sources & HOTLINE.final:
+            assert a.target is None or a.target in HOTLINE.final, a.name

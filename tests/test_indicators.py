@@ -1,0 +1,216 @@
+"""The 三率 and 综合得分 per unit and per street, computed by hand from orders built through
+the real transitions at known times in October 2026.
+
+Time limits (demo 办理时限): respond 24 hours, finish 5 working days after dispatch.
+Orders are taken in on Mon 2026-10-12 10:00 and dispatched at 11:00, so respond_due is
+Oct 13 11:00 and finish_due Oct 19 11:00.
+
+中山西路街道 (S-150103004, street 中山西路街道):
+  a1 contacted in time, resolved, satisfied            → valid
+  a2 contacted in time, resolved, basically satisfied  → valid
+  a3 contacted late, fed back late, unresolved, unsatisfied, closed by the dispatcher → valid
+  a4 callback did not reach the caller, closed         → not a valid callback
+  a5 still being handled (past its deadline by November)
+  (and it returned r1, approved in October)
+城管局 (D-CG), orders located in 海拉尔东路街道:
+  b1, b2 contacted in time, resolved, satisfied        → valid
+  r1 returned by 中山西路街道, re-dispatched here, still open
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+
+from chuangcheng.cases.models import Case
+from chuangcheng.cases.services import case_transition
+from chuangcheng.core.models import Setting
+from chuangcheng.demo.city import DemoCity
+from chuangcheng.hotline.indicators import IndicatorRow, hotline_indicators
+from chuangcheng.org.models import Region
+from tests.conftest import actor
+from tests.test_engine import _fast_password_hashing, client_for, new_case
+
+__all__ = ["_fast_password_hashing"]
+
+SH = ZoneInfo("Asia/Shanghai")
+T0 = dt.datetime(2026, 10, 12, 10, 0, tzinfo=SH)
+NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=SH)
+SATISFIED = {"contacted": "true", "resolution": "resolved", "satisfaction": "satisfied"}
+BASIC = {"contacted": "true", "resolution": "resolved", "satisfaction": "basic"}
+UNHAPPY = {"contacted": "true", "resolution": "unresolved", "satisfaction": "unsatisfied"}
+NOT_REACHED = {"contacted": "false"}
+HANDLER = {"S-150103004": "handler_zsxl", "D-CG": "handler_cg"}
+
+
+def h(hours: float) -> dt.datetime:
+    return T0 + dt.timedelta(hours=hours)
+
+
+def go(case: Case, action: str, who: str, when: dt.datetime, data: dict[str, Any] | None = None
+       ) -> Case:
+    return case_transition(case_id=case.pk, action=action, actor=actor(who), data=data or {},
+                           now=when)
+
+
+def taken_in(**over: Any) -> Case:
+    with time_machine.travel(T0, tick=False):
+        return new_case(**over)
+
+
+def dispatched(city: DemoCity, unit: str, **over: Any) -> Case:
+    case = taken_in(**over)
+    go(case, "review", "dispatcher", h(0.5))
+    go(case, "dispatch", "dispatcher", h(1), {"lead_unit": city.units[unit].pk})
+    return go(case, "accept", HANDLER[unit], h(2))
+
+
+def finished(city: DemoCity, unit: str, *, contact_h: float, feedback_h: float,
+             outcome: dict[str, str], **over: Any) -> Case:
+    case = dispatched(city, unit, **over)
+    who = HANDLER[unit]
+    go(case, "contact", who, h(contact_h), {"note": "已电话联系"})
+    go(case, "feedback", who, h(feedback_h), {"result": "已处理完毕并回复群众"})
+    go(case, "approve_feedback", "dispatcher", h(feedback_h + 1))
+    case = go(case, "callback", "callback", h(feedback_h + 2), outcome)
+    if case.status != "closed":
+        case = go(case, "close", "dispatcher", h(feedback_h + 3))
+    assert case.status == "closed"
+    return case
+
+
+@pytest.fixture
+def october(city: DemoCity) -> dict[str, Case]:
+    xinchun = Region.objects.get(name="新春社区")  # 海拉尔东路街道
+    elsewhere = {"lat": xinchun.lat, "lng": xinchun.lng, "address": "新城区新春社区"}
+    orders = {
+        "a1": finished(city, "S-150103004", contact_h=3, feedback_h=5, outcome=SATISFIED),
+        "a2": finished(city, "S-150103004", contact_h=3, feedback_h=5, outcome=BASIC),
+        "a3": finished(city, "S-150103004", contact_h=30, feedback_h=9 * 24, outcome=UNHAPPY),
+        "a4": finished(city, "S-150103004", contact_h=3, feedback_h=5, outcome=NOT_REACHED),
+        "a5": dispatched(city, "S-150103004"),
+        "b1": finished(city, "D-CG", contact_h=4, feedback_h=6, outcome=SATISFIED, **elsewhere),
+        "b2": finished(city, "D-CG", contact_h=4, feedback_h=6, outcome=SATISFIED, **elsewhere),
+    }
+    r1 = dispatched(city, "S-150103004", **elsewhere)
+    go(r1, "request_return", "handler_zsxl", h(3), {"reason": "属于城管局职责"})
+    go(r1, "approve_return", "dispatcher", h(4))
+    orders["r1"] = go(r1, "dispatch", "dispatcher", h(5), {"lead_unit": city.units["D-CG"].pk})
+    # noise that must not count for October: taken in and closed in November
+    with time_machine.travel(dt.datetime(2026, 11, 2, 10, tzinfo=SH), tick=False):
+        nov = new_case()
+    for action, who, data in [("review", "dispatcher", {}),
+                              ("dispatch", "dispatcher", {"lead_unit": city.units["D-CG"].pk}),
+                              ("accept", "handler_cg", {}), ("contact", "handler_cg", {}),
+                              ("feedback", "handler_cg", {"result": "已处理完毕"}),
+                              ("approve_feedback", "dispatcher", {}),
+                              ("callback", "callback", UNHAPPY), ("close", "dispatcher", {})]:
+        go(nov, action, who, dt.datetime(2026, 11, 2, 11, tzinfo=SH), data)
+    return orders
+
+
+def by_name(rows: list[IndicatorRow]) -> dict[str, IndicatorRow]:
+    return {r.name: r for r in rows}
+
+
+def test_three_rates_score_and_rank_per_unit(october: dict[str, Case]) -> None:
+    assert october["a3"].finish_at > october["a3"].finish_due  # really late
+    rows = hotline_indicators("2026-10", "unit", now=NOW)
+    assert [r.name for r in rows][:2] == ["市城市管理综合执法局", "中山西路街道办事处"]
+    a = by_name(rows)["中山西路街道办事处"]
+    assert (a.received, a.returned, a.in_progress, a.completed, a.valid_callbacks) == (5, 1, 1, 4, 3)
+    assert a.overdue == 2  # a3 closed late, a5 open past its deadline
+    assert a.response_rate == pytest.approx(2 / 3)
+    assert a.resolution_rate == pytest.approx(2 / 3)
+    assert a.satisfaction_rate == pytest.approx((1 + 0.9) / 3)
+    assert a.score == pytest.approx(100 * (0.1 * 2 / 3 + 0.5 * 2 / 3 + 0.4 * 1.9 / 3))
+    assert a.score == pytest.approx(65.3333, abs=1e-3)
+    assert a.rank == 2
+    b = by_name(rows)["市城市管理综合执法局"]
+    assert (b.received, b.returned, b.in_progress, b.completed, b.valid_callbacks) == (3, 0, 1, 2, 2)
+    assert b.overdue == 1  # r1, open past its deadline
+    assert (b.response_rate, b.resolution_rate, b.satisfaction_rate) == (1.0, 1.0, 1.0)
+    assert b.score == pytest.approx(100.0)
+    assert b.rank == 1
+
+
+def test_three_rates_per_street(october: dict[str, Case]) -> None:
+    rows = by_name(hotline_indicators("2026-10", "street", now=NOW))
+    zs = rows["中山西路街道"]
+    assert (zs.received, zs.completed, zs.valid_callbacks) == (5, 4, 3)
+    assert zs.score == pytest.approx(65.3333, abs=1e-3) and zs.rank == 2
+    hl = rows["海拉尔东路街道"]
+    # r1 is located in 海拉尔东路街道; its return counts for that street
+    assert (hl.received, hl.returned, hl.completed, hl.valid_callbacks) == (3, 1, 2, 2)
+    assert hl.score == pytest.approx(100.0) and hl.rank == 1
+
+
+def test_other_months_do_not_mix_in(october: dict[str, Case]) -> None:
+    rows = hotline_indicators("2026-11", "unit", now=NOW)
+    cg = by_name(rows)["市城市管理综合执法局"]
+    assert (cg.received, cg.completed, cg.valid_callbacks) == (1, 1, 1)
+    assert cg.score == pytest.approx(100 * (0.1 * 1 + 0.5 * 0 + 0.4 * 0))
+    assert hotline_indicators("2026-09", "unit", now=NOW) == []
+
+
+def test_weights_and_factor_are_settings(october: dict[str, Case]) -> None:
+    Setting.objects.create(key="hotline.score_weights",
+                           value={"response": 0.3, "resolution": 0.35, "satisfaction": 0.35})
+    a = by_name(hotline_indicators("2026-10", "unit", now=NOW))["中山西路街道办事处"]
+    assert a.score == pytest.approx(100 * (0.3 * 2 / 3 + 0.35 * 2 / 3 + 0.35 * 1.9 / 3))
+    Setting.objects.create(key="hotline.basic_satisfaction_factor", value=0.8)
+    a = by_name(hotline_indicators("2026-10", "unit", now=NOW))["中山西路街道办事处"]
+    assert a.satisfaction_rate == pytest.approx(1.8 / 3)
+
+
+def test_excluded_orders_do_not_count(october: dict[str, Case]) -> None:
+    Case.objects.filter(pk=october["a3"].pk).update(excluded_from_scoring=True)  # 申诉成功
+    a = by_name(hotline_indicators("2026-10", "unit", now=NOW))["中山西路街道办事处"]
+    assert a.valid_callbacks == 2 and a.completed == 4
+    assert a.score == pytest.approx(100 * (0.1 + 0.5 + 0.4 * 1.9 / 2))
+
+
+@pytest.mark.parametrize("group_by", ["unit", "street"])
+def test_the_api_returns_the_same_numbers(october: dict[str, Case], group_by: str) -> None:
+    resp = client_for("leader").get(f"/api/v1/indicators/hotline?month=2026-10&group_by={group_by}")
+    assert resp.status_code == 200
+    body = resp.json()
+    assert body["month"] == "2026-10" and body["group_by"] == group_by
+    expected = [r.as_dict() for r in hotline_indicators("2026-10", group_by)]
+    assert body["results"] == [
+        {k: (pytest.approx(v) if isinstance(v, float) else v) for k, v in row.items()}
+        for row in expected
+    ]
+    top = body["results"][0]
+    assert top["rank"] == 1 and top["score"] == pytest.approx(100.0)
+
+
+@pytest.mark.parametrize("query", [
+    "month=2026-13", "month=abc", "month=", "month=2026-10-01", "month=9999-12", "month=0-1",
+    "month=2026-10&group_by=district",
+])
+def test_bad_month_or_grouping_is_a_chinese_400(city: DemoCity, query: str) -> None:
+    resp = client_for("leader").get(f"/api/v1/indicators/hotline?{query}")
+    assert resp.status_code == 400, resp.content
+    detail = resp.json()["detail"]
+    assert "YYYY-MM" in detail or "只能是" in detail, detail
+
+
+def test_a_unit_that_only_returned_orders_still_shows_its_returns(city: DemoCity,
+                                                                  make_handler: Any) -> None:
+    HANDLER["D-SJ"] = make_handler("D-SJ")
+    try:
+        case = dispatched(city, "D-SJ")
+    finally:
+        del HANDLER["D-SJ"]
+    go(case, "request_return", "h_d_sj", h(3), {"reason": "不属于市场监管职责"})
+    go(case, "approve_return", "dispatcher", h(4))
+    go(case, "dispatch", "dispatcher", h(5), {"lead_unit": city.units["D-CG"].pk})
+    rows = by_name(hotline_indicators("2026-10", "unit", now=NOW))
+    assert rows["市市场监督管理局"].returned == 1
+    assert rows["市市场监督管理局"].rank is None  # no valid callbacks: not ranked
+    assert rows["市城市管理综合执法局"].received == 1
