@@ -1,12 +1,9 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
+# Uploads are never served as plain media: /attachments/<token> checks who may see them.
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("chuangcheng.api.urls")),
     path("", include("chuangcheng.web.urls")),
 ]
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

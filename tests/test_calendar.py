@@ -37,18 +37,21 @@ def at(y: int, m: int, d: int, hh: int = 10, mm: int = 0) -> dt.datetime:
     return dt.datetime(y, m, d, hh, mm, tzinfo=SH)
 
 
-@pytest.mark.parametrize("day,workday", [
-    (dt.date(2026, 9, 20), True),   # Sunday, 调休 working day
-    (dt.date(2026, 9, 25), False),  # 中秋
-    (dt.date(2026, 9, 27), False),  # Sunday in 中秋
-    (dt.date(2026, 9, 30), True),
-    *[(dt.date(2026, 10, d), False) for d in range(1, 8)],  # 国庆
-    (dt.date(2026, 10, 8), True),
-    (dt.date(2026, 10, 10), True),  # Saturday, 调休 working day
-    (dt.date(2026, 10, 11), False),
-    (dt.date(2026, 11, 23), True),
-    (dt.date(2026, 11, 22), False),
-])
+@pytest.mark.parametrize(
+    "day,workday",
+    [
+        (dt.date(2026, 9, 20), True),  # Sunday, 调休 working day
+        (dt.date(2026, 9, 25), False),  # 中秋
+        (dt.date(2026, 9, 27), False),  # Sunday in 中秋
+        (dt.date(2026, 9, 30), True),
+        *[(dt.date(2026, 10, d), False) for d in range(1, 8)],  # 国庆
+        (dt.date(2026, 10, 8), True),
+        (dt.date(2026, 10, 10), True),  # Saturday, 调休 working day
+        (dt.date(2026, 10, 11), False),
+        (dt.date(2026, 11, 23), True),
+        (dt.date(2026, 11, 22), False),
+    ],
+)
 def test_official_2026_calendar(db: Any, day: dt.date, workday: bool) -> None:
     assert is_workday(day) is workday
 
@@ -116,10 +119,16 @@ def test_dispatch_deadlines_and_extension(city: DemoCity) -> None:
     assert case.respond_due == at(2026, 10, 1)  # 24 hours, calendar time
     assert case.finish_due == at(2026, 10, 13)  # 5 working days
     handler, dispatcher = actor("handler_zsxl"), actor("dispatcher")
-    case_transition(case_id=case.pk, action="request_extension", actor=handler,
-                    data={"days": 3, "reason": "需要协调供热公司"}, now=at(2026, 10, 9))
-    case = case_transition(case_id=case.pk, action="approve_extension", actor=dispatcher,
-                           now=at(2026, 10, 9, 11))
+    case_transition(
+        case_id=case.pk,
+        action="request_extension",
+        actor=handler,
+        data={"days": 3, "reason": "需要协调供热公司"},
+        now=at(2026, 10, 9),
+    )
+    case = case_transition(
+        case_id=case.pk, action="approve_extension", actor=dispatcher, now=at(2026, 10, 9, 11)
+    )
     # Oct 14 (Wed), 15 (Thu), 16 (Fri): counted from the old deadline, in working days
     assert case.finish_due == at(2026, 10, 16)
     assert case.extension_workdays == 3
@@ -140,10 +149,20 @@ def test_return_limit_counts_working_days(city: DemoCity) -> None:
         late = drive(city, new_case(), "handling")
     handler = actor("handler_zsxl")
     # Oct 7 is still within the holiday: 0 working days since dispatch
-    case = case_transition(case_id=allowed.pk, action="request_return", actor=handler,
-                           data={"reason": "不属于本单位"}, now=at(2026, 10, 7))
+    case = case_transition(
+        case_id=allowed.pk,
+        action="request_return",
+        actor=handler,
+        data={"reason": "不属于本单位"},
+        now=at(2026, 10, 7),
+    )
     assert case.status == "return_requested"
     # Oct 12: Oct 8, 9, 10, 12 = 4 working days > 2
     with pytest.raises(Conflict, match="退单时限"):
-        case_transition(case_id=late.pk, action="request_return", actor=handler,
-                        data={"reason": "不属于本单位"}, now=at(2026, 10, 12))
+        case_transition(
+            case_id=late.pk,
+            action="request_return",
+            actor=handler,
+            data={"reason": "不属于本单位"},
+            now=at(2026, 10, 12),
+        )

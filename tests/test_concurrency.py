@@ -89,14 +89,16 @@ def test_fifty_dispatchers_approve_feedback_over_the_api(city: DemoCity) -> None
 def test_concurrent_different_actions_serialise(city: DemoCity) -> None:
     """Feedback and a return request race on one order: exactly one of them happens."""
     case = drive(city, new_case(), "handling")
-    case = case_transition(case_id=case.pk, action="contact", actor=actor("handler_zsxl"),
-                           data={"note": "已联系"})
+    case = case_transition(
+        case_id=case.pk, action="contact", actor=actor("handler_zsxl"), data={"note": "已联系"}
+    )
     handler = actor("handler_zsxl")
     moves = ["feedback", "request_return"] * 10
 
     def attempt(i: int) -> Any:
-        return case_transition(case_id=case.pk, action=moves[i], actor=handler,
-                               data=step_data(city, moves[i]))
+        return case_transition(
+            case_id=case.pk, action=moves[i], actor=handler, data=step_data(city, moves[i])
+        )
 
     results = race(len(moves), attempt)
     assert sum(isinstance(r, Case) for r in results) == 1
@@ -155,8 +157,9 @@ def test_cross_merges_never_end_in_a_server_error(city: DemoCity) -> None:
 
         def merge(i: int, pairs: list[tuple[Case, Case]] = pairs) -> Any:
             src, dst = pairs[i]
-            return case_transition(case_id=src.pk, action="merge", actor=dispatcher,
-                                   data={"into": dst.number})
+            return case_transition(
+                case_id=src.pk, action="merge", actor=dispatcher, data={"into": dst.number}
+            )
 
         results = race(2, merge)
         assert all(isinstance(r, Case | DomainError) for r in results), results

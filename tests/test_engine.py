@@ -66,8 +66,10 @@ def step_data(city: DemoCity, name: str, *, merge_into: str = "") -> dict[str, A
     return {
         "answer_directly": {"note": "已当场答复"},
         "review": {"category": "060103"},
-        "dispatch": {"lead_unit": city.units["S-150103004"].pk,
-                     "co_units": [city.units["D-CG"].pk]},
+        "dispatch": {
+            "lead_unit": city.units["S-150103004"].pk,
+            "co_units": [city.units["D-CG"].pk],
+        },
         "merge": {"into": merge_into},
         "accept": {},
         "contact": {"note": "已电话联系诉求人"},
@@ -90,10 +92,17 @@ def step_data(city: DemoCity, name: str, *, merge_into: str = "") -> dict[str, A
 
 
 # (action, username, data override) from a fresh case to each state
-_TO_HANDLING = [("review", "dispatcher", None), ("dispatch", "dispatcher", None),
-                ("accept", "handler_zsxl", None)]
-_TO_CALLBACK = [*_TO_HANDLING, ("contact", "handler_zsxl", None),
-                ("feedback", "handler_zsxl", None), ("approve_feedback", "dispatcher", None)]
+_TO_HANDLING = [
+    ("review", "dispatcher", None),
+    ("dispatch", "dispatcher", None),
+    ("accept", "handler_zsxl", None),
+]
+_TO_CALLBACK = [
+    *_TO_HANDLING,
+    ("contact", "handler_zsxl", None),
+    ("feedback", "handler_zsxl", None),
+    ("approve_feedback", "dispatcher", None),
+]
 PATHS: dict[str, list[tuple[str, str, dict[str, Any] | None]]] = {
     "received": [],
     "reviewed": _TO_HANDLING[:1],
@@ -102,15 +111,27 @@ PATHS: dict[str, list[tuple[str, str, dict[str, Any] | None]]] = {
     "return_requested": [*_TO_HANDLING, ("request_return", "handler_zsxl", None)],
     "fed_back": _TO_CALLBACK[:-1],
     "callback": _TO_CALLBACK,
-    "unsatisfied": [*_TO_CALLBACK, ("callback", "callback", {
-        "contacted": "true", "resolution": "unresolved", "satisfaction": "unsatisfied"})],
+    "unsatisfied": [
+        *_TO_CALLBACK,
+        (
+            "callback",
+            "callback",
+            {"contacted": "true", "resolution": "unresolved", "satisfaction": "unsatisfied"},
+        ),
+    ],
     "closed": [*_TO_CALLBACK, ("callback", "callback", None)],
     "merged": [("merge", "dispatcher", None)],
 }
 
 
-def drive(city: DemoCity, case: Case, state: str, *, now: dt.datetime | None = None,
-          step: dt.timedelta = dt.timedelta(0)) -> Case:
+def drive(
+    city: DemoCity,
+    case: Case,
+    state: str,
+    *,
+    now: dt.datetime | None = None,
+    step: dt.timedelta = dt.timedelta(0),
+) -> Case:
     """Take a fresh case to `state` through the real transitions (optionally at given times)."""
     merge_into = ""
     if state == "merged":
@@ -118,8 +139,9 @@ def drive(city: DemoCity, case: Case, state: str, *, now: dt.datetime | None = N
     for i, (name, username, override) in enumerate(PATHS[state], start=1):
         data = override if override is not None else step_data(city, name, merge_into=merge_into)
         at = now + step * i if now is not None else None
-        case = case_transition(case_id=case.pk, action=name, actor=actor(username), data=data,
-                               now=at)
+        case = case_transition(
+            case_id=case.pk, action=name, actor=actor(username), data=data, now=at
+        )
     assert case.status == state
     return case
 
@@ -145,28 +167,61 @@ def snapshot(case_id: int) -> tuple[dict[str, Any], int]:
 
 
 # ---------------------------------------------------------------- the table
-ROLES = ["operator", "dispatcher", "handler_zsxl", "handler_cg", "handler_other", "callback",
-         "supervisor", "leader", "citizen"]
+ROLES = [
+    "operator",
+    "dispatcher",
+    "handler_zsxl",
+    "handler_cg",
+    "handler_other",
+    "callback",
+    "supervisor",
+    "leader",
+    "citizen",
+]
 CENTRE = {"operator", "dispatcher", "callback", "supervisor", "leader"}
 # states in which the order is dispatched to 中山西路街道 (lead) with 城管局 as co-unit
-ASSIGNED = {"dispatched", "handling", "return_requested", "fed_back", "callback", "unsatisfied",
-            "closed"}
-ROLE_OF = {"operator": "operator", "dispatcher": "dispatcher", "handler_zsxl": "handler",
-           "handler_cg": "handler", "handler_other": "handler", "callback": "callback",
-           "supervisor": "supervisor", "leader": "leader", "citizen": "citizen"}
+ASSIGNED = {
+    "dispatched",
+    "handling",
+    "return_requested",
+    "fed_back",
+    "callback",
+    "unsatisfied",
+    "closed",
+}
+ROLE_OF = {
+    "operator": "operator",
+    "dispatcher": "dispatcher",
+    "handler_zsxl": "handler",
+    "handler_cg": "handler",
+    "handler_other": "handler",
+    "callback": "callback",
+    "supervisor": "supervisor",
+    "leader": "leader",
+    "citizen": "citizen",
+}
 # guards that refuse in the states built by PATHS (a 咨询 is needed for answer_directly, a
 # contact before feedback, a pending extension for its approval, a supervision to reply to,
 # a closed main order before calling back a merged one)
-GUARDED = {("answer_directly", "received"), ("feedback", "handling"),
-           ("approve_extension", "handling"), ("reject_extension", "handling"),
-           ("reply_supervision", "dispatched"), ("reply_supervision", "handling"),
-           ("reply_supervision", "return_requested"), ("reply_supervision", "fed_back"),
-           ("callback", "merged")}
+GUARDED = {
+    ("answer_directly", "received"),
+    ("feedback", "handling"),
+    ("approve_extension", "handling"),
+    ("reject_extension", "handling"),
+    ("reply_supervision", "dispatched"),
+    ("reply_supervision", "handling"),
+    ("reply_supervision", "return_requested"),
+    ("reply_supervision", "fed_back"),
+    ("callback", "merged"),
+}
 
 
 def expected(state: str, action: Action, who: str) -> int:
-    visible = who in CENTRE or who == "citizen" or (
-        who in ("handler_zsxl", "handler_cg") and state in ASSIGNED)
+    visible = (
+        who in CENTRE
+        or who == "citizen"
+        or (who in ("handler_zsxl", "handler_cg") and state in ASSIGNED)
+    )
     if not visible:
         return 404
     if ROLE_OF[who] not in action.roles:
@@ -200,8 +255,9 @@ def test_every_action_by_every_role(city: DemoCity, people: dict[str, Actor], st
             want = expected(state, action, who)
             with rolled_back():
                 try:
-                    result = case_transition(case_id=case.pk, action=action.name,
-                                             actor=people[who], data=data)
+                    result = case_transition(
+                        case_id=case.pk, action=action.name, actor=people[who], data=data
+                    )
                     got, detail = 200, result.status
                 except DomainError as exc:
                     got, detail = exc.status_code, exc.message
@@ -225,8 +281,12 @@ def test_the_table_has_successes_in_every_open_state(city: DemoCity) -> None:
 
 def test_answer_directly_for_a_consultation(city: DemoCity) -> None:
     case = new_case(appeal_type="consult")
-    case = case_transition(case_id=case.pk, action="answer_directly", actor=actor("operator"),
-                           data={"note": "已告知办理地点"})
+    case = case_transition(
+        case_id=case.pk,
+        action="answer_directly",
+        actor=actor("operator"),
+        data={"note": "已告知办理地点"},
+    )
     assert case.status == "closed" and case.closed_at is not None
     assert case.finish_at is not None and case.respond_at is not None
 
@@ -235,18 +295,24 @@ def test_table_through_the_api_agrees(city: DemoCity, people: dict[str, Actor]) 
     """A few rows of the table over HTTP: the API maps the engine's answers 1:1."""
     case = drive(city, new_case(), "dispatched")
     before = snapshot(case.pk)
-    for who, want in [("handler_other", 404), ("handler_cg", 403), ("dispatcher", 403),
-                      ("handler_zsxl", 200)]:
+    for who, want in [
+        ("handler_other", 404),
+        ("handler_cg", 403),
+        ("dispatcher", 403),
+        ("handler_zsxl", 200),
+    ]:
         resp = client_for(who).post(f"/api/v1/cases/{case.pk}/actions/accept", {}, format="json")
         assert resp.status_code == want, (who, resp.content)
         if want != 200:
             assert snapshot(case.pk) == before
             assert resp.json()["detail"]
-    resp = client_for("handler_zsxl").post(f"/api/v1/cases/{case.pk}/actions/accept", {},
-                                           format="json")
+    resp = client_for("handler_zsxl").post(
+        f"/api/v1/cases/{case.pk}/actions/accept", {}, format="json"
+    )
     assert resp.status_code == 409 and "当前状态" in resp.json()["detail"]
-    resp = client_for("dispatcher").post(f"/api/v1/cases/{case.pk}/actions/nonsense", {},
-                                         format="json")
+    resp = client_for("dispatcher").post(
+        f"/api/v1/cases/{case.pk}/actions/nonsense", {}, format="json"
+    )
     assert resp.status_code == 404
 
 
@@ -276,19 +342,22 @@ def check_invariants(case_id: int) -> None:
         assert case.callback_at >= case.finish_at
 
 
-CALLBACK_OUTCOMES = st.sampled_from([
-    {"contacted": "true", "resolution": "resolved", "satisfaction": "satisfied"},
-    {"contacted": "true", "resolution": "resolved", "satisfaction": "basic"},
-    {"contacted": "true", "resolution": "unresolved", "satisfaction": "unsatisfied"},
-    {"contacted": "false"},
-])
+CALLBACK_OUTCOMES = st.sampled_from(
+    [
+        {"contacted": "true", "resolution": "resolved", "satisfaction": "satisfied"},
+        {"contacted": "true", "resolution": "resolved", "satisfaction": "basic"},
+        {"contacted": "true", "resolution": "unresolved", "satisfaction": "unsatisfied"},
+        {"contacted": "false"},
+    ]
+)
 
 
 def test_random_walks_keep_the_invariants(city: DemoCity, people: dict[str, Actor]) -> None:
     actions = [a.name for a in HOTLINE.actions]
 
-    @settings(max_examples=30, deadline=None, database=None,
-              suppress_health_check=[HealthCheck.too_slow])
+    @settings(
+        max_examples=30, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+    )
     @given(data=st.data())
     def walk(data: Any) -> None:
         with rolled_back():
@@ -298,8 +367,11 @@ def test_random_walks_keep_the_invariants(city: DemoCity, people: dict[str, Acto
             for _ in range(data.draw(st.integers(1, 25), label="steps")):
                 now += dt.timedelta(minutes=data.draw(st.integers(0, 3000), label="minutes"))
                 current = Case.objects.get(pk=case.pk)
-                possible = [(a.name, who) for who in ROLES
-                            for a in allowed_actions(current, people[who], now)]
+                possible = [
+                    (a.name, who)
+                    for who in ROLES
+                    for a in allowed_actions(current, people[who], now)
+                ]
                 if possible and data.draw(st.booleans(), label="sensible"):
                     name, who = data.draw(st.sampled_from(possible), label="move")
                 else:
@@ -310,8 +382,9 @@ def test_random_walks_keep_the_invariants(city: DemoCity, people: dict[str, Acto
                     payload = data.draw(CALLBACK_OUTCOMES, label="outcome")
                 before = snapshot(case.pk)
                 try:
-                    case_transition(case_id=case.pk, action=name, actor=people[who],
-                                    data=payload, now=now)
+                    case_transition(
+                        case_id=case.pk, action=name, actor=people[who], data=payload, now=now
+                    )
                 except DomainError as exc:
                     assert exc.status_code in (400, 403, 404, 409), exc
                     assert snapshot(case.pk) == before
@@ -325,14 +398,20 @@ def test_random_walks_keep_the_invariants(city: DemoCity, people: dict[str, Acto
 
 
 # ---------------------------------------------------------------- append-only history
-@pytest.mark.parametrize("sql", [
-    "UPDATE cases_caseevent SET note = 'tampered' WHERE case_id = %s",
-    "DELETE FROM cases_caseevent WHERE case_id = %s",
-])
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE cases_caseevent SET note = 'tampered' WHERE case_id = %s",
+        "DELETE FROM cases_caseevent WHERE case_id = %s",
+    ],
+)
 def test_the_database_refuses_rewriting_history_raw_sql(city: DemoCity, sql: str) -> None:
     case = new_case()
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), \
-            connection.cursor() as cur:
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cur,
+    ):
         cur.execute(sql, [case.pk])
     assert CaseEvent.objects.filter(case=case).count() == 1
     assert verify_chain(Case.objects.get(pk=case.pk))
@@ -357,8 +436,9 @@ def test_tampering_shows_in_the_chain(city: DemoCity) -> None:
     assert verify_chain(case)
     with connection.cursor() as cur:
         cur.execute("SET session_replication_role = replica")  # owner's rights: no triggers
-        cur.execute("UPDATE cases_caseevent SET note = 'x' WHERE case_id = %s AND seq = 2",
-                    [case.pk])
+        cur.execute(
+            "UPDATE cases_caseevent SET note = 'x' WHERE case_id = %s AND seq = 2", [case.pk]
+        )
         cur.execute("SET session_replication_role = origin")
     assert not verify_chain(Case.objects.get(pk=case.pk))
 
@@ -366,8 +446,12 @@ def test_tampering_shows_in_the_chain(city: DemoCity) -> None:
 # ---------------------------------------------------------------- declarations
 def _wf(**over: Any) -> Workflow:
     base: dict[str, Any] = {
-        "kind": "t", "label": "t", "initial": "a", "states": {"a": "A", "b": "B"},
-        "final": frozenset({"b"}), "clocks": (Clock("c", "C", (1, "hours")),),
+        "kind": "t",
+        "label": "t",
+        "initial": "a",
+        "states": {"a": "A", "b": "B"},
+        "final": frozenset({"b"}),
+        "clocks": (Clock("c", "C", (1, "hours")),),
         "actions": (Action("go", "走", frozenset({"a"}), "b", frozenset({"operator"})),),
     }
     return Workflow(**{**base, **over})
@@ -382,8 +466,13 @@ def test_workflow_declarations_are_checked() -> None:
     with pytest.raises(ValueError, match="duplicate"):
         _wf(actions=(Action("go", "走", frozenset({"a"}), "b", frozenset({"operator"})),) * 2)
     with pytest.raises(ValueError, match="unknown clock"):
-        _wf(actions=(Action("go", "走", frozenset({"a"}), "b", frozenset({"operator"}),
-                            starts=("nope",)),))
+        _wf(
+            actions=(
+                Action(
+                    "go", "走", frozenset({"a"}), "b", frozenset({"operator"}), starts=("nope",)
+                ),
+            )
+        )
     with pytest.raises(ValueError, match="initial"):
         _wf(initial="zz")
     with pytest.raises(ValueError, match="final"):

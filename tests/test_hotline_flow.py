@@ -30,8 +30,9 @@ def test_seven_steps(city: Any, api: Any) -> None:
 
     assert act(dispatcher, case_id, "review", {"category": "060103"}).status_code == 200
     zsxl = city.units["S-150103004"]
-    resp = act(dispatcher, case_id, "dispatch", {"lead_unit": zsxl.pk,
-                                                 "co_units": [city.units["D-CG"].pk]})
+    resp = act(
+        dispatcher, case_id, "dispatch", {"lead_unit": zsxl.pk, "co_units": [city.units["D-CG"].pk]}
+    )
     assert resp.status_code == 200, resp.content
     assert resp.json()["deadlines"]["finish_due"] is not None
 
@@ -40,16 +41,28 @@ def test_seven_steps(city: Any, api: Any) -> None:
     resp = act(handler, case_id, "feedback", {"result": "已联合城管清理摊贩，设置禁停标识。"})
     assert resp.status_code == 200, resp.content
     assert act(dispatcher, case_id, "approve_feedback").status_code == 200
-    resp = act(callback, case_id, "callback", {"contacted": "true", "resolution": "resolved",
-                                               "satisfaction": "satisfied"})
+    resp = act(
+        callback,
+        case_id,
+        "callback",
+        {"contacted": "true", "resolution": "resolved", "satisfaction": "satisfied"},
+    )
     assert resp.status_code == 200, resp.content
     assert resp.json()["status"] == "closed"
 
     case = Case.objects.get(pk=case_id)
     assert case.closed_at is not None and case.sign_at and case.respond_at and case.finish_at
     actions = list(CaseEvent.objects.filter(case=case).values_list("action", flat=True))
-    assert actions == ["open", "review", "dispatch", "accept", "contact", "feedback",
-                       "approve_feedback", "callback"]
+    assert actions == [
+        "open",
+        "review",
+        "dispatch",
+        "accept",
+        "contact",
+        "feedback",
+        "approve_feedback",
+        "callback",
+    ]
     assert verify_chain(case)
 
 

@@ -51,10 +51,12 @@ def h(hours: float) -> dt.datetime:
     return T0 + dt.timedelta(hours=hours)
 
 
-def go(case: Case, action: str, who: str, when: dt.datetime, data: dict[str, Any] | None = None
-       ) -> Case:
-    return case_transition(case_id=case.pk, action=action, actor=actor(who), data=data or {},
-                           now=when)
+def go(
+    case: Case, action: str, who: str, when: dt.datetime, data: dict[str, Any] | None = None
+) -> Case:
+    return case_transition(
+        case_id=case.pk, action=action, actor=actor(who), data=data or {}, now=when
+    )
 
 
 def taken_in(**over: Any) -> Case:
@@ -69,8 +71,15 @@ def dispatched(city: DemoCity, unit: str, **over: Any) -> Case:
     return go(case, "accept", HANDLER[unit], h(2))
 
 
-def finished(city: DemoCity, unit: str, *, contact_h: float, feedback_h: float,
-             outcome: dict[str, str], **over: Any) -> Case:
+def finished(
+    city: DemoCity,
+    unit: str,
+    *,
+    contact_h: float,
+    feedback_h: float,
+    outcome: dict[str, str],
+    **over: Any,
+) -> Case:
     case = dispatched(city, unit, **over)
     who = HANDLER[unit]
     go(case, "contact", who, h(contact_h), {"note": "已电话联系"})
@@ -103,12 +112,16 @@ def october(city: DemoCity) -> dict[str, Case]:
     # noise that must not count for October: taken in and closed in November
     with time_machine.travel(dt.datetime(2026, 11, 2, 10, tzinfo=SH), tick=False):
         nov = new_case()
-    for action, who, data in [("review", "dispatcher", {}),
-                              ("dispatch", "dispatcher", {"lead_unit": city.units["D-CG"].pk}),
-                              ("accept", "handler_cg", {}), ("contact", "handler_cg", {}),
-                              ("feedback", "handler_cg", {"result": "已处理完毕"}),
-                              ("approve_feedback", "dispatcher", {}),
-                              ("callback", "callback", UNHAPPY), ("close", "dispatcher", {})]:
+    for action, who, data in [
+        ("review", "dispatcher", {}),
+        ("dispatch", "dispatcher", {"lead_unit": city.units["D-CG"].pk}),
+        ("accept", "handler_cg", {}),
+        ("contact", "handler_cg", {}),
+        ("feedback", "handler_cg", {"result": "已处理完毕"}),
+        ("approve_feedback", "dispatcher", {}),
+        ("callback", "callback", UNHAPPY),
+        ("close", "dispatcher", {}),
+    ]:
         go(nov, action, who, dt.datetime(2026, 11, 2, 11, tzinfo=SH), data)
     return orders
 
@@ -122,7 +135,13 @@ def test_three_rates_score_and_rank_per_unit(october: dict[str, Case]) -> None:
     rows = hotline_indicators("2026-10", "unit", now=NOW)
     assert [r.name for r in rows][:2] == ["市城市管理综合执法局", "中山西路街道办事处"]
     a = by_name(rows)["中山西路街道办事处"]
-    assert (a.received, a.returned, a.in_progress, a.completed, a.valid_callbacks) == (5, 1, 1, 4, 3)
+    assert (a.received, a.returned, a.in_progress, a.completed, a.valid_callbacks) == (
+        5,
+        1,
+        1,
+        4,
+        3,
+    )
     assert a.overdue == 2  # a3 closed late, a5 open past its deadline
     assert a.response_rate == pytest.approx(2 / 3)
     assert a.resolution_rate == pytest.approx(2 / 3)
@@ -131,7 +150,13 @@ def test_three_rates_score_and_rank_per_unit(october: dict[str, Case]) -> None:
     assert a.score == pytest.approx(65.3333, abs=1e-3)
     assert a.rank == 2
     b = by_name(rows)["市城市管理综合执法局"]
-    assert (b.received, b.returned, b.in_progress, b.completed, b.valid_callbacks) == (3, 0, 1, 2, 2)
+    assert (b.received, b.returned, b.in_progress, b.completed, b.valid_callbacks) == (
+        3,
+        0,
+        1,
+        2,
+        2,
+    )
     assert b.overdue == 1  # r1, open past its deadline
     assert (b.response_rate, b.resolution_rate, b.satisfaction_rate) == (1.0, 1.0, 1.0)
     assert b.score == pytest.approx(100.0)
@@ -158,8 +183,10 @@ def test_other_months_do_not_mix_in(october: dict[str, Case]) -> None:
 
 
 def test_weights_and_factor_are_settings(october: dict[str, Case]) -> None:
-    Setting.objects.create(key="hotline.score_weights",
-                           value={"response": 0.3, "resolution": 0.35, "satisfaction": 0.35})
+    Setting.objects.create(
+        key="hotline.score_weights",
+        value={"response": 0.3, "resolution": 0.35, "satisfaction": 0.35},
+    )
     a = by_name(hotline_indicators("2026-10", "unit", now=NOW))["中山西路街道办事处"]
     assert a.score == pytest.approx(100 * (0.3 * 2 / 3 + 0.35 * 2 / 3 + 0.35 * 1.9 / 3))
     Setting.objects.create(key="hotline.basic_satisfaction_factor", value=0.8)
@@ -189,10 +216,18 @@ def test_the_api_returns_the_same_numbers(october: dict[str, Case], group_by: st
     assert top["rank"] == 1 and top["score"] == pytest.approx(100.0)
 
 
-@pytest.mark.parametrize("query", [
-    "month=2026-13", "month=abc", "month=", "month=2026-10-01", "month=9999-12", "month=0-1",
-    "month=2026-10&group_by=district",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "month=2026-13",
+        "month=abc",
+        "month=",
+        "month=2026-10-01",
+        "month=9999-12",
+        "month=0-1",
+        "month=2026-10&group_by=district",
+    ],
+)
 def test_bad_month_or_grouping_is_a_chinese_400(city: DemoCity, query: str) -> None:
     resp = client_for("leader").get(f"/api/v1/indicators/hotline?{query}")
     assert resp.status_code == 400, resp.content
@@ -200,8 +235,9 @@ def test_bad_month_or_grouping_is_a_chinese_400(city: DemoCity, query: str) -> N
     assert "YYYY-MM" in detail or "只能是" in detail, detail
 
 
-def test_a_unit_that_only_returned_orders_still_shows_its_returns(city: DemoCity,
-                                                                  make_handler: Any) -> None:
+def test_a_unit_that_only_returned_orders_still_shows_its_returns(
+    city: DemoCity, make_handler: Any
+) -> None:
     HANDLER["D-SJ"] = make_handler("D-SJ")
     try:
         case = dispatched(city, "D-SJ")

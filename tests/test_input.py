@@ -58,23 +58,26 @@ def upload(name: str, content: bytes) -> io.BytesIO:
 
 
 # ---------------------------------------------------------------- intake
-@pytest.mark.parametrize("change,field,text", [
-    ({"title": ""}, "title", "请填写标题"),
-    ({"content": "太短"}, "content", "诉求内容至少 5 个字"),
-    ({"title": "长" * 201}, "title", "不能超过 200 字"),
-    ({"channel": "fax"}, "channel", "受理渠道无效"),
-    ({"appeal_type": ""}, "appeal_type", "请选择诉求类型"),
-    ({"citizen_phone": "12345"}, "citizen_phone", "电话号码格式不正确"),
-    ({"citizen_phone": "138123412345"}, "citizen_phone", "电话号码格式不正确"),
-    ({"citizen_phone": "电话"}, "citizen_phone", "电话号码格式不正确"),
-    ({"citizen_phone": ""}, "citizen_phone", "请填写联系电话"),
-    ({"lat": 39.9042, "lng": 116.4074}, "lat", "坐标不在本市范围内"),  # 北京
-    ({"lat": 40.81, "lng": None}, "lat", "经纬度必须同时填写"),
-    ({"lat": None, "lng": 111.63}, "lat", "经纬度必须同时填写"),
-    ({"lat": "北纬40度", "lng": 111.63}, "lat", "纬度必须是数字"),
-    ({"category": "999999"}, "category", "分类编码「999999」不存在"),
-    ({"urgency": "asap"}, "urgency", "紧急程度无效"),
-])
+@pytest.mark.parametrize(
+    "change,field,text",
+    [
+        ({"title": ""}, "title", "请填写标题"),
+        ({"content": "太短"}, "content", "诉求内容至少 5 个字"),
+        ({"title": "长" * 201}, "title", "不能超过 200 字"),
+        ({"channel": "fax"}, "channel", "受理渠道无效"),
+        ({"appeal_type": ""}, "appeal_type", "请选择诉求类型"),
+        ({"citizen_phone": "12345"}, "citizen_phone", "电话号码格式不正确"),
+        ({"citizen_phone": "138123412345"}, "citizen_phone", "电话号码格式不正确"),
+        ({"citizen_phone": "电话"}, "citizen_phone", "电话号码格式不正确"),
+        ({"citizen_phone": ""}, "citizen_phone", "请填写联系电话"),
+        ({"lat": 39.9042, "lng": 116.4074}, "lat", "坐标不在本市范围内"),  # 北京
+        ({"lat": 40.81, "lng": None}, "lat", "经纬度必须同时填写"),
+        ({"lat": None, "lng": 111.63}, "lat", "经纬度必须同时填写"),
+        ({"lat": "北纬40度", "lng": 111.63}, "lat", "纬度必须是数字"),
+        ({"category": "999999"}, "category", "分类编码「999999」不存在"),
+        ({"urgency": "asap"}, "urgency", "紧急程度无效"),
+    ],
+)
 def test_bad_intake(city: DemoCity, change: dict[str, Any], field: str, text: str) -> None:
     before = db_state()
     body = {k: v for k, v in {**INTAKE, **change}.items() if v is not None}
@@ -94,11 +97,14 @@ def test_empty_intake_lists_every_missing_field(city: DemoCity) -> None:
     assert db_state() == before
 
 
-@pytest.mark.parametrize("raw,content_type", [
-    (b"{not json", "application/json"),
-    (b'["a list"]', "application/json"),
-    (b"<xml/>", "application/xml"),
-])
+@pytest.mark.parametrize(
+    "raw,content_type",
+    [
+        (b"{not json", "application/json"),
+        (b'["a list"]', "application/json"),
+        (b"<xml/>", "application/xml"),
+    ],
+)
 def test_unparseable_bodies(city: DemoCity, raw: bytes, content_type: str) -> None:
     before = db_state()
     resp = client_for("operator").generic("POST", "/api/v1/cases", raw, content_type)
@@ -115,49 +121,60 @@ def test_anonymous_intake_needs_no_phone(city: DemoCity) -> None:
 
 def test_landline_and_formatted_mobile_are_phones(city: DemoCity) -> None:
     for phone in ("0471-6612345", "138 1234 1234", "+8613812341234"):
-        resp = client_for("operator").post("/api/v1/cases", {**INTAKE, "citizen_phone": phone},
-                                           format="json")
+        resp = client_for("operator").post(
+            "/api/v1/cases", {**INTAKE, "citizen_phone": phone}, format="json"
+        )
         assert resp.status_code == 201, (phone, resp.content)
 
 
 # ---------------------------------------------------------------- dispatch
-@pytest.mark.parametrize("data,field,text", [
-    ({}, "lead_unit", "请选择主办单位"),
-    ({"lead_unit": 999999}, "lead_unit", "承办单位不存在或已停用"),
-    ({"lead_unit": "城管局"}, "lead_unit", "承办单位不存在或已停用"),
-    ({"lead_unit": "LEAD", "co_units": ["LEAD"]}, "co_units", "协办单位不能与主办单位相同"),
-    ({"lead_unit": "LEAD", "co_units": [999999]}, "co_units", "协办单位不存在或已停用"),
-    ({"lead_unit": "INACTIVE"}, "lead_unit", "承办单位不存在或已停用"),
-])
+@pytest.mark.parametrize(
+    "data,field,text",
+    [
+        ({}, "lead_unit", "请选择主办单位"),
+        ({"lead_unit": 999999}, "lead_unit", "承办单位不存在或已停用"),
+        ({"lead_unit": "城管局"}, "lead_unit", "承办单位不存在或已停用"),
+        ({"lead_unit": "LEAD", "co_units": ["LEAD"]}, "co_units", "协办单位不能与主办单位相同"),
+        ({"lead_unit": "LEAD", "co_units": [999999]}, "co_units", "协办单位不存在或已停用"),
+        ({"lead_unit": "INACTIVE"}, "lead_unit", "承办单位不存在或已停用"),
+    ],
+)
 def test_bad_dispatch(city: DemoCity, data: dict[str, Any], field: str, text: str) -> None:
     lead = city.units["D-CG"]
     inactive = city.units["D-SW"]
     inactive.active = False
     inactive.save()
     swap = {"LEAD": lead.pk, "INACTIVE": inactive.pk}
-    data = {k: ([swap.get(x, x) for x in v] if isinstance(v, list) else swap.get(v, v))
-            for k, v in data.items()}
+    data = {
+        k: ([swap.get(x, x) for x in v] if isinstance(v, list) else swap.get(v, v))
+        for k, v in data.items()
+    }
     case = drive(city, new_case(), "reviewed")
     before = db_state()
-    resp = client_for("dispatcher").post(f"/api/v1/cases/{case.pk}/actions/dispatch", data,
-                                         format="json")
+    resp = client_for("dispatcher").post(
+        f"/api/v1/cases/{case.pk}/actions/dispatch", data, format="json"
+    )
     refused(resp, field, text)
     assert db_state() == before
 
 
 # ---------------------------------------------------------------- extension
-@pytest.mark.parametrize("data,field,text", [
-    ({"days": 31, "reason": "需要协调"}, "days", "延期天数不能超过 30"),
-    ({"days": 0, "reason": "需要协调"}, "days", "延期天数至少为 1"),
-    ({"days": "三天", "reason": "需要协调"}, "days", ""),
-    ({"days": 3}, "reason", "请填写理由"),
-    ({"days": 11, "reason": "需要协调"}, "days", "最多还可延期 10 个工作日"),
-])
+@pytest.mark.parametrize(
+    "data,field,text",
+    [
+        ({"days": 31, "reason": "需要协调"}, "days", "延期天数不能超过 30"),
+        ({"days": 0, "reason": "需要协调"}, "days", "延期天数至少为 1"),
+        ({"days": "三天", "reason": "需要协调"}, "days", ""),
+        ({"days": 3}, "reason", "请填写理由"),
+        ({"days": 11, "reason": "需要协调"}, "days", "最多还可延期 10 个工作日"),
+    ],
+)
 def test_bad_extension_request(city: DemoCity, data: dict[str, Any], field: str, text: str) -> None:
     case = drive(city, new_case(), "handling")
     before = db_state()
     resp = client_for("handler_zsxl").post(
-        f"/api/v1/cases/{case.pk}/actions/request_extension", data, format="json")
+        f"/api/v1/cases/{case.pk}/actions/request_extension", data, format="json"
+    )
     refused(resp, field, text)
     assert db_state() == before
 
@@ -167,30 +184,46 @@ def test_extensions_add_up_to_the_limit(city: DemoCity) -> None:
     case = drive(city, new_case(), "handling")
     handler, dispatcher = client_for("handler_zsxl"), client_for("dispatcher")
     url = f"/api/v1/cases/{case.pk}/actions/"
-    assert handler.post(url + "request_extension", {"days": 3, "reason": "协调"},
-                        format="json").status_code == 200
+    assert (
+        handler.post(
+            url + "request_extension", {"days": 3, "reason": "协调"}, format="json"
+        ).status_code
+        == 200
+    )
     assert dispatcher.post(url + "approve_extension", {}, format="json").status_code == 200
     before = db_state()
     resp = handler.post(url + "request_extension", {"days": 3, "reason": "再协调"}, format="json")
     refused(resp, "days", "最多还可延期 2 个工作日")
     assert "不能超过 5 个工作日" in resp.json()["detail"]
     assert db_state() == before
-    assert handler.post(url + "request_extension", {"days": 2, "reason": "再协调"},
-                        format="json").status_code == 200
+    assert (
+        handler.post(
+            url + "request_extension", {"days": 2, "reason": "再协调"}, format="json"
+        ).status_code
+        == 200
+    )
 
 
 # ---------------------------------------------------------------- callback
-@pytest.mark.parametrize("data,field,text", [
-    ({"contacted": "true", "resolution": "resolved"}, "satisfaction", "必须选择满意度"),
-    ({"contacted": "true", "satisfaction": "satisfied"}, "resolution", "必须选择解决情况"),
-    ({"resolution": "resolved", "satisfaction": "satisfied"}, "contacted", "请选择是否联系上"),
-    ({"contacted": "true", "resolution": "resolved", "satisfaction": "very"}, "satisfaction", ""),
-])
+@pytest.mark.parametrize(
+    "data,field,text",
+    [
+        ({"contacted": "true", "resolution": "resolved"}, "satisfaction", "必须选择满意度"),
+        ({"contacted": "true", "satisfaction": "satisfied"}, "resolution", "必须选择解决情况"),
+        ({"resolution": "resolved", "satisfaction": "satisfied"}, "contacted", "请选择是否联系上"),
+        (
+            {"contacted": "true", "resolution": "resolved", "satisfaction": "very"},
+            "satisfaction",
+            "",
+        ),
+    ],
+)
 def test_bad_callback(city: DemoCity, data: dict[str, Any], field: str, text: str) -> None:
     case = drive(city, new_case(), "callback")
     before = db_state()
-    resp = client_for("callback").post(f"/api/v1/cases/{case.pk}/actions/callback", data,
-                                       format="json")
+    resp = client_for("callback").post(
+        f"/api/v1/cases/{case.pk}/actions/callback", data, format="json"
+    )
     refused(resp, field, text)
     assert db_state() == before
 
@@ -202,8 +235,9 @@ def test_callback_accepts_json_booleans(city: DemoCity, contacted: bool, status:
     data: dict[str, Any] = {"contacted": contacted}
     if contacted:
         data |= {"resolution": "resolved", "satisfaction": "satisfied"}
-    resp = client_for("callback").post(f"/api/v1/cases/{case.pk}/actions/callback", data,
-                                       format="json")
+    resp = client_for("callback").post(
+        f"/api/v1/cases/{case.pk}/actions/callback", data, format="json"
+    )
     assert resp.status_code == 200, resp.content
     assert resp.json()["status"] == status
     assert resp.json()["contacted"] is contacted
@@ -224,18 +258,22 @@ def _feedback_ready(city: DemoCity) -> Case:
     from tests.conftest import actor
 
     case = drive(city, new_case(), "handling")
-    return case_transition(case_id=case.pk, action="contact", actor=actor("handler_zsxl"),
-                           data={"note": "已联系"})
+    return case_transition(
+        case_id=case.pk, action="contact", actor=actor("handler_zsxl"), data={"note": "已联系"}
+    )
 
 
 @pytest.mark.parametrize("name,content,text", BAD_FILES)
-def test_bad_upload_on_feedback(city: DemoCity, name: str, content: bytes, text: str,
-                                settings: Any) -> None:
+def test_bad_upload_on_feedback(
+    city: DemoCity, name: str, content: bytes, text: str, settings: Any
+) -> None:
     case = _feedback_ready(city)
     before = db_state()
     resp = client_for("handler_zsxl").post(
         f"/api/v1/cases/{case.pk}/actions/feedback",
-        {"result": "已清理摊贩并设置禁停标识", "after": upload(name, content)}, format="multipart")
+        {"result": "已清理摊贩并设置禁停标识", "after": upload(name, content)},
+        format="multipart",
+    )
     refused(resp, "attachments", text)
     assert db_state() == before
     assert not (settings.MEDIA_ROOT / "cases").exists()
@@ -248,7 +286,8 @@ def test_too_large_upload_on_feedback(city: DemoCity, settings: Any) -> None:
     resp = client_for("handler_zsxl").post(
         f"/api/v1/cases/{case.pk}/actions/feedback",
         {"result": "已清理摊贩并设置禁停标识", "after": upload("after.png", png(64))},
-        format="multipart")
+        format="multipart",
+    )
     refused(resp, "attachments", "超过上限")
     assert "太大" in resp.json()["detail"]
     assert db_state() == before
@@ -258,8 +297,13 @@ def test_good_uploads_on_feedback(city: DemoCity, settings: Any) -> None:
     case = _feedback_ready(city)
     resp = client_for("handler_zsxl").post(
         f"/api/v1/cases/{case.pk}/actions/feedback",
-        {"result": "已清理摊贩并设置禁停标识", "after": upload("现场.png", png()),
-         "attachments": upload("report.pdf", b"%PDF-1.4\n%test\n")}, format="multipart")
+        {
+            "result": "已清理摊贩并设置禁停标识",
+            "after": upload("现场.png", png()),
+            "attachments": upload("report.pdf", b"%PDF-1.4\n%test\n"),
+        },
+        format="multipart",
+    )
     assert resp.status_code == 200, resp.content
     rows = {a.label: a for a in Attachment.objects.filter(case=case)}
     assert rows["after"].content_type == "image/png"
@@ -271,15 +315,18 @@ def test_files_on_an_action_without_files(city: DemoCity) -> None:
     case = drive(city, new_case(), "dispatched")
     before = db_state()
     resp = client_for("handler_zsxl").post(
-        f"/api/v1/cases/{case.pk}/actions/accept", {"after": upload("a.png", png())},
-        format="multipart")
+        f"/api/v1/cases/{case.pk}/actions/accept",
+        {"after": upload("a.png", png())},
+        format="multipart",
+    )
     refused(resp, None, "不能上传附件")
     assert db_state() == before
 
 
 @pytest.mark.parametrize("name,content,text", BAD_FILES)
-def test_bad_upload_on_intake(city: DemoCity, name: str, content: bytes, text: str,
-                              settings: Any) -> None:
+def test_bad_upload_on_intake(
+    city: DemoCity, name: str, content: bytes, text: str, settings: Any
+) -> None:
     before = db_state()
     body = {**INTAKE, "before": upload(name, content)}
     resp = client_for("operator").post("/api/v1/cases", body, format="multipart")

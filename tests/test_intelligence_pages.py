@@ -41,8 +41,9 @@ def login(username: str) -> Client:
 
 
 def intake(title: str, content: str, **extra: Any) -> Case:
-    case, _ = hotline_intake(actor=actor("operator"),
-                             data={**INTAKE, "title": title, "content": content, **extra})
+    case, _ = hotline_intake(
+        actor=actor("operator"), data={**INTAKE, "title": title, "content": content, **extra}
+    )
     return case
 
 
@@ -67,8 +68,11 @@ def trained(city: Any) -> None:
 
 def selected_value(html: str, select_name: str, form_id_prefix: str) -> str | None:
     """The selected option of a <select name=...> whose id starts with form_id_prefix."""
-    m = re.search(rf'<select name="{select_name}"[^>]*id="{form_id_prefix}[^"]*"[^>]*>(.*?)</select>',
-                  html, re.S)
+    m = re.search(
+        rf'<select name="{select_name}"[^>]*id="{form_id_prefix}[^"]*"[^>]*>(.*?)</select>',
+        html,
+        re.S,
+    )
     assert m, f"no select {select_name} ({form_id_prefix})"
     chosen = re.search(r'<option value="([^"]*)"[^>]*selected', m.group(1))
     return chosen.group(1) if chosen else None
@@ -81,10 +85,15 @@ def test_anonymous_is_sent_to_login(city: Any, url: str) -> None:
     assert resp.status_code == 302 and resp["Location"].startswith("/login/?next=")
 
 
-@pytest.mark.parametrize(("url", "username"), [
-    ("/hotline/hot/", "handler_zsxl"), ("/hotline/hot/", "operator"),
-    ("/hotline/hot/", "callback"), ("/hotline/intake/repeats/", "handler_zsxl"),
-])
+@pytest.mark.parametrize(
+    ("url", "username"),
+    [
+        ("/hotline/hot/", "handler_zsxl"),
+        ("/hotline/hot/", "operator"),
+        ("/hotline/hot/", "callback"),
+        ("/hotline/intake/repeats/", "handler_zsxl"),
+    ],
+)
 def test_wrong_role_gets_a_chinese_403(city: Any, url: str, username: str) -> None:
     resp = login(username).get(url)
     assert resp.status_code == 403 and "无权访问" in resp.content.decode()
@@ -113,12 +122,17 @@ def test_no_model_shows_a_quiet_note(city: Any) -> None:
     assert "智能派单建议" in html and "尚未训练派单模型（manage.py train_router）" in html
     assert "疑似重复工单" in html and "未发现疑似重复的在办工单" in html
     # not for roles that do not sort orders out, nor once an order is dispatched
-    assert "智能派单建议" not in login("operator").get(f"/hotline/cases/{case.pk}/").content.decode()
+    assert (
+        "智能派单建议" not in login("operator").get(f"/hotline/cases/{case.pk}/").content.decode()
+    )
     d = actor("dispatcher")
     case_transition(case_id=case.pk, action="review", actor=d, data={"category": "080101"})
-    case_transition(case_id=case.pk, action="dispatch", actor=d,
-                    data={"lead_unit": city.units["U-GR"].pk})
-    assert "智能派单建议" not in login("dispatcher").get(f"/hotline/cases/{case.pk}/").content.decode()
+    case_transition(
+        case_id=case.pk, action="dispatch", actor=d, data={"lead_unit": city.units["U-GR"].pk}
+    )
+    assert (
+        "智能派单建议" not in login("dispatcher").get(f"/hotline/cases/{case.pk}/").content.decode()
+    )
 
 
 def test_suggestions_prefill_review_and_dispatch(trained: None, city: Any) -> None:
@@ -135,10 +149,13 @@ def test_suggestions_prefill_review_and_dispatch(trained: None, city: Any) -> No
     assert selected_value(html, "category", f"id_review_{case.pk}_") == "080101"
     assert "已按模型建议预选" in html
     # reviewed into a category: the dispatch form takes the model's unit; 派单目录 shown too
-    case_transition(case_id=case.pk, action="review", actor=actor("dispatcher"),
-                    data={"category": "080101"})
+    case_transition(
+        case_id=case.pk, action="review", actor=actor("dispatcher"), data={"category": "080101"}
+    )
     html = client.get(f"/hotline/cases/{case.pk}/").content.decode()
-    assert selected_value(html, "lead_unit", f"id_dispatch_{case.pk}_") == str(city.units["U-GR"].pk)
+    assert selected_value(html, "lead_unit", f"id_dispatch_{case.pk}_") == str(
+        city.units["U-GR"].pk
+    )
     assert "派单目录" in html
     # a supervisor sees the suggestions, read-only
     html = login("supervisor").get(f"/hotline/cases/{case.pk}/").content.decode()
@@ -167,7 +184,7 @@ def test_repeats_panel_and_merge_button(city: Any) -> None:
     intake("暖气不热", "家里暖气不热已经三天了，请供热公司处理")
     client = login("dispatcher")
     html = client.get(f"/hotline/cases/{again.pk}/").content.decode()
-    panel = html[html.index('data-testid="intel-repeats"'):]
+    panel = html[html.index('data-testid="intel-repeats"') :]
     assert f'data-repeat="{first.number}"' in panel
     assert f'href="/hotline/cases/{first.pk}/"' in panel
     assert re.search(r'<span class="tag strong">内容相似度 \d+%</span>', panel)
@@ -178,8 +195,9 @@ def test_repeats_panel_and_merge_button(city: Any) -> None:
     html = login("supervisor").get(f"/hotline/cases/{again.pk}/").content.decode()
     assert f'data-repeat="{first.number}"' in html and "data-merge-into" not in html
     # the button posts the ordinary merge action
-    resp = client.post(f"/hotline/cases/{again.pk}/do/merge/",
-                       {"into": first.number, "note": "疑似重复工单"})
+    resp = client.post(
+        f"/hotline/cases/{again.pk}/do/merge/", {"into": first.number, "note": "疑似重复工单"}
+    )
     assert resp.status_code == 302
     first.refresh_from_db()
     again.refresh_from_db()
@@ -188,15 +206,19 @@ def test_repeats_panel_and_merge_button(city: Any) -> None:
     html = client.get(f"/hotline/cases/{first.pk}/").content.decode()
     assert re.search(r'data-testid="reporter-count">2 人反映<', html)
     html = client.get(f"/hotline/cases/{again.pk}/").content.decode()
-    assert re.search(rf'data-testid="merged-into">已并入工单 <a class="mono" '
-                     rf'href="/hotline/cases/{first.pk}/">{first.number}</a>', html)
+    assert re.search(
+        rf'data-testid="merged-into">已并入工单 <a class="mono" '
+        rf'href="/hotline/cases/{first.pk}/">{first.number}</a>',
+        html,
+    )
     assert "智能派单建议" not in html  # merged: nothing left to sort out
 
 
 def test_a_refused_merge_shows_the_error_as_usual(city: Any) -> None:
     again = intake(*STALLS_AGAIN)
-    resp = login("dispatcher").post(f"/hotline/cases/{again.pk}/do/merge/",
-                                    {"into": "20990101000001"})
+    resp = login("dispatcher").post(
+        f"/hotline/cases/{again.pk}/do/merge/", {"into": "20990101000001"}
+    )
     assert resp.status_code in (400, 404, 409)
     html = resp.content.decode()
     assert 'data-testid="error"' in html and 'data-testid="intel"' in html
@@ -208,19 +230,31 @@ def test_intake_repeats_partial(city: Any) -> None:
     first = intake(*STALLS)
     client = login("operator")
     page = client.get("/hotline/intake/").content.decode()
-    assert 'hx-get="/hotline/intake/repeats/"' in page and "input changed delay:600ms from:#id_title" in page
-    resp = client.get("/hotline/intake/repeats/", {
-        "title": "北门摊贩占道经营", "content": "海亮广场北门每天晚上流动摊贩占道经营",
-        "address": str(INTAKE["address"]), "lat": str(INTAKE["lat"]), "lng": str(INTAKE["lng"]),
-    }, headers={"HX-Request": "true"})
+    assert (
+        'hx-get="/hotline/intake/repeats/"' in page
+        and "input changed delay:600ms from:#id_title" in page
+    )
+    resp = client.get(
+        "/hotline/intake/repeats/",
+        {
+            "title": "北门摊贩占道经营",
+            "content": "海亮广场北门每天晚上流动摊贩占道经营",
+            "address": str(INTAKE["address"]),
+            "lat": str(INTAKE["lat"]),
+            "lng": str(INTAKE["lng"]),
+        },
+        headers={"HX-Request": "true"},
+    )
     html = resp.content.decode()
     assert resp.status_code == 200 and "<html" not in html
     assert "可能重复的在办工单（1）" in html and f'data-repeat="{first.number}"' in html
     assert "内容相似度" in html
     # nothing like it
-    html = client.get("/hotline/intake/repeats/", {
-        "title": "路灯不亮", "content": "小区门口路灯坏了一个月", "lat": "bad", "lng": ""},
-        headers={"HX-Request": "true"}).content.decode()
+    html = client.get(
+        "/hotline/intake/repeats/",
+        {"title": "路灯不亮", "content": "小区门口路灯坏了一个月", "lat": "bad", "lng": ""},
+        headers={"HX-Request": "true"},
+    ).content.decode()
     assert "未发现可能重复的在办工单" in html
     # nothing typed yet: an empty panel
     assert client.get("/hotline/intake/repeats/").content.decode().strip() == ""
@@ -239,7 +273,7 @@ def test_hot_page_lists_a_spike_and_links_to_its_orders(city: Any) -> None:
         spike.append(c)
     client = login("supervisor")
     html = client.get("/hotline/hot/").content.decode()
-    card = html[html.index('data-testid="hot-issue"'):]
+    card = html[html.index('data-testid="hot-issue"') :]
     assert "中山西路街道" in card and "飞线充电" in card
     assert '<span class="hot-count">8</span>' in card and "常态约" in card
     link = re.search(r'<a class="btn small" href="([^"]+)">查看工单</a>', card)
@@ -261,7 +295,7 @@ def test_most_reported_open_orders(city: Any) -> None:
         case_transition(case_id=other.pk, action="merge", actor=d, data={"into": first.number})
     assert [c.pk for c in most_reported_open(d)] == [first.pk]
     html = login("leader").get("/hotline/hot/").content.decode()
-    section = html[html.index('data-testid="clusters"'):]
+    section = html[html.index('data-testid="clusters"') :]
     assert f'data-case="{first.number}"' in section and "3 人反映" in section
     assert again.number not in section
     # closed orders drop out
@@ -278,8 +312,9 @@ def test_case_list_filters_street_category_since(city: Any) -> None:
     Case.objects.filter(pk=old.pk).update(created_at=timezone.now() - dt.timedelta(days=30))
     since = (timezone.localdate() - dt.timedelta(days=6)).isoformat()
     client = login("dispatcher")
-    html = client.get("/hotline/cases/", {"street": new.street_id, "category": cat.pk,
-                                          "since": since}).content.decode()
+    html = client.get(
+        "/hotline/cases/", {"street": new.street_id, "category": cat.pk, "since": since}
+    ).content.decode()
     assert set(re.findall(r'data-case="(\d+)"', html)) == {new.number}
     assert f'name="since" value="{since}"' in html
     # bad values are ignored rather than refused

@@ -40,14 +40,20 @@ def trained(city: Any) -> None:
     intel.clear_cache()
     heat, hb = city.units["U-GR"].pk, city.units["D-HB"].pk
     for i in range(40):
-        _close(_intake("operator", HEATING[i % 3][:8], HEATING[i % 3] + f"，第{i}号楼"), "080101", heat)
+        _close(
+            _intake("operator", HEATING[i % 3][:8], HEATING[i % 3] + f"，第{i}号楼"), "080101", heat
+        )
         _close(_intake("operator", NOISE[i % 3][:8], NOISE[i % 3] + f"，第{i}号楼"), "020101", hb)
     call_command("train_router", "--no-eval")
 
 
 def test_no_model_means_no_suggestion(city: Any) -> None:
     intel.clear_cache()
-    assert intel.suggest("暖气不热", "家里暖气不热") == {"categories": [], "units": [], "confident": {}}
+    assert intel.suggest("暖气不热", "家里暖气不热") == {
+        "categories": [],
+        "units": [],
+        "confident": {},
+    }
 
 
 def test_training_needs_enough_orders(city: Any) -> None:
@@ -67,16 +73,25 @@ def test_suggestions_after_training(trained: None, city: Any, api: Any) -> None:
     assert body["categories"][0]["value"] == "020101"
     # a retrain makes a new version and keeps one active per target
     call_command("train_router", "--target", "unit", "--no-eval")
-    assert list(RouterModel.objects.filter(target="unit").values_list("version", "active")
-                .order_by("version")) == [(1, False), (2, True)]
+    assert list(
+        RouterModel.objects.filter(target="unit")
+        .values_list("version", "active")
+        .order_by("version")
+    ) == [(1, False), (2, True)]
 
 
 def test_likely_repeats_same_street_only(city: Any, api: Any) -> None:
     first = _intake("operator", "海亮广场北门占道经营", "海亮广场北门每天晚上流动摊贩占道经营")
     again = _intake("operator", "海亮广场北门摊贩占道", "海亮广场北门晚上又有摊贩占道经营，油烟大")
     _intake("operator", "暖气不热", "家里暖气不热已经三天了，请供热公司处理")
-    elsewhere = _intake("operator", "海亮广场北门占道经营", "海亮广场北门每天晚上流动摊贩占道经营",
-                        lat=40.76, lng=111.67, address="玉泉区小召前街")
+    elsewhere = _intake(
+        "operator",
+        "海亮广场北门占道经营",
+        "海亮广场北门每天晚上流动摊贩占道经营",
+        lat=40.76,
+        lng=111.67,
+        address="玉泉区小召前街",
+    )
     found = likely_repeats(again, actor("dispatcher"))
     assert [r.case.pk for r in found] == [first.pk]
     assert found[0].reasons[0].startswith("内容相似度")
@@ -86,9 +101,13 @@ def test_likely_repeats_same_street_only(city: Any, api: Any) -> None:
     body = api("dispatcher").get(f"/api/v1/cases/{again.pk}/suggestions").json()
     assert [r["number"] for r in body["repeats"]] == [first.number]
     # while typing at intake, before the order exists
-    typed = intake_repeats(actor("operator"), title="北门摊贩占道经营",
-                           content="海亮广场北门每天晚上流动摊贩占道经营", lat=INTAKE["lat"],
-                           lng=INTAKE["lng"])
+    typed = intake_repeats(
+        actor("operator"),
+        title="北门摊贩占道经营",
+        content="海亮广场北门每天晚上流动摊贩占道经营",
+        lat=INTAKE["lat"],
+        lng=INTAKE["lng"],
+    )
     assert {r.case.pk for r in typed} == {first.pk, again.pk}
     # a handler of another unit sees none of them
     cg = actor("handler_cg")

@@ -67,8 +67,12 @@ def dispatched_case(city: Any, unit_code: str = "S-150103004", **overrides: Any)
     case = new_case(**overrides)
     dispatcher = actor("dispatcher")
     case_transition(case_id=case.pk, action="review", actor=dispatcher, data={"category": "060103"})
-    return case_transition(case_id=case.pk, action="dispatch", actor=dispatcher,
-                           data={"lead_unit": city.units[unit_code].pk})
+    return case_transition(
+        case_id=case.pk,
+        action="dispatch",
+        actor=dispatcher,
+        data={"lead_unit": city.units[unit_code].pk},
+    )
 
 
 def events(case: Case) -> int:
@@ -87,7 +91,7 @@ def test_anonymous_is_sent_to_login(city: Any, url: str) -> None:
 def test_public_pages_open_without_login(city: Any, url: str) -> None:
     resp = Client().get(url)
     assert resp.status_code == 200
-    assert "<html lang=\"zh-hans\">" in resp.content.decode()
+    assert '<html lang="zh-hans">' in resp.content.decode()
 
 
 @pytest.mark.parametrize("url", list(STAFF_PAGES))
@@ -112,10 +116,15 @@ def test_dashboard_roles(city: Any, username: str) -> None:
 
 def test_home_redirects_by_role(city: Any) -> None:
     assert Client().get("/")["Location"] == "/login/"
-    expected = {"operator": "/hotline/intake/", "dispatcher": "/hotline/dispatch/",
-                "handler_zsxl": "/hotline/queue/", "callback": "/hotline/callbacks/",
-                "supervisor": "/hotline/supervision/", "leader": "/hotline/dashboard/",
-                "citizen": "/m/"}
+    expected = {
+        "operator": "/hotline/intake/",
+        "dispatcher": "/hotline/dispatch/",
+        "handler_zsxl": "/hotline/queue/",
+        "callback": "/hotline/callbacks/",
+        "supervisor": "/hotline/supervision/",
+        "leader": "/hotline/dashboard/",
+        "citizen": "/m/",
+    }
     for username, url in expected.items():
         assert login(username).get("/")["Location"] == url, username
 
@@ -162,8 +171,9 @@ def test_detail_shows_dates_countdowns_and_suggested_unit(city: Any) -> None:
 
 def test_suggest_unit_prefers_the_street_rule(city: Any) -> None:
     case = new_case()
-    case_transition(case_id=case.pk, action="review", actor=actor("dispatcher"),
-                    data={"category": "090104"})  # 邻里纠纷 → the street office
+    case_transition(
+        case_id=case.pk, action="review", actor=actor("dispatcher"), data={"category": "090104"}
+    )  # 邻里纠纷 → the street office
     assert suggest_unit(Case.objects.get(pk=case.pk)) == city.units["S-150103004"]
 
 
@@ -171,18 +181,31 @@ def test_suggest_unit_prefers_the_street_rule(city: Any) -> None:
 def test_action_post_walks_the_loop(city: Any) -> None:
     case = new_case()
     dispatcher = login("dispatcher")
-    resp = dispatcher.post(f"/hotline/cases/{case.pk}/do/review/",
-                           {"category": "060103", "appeal_type": "help", "urgency": "normal"})
+    resp = dispatcher.post(
+        f"/hotline/cases/{case.pk}/do/review/",
+        {"category": "060103", "appeal_type": "help", "urgency": "normal"},
+    )
     assert resp.status_code == 302
-    resp = dispatcher.post(f"/hotline/cases/{case.pk}/do/dispatch/",
-                           {"lead_unit": city.units["S-150103004"].pk}, follow=True)
+    resp = dispatcher.post(
+        f"/hotline/cases/{case.pk}/do/dispatch/",
+        {"lead_unit": city.units["S-150103004"].pk},
+        follow=True,
+    )
     assert resp.status_code == 200 and "「派单」已完成" in resp.content.decode()
     handler = login("handler_zsxl")
     assert handler.post(f"/hotline/cases/{case.pk}/do/accept/").status_code == 302
-    assert handler.post(f"/hotline/cases/{case.pk}/do/contact/", {"note": "已电话联系"}).status_code == 302
-    resp = handler.post(f"/hotline/cases/{case.pk}/do/feedback/",
-                        {"result": "已清理占道摊贩。", "before": png("before.png"),
-                         "after": png("after.png", "green")})
+    assert (
+        handler.post(f"/hotline/cases/{case.pk}/do/contact/", {"note": "已电话联系"}).status_code
+        == 302
+    )
+    resp = handler.post(
+        f"/hotline/cases/{case.pk}/do/feedback/",
+        {
+            "result": "已清理占道摊贩。",
+            "before": png("before.png"),
+            "after": png("after.png", "green"),
+        },
+    )
     assert resp.status_code == 302, resp.content.decode()[:800]
     labels = sorted(Attachment.objects.filter(case=case).values_list("label", flat=True))
     assert labels == ["after", "before"]
@@ -233,8 +256,9 @@ def test_feedback_refuses_a_fake_photo(city: Any) -> None:
     handler.post(f"/hotline/cases/{case.pk}/do/contact/", {"note": "已联系"})
     before = events(case)
     fake = SimpleUploadedFile("x.jpg", b"not an image at all", content_type="image/jpeg")
-    resp = handler.post(f"/hotline/cases/{case.pk}/do/feedback/",
-                        {"result": "已经处理完毕。", "before": fake})
+    resp = handler.post(
+        f"/hotline/cases/{case.pk}/do/feedback/", {"result": "已经处理完毕。", "before": fake}
+    )
     assert resp.status_code == 400
     assert "只能上传图片" in resp.content.decode()
     assert events(case) == before
@@ -256,8 +280,13 @@ def test_attachments_are_served_only_to_those_who_see_the_case(city: Any) -> Non
     handler = actor("handler_zsxl")
     case_transition(case_id=case.pk, action="accept", actor=handler)
     case_transition(case_id=case.pk, action="contact", actor=handler, data={"note": "ok"})
-    case_transition(case_id=case.pk, action="feedback", actor=handler,
-                    data={"result": "已处理完毕。"}, attachments=[(png(), "after")])
+    case_transition(
+        case_id=case.pk,
+        action="feedback",
+        actor=handler,
+        data={"result": "已处理完毕。"},
+        attachments=[(png(), "after")],
+    )
     token = Attachment.objects.get(case=case).token
     url = f"/attachments/{token}"
     assert Client().get(url).status_code == 302
@@ -275,8 +304,10 @@ def test_attachments_are_served_only_to_those_who_see_the_case(city: Any) -> Non
 def test_intake_errors_are_chinese_and_400(city: Any) -> None:
     client = login("operator")
     count = Case.objects.count()
-    resp = client.post("/hotline/intake/", {"channel": "phone", "appeal_type": "help",
-                                            "title": "路灯", "content": "坏"})
+    resp = client.post(
+        "/hotline/intake/",
+        {"channel": "phone", "appeal_type": "help", "title": "路灯", "content": "坏"},
+    )
     html = resp.content.decode()
     assert resp.status_code == 400
     assert "诉求内容至少 5 个字" in html and "请填写联系电话（或选择匿名）" in html
@@ -297,9 +328,14 @@ def test_intake_creates_and_shows_the_number(city: Any) -> None:
 
 def test_intake_answer_now_closes_a_consultation(city: Any) -> None:
     client = login("operator")
-    data = {**INTAKE, "appeal_type": "consult", "title": "社保卡办理地点",
-            "content": "请问社保卡在哪里办理？", "answer_now": "on",
-            "answer": "可到各区政务服务大厅社保窗口办理。"}
+    data = {
+        **INTAKE,
+        "appeal_type": "consult",
+        "title": "社保卡办理地点",
+        "content": "请问社保卡在哪里办理？",
+        "answer_now": "on",
+        "answer": "可到各区政务服务大厅社保窗口办理。",
+    }
     resp = client.post("/hotline/intake/", data)
     assert resp.status_code == 302
     case = Case.objects.latest("id")
@@ -335,7 +371,9 @@ def _queue_queries(client: Client) -> int:
     return len(ctx.captured_queries)
 
 
-def test_handler_queue_query_count_is_constant(city: Any, django_assert_max_num_queries: Any) -> None:
+def test_handler_queue_query_count_is_constant(
+    city: Any, django_assert_max_num_queries: Any
+) -> None:
     for _ in range(5):
         dispatched_case(city)
     client = login("handler_zsxl")
@@ -377,9 +415,15 @@ def test_callback_and_supervision_inline_forms(city: Any) -> None:
     client = login("callback")
     html = client.get("/hotline/callbacks/").content.decode()
     assert case.number in html and f"/hotline/cases/{case.pk}/do/callback/" in html
-    resp = client.post(f"/hotline/cases/{case.pk}/do/callback/",
-                       {"contacted": "true", "resolution": "resolved", "satisfaction": "satisfied",
-                        "next": "/hotline/callbacks/"})
+    resp = client.post(
+        f"/hotline/cases/{case.pk}/do/callback/",
+        {
+            "contacted": "true",
+            "resolution": "resolved",
+            "satisfaction": "satisfied",
+            "next": "/hotline/callbacks/",
+        },
+    )
     assert resp.status_code == 302 and resp["Location"] == "/hotline/callbacks/"
     assert Case.objects.get(pk=case.pk).status == "closed"
 
@@ -388,8 +432,10 @@ def test_callback_and_supervision_inline_forms(city: Any) -> None:
     client = login("supervisor")
     html = client.get("/hotline/supervision/").content.decode()
     assert late.number in html and f"/hotline/cases/{late.pk}/do/supervise/" in html
-    resp = client.post(f"/hotline/cases/{late.pk}/do/supervise/",
-                       {"level": "key", "note": "请三日内办结", "next": "https://evil.example/"})
+    resp = client.post(
+        f"/hotline/cases/{late.pk}/do/supervise/",
+        {"level": "key", "note": "请三日内办结", "next": "https://evil.example/"},
+    )
     assert resp.status_code == 302 and resp["Location"] == f"/hotline/cases/{late.pk}/"
     assert Case.objects.get(pk=late.pk).supervision_level == "key"
     html = client.get("/hotline/supervision/?tab=supervised").content.decode()
@@ -400,7 +446,9 @@ def test_dashboard_month_and_formats(city: Any) -> None:
     client = login("leader")
     html = client.get("/hotline/dashboard/").content.decode()
     assert "年" in html and "chart-data" in html and "echarts.min.js" in html
-    html = client.get("/hotline/dashboard/", {"month": "2026-10", "group_by": "street"}).content.decode()
+    html = client.get(
+        "/hotline/dashboard/", {"month": "2026-10", "group_by": "street"}
+    ).content.decode()
     assert "2026年10月" in html
     assert client.get("/hotline/dashboard/", {"month": "nonsense"}).status_code == 200
 
@@ -413,8 +461,13 @@ def test_formatting() -> None:
 
     now = dt.datetime(2026, 11, 23, 14, 5, tzinfo=dt.UTC)
     assert formatting.countdown_text(now + dt.timedelta(days=2, hours=3, minutes=5), now) == (
-        "剩余 2天3小时", "ok")
-    assert formatting.countdown_text(now - dt.timedelta(hours=5), now) == ("已超期 5小时", "overdue")
+        "剩余 2天3小时",
+        "ok",
+    )
+    assert formatting.countdown_text(now - dt.timedelta(hours=5), now) == (
+        "已超期 5小时",
+        "overdue",
+    )
     assert formatting.countdown_text(now + dt.timedelta(hours=5), now)[1] == "soon"
     assert formatting.cn_datetime(now) == "2026年11月23日 22:05"
 
@@ -422,11 +475,20 @@ def test_formatting() -> None:
 # ------------------------------------------------------------------ citizen pages
 def test_citizen_submits_tracks_and_rates(city: Any) -> None:
     client = login("citizen")
-    resp = client.post("/m/submit/", {
-        "appeal_type": "help", "title": "楼道灯坏了", "content": "小区3号楼楼道灯坏了一个月了。",
-        "citizen_name": "周杰", "citizen_phone": "13900001111", "address": "中山西路海亮社区",
-        "lat": "40.8146", "lng": "111.6389", "photo": png(),
-    })
+    resp = client.post(
+        "/m/submit/",
+        {
+            "appeal_type": "help",
+            "title": "楼道灯坏了",
+            "content": "小区3号楼楼道灯坏了一个月了。",
+            "citizen_name": "周杰",
+            "citizen_phone": "13900001111",
+            "address": "中山西路海亮社区",
+            "lat": "40.8146",
+            "lng": "111.6389",
+            "photo": png(),
+        },
+    )
     assert resp.status_code == 302, resp.content.decode()[:1000]
     case = Case.objects.latest("id")
     assert case.citizen_user_id is not None and case.channel == "app"
@@ -445,15 +507,25 @@ def test_citizen_submits_tracks_and_rates(city: Any) -> None:
     # rate once closed
     d, h, cb = actor("dispatcher"), actor("handler_zsxl"), actor("callback")
     case_transition(case_id=case.pk, action="review", actor=d)
-    case_transition(case_id=case.pk, action="dispatch", actor=d,
-                    data={"lead_unit": city.units["S-150103004"].pk})
+    case_transition(
+        case_id=case.pk,
+        action="dispatch",
+        actor=d,
+        data={"lead_unit": city.units["S-150103004"].pk},
+    )
     case_transition(case_id=case.pk, action="accept", actor=h)
     case_transition(case_id=case.pk, action="contact", actor=h, data={"note": "内部备注：电话沟通"})
     case_transition(case_id=case.pk, action="feedback", actor=h, data={"result": "已更换楼道灯。"})
     case_transition(case_id=case.pk, action="approve_feedback", actor=d)
-    case_transition(case_id=case.pk, action="callback", actor=cb,
-                    data={"contacted": "true", "resolution": "resolved", "satisfaction": "satisfied"})
-    html = Client().get("/m/track/", {"number": case.number, "phone": "13900001111"}).content.decode()
+    case_transition(
+        case_id=case.pk,
+        action="callback",
+        actor=cb,
+        data={"contacted": "true", "resolution": "resolved", "satisfaction": "satisfied"},
+    )
+    html = (
+        Client().get("/m/track/", {"number": case.number, "phone": "13900001111"}).content.decode()
+    )
     assert "已更换楼道灯" in html and "内部备注" not in html and "handler_zsxl" not in html
     html = client.get(f"/m/cases/{case.pk}/").content.decode()
     assert 'data-testid="rate-form"' in html
@@ -469,9 +541,16 @@ def test_citizen_submits_tracks_and_rates(city: Any) -> None:
 def test_citizen_submit_errors(city: Any) -> None:
     client = login("citizen")
     fake = SimpleUploadedFile("x.png", b"GIF89a-but-not-really", content_type="image/png")
-    resp = client.post("/m/submit/", {"appeal_type": "help", "title": "楼道灯坏了",
-                                      "content": "小区3号楼楼道灯坏了。", "citizen_phone": "13900001111",
-                                      "photo": fake})
+    resp = client.post(
+        "/m/submit/",
+        {
+            "appeal_type": "help",
+            "title": "楼道灯坏了",
+            "content": "小区3号楼楼道灯坏了。",
+            "citizen_phone": "13900001111",
+            "photo": fake,
+        },
+    )
     assert resp.status_code == 400 and "只能上传图片" in resp.content.decode()
     resp = client.post("/m/submit/", {"appeal_type": "help", "title": "x"})
     assert resp.status_code == 400 and "标题至少 2 个字" in resp.content.decode()
@@ -501,8 +580,14 @@ def _throttle_scenario() -> None:
     assert "_auth_user_id" not in client.session
     # another IP, or another username, is not locked out
     other = Client(REMOTE_ADDR="10.0.0.8")
-    assert other.post("/login/", {"username": "dispatcher", "password": DEMO_PASSWORD}).status_code == 302
-    assert client.post("/login/", {"username": "operator", "password": DEMO_PASSWORD}).status_code == 302
+    assert (
+        other.post("/login/", {"username": "dispatcher", "password": DEMO_PASSWORD}).status_code
+        == 302
+    )
+    assert (
+        client.post("/login/", {"username": "operator", "password": DEMO_PASSWORD}).status_code
+        == 302
+    )
 
 
 def test_login_throttle(city: Any) -> None:
@@ -522,8 +607,12 @@ def test_login_throttle_window_expires(city: Any, monkeypatch: Any) -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_login_throttle_with_the_database_cache(city: Any) -> None:
-    db_cache = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
-                            "LOCATION": "cc_cache_test"}}
+    db_cache = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "cc_cache_test",
+        }
+    }
     with override_settings(CACHES=db_cache):
         call_command("createcachetable", verbosity=0)
         try:

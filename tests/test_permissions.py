@@ -34,8 +34,12 @@ def state_of_db() -> dict[str, Any]:
 
 def dispatch_to(city: DemoCity, case: Case, lead: str, co: tuple[str, ...] = ()) -> Case:
     case = drive(city, case, "reviewed")
-    return case_transition(case_id=case.pk, action="dispatch", actor=actor("dispatcher"), data={
-        "lead_unit": city.units[lead].pk, "co_units": [city.units[c].pk for c in co]})
+    return case_transition(
+        case_id=case.pk,
+        action="dispatch",
+        actor=actor("dispatcher"),
+        data={"lead_unit": city.units[lead].pk, "co_units": [city.units[c].pk for c in co]},
+    )
 
 
 @pytest.fixture
@@ -54,12 +58,15 @@ def world(city: DemoCity, make_handler: Any) -> dict[str, Case]:
 def visible(who: str, w: dict[str, Case]) -> set[int]:
     if who in CENTRE:
         return {c.pk for c in w.values()}
-    return {c.pk for c in {
-        "handler_zsxl": [w["zsxl"], w["co"], w["community"]],
-        "handler_cg": [w["cg"], w["co"]],
-        "handler_other": [],
-        "citizen": [w["citizen"]],
-    }[who]}
+    return {
+        c.pk
+        for c in {
+            "handler_zsxl": [w["zsxl"], w["co"], w["community"]],
+            "handler_cg": [w["cg"], w["co"]],
+            "handler_other": [],
+            "citizen": [w["citizen"]],
+        }[who]
+    }
 
 
 # ---------------------------------------------------------------- auth/token
@@ -68,18 +75,21 @@ def test_token_endpoint(city: DemoCity) -> None:
 
     cache.clear()  # the login throttle counts per address
     client = client_for(None)
-    resp = client.post("/api/v1/auth/token", {"username": "operator", "password": DEMO_PASSWORD},
-                       format="json")
+    resp = client.post(
+        "/api/v1/auth/token", {"username": "operator", "password": DEMO_PASSWORD}, format="json"
+    )
     assert resp.status_code == 200 and len(resp.json()["token"]) > 30
-    resp = client.post("/api/v1/auth/token", {"username": "operator", "password": "wrong"},
-                       format="json")
+    resp = client.post(
+        "/api/v1/auth/token", {"username": "operator", "password": "wrong"}, format="json"
+    )
     assert resp.status_code == 401 and "密码错误" in resp.json()["detail"]
     resp = client.post("/api/v1/auth/token", {"username": "operator"}, format="json")
     assert resp.status_code == 400 and "用户名和密码" in resp.json()["detail"]
     assert resp.json()["errors"] == {"password": ["必填"]}
     get_user_model().objects.filter(username="leader").update(is_active=False)
-    resp = client.post("/api/v1/auth/token", {"username": "leader", "password": DEMO_PASSWORD},
-                       format="json")
+    resp = client.post(
+        "/api/v1/auth/token", {"username": "leader", "password": DEMO_PASSWORD}, format="json"
+    )
     assert resp.status_code == 401
     assert ApiToken.objects.count() == 1
     cache.clear()
@@ -104,16 +114,23 @@ def test_anonymous_gets_401_everywhere_and_changes_nothing(world: dict[str, Case
     cid = world["co"].pk
     before = state_of_db()
     requests = [
-        ("get", "/api/v1/cases"), ("post", "/api/v1/cases"), ("get", f"/api/v1/cases/{cid}"),
-        ("post", f"/api/v1/cases/{cid}/contact"), ("get", "/api/v1/callers?phone=13812341234"),
-        ("get", "/api/v1/units"), ("get", "/api/v1/regions"),
-        ("get", "/api/v1/indicators/hotline?month=2026-10"), ("get", "/api/schema/"),
+        ("get", "/api/v1/cases"),
+        ("post", "/api/v1/cases"),
+        ("get", f"/api/v1/cases/{cid}"),
+        ("post", f"/api/v1/cases/{cid}/contact"),
+        ("get", "/api/v1/callers?phone=13812341234"),
+        ("get", "/api/v1/units"),
+        ("get", "/api/v1/regions"),
+        ("get", "/api/v1/indicators/hotline?month=2026-10"),
+        ("get", "/api/schema/"),
         ("get", "/api/docs/"),
         *[("post", f"/api/v1/cases/{cid}/actions/{a.name}") for a in HOTLINE.actions],
     ]
     for method, url in requests:
         data = INTAKE if url == "/api/v1/cases" and method == "post" else {}
-        resp = getattr(anon, method)(url, data, format="json") if method == "post" else anon.get(url)
+        resp = (
+            getattr(anon, method)(url, data, format="json") if method == "post" else anon.get(url)
+        )
         assert resp.status_code == 401, (method, url, resp.status_code)
         if url != "/api/docs/":  # the Swagger page answers in HTML, the schema in YAML
             assert "登录" in resp.content.decode(), url
@@ -138,7 +155,9 @@ def test_list_and_detail_are_scoped(world: dict[str, Case], who: str) -> None:
 
 def test_street_office_sees_its_communities_orders(world: dict[str, Case]) -> None:
     assert world["community"].lead_unit.code == "Q-150103004001"
-    assert client_for("handler_zsxl").get(f"/api/v1/cases/{world['community'].pk}").status_code == 200
+    assert (
+        client_for("handler_zsxl").get(f"/api/v1/cases/{world['community'].pk}").status_code == 200
+    )
     assert client_for("handler_cg").get(f"/api/v1/cases/{world['community'].pk}").status_code == 404
 
 
@@ -150,10 +169,19 @@ def test_community_handler_sees_only_its_own(world: dict[str, Case], make_handle
 
 
 # ---------------------------------------------------------------- intake
-@pytest.mark.parametrize("who,status", [
-    ("operator", 201), ("citizen", 201), ("admin", 201), ("dispatcher", 403), ("handler_zsxl", 403),
-    ("callback", 403), ("supervisor", 403), ("leader", 403),
-])
+@pytest.mark.parametrize(
+    "who,status",
+    [
+        ("operator", 201),
+        ("citizen", 201),
+        ("admin", 201),
+        ("dispatcher", 403),
+        ("handler_zsxl", 403),
+        ("callback", 403),
+        ("supervisor", 403),
+        ("leader", 403),
+    ],
+)
 def test_who_may_take_in_an_order(world: dict[str, Case], who: str, status: int) -> None:
     before = state_of_db()
     resp = client_for(who).post("/api/v1/cases", INTAKE, format="json")
@@ -168,8 +196,9 @@ def test_who_may_take_in_an_order(world: dict[str, Case], who: str, status: int)
 
 # ---------------------------------------------------------------- actions
 def act(who: str | None, case: Case, action: str, data: dict[str, Any] | None = None) -> Any:
-    return client_for(who).post(f"/api/v1/cases/{case.pk}/actions/{action}", data or {},
-                                format="json")
+    return client_for(who).post(
+        f"/api/v1/cases/{case.pk}/actions/{action}", data or {}, format="json"
+    )
 
 
 def test_accept_matrix(world: dict[str, Case]) -> None:
@@ -214,10 +243,18 @@ def test_supervisor_supervises_any_open_order(world: dict[str, Case]) -> None:
     before = state_of_db()
     for who in ("dispatcher", "handler_zsxl", "leader"):
         assert act(who, world["co"], "supervise", {"level": "key", "note": "x"}).status_code == 403
-    assert act("handler_other", world["co"], "reply_supervision", {"reason": "已办"}).status_code == 404
-    assert act("handler_cg", world["co"], "reply_supervision", {"reason": "已办"}).status_code == 403
+    assert (
+        act("handler_other", world["co"], "reply_supervision", {"reason": "已办"}).status_code
+        == 404
+    )
+    assert (
+        act("handler_cg", world["co"], "reply_supervision", {"reason": "已办"}).status_code == 403
+    )
     assert state_of_db() == before
-    assert act("handler_zsxl", world["co"], "reply_supervision", {"reason": "正在办理"}).status_code == 200
+    assert (
+        act("handler_zsxl", world["co"], "reply_supervision", {"reason": "正在办理"}).status_code
+        == 200
+    )
 
 
 @pytest.mark.parametrize("action", [a.name for a in HOTLINE.actions])
@@ -230,23 +267,38 @@ def test_every_action_refuses_other_units_and_roles(world: dict[str, Case], acti
     # a citizen on someone else's order
     assert act("citizen", world["zsxl"], action).status_code == 404
     # a role that may never do it: 403 whatever the state
-    for who, role in (("operator", "operator"), ("leader", "leader"), ("supervisor", "supervisor"),
-                      ("callback", "callback"), ("dispatcher", "dispatcher")):
+    for who, role in (
+        ("operator", "operator"),
+        ("leader", "leader"),
+        ("supervisor", "supervisor"),
+        ("callback", "callback"),
+        ("dispatcher", "dispatcher"),
+    ):
         if role not in step.roles:
             assert act(who, world["zsxl"], action).status_code == 403, who
     assert state_of_db() == before
 
 
 # ---------------------------------------------------------------- contact
-@pytest.mark.parametrize("who,status", [
-    ("operator", 200), ("dispatcher", 200), ("callback", 200), ("handler_zsxl", 200),
-    ("handler_cg", 200),  # co-unit: sees the order and may need to call
-    ("supervisor", 403), ("leader", 403), ("citizen", 403), ("handler_other", 404),
-])
+@pytest.mark.parametrize(
+    "who,status",
+    [
+        ("operator", 200),
+        ("dispatcher", 200),
+        ("callback", 200),
+        ("handler_zsxl", 200),
+        ("handler_cg", 200),  # co-unit: sees the order and may need to call
+        ("supervisor", 403),
+        ("leader", 403),
+        ("citizen", 403),
+        ("handler_other", 404),
+    ],
+)
 def test_contact_reveal_matrix(world: dict[str, Case], who: str, status: int) -> None:
     before = state_of_db()
-    resp = client_for(who).post(f"/api/v1/cases/{world['co'].pk}/contact", {"reason": "回访"},
-                                format="json")
+    resp = client_for(who).post(
+        f"/api/v1/cases/{world['co'].pk}/contact", {"reason": "回访"}, format="json"
+    )
     assert resp.status_code == status, resp.content
     if status == 200:
         assert resp.json()["phone"] == "13812341234"
@@ -259,8 +311,9 @@ def test_contact_reveal_matrix(world: dict[str, Case], who: str, status: int) ->
 
 def test_contact_of_an_order_not_visible_is_404(world: dict[str, Case]) -> None:
     before = state_of_db()
-    resp = client_for("handler_cg").post(f"/api/v1/cases/{world['zsxl'].pk}/contact", {},
-                                         format="json")
+    resp = client_for("handler_cg").post(
+        f"/api/v1/cases/{world['zsxl'].pk}/contact", {}, format="json"
+    )
     assert resp.status_code == 404
     assert state_of_db() == before
 
@@ -289,10 +342,19 @@ def test_reference_data_for_everyone_logged_in(world: dict[str, Case], who: str)
 
 
 # ---------------------------------------------------------------- indicators, schema
-@pytest.mark.parametrize("who,status", [
-    ("dispatcher", 200), ("supervisor", 200), ("leader", 200), ("admin", 200),
-    ("operator", 403), ("callback", 403), ("handler_zsxl", 403), ("citizen", 403),
-])
+@pytest.mark.parametrize(
+    "who,status",
+    [
+        ("dispatcher", 200),
+        ("supervisor", 200),
+        ("leader", 200),
+        ("admin", 200),
+        ("operator", 403),
+        ("callback", 403),
+        ("handler_zsxl", 403),
+        ("citizen", 403),
+    ],
+)
 def test_indicators_matrix(world: dict[str, Case], who: str, status: int) -> None:
     resp = client_for(who).get("/api/v1/indicators/hotline?month=2026-10")
     assert resp.status_code == status
@@ -319,12 +381,21 @@ def _deploy_check(secret_key: str) -> Any:
     root = Path(__file__).resolve().parent.parent
     # a clean production environment: none of this test process's CC_* or Django switches
     # (the browser tests set DJANGO_ALLOW_ASYNC_UNSAFE for Playwright)
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("CC_", "DJANGO_")) or k == "DJANGO_SETTINGS_MODULE"}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("CC_", "DJANGO_")) or k == "DJANGO_SETTINGS_MODULE"
+    }
     env |= {"CC_ENV": "production", "CC_SECRET_KEY": secret_key, "CC_ALLOWED_HOSTS": "example.org"}
     return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=root, env=env, capture_output=True, text=True, timeout=120, check=False)
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def test_deploy_check_passes_in_production() -> None:

@@ -17,8 +17,16 @@ __all__ = ["_fast_password_hashing"]
 
 PHONE = INTAKE["citizen_phone"]  # 13812341234
 NAME = INTAKE["citizen_name"]  # 王先生
-ROLES = ["operator", "dispatcher", "handler_zsxl", "callback", "supervisor", "leader", "citizen",
-         "admin"]
+ROLES = [
+    "operator",
+    "dispatcher",
+    "handler_zsxl",
+    "callback",
+    "supervisor",
+    "leader",
+    "citizen",
+    "admin",
+]
 
 
 def test_masking_rules() -> None:
@@ -94,8 +102,7 @@ def test_confidential_caller_is_baomi_to_handlers(secret: Case) -> None:
 
 
 def test_confidential_caller_stays_baomi_when_a_handler_reveals_the_phone(secret: Case) -> None:
-    resp = client_for("handler_zsxl").post(f"/api/v1/cases/{secret.pk}/contact", {},
-                                           format="json")
+    resp = client_for("handler_zsxl").post(f"/api/v1/cases/{secret.pk}/contact", {}, format="json")
     assert resp.status_code == 200
     assert resp.json() == {"name": "保密", "phone": PHONE, "confidential": True}
     assert NAME not in resp.content.decode()

@@ -18,8 +18,13 @@ from chuangcheng.demo.city import DEMO_PASSWORD
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = os.environ.get("CC_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 
@@ -50,10 +55,14 @@ def as_user(browser: Any, live_server: Any) -> Iterator[Callable[..., Any]]:
 
     def make(username: str | None, *, mobile: bool = False, next_url: str = "") -> Any:
         viewport = PHONE if mobile else DESKTOP
-        ctx = browser.new_context(viewport=viewport, locale="zh-CN",
-                                  timezone_id="Asia/Shanghai",
-                                  is_mobile=mobile, has_touch=mobile,
-                                  device_scale_factor=1)
+        ctx = browser.new_context(
+            viewport=viewport,
+            locale="zh-CN",
+            timezone_id="Asia/Shanghai",
+            is_mobile=mobile,
+            has_touch=mobile,
+            device_scale_factor=1,
+        )
         ctx.set_default_timeout(15000)
         contexts.append(ctx)
         page = ctx.new_page()

@@ -29,7 +29,9 @@ def compress(png: bytes) -> bytes:
     image = Image.open(io.BytesIO(png)).convert("RGB")
     for colors in (256, 128, 64):
         buf = io.BytesIO()
-        image.quantize(colors=colors, method=Image.Quantize.MEDIANCUT).save(buf, "PNG", optimize=True)
+        image.quantize(colors=colors, method=Image.Quantize.MEDIANCUT).save(
+            buf, "PNG", optimize=True
+        )
         if buf.tell() <= MAX_BYTES:
             break
     return buf.getvalue()
@@ -61,30 +63,55 @@ def seed_history(city: Any, *, months: int = 12, per_month: int = 14, seed: int 
     operator, dispatcher = actor("operator"), actor("dispatcher")
     callback = actor("callback")
     handler_of = {"S-150103004": actor("handler_zsxl"), "D-CG": actor("handler_cg")}
-    communities = list(Region.objects.filter(level=Region.Level.COMMUNITY).select_related(
-        "parent__parent"))
+    communities = list(
+        Region.objects.filter(level=Region.Level.COMMUNITY).select_related("parent__parent")
+    )
     subjects = [
-        ("060103", "夜市摊贩占道经营", "D-CG"), ("020101", "广场舞噪音扰民", "S-150103004"),
-        ("090104", "楼上漏水邻里纠纷", "S-150103004"), ("080101", "暖气不热室温偏低", "U-GR"),
-        ("030101", "小区门口车辆乱停", "D-JG"), ("010101", "物业不作为垃圾堆积", "S-150103004"),
-        ("090102", "井盖破损存在隐患", "D-CG"), ("050101", "工地拖欠农民工工资", "D-RS"),
-        ("060102", "餐馆卫生状况差", "D-SJ"), ("080102", "自来水水压不足", "U-GS"),
+        ("060103", "夜市摊贩占道经营", "D-CG"),
+        ("020101", "广场舞噪音扰民", "S-150103004"),
+        ("090104", "楼上漏水邻里纠纷", "S-150103004"),
+        ("080101", "暖气不热室温偏低", "U-GR"),
+        ("030101", "小区门口车辆乱停", "D-JG"),
+        ("010101", "物业不作为垃圾堆积", "S-150103004"),
+        ("090102", "井盖破损存在隐患", "D-CG"),
+        ("050101", "工地拖欠农民工工资", "D-RS"),
+        ("060102", "餐馆卫生状况差", "D-SJ"),
+        ("080102", "自来水水压不足", "U-GS"),
     ]
     now = timezone.now()
     today = timezone.localdate()
 
     def open_one(t: dt.datetime, code: str, title: str) -> Any:
         region = rng.choice(communities)
-        case, _ = case_open(kind="hotline", actor=operator, now=t, region=region, fields={
-            "source": "hotline", "channel": rng.choice(["phone", "phone", "wechat", "web"]),
-            "appeal_type": rng.choice(["help", "help", "complaint", "complaint", "consult",
-                                       "suggestion", "report"]),
-            "urgency": "normal", "title": title,
-            "content": f"{region.name}{title}，希望尽快处理。", "address": f"{region.name}",
-        }, contact={"name": "市民", "phone": f"139{rng.randrange(10**7, 10**8)}",
-                    "confidential": False})
-        case_transition(case_id=case.pk, action="review", actor=dispatcher,
-                        data={"category": code}, now=t + dt.timedelta(minutes=30))
+        case, _ = case_open(
+            kind="hotline",
+            actor=operator,
+            now=t,
+            region=region,
+            fields={
+                "source": "hotline",
+                "channel": rng.choice(["phone", "phone", "wechat", "web"]),
+                "appeal_type": rng.choice(
+                    ["help", "help", "complaint", "complaint", "consult", "suggestion", "report"]
+                ),
+                "urgency": "normal",
+                "title": title,
+                "content": f"{region.name}{title}，希望尽快处理。",
+                "address": f"{region.name}",
+            },
+            contact={
+                "name": "市民",
+                "phone": f"139{rng.randrange(10**7, 10**8)}",
+                "confidential": False,
+            },
+        )
+        case_transition(
+            case_id=case.pk,
+            action="review",
+            actor=dispatcher,
+            data={"category": code},
+            now=t + dt.timedelta(minutes=30),
+        )
         return case
 
     for back in range(months, 0, -1):
@@ -95,44 +122,86 @@ def seed_history(city: Any, *, months: int = 12, per_month: int = 14, seed: int 
         for _ in range(per_month + rng.randrange(0, 8)):
             code, title, unit_code = rng.choice(subjects)
             unit = city.units[unit_code]
-            t = timezone.make_aware(dt.datetime(year, mon, rng.randrange(1, 25),
-                                                rng.randrange(8, 18), rng.randrange(0, 60)))
+            t = timezone.make_aware(
+                dt.datetime(
+                    year, mon, rng.randrange(1, 25), rng.randrange(8, 18), rng.randrange(0, 60)
+                )
+            )
             case = open_one(t, code, title)
             handler = handler_of.get(unit_code) or actor(_handler_for(unit_code))
             step = t + dt.timedelta(hours=1)
-            case_transition(case_id=case.pk, action="dispatch", actor=dispatcher,
-                            data={"lead_unit": unit.pk}, now=step)
-            case_transition(case_id=case.pk, action="accept", actor=handler,
-                            now=step + dt.timedelta(minutes=40))
+            case_transition(
+                case_id=case.pk,
+                action="dispatch",
+                actor=dispatcher,
+                data={"lead_unit": unit.pk},
+                now=step,
+            )
+            case_transition(
+                case_id=case.pk, action="accept", actor=handler, now=step + dt.timedelta(minutes=40)
+            )
             late = rng.random() < 0.05
-            case_transition(case_id=case.pk, action="contact", actor=handler,
-                            data={"note": "已联系"},
-                            now=step + dt.timedelta(hours=30 if late else 3))
-            case_transition(case_id=case.pk, action="feedback", actor=handler,
-                            data={"result": "已现场处置完毕。"},
-                            now=step + dt.timedelta(days=rng.randrange(1, 5)))
-            case_transition(case_id=case.pk, action="approve_feedback", actor=dispatcher,
-                            now=step + dt.timedelta(days=5))
+            case_transition(
+                case_id=case.pk,
+                action="contact",
+                actor=handler,
+                data={"note": "已联系"},
+                now=step + dt.timedelta(hours=30 if late else 3),
+            )
+            case_transition(
+                case_id=case.pk,
+                action="feedback",
+                actor=handler,
+                data={"result": "已现场处置完毕。"},
+                now=step + dt.timedelta(days=rng.randrange(1, 5)),
+            )
+            case_transition(
+                case_id=case.pk,
+                action="approve_feedback",
+                actor=dispatcher,
+                now=step + dt.timedelta(days=5),
+            )
             r = rng.random()
             resolution = "resolved" if r < 0.86 else ("partly" if r < 0.93 else "unresolved")
             s = rng.random()
             satisfaction = "satisfied" if s < 0.8 else ("basic" if s < 0.9 else "unsatisfied")
-            case_transition(case_id=case.pk, action="callback", actor=callback, data={
-                "contacted": "true", "resolution": resolution, "satisfaction": satisfaction,
-            }, now=step + dt.timedelta(days=6))
+            case_transition(
+                case_id=case.pk,
+                action="callback",
+                actor=callback,
+                data={
+                    "contacted": "true",
+                    "resolution": resolution,
+                    "satisfaction": satisfaction,
+                },
+                now=step + dt.timedelta(days=6),
+            )
             if case_status(case.pk) == "unsatisfied":
-                case_transition(case_id=case.pk, action="close", actor=callback,
-                                data={"note": "已解释"}, now=step + dt.timedelta(days=7))
+                case_transition(
+                    case_id=case.pk,
+                    action="close",
+                    actor=callback,
+                    data={"note": "已解释"},
+                    now=step + dt.timedelta(days=7),
+                )
     # open orders in 中山西路街道's queue, some close to or past their deadline
     for i, (code, title, _u) in enumerate(subjects[:8]):
         t = now - dt.timedelta(days=[9, 6, 5, 4, 3, 2, 1, 0][i], hours=rng.randrange(0, 6))
         case = open_one(t, code, title)
-        case_transition(case_id=case.pk, action="dispatch", actor=dispatcher,
-                        data={"lead_unit": city.units["S-150103004"].pk},
-                        now=t + dt.timedelta(hours=1))
+        case_transition(
+            case_id=case.pk,
+            action="dispatch",
+            actor=dispatcher,
+            data={"lead_unit": city.units["S-150103004"].pk},
+            now=t + dt.timedelta(hours=1),
+        )
         if i % 2:
-            case_transition(case_id=case.pk, action="accept", actor=handler_of["S-150103004"],
-                            now=t + dt.timedelta(hours=2))
+            case_transition(
+                case_id=case.pk,
+                action="accept",
+                actor=handler_of["S-150103004"],
+                now=t + dt.timedelta(hours=2),
+            )
 
 
 def case_status(case_id: int) -> str:
@@ -147,8 +216,9 @@ def _handler_for(unit_code: str) -> str:
     from chuangcheng.org.models import Membership, Unit
 
     name = f"h_{unit_code.lower().replace('-', '_')}"
-    user, created = get_user_model().objects.get_or_create(username=name,
-                                                           defaults={"first_name": name})
+    user, created = get_user_model().objects.get_or_create(
+        username=name, defaults={"first_name": name}
+    )
     if created:
         Membership.objects.create(user=user, role="handler", unit=Unit.objects.get(code=unit_code))
     return name

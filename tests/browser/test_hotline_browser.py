@@ -30,9 +30,14 @@ def open_case(page: Any, live_server: Any, case: Case) -> None:
     page.wait_for_selector("[data-testid=case-number]")
 
 
-def do_action(page: Any, name: str, fill: dict[str, str] | None = None,
-              files: dict[str, str] | None = None, checks: list[str] | None = None,
-              selects: dict[str, str] | None = None) -> None:
+def do_action(
+    page: Any,
+    name: str,
+    fill: dict[str, str] | None = None,
+    files: dict[str, str] | None = None,
+    checks: list[str] | None = None,
+    selects: dict[str, str] | None = None,
+) -> None:
     """Click an action button; when it opens a dialog, fill it and confirm."""
     dialog = page.locator(f"dialog[id^=dlg-{name}-][open]")
     if not dialog.count():  # (a dialog re-shown after an error is open already)
@@ -54,8 +59,9 @@ def status(case: Case) -> str:
     return Case.objects.get(pk=case.pk).status
 
 
-def test_seven_steps_in_the_browser(city: Any, as_user: Any, live_server: Any,
-                                    tmp_path: Path) -> None:
+def test_seven_steps_in_the_browser(
+    city: Any, as_user: Any, live_server: Any, tmp_path: Path
+) -> None:
     # 1 接单: the operator records the call, pins the map, sees the caller's history
     page = as_user("operator")
     assert page.url.endswith("/hotline/intake/")
@@ -68,8 +74,10 @@ def test_seven_steps_in_the_browser(city: Any, as_user: Any, live_server: Any,
     page.locator("#intake-map").click(position={"x": 200, "y": 160})
     assert page.input_value("#id_lat") and page.input_value("#id_lng")
     # the pin above is wherever the click landed; put it on the real spot for the region lookup
-    page.evaluate("document.getElementById('id_lat').value='40.8146';"
-                  "document.getElementById('id_lng').value='111.6389'")
+    page.evaluate(
+        "document.getElementById('id_lat').value='40.8146';"
+        "document.getElementById('id_lng').value='111.6389'"
+    )
     page.click("[data-testid=submit-intake]")
     number = page.locator("[data-testid=order-number]").inner_text().strip()
     assert re.fullmatch(r"\d{14}", number)
@@ -99,8 +107,10 @@ def test_seven_steps_in_the_browser(city: Any, as_user: Any, live_server: Any,
     dialog.locator("button[data-submit=dispatch]").click()
     page.wait_for_load_state()
     assert status(case) == "dispatched"
-    assert "派至中山西路街道办事处" in page.locator("[data-testid=timeline]").inner_text() or \
-        "中山西路街道办事处" in page.locator("[data-testid=assignments]").inner_text()
+    assert (
+        "派至中山西路街道办事处" in page.locator("[data-testid=timeline]").inner_text()
+        or "中山西路街道办事处" in page.locator("[data-testid=assignments]").inner_text()
+    )
 
     # 4 办理: the street's handler signs, contacts the caller, feeds back with photos
     page = as_user("handler_zsxl")
@@ -114,16 +124,24 @@ def test_seven_steps_in_the_browser(city: Any, as_user: Any, live_server: Any,
     page.click("[data-testid=reveal]")
     page.wait_for_selector(f"[data-testid=full-phone] >> text={PHONE}")
     do_action(page, "contact", fill={"note": "已电话联系王先生，约定今晚现场查看"})
-    do_action(page, "feedback", fill={"result": "已联合城管清理摊贩，设置禁止占道经营标识。"},
-              files={"before": photo(tmp_path, "before.jpg", "gray"),
-                     "after": photo(tmp_path, "after.jpg", "green")})
+    do_action(
+        page,
+        "feedback",
+        fill={"result": "已联合城管清理摊贩，设置禁止占道经营标识。"},
+        files={
+            "before": photo(tmp_path, "before.jpg", "gray"),
+            "after": photo(tmp_path, "after.jpg", "green"),
+        },
+    )
     assert status(case) == "fed_back"
     assert Attachment.objects.filter(case=case).count() == 2
     thumbs = page.locator(".thumbs img")
     assert thumbs.count() == 2
     thumbs.last.scroll_into_view_if_needed()
-    page.wait_for_function("Array.from(document.querySelectorAll('.thumbs img'))"
-                           ".every(i => i.complete && i.naturalWidth > 0)")
+    page.wait_for_function(
+        "Array.from(document.querySelectorAll('.thumbs img'))"
+        ".every(i => i.complete && i.naturalWidth > 0)"
+    )
     page.evaluate("window.scrollTo(0, 0)")
 
     # 5 审核: the dispatcher approves the feedback
@@ -151,8 +169,15 @@ def test_seven_steps_in_the_browser(city: Any, as_user: Any, live_server: Any,
     case.refresh_from_db()
     assert case.status == "closed" and case.closed_at is not None
     assert list(CaseEvent.objects.filter(case=case).values_list("action", flat=True)) == [
-        "open", "review", "dispatch", "accept", "contact", "feedback", "approve_feedback",
-        "callback"]
+        "open",
+        "review",
+        "dispatch",
+        "accept",
+        "contact",
+        "feedback",
+        "approve_feedback",
+        "callback",
+    ]
 
     # the citizen follows it with the number and phone, on a phone-sized screen
     page = as_user(None, mobile=True)
@@ -181,8 +206,12 @@ def test_return_and_redispatch(city: Any, as_user: Any, live_server: Any) -> Non
     case, _ = hotline_intake(actor=actor("operator"), data=INTAKE)
     d = actor("dispatcher")
     case_transition(case_id=case.pk, action="review", actor=d, data={"category": "060103"})
-    case_transition(case_id=case.pk, action="dispatch", actor=d,
-                    data={"lead_unit": city.units["S-150103004"].pk})
+    case_transition(
+        case_id=case.pk,
+        action="dispatch",
+        actor=d,
+        data={"lead_unit": city.units["S-150103004"].pk},
+    )
 
     # the street asks to return it: not theirs, it is a 城管 matter
     page = as_user("handler_zsxl")
@@ -206,7 +235,10 @@ def test_return_and_redispatch(city: Any, as_user: Any, live_server: Any) -> Non
     assert status(case) == "reviewed"
     page.locator("button[data-action=dispatch]").click()
     dialog = page.locator("dialog[id^=dlg-dispatch-][open]")
-    assert dialog.locator("select[name=lead_unit] option:checked").inner_text() == "市城市管理综合执法局"
+    assert (
+        dialog.locator("select[name=lead_unit] option:checked").inner_text()
+        == "市城市管理综合执法局"
+    )
     dialog.locator("button[data-submit=dispatch]").click()
     page.wait_for_load_state()
     assert status(case) == "dispatched"

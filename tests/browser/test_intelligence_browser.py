@@ -15,8 +15,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def intake(title: str, content: str) -> Case:
-    case, _ = hotline_intake(actor=actor("operator"),
-                             data={**INTAKE, "title": title, "content": content})
+    case, _ = hotline_intake(
+        actor=actor("operator"), data={**INTAKE, "title": title, "content": content}
+    )
     return case
 
 
@@ -32,16 +33,17 @@ def test_operator_sees_repeats_while_typing(city: Any, as_user: Any) -> None:
     assert "未发现可能重复的在办工单" in panel.inner_text()
     # a pin on the map looks again
     page.locator("#intake-map").click(position={"x": 200, "y": 160})
-    page.evaluate("document.getElementById('id_lat').value='40.8146';"
-                  "document.getElementById('id_lng').value='111.6389';"
-                  "document.getElementById('id_lat').dispatchEvent(new Event('change', {bubbles: true}))")
+    page.evaluate(
+        "document.getElementById('id_lat').value='40.8146';"
+        "document.getElementById('id_lng').value='111.6389';"
+        "document.getElementById('id_lat').dispatchEvent(new Event('change', {bubbles: true}))"
+    )
     page.locator(f"#intake-repeats [data-repeat='{first.number}']").wait_for()
     assert "可能重复的在办工单（1）" in panel.inner_text()
     assert "内容相似度" in panel.inner_text()
 
 
-def test_dispatcher_merges_from_the_repeat_panel(city: Any, as_user: Any,
-                                                live_server: Any) -> None:
+def test_dispatcher_merges_from_the_repeat_panel(city: Any, as_user: Any, live_server: Any) -> None:
     first = intake("海亮广场北门占道经营", "海亮广场北门每天晚上流动摊贩占道经营")
     again = intake("海亮广场北门摊贩占道", "海亮广场北门晚上又有摊贩占道经营，油烟大")
     page = as_user("dispatcher")

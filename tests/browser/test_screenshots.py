@@ -15,7 +15,9 @@ from tests.browser import screenshots
 from tests.conftest import actor
 
 pytestmark = [
-    pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True),
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(not screenshots.enabled(), reason="set CC_SCREENSHOTS=1 to take them"),
 ]
 
@@ -38,9 +40,13 @@ def test_tour(city: Any, as_user: Any, live_server: Any, tmp_path: Path) -> None
     assert busy is not None
     h = actor("handler_zsxl")
     case_transition(case_id=busy.pk, action="contact", actor=h, data={"note": "已电话联系诉求人"})
-    case_transition(case_id=busy.pk, action="feedback", actor=h,
-                    data={"result": "已协调物业清理，并加装围挡。"},
-                    attachments=[(jpeg("gray"), "before"), (jpeg("green"), "after")])
+    case_transition(
+        case_id=busy.pk,
+        action="feedback",
+        actor=h,
+        data={"result": "已协调物业清理，并加装围挡。"},
+        attachments=[(jpeg("gray"), "before"), (jpeg("green"), "after")],
+    )
 
     page = as_user("operator")
     page.locator("#intake-map").click(position={"x": 260, "y": 150})
@@ -60,10 +66,17 @@ def test_tour(city: Any, as_user: Any, live_server: Any, tmp_path: Path) -> None
     from chuangcheng.hotline.services import hotline_intake
     from tests.conftest import INTAKE
 
-    fresh, _ = hotline_intake(actor=actor("operator"), data={
-        **INTAKE, "title": "楼上住户长期漏水", "content": "海亮社区5号楼楼上漏水三个月，协商无果。"})
-    case_transition(case_id=fresh.pk, action="review", actor=actor("dispatcher"),
-                    data={"category": "090104"})
+    fresh, _ = hotline_intake(
+        actor=actor("operator"),
+        data={
+            **INTAKE,
+            "title": "楼上住户长期漏水",
+            "content": "海亮社区5号楼楼上漏水三个月，协商无果。",
+        },
+    )
+    case_transition(
+        case_id=fresh.pk, action="review", actor=actor("dispatcher"), data={"category": "090104"}
+    )
     page.goto(f"{live_server.url}/hotline/cases/{fresh.pk}/")
     page.locator("button[data-action=dispatch]").click()
     screenshots.save(page, "dispatch")

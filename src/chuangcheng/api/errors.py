@@ -31,7 +31,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if response is None:
         return None
     if isinstance(exc, exceptions.ValidationError):
-        errors = response.data if isinstance(response.data, dict) else {"non_field_errors": response.data}
+        errors = (
+            response.data
+            if isinstance(response.data, dict)
+            else {"non_field_errors": response.data}
+        )
         first = next(iter(errors.values()), ["输入有误"])
         first_msg = first[0] if isinstance(first, list) and first else str(first)
         response.data = {"detail": f"输入有误：{first_msg}", "code": "invalid", "errors": errors}
@@ -40,8 +44,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     for cls, message in _DRF_MESSAGES.items():
         if isinstance(exc, cls):
             detail = message
-            if isinstance(exc, exceptions.Throttled) and exc.wait:
-                detail = f"{message}（{int(exc.wait)} 秒后）"
+            wait = getattr(exc, "wait", None)
+            if isinstance(exc, exceptions.Throttled) and wait:
+                detail = f"{message}（{int(wait)} 秒后）"
             response.data = {"detail": detail, "code": getattr(exc, "default_code", "error")}
             break
     if isinstance(exc, exceptions.AuthenticationFailed):

@@ -16,3 +16,6 @@ class ApiToken(models.Model):
     class Meta:
         verbose_name = "接口令牌"
         verbose_name_plural = "接口令牌"
+
+    def __str__(self) -> str:
+        return f"令牌 {self.digest[:8]}… ({self.user_id})"

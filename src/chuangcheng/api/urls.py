@@ -6,12 +6,21 @@ from chuangcheng.api import views
 urlpatterns = [
     path("v1/auth/token", views.TokenView.as_view(), name="api-token"),
     path("v1/cases", views.CaseListView.as_view(), name="api-cases"),
+    path("v1/cases/batch", views.CaseBatchView.as_view(), name="api-cases-batch"),
     path("v1/cases/<int:case_id>", views.CaseDetailView.as_view(), name="api-case"),
-    path("v1/cases/<int:case_id>/actions/<str:action>", views.CaseActionView.as_view(),
-         name="api-case-action"),
-    path("v1/cases/<int:case_id>/contact", views.CaseContactView.as_view(), name="api-case-contact"),
-    path("v1/cases/<int:case_id>/suggestions", views.CaseSuggestionsView.as_view(),
-         name="api-case-suggestions"),
+    path(
+        "v1/cases/<int:case_id>/actions/<str:action>",
+        views.CaseActionView.as_view(),
+        name="api-case-action",
+    ),
+    path(
+        "v1/cases/<int:case_id>/contact", views.CaseContactView.as_view(), name="api-case-contact"
+    ),
+    path(
+        "v1/cases/<int:case_id>/suggestions",
+        views.CaseSuggestionsView.as_view(),
+        name="api-case-suggestions",
+    ),
     path("v1/repeats", views.RepeatLookupView.as_view(), name="api-repeats"),
     path("v1/callers", views.CallerHistoryView.as_view(), name="api-callers"),
     path("v1/units", views.UnitListView.as_view(), name="api-units"),

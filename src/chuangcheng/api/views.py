@@ -11,6 +11,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serial
 from rest_framework import serializers
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
@@ -20,10 +21,10 @@ from chuangcheng.api.auth import token_issue
 from chuangcheng.cases.presenters import case_detail, case_summary, contact_view
 from chuangcheng.cases.selectors import case_get_visible
 from chuangcheng.cases.services import allowed_actions, case_transition, contact_reveal
-from chuangcheng.core.errors import PermissionDenied, ValidationFailed
+from chuangcheng.core.errors import DomainError, PermissionDenied, ValidationFailed
 from chuangcheng.hotline import selectors as hotline_selectors
 from chuangcheng.hotline.indicators import hotline_indicators
-from chuangcheng.hotline.services import hotline_intake
+from chuangcheng.hotline.services import BATCH_MAX, hotline_intake, hotline_intake_many
 from chuangcheng.org.access import Actor, actor_for
 from chuangcheng.org.roles import DISPATCHER, LEADER, SUPERVISOR
 from chuangcheng.org.selectors import regions_tree, units_search
@@ -56,47 +57,73 @@ class TokenView(APIView):
     throttle_scope = "login"
 
     @extend_schema(
-        request=inline_serializer("TokenRequest", {"username": serializers.CharField(),
-                                                   "password": serializers.CharField()}),
+        request=inline_serializer(
+            "TokenRequest",
+            {"username": serializers.CharField(), "password": serializers.CharField()},
+        ),
         responses=inline_serializer("TokenResponse", {"token": serializers.CharField()}),
         summary="登录换取令牌",
     )
     def post(self, request: Request) -> Response:
-        username = str(request.data.get("username") or "")
-        password = str(request.data.get("password") or "")
+        body = _plain(request.data)
+        username = str(body.get("username") or "")
+        password = str(body.get("password") or "")
         if not username or not password:
-            raise ValidationFailed("请输入用户名和密码。", fields={
-                k: ["必填"] for k, v in (("username", username), ("password", password)) if not v})
+            raise ValidationFailed(
+                "请输入用户名和密码。",
+                fields={
+                    k: ["必填"]
+                    for k, v in (("username", username), ("password", password))
+                    if not v
+                },
+            )
         user = authenticate(request._request, username=username, password=password)
         if user is None:
-            return Response({"detail": "用户名或密码错误", "code": "invalid_credentials"}, status=401)
+            return Response(
+                {"detail": "用户名或密码错误", "code": "invalid_credentials"}, status=401
+            )
         return Response({"token": token_issue(user=user)})
 
 
-CaseOut = inline_serializer("Case", {
-    "id": serializers.IntegerField(), "number": serializers.CharField(),
-    "status": serializers.CharField(), "status_label": serializers.CharField(),
-})
-IntakeIn = inline_serializer("Intake", {
-    "channel": serializers.CharField(), "appeal_type": serializers.CharField(),
-    "title": serializers.CharField(), "content": serializers.CharField(),
-    "citizen_name": serializers.CharField(required=False),
-    "citizen_phone": serializers.CharField(required=False),
-    "address": serializers.CharField(required=False), "lat": serializers.FloatField(required=False),
-    "lng": serializers.FloatField(required=False), "urgency": serializers.CharField(required=False),
-    "category": serializers.CharField(required=False),
-    "external_id": serializers.CharField(required=False),
-})
+CaseOut = inline_serializer(
+    "Case",
+    {
+        "id": serializers.IntegerField(),
+        "number": serializers.CharField(),
+        "status": serializers.CharField(),
+        "status_label": serializers.CharField(),
+    },
+)
+IntakeIn = inline_serializer(
+    "Intake",
+    {
+        "channel": serializers.CharField(),
+        "appeal_type": serializers.CharField(),
+        "title": serializers.CharField(),
+        "content": serializers.CharField(),
+        "citizen_name": serializers.CharField(required=False),
+        "citizen_phone": serializers.CharField(required=False),
+        "address": serializers.CharField(required=False),
+        "lat": serializers.FloatField(required=False),
+        "lng": serializers.FloatField(required=False),
+        "urgency": serializers.CharField(required=False),
+        "category": serializers.CharField(required=False),
+        "external_id": serializers.CharField(required=False),
+    },
+)
 
 
 class CaseListView(APIView):
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     @extend_schema(
-        summary="工单列表（按权限范围）", operation_id="v1_cases_list",
+        summary="工单列表（按权限范围）",
+        operation_id="v1_cases_list",
         parameters=[
-            OpenApiParameter("status", str), OpenApiParameter("unit", int),
-            OpenApiParameter("overdue", bool), OpenApiParameter("q", str),
+            OpenApiParameter("status", str),
+            OpenApiParameter("unit", int),
+            OpenApiParameter("overdue", bool),
+            OpenApiParameter("q", str),
             OpenApiParameter("page", int),
         ],
         responses=OpenApiTypes.OBJECT,
@@ -111,32 +138,120 @@ class CaseListView(APIView):
         except ValueError:
             raise ValidationFailed("分页或单位参数必须是整数。") from None
         qs = hotline_selectors.case_list(
-            actor, status=p.get("status", ""), unit=unit,
-            overdue=p.get("overdue") in ("1", "true", "True"), q=p.get("q", ""),
+            actor,
+            status=p.get("status", ""),
+            unit=unit,
+            overdue=p.get("overdue") in ("1", "true", "True"),
+            q=p.get("q", ""),
         )
-        rows = list(qs[(page - 1) * size: page * size + 1])
+        rows = list(qs[(page - 1) * size : page * size + 1])
         has_next = len(rows) > size
         results = [case_summary(c) for c in rows[:size]]
         base = request.build_absolute_uri(request.path)
         query = p.copy()
         query["page"] = str(page + 1)
-        return Response({
-            "results": results, "page": page, "page_size": size,
-            "next": f"{base}?{query.urlencode()}" if has_next else None,
-        })
+        return Response(
+            {
+                "results": results,
+                "page": page,
+                "page_size": size,
+                "next": f"{base}?{query.urlencode()}" if has_next else None,
+            }
+        )
 
-    @extend_schema(summary="受理诉求（接单）", request=IntakeIn, responses={201: CaseOut, 200: CaseOut})
+    @extend_schema(
+        summary="受理诉求（接单）", request=IntakeIn, responses={201: CaseOut, 200: CaseOut}
+    )
     def post(self, request: Request) -> Response:
         actor = _actor(request)
         case, created = hotline_intake(
-            actor=actor, data=_plain(request.data), files=_files(request),
+            actor=actor,
+            data=_plain(request.data),
+            files=_files(request),
             source=f"api:{actor.username}",
         )
-        return Response(
-            {"id": case.pk, "number": case.number, "status": case.status,
-             "status_label": "已受理" if case.status == "received" else case.status},
-            status=201 if created else 200,
-        )
+        return Response(_intake_out(case), status=201 if created else 200)
+
+
+def _intake_out(case: Any) -> dict[str, Any]:
+    return {
+        "id": case.pk,
+        "number": case.number,
+        "status": case.status,
+        "status_label": "已受理" if case.status == "received" else case.status,
+    }
+
+
+class CaseBatchView(APIView):
+    """批量受理 for integrations: every item goes through the same intake rules as
+    POST /api/v1/cases; one result per item, in order."""
+
+    parser_classes = [JSONParser]
+    renderer_classes = [JSONRenderer]
+
+    @extend_schema(
+        summary="批量受理诉求（对接平台）",
+        operation_id="v1_cases_batch",
+        request=inline_serializer("IntakeBatch", {"cases": serializers.ListField(child=IntakeIn)}),
+        responses=inline_serializer(
+            "IntakeBatchResult",
+            {
+                "results": serializers.ListField(
+                    child=inline_serializer(
+                        "IntakeBatchItem",
+                        {
+                            "index": serializers.IntegerField(),
+                            "status": serializers.IntegerField(),
+                            "id": serializers.IntegerField(required=False),
+                            "number": serializers.CharField(required=False),
+                            "case_status": serializers.CharField(required=False),
+                            "status_label": serializers.CharField(required=False),
+                            "detail": serializers.CharField(required=False),
+                            "errors": serializers.DictField(required=False),
+                        },
+                    )
+                )
+            },
+        ),
+    )
+    def post(self, request: Request) -> Response:
+        actor = _actor(request)
+        items = request.data.get("cases") if isinstance(request.data, dict) else None
+        if not isinstance(items, list) or not items:
+            raise ValidationFailed(
+                "请在 cases 中提交工单列表（1 至 500 条）。", fields={"cases": ["必须是非空列表"]}
+            )
+        if len(items) > BATCH_MAX:  # before any item is looked at
+            raise ValidationFailed(
+                f"一次最多提交 {BATCH_MAX} 条工单，本次 {len(items)} 条，请分批提交。",
+                fields={"cases": [f"最多 {BATCH_MAX} 条"]},
+            )
+        results = []
+        for i, r in enumerate(
+            hotline_intake_many(actor=actor, items=items, source=f"api:{actor.username}")
+        ):
+            if isinstance(r, DomainError):
+                row: dict[str, Any] = {
+                    "index": i,
+                    "status": r.status_code,
+                    "detail": r.message,
+                    "code": r.code,
+                }
+                if r.fields:
+                    row["errors"] = r.fields
+            else:
+                case, created = r
+                # "status" is the item's HTTP-like status here; the order's own is case_status
+                row = {
+                    "index": i,
+                    "status": 201 if created else 200,
+                    "id": case.pk,
+                    "number": case.number,
+                    "case_status": case.status,
+                    "status_label": _intake_out(case)["status_label"],
+                }
+            results.append(row)
+        return Response({"results": results})
 
 
 class CaseDetailView(APIView):
@@ -150,28 +265,43 @@ class CaseDetailView(APIView):
 class CaseActionView(APIView):
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
-    @extend_schema(summary="执行工单操作", request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+    @extend_schema(
+        summary="执行工单操作", request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT
+    )
     def post(self, request: Request, case_id: int, action: str) -> Response:
         actor = _actor(request)
-        case = case_transition(case_id=case_id, action=action, actor=actor,
-                               data=_plain(request.data), attachments=_files(request))
+        case = case_transition(
+            case_id=case_id,
+            action=action,
+            actor=actor,
+            data=_plain(request.data),
+            attachments=_files(request),
+        )
         return Response(case_detail(case, actor, allowed_actions(case, actor)))
 
 
 class CaseContactView(APIView):
-    @extend_schema(summary="查看诉求人完整联系方式（留痕）", request=OpenApiTypes.OBJECT,
-                   responses=OpenApiTypes.OBJECT)
+    @extend_schema(
+        summary="查看诉求人完整联系方式（留痕）",
+        request=OpenApiTypes.OBJECT,
+        responses=OpenApiTypes.OBJECT,
+    )
     def post(self, request: Request, case_id: int) -> Response:
         actor = _actor(request)
-        contact = contact_reveal(actor=actor, case_id=case_id,
-                                 reason=str(request.data.get("reason") or ""))
-        return Response({"name": contact.name, "phone": contact.phone,
-                         "confidential": contact.confidential})
+        contact = contact_reveal(
+            actor=actor, case_id=case_id, reason=str(_plain(request.data).get("reason") or "")
+        )
+        return Response(
+            {"name": contact.name, "phone": contact.phone, "confidential": contact.confidential}
+        )
 
 
 class CallerHistoryView(APIView):
-    @extend_schema(summary="来电人历史工单", parameters=[OpenApiParameter("phone", str)],
-                   responses=OpenApiTypes.OBJECT)
+    @extend_schema(
+        summary="来电人历史工单",
+        parameters=[OpenApiParameter("phone", str)],
+        responses=OpenApiTypes.OBJECT,
+    )
     def get(self, request: Request) -> Response:
         actor = _actor(request)
         if not (actor.roles & hotline_selectors.CALLER_HISTORY_ROLES) and not actor.is_superuser:
@@ -179,37 +309,67 @@ class CallerHistoryView(APIView):
             raise PermissionDenied("您的角色无权查询来电人历史工单。")
         from chuangcheng.core.privacy import normalise_phone
 
-        cases = hotline_selectors.caller_history(actor, normalise_phone(request.query_params.get("phone", "")))
-        return Response({"results": [case_summary(c) for c in cases.select_related("lead_unit", "category")]})
+        cases = hotline_selectors.caller_history(
+            actor, normalise_phone(request.query_params.get("phone", ""))
+        )
+        return Response(
+            {"results": [case_summary(c) for c in cases.select_related("lead_unit", "category")]}
+        )
 
 
 class UnitListView(APIView):
-    @extend_schema(summary="承办单位", parameters=[OpenApiParameter("q", str)],
-                   responses=OpenApiTypes.OBJECT)
+    @extend_schema(
+        summary="承办单位", parameters=[OpenApiParameter("q", str)], responses=OpenApiTypes.OBJECT
+    )
     def get(self, request: Request) -> Response:
         units = units_search(request.query_params.get("q", ""))[:200]
-        return Response({"results": [
-            {"id": u.pk, "name": u.name, "code": u.code, "kind": u.kind,
-             "kind_label": u.get_kind_display(), "region": u.region.name, "region_id": u.region_id}
-            for u in units
-        ]})
+        return Response(
+            {
+                "results": [
+                    {
+                        "id": u.pk,
+                        "name": u.name,
+                        "code": u.code,
+                        "kind": u.kind,
+                        "kind_label": u.get_kind_display(),
+                        "region": u.region.name,
+                        "region_id": u.region_id,
+                    }
+                    for u in units
+                ]
+            }
+        )
 
 
 class RegionListView(APIView):
     @extend_schema(summary="区域树", responses=OpenApiTypes.OBJECT)
     def get(self, request: Request) -> Response:
-        return Response({"results": [
-            {"id": r.pk, "code": r.code, "name": r.name, "level": r.level,
-             "level_label": r.get_level_display(), "parent": r.parent_id}
-            for r in regions_tree()
-        ]})
+        return Response(
+            {
+                "results": [
+                    {
+                        "id": r.pk,
+                        "code": r.code,
+                        "name": r.name,
+                        "level": r.level,
+                        "level_label": r.get_level_display(),
+                        "parent": r.parent_id,
+                    }
+                    for r in regions_tree()
+                ]
+            }
+        )
 
 
 class HotlineIndicatorsView(APIView):
-    @extend_schema(summary="三率与排名", parameters=[
-        OpenApiParameter("month", str, description="YYYY-MM"),
-        OpenApiParameter("group_by", str, enum=["unit", "street"])],
-        responses=OpenApiTypes.OBJECT)
+    @extend_schema(
+        summary="三率与排名",
+        parameters=[
+            OpenApiParameter("month", str, description="YYYY-MM"),
+            OpenApiParameter("group_by", str, enum=["unit", "street"]),
+        ],
+        responses=OpenApiTypes.OBJECT,
+    )
     def get(self, request: Request) -> Response:
         actor = _actor(request)
         if not (actor.roles & ANALYTICS_ROLES) and not actor.is_superuser:
@@ -220,8 +380,9 @@ class HotlineIndicatorsView(APIView):
             rows = hotline_indicators(month, group_by)
         except ValueError as exc:
             raise ValidationFailed(str(exc)) from None
-        return Response({"month": month, "group_by": group_by,
-                         "results": [r.as_dict() for r in rows]})
+        return Response(
+            {"month": month, "group_by": group_by, "results": [r.as_dict() for r in rows]}
+        )
 
 
 __all__ = ["contact_view"]
@@ -241,10 +402,17 @@ class CaseSuggestionsView(APIView):
 
 
 class RepeatLookupView(APIView):
-    @extend_schema(summary="受理时查找疑似重复的在办工单", parameters=[
-        OpenApiParameter("title", str), OpenApiParameter("content", str),
-        OpenApiParameter("address", str), OpenApiParameter("lat", float),
-        OpenApiParameter("lng", float)], responses=OpenApiTypes.OBJECT)
+    @extend_schema(
+        summary="受理时查找疑似重复的在办工单",
+        parameters=[
+            OpenApiParameter("title", str),
+            OpenApiParameter("content", str),
+            OpenApiParameter("address", str),
+            OpenApiParameter("lat", float),
+            OpenApiParameter("lng", float),
+        ],
+        responses=OpenApiTypes.OBJECT,
+    )
     def get(self, request: Request) -> Response:
         from chuangcheng.intelligence.selectors import intake_repeats
 
@@ -255,6 +423,12 @@ class RepeatLookupView(APIView):
             lng = float(p["lng"]) if p.get("lng") else None
         except ValueError:
             raise ValidationFailed("经纬度必须是数字。") from None
-        repeats = intake_repeats(actor, title=p.get("title", ""), content=p.get("content", ""),
-                                 address=p.get("address", ""), lat=lat, lng=lng)
+        repeats = intake_repeats(
+            actor,
+            title=p.get("title", ""),
+            content=p.get("content", ""),
+            address=p.get("address", ""),
+            lat=lat,
+            lng=lng,
+        )
         return Response({"results": [r.as_dict() for r in repeats]})

@@ -8,7 +8,14 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from chuangcheng.cases.models import Case, CaseEvent, Category, ContactReveal, RoutingRule, TimeLimit
+from chuangcheng.cases.models import (
+    Case,
+    CaseEvent,
+    Category,
+    ContactReveal,
+    RoutingRule,
+    TimeLimit,
+)
 
 
 @admin.register(Category)

@@ -16,7 +16,11 @@ class Category(models.Model):
     code = models.CharField("分类编码", max_length=12, unique=True)
     name = models.CharField("名称", max_length=60)
     parent = models.ForeignKey(
-        "self", verbose_name="上级分类", null=True, blank=True, on_delete=models.PROTECT,
+        "self",
+        verbose_name="上级分类",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="children",
     )
     kind = models.CharField("适用业务", max_length=20, default="hotline")
@@ -36,7 +40,11 @@ class RoutingRule(models.Model):
 
     category = models.ForeignKey(Category, verbose_name="分类", on_delete=models.CASCADE)
     region = models.ForeignKey(
-        Region, verbose_name="区域", null=True, blank=True, on_delete=models.CASCADE,
+        Region,
+        verbose_name="区域",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
         help_text="留空表示全市适用；越具体的区域越优先",
     )
     unit = models.ForeignKey(Unit, verbose_name="承办单位", on_delete=models.CASCADE)
@@ -59,7 +67,9 @@ class TimeLimit(models.Model):
     kind = models.CharField("业务", max_length=20, default="hotline")
     appeal_type = models.CharField("诉求类型", max_length=20, blank=True)
     urgency = models.CharField("紧急程度", max_length=20, blank=True)
-    clock = models.CharField("时钟", max_length=20, help_text="sign 签收 / respond 响应 / finish 办结")
+    clock = models.CharField(
+        "时钟", max_length=20, help_text="sign 签收 / respond 响应 / finish 办结"
+    )
     amount = models.PositiveIntegerField("时长")
     unit = models.CharField("单位", max_length=10, choices=UNITS)
 
@@ -91,26 +101,44 @@ class Case(models.Model):
     lat = models.FloatField("纬度", null=True, blank=True)
     lng = models.FloatField("经度", null=True, blank=True)
     region = models.ForeignKey(
-        Region, verbose_name="所在区域", null=True, blank=True, on_delete=models.PROTECT,
+        Region,
+        verbose_name="所在区域",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     street = models.ForeignKey(
-        Region, verbose_name="所属街道", null=True, blank=True, on_delete=models.PROTECT,
+        Region,
+        verbose_name="所属街道",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     region_path = models.CharField(max_length=255, blank=True, editable=False)
     lead_unit = models.ForeignKey(
-        Unit, verbose_name="主办单位", null=True, blank=True, on_delete=models.PROTECT,
+        Unit,
+        verbose_name="主办单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     external_source = models.CharField("外部来源", max_length=40, blank=True)
     external_id = models.CharField("外部编号", max_length=80, blank=True)
     citizen_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     created_at = models.DateTimeField("受理时间", db_index=True)
@@ -138,7 +166,11 @@ class Case(models.Model):
     supervision_level = models.CharField("督办级别", max_length=20, blank=True)
     supervision_due = models.DateTimeField("督办期限", null=True, blank=True)
     merged_into = models.ForeignKey(
-        "self", verbose_name="并入工单", null=True, blank=True, on_delete=models.PROTECT,
+        "self",
+        verbose_name="并入工单",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="merged_cases",
     )
     reporter_count = models.PositiveIntegerField("反映人数", default=1)
@@ -147,7 +179,10 @@ class Case(models.Model):
     extension_workdays = models.PositiveSmallIntegerField("已延期工作日", default=0)
     excluded_from_scoring = models.BooleanField("不计入考核", default=False)
     match_text = models.CharField(
-        "比对文本", max_length=160, blank=True, editable=False,
+        "比对文本",
+        max_length=160,
+        blank=True,
+        editable=False,
         help_text="标题与内容开头的规范化文本，用于并单查重（PostgreSQL 三元组索引）",
     )
     last_hash = models.CharField(max_length=64, blank=True, editable=False)
@@ -158,14 +193,57 @@ class Case(models.Model):
         verbose_name_plural = "工单"
         constraints = [
             models.UniqueConstraint(
-                fields=["external_source", "external_id"], condition=~Q(external_id=""),
+                fields=["external_source", "external_id"],
+                condition=~Q(external_id=""),
                 name="case_external_uniq",
             )
         ]
         indexes = [
             models.Index(fields=["lead_unit", "status", "finish_due"], name="case_unit_queue"),
             models.Index(fields=["status", "finish_due"], name="case_status_due"),
-            models.Index(fields=["kind", "closed_at"], name="case_kind_closed"),
+            # The monthly 三率 ranking (hotline_indicators) reads these three with index-only
+            # scans instead of visiting ~80k wide rows per month (bench/README.md).
+            models.Index(
+                fields=["kind", "closed_at"],
+                name="case_month_closed",
+                include=[
+                    "id",
+                    "status",
+                    "lead_unit",
+                    "street",
+                    "finish_at",
+                    "finish_due",
+                    "respond_at",
+                    "respond_due",
+                    "contacted",
+                    "excluded_from_scoring",
+                    "resolution",
+                    "satisfaction",
+                ],
+            ),
+            models.Index(
+                fields=["kind", "created_at"],
+                name="case_month_created",
+                include=["id", "lead_unit", "street"],
+            ),
+            # handler_queue: a unit's open orders in deadline order, read 50 at a time
+            models.Index(
+                fields=["lead_unit", "finish_due", "id"],
+                name="case_handler_queue",
+                condition=Q(status__in=["dispatched", "handling", "return_requested", "fed_back"]),
+            ),
+            # overdue lists (overdue_q), newest first
+            models.Index(
+                fields=["-created_at", "-id"],
+                name="case_unfinished_recent",
+                condition=Q(finish_at__isnull=True, closed_at__isnull=True),
+            ),
+            models.Index(
+                fields=["kind", "created_at"],
+                name="case_open_created",
+                include=["id", "lead_unit", "street", "finish_due"],
+                condition=~Q(status__in=["closed", "merged"]),
+            ),
             models.Index(fields=["region_path"], name="case_region_path"),
             models.Index(fields=["-created_at", "-id"], name="case_recent"),
         ]
@@ -186,6 +264,9 @@ class CaseContact(models.Model):
         verbose_name = "诉求人"
         verbose_name_plural = "诉求人"
 
+    def __str__(self) -> str:
+        return f"诉求人 #{self.case_id}"
+
 
 class Assignment(models.Model):
     """A unit made responsible for a case: the lead (主办) or a co-handler (协办)."""
@@ -204,7 +285,18 @@ class Assignment(models.Model):
     class Meta:
         verbose_name = "派单记录"
         verbose_name_plural = "派单记录"
-        indexes = [models.Index(fields=["unit", "active"], name="assignment_unit_active")]
+        indexes = [
+            models.Index(fields=["unit", "active"], name="assignment_unit_active"),
+            # co-handling units in the visibility subquery (cases_visible_to)
+            models.Index(
+                fields=["unit", "case"],
+                name="assignment_co_active",
+                condition=Q(active=True, role="co"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} → {self.unit_id} ({self.get_role_display()})"
 
 
 class CaseEvent(models.Model):
@@ -217,7 +309,10 @@ class CaseEvent(models.Model):
     from_status = models.CharField("原状态", max_length=24, blank=True)
     to_status = models.CharField("新状态", max_length=24)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     actor_name = models.CharField("操作人", max_length=150, blank=True)
@@ -237,19 +332,41 @@ class CaseEvent(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["case", "seq"], name="caseevent_case_seq_uniq")
         ]
+        indexes = [
+            # approved returns per month (退回 in hotline_indicators) without scanning all events
+            models.Index(
+                fields=["created_at"],
+                name="caseevent_returns",
+                condition=Q(action="approve_return"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}#{self.seq} {self.action}"
 
     def hash_payload(self) -> dict[str, object]:
         return {
-            "case": self.case_id, "seq": self.seq, "action": self.action,
-            "from": self.from_status, "to": self.to_status, "actor": self.actor_id,
-            "unit": self.unit_id, "note": self.note, "data": self.data,
+            "case": self.case_id,
+            "seq": self.seq,
+            "action": self.action,
+            "from": self.from_status,
+            "to": self.to_status,
+            "actor": self.actor_id,
+            "unit": self.unit_id,
+            "note": self.note,
+            "data": self.data,
             "at": self.created_at.isoformat(),
         }
 
 
 def attachment_path(instance: Attachment, filename: str) -> str:
-    ext = {"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "image/webp": "webp",
-           "application/pdf": "pdf"}.get(instance.content_type, "bin")
+    ext = {
+        "image/jpeg": "jpg",
+        "image/png": "png",
+        "image/gif": "gif",
+        "image/webp": "webp",
+        "application/pdf": "pdf",
+    }.get(instance.content_type, "bin")
     return f"cases/{instance.case_id}/{instance.token}.{ext}"
 
 
@@ -272,6 +389,9 @@ class Attachment(models.Model):
         verbose_name = "附件"
         verbose_name_plural = "附件"
 
+    def __str__(self) -> str:
+        return self.name
+
 
 class ContactReveal(models.Model):
     """Audit row: someone looked at a caller's full phone number (查看号码留痕)."""
@@ -284,6 +404,9 @@ class ContactReveal(models.Model):
     class Meta:
         verbose_name = "号码查看记录"
         verbose_name_plural = "号码查看记录"
+
+    def __str__(self) -> str:
+        return f"{self.user_id} 查看 {self.case_id}"
 
 
 class Notification(models.Model):
@@ -300,3 +423,25 @@ class Notification(models.Model):
         verbose_name = "消息提醒"
         verbose_name_plural = "消息提醒"
         indexes = [models.Index(fields=["user", "read_at"], name="notification_user_unread")]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class RepeatKey(models.Model):
+    """A MinHash band key of an OPEN case's text (core/minhash.py), for finding repeated
+    appeals (并单) by equality lookups. Written when a case opens, removed when it closes."""
+
+    key = models.BigIntegerField()
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+", db_index=False)
+
+    class Meta:
+        verbose_name = "查重键"
+        verbose_name_plural = "查重键"
+        indexes = [
+            models.Index(fields=["key", "case"], name="repeatkey_key_case"),
+            models.Index(fields=["case"], name="repeatkey_case"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}:{self.key}"

@@ -26,8 +26,15 @@ def cases_visible_to(actor: Actor) -> QuerySet[Case]:
         conditions |= Q(region_path="")
     if actor.visible_units:
         units = list(actor.visible_units)
-        conditions |= Q(lead_unit_id__in=units) | Exists(
-            Assignment.objects.filter(case_id=OuterRef("pk"), unit_id__in=units, active=True)
+        # A lead assignment is always mirrored by case.lead_unit (dispatch sets both, a return
+        # clears both), so the subquery only needs co-handling ones: it stays small (a partial
+        # index) instead of hashing every order a big unit ever led (bench/README.md).
+        conditions |= Q(lead_unit_id__in=units) | Q(
+            Exists(
+                Assignment.objects.filter(
+                    case_id=OuterRef("pk"), unit_id__in=units, active=True, role=Assignment.Role.CO
+                )
+            )
         )
     if actor.has(CITIZEN):
         conditions |= Q(citizen_user_id=actor.user_id)

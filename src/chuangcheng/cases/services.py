@@ -4,53 +4,115 @@ status; `case_open` is the only one that creates a case. Both append a hash-chai
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 import secrets
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from chuangcheng.cases import clocks
-from chuangcheng.cases.models import Attachment, Case, CaseContact, CaseEvent, ContactReveal
+from chuangcheng.cases.models import (
+    Attachment,
+    Case,
+    CaseContact,
+    CaseEvent,
+    ContactReveal,
+    RepeatKey,
+)
 from chuangcheng.cases.selectors import case_get_visible, cases_visible_to
 from chuangcheng.cases.tasks import MESSAGES as NOTIFY_ACTIONS
 from chuangcheng.cases.tasks import notify_event
-from chuangcheng.cases.workflow import LEAD, LEAD_OR_CO, OWNER, Action, Step, workflow_for
+from chuangcheng.cases.workflow import LEAD, OWNER, Action, Step, registered, workflow_for
 from chuangcheng.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from chuangcheng.core.hashing import GENESIS, chain_hash
-from chuangcheng.core.numbering import next_number
+from chuangcheng.core.minhash import band_keys
+from chuangcheng.core.numbering import allocate_numbers, allocate_numbers_with_ids
 from chuangcheng.core.uploads import check_upload
 from chuangcheng.org.access import Actor
 from chuangcheng.org.models import Region
 from chuangcheng.org.roles import CONTACT_ROLES
 
 
-def _append_event(
-    case: Case, *, action: str, from_status: str, to_status: str, actor: Actor,
-    unit_id: int | None, note: str, data: dict[str, Any], now: dt.datetime,
+def _new_event(
+    case: Case,
+    *,
+    action: str,
+    from_status: str,
+    to_status: str,
+    actor: Actor,
+    unit_id: int | None,
+    note: str,
+    data: dict[str, Any],
+    now: dt.datetime,
 ) -> CaseEvent:
+    """The next event of the case's chain (hashed; not saved). Moves the case's chain head."""
     prev = case.last_hash or GENESIS
     event = CaseEvent(
-        case=case, seq=case.event_count + 1, action=action, from_status=from_status,
-        to_status=to_status, actor_id=actor.user_id, actor_name=actor.username, unit_id=unit_id,
-        note=note, data=data, created_at=now, prev_hash=prev,
+        case=case,
+        seq=case.event_count + 1,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        actor_id=actor.user_id,
+        actor_name=actor.username,
+        unit_id=unit_id,
+        note=note,
+        data=data,
+        created_at=now,
+        prev_hash=prev,
     )
     event.hash = chain_hash(prev, event.hash_payload())
-    event.save(force_insert=True)
     case.last_hash = event.hash
     case.event_count = event.seq
     return event
 
 
-def _save_files(case: Case, event: CaseEvent, files: Sequence[tuple[Any, str]], now: dt.datetime) -> None:
+def _append_event(
+    case: Case,
+    *,
+    action: str,
+    from_status: str,
+    to_status: str,
+    actor: Actor,
+    unit_id: int | None,
+    note: str,
+    data: dict[str, Any],
+    now: dt.datetime,
+) -> CaseEvent:
+    event = _new_event(
+        case,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        actor=actor,
+        unit_id=unit_id,
+        note=note,
+        data=data,
+        now=now,
+    )
+    event.save(force_insert=True)
+    return event
+
+
+def _save_files(
+    case: Case, event: CaseEvent, files: Sequence[tuple[Any, str]], now: dt.datetime
+) -> None:
     for upload, label in files:
         checked = check_upload(upload, name=getattr(upload, "name", ""))
         att = Attachment(
-            case=case, event=event, token=secrets.token_hex(16),
-            name=(getattr(upload, "name", "") or "file")[:120], content_type=checked.content_type,
-            size=checked.size, label=label, uploaded_at=now,
+            case=case,
+            event=event,
+            token=secrets.token_hex(16),
+            name=(getattr(upload, "name", "") or "file")[:120],
+            content_type=checked.content_type,
+            size=checked.size,
+            label=label,
+            uploaded_at=now,
         )
         att.file.save(getattr(upload, "name", "file"), upload, save=False)
         att.save(force_insert=True)
@@ -69,6 +131,35 @@ def match_text_for(title: str, content: str) -> str:
     return _NOT_TEXT.sub("", f"{title}{content}")[:160]
 
 
+def repeat_scope(kind: str, street_id: int | None) -> str:
+    """Repeats are looked for among open cases of the same loop in the same street."""
+    return f"{kind}:{street_id or 0}"
+
+
+def repeat_keys_for(case: Case) -> list[RepeatKey]:
+    keys = band_keys(case.match_text, repeat_scope(case.kind, case.street_id))
+    return [RepeatKey(key=k, case_id=case.pk) for k in set(keys)]
+
+
+def repeat_keys_rebuild(*, kind: str | None = None) -> int:
+    """Rewrite the keys of every open case (after a bulk load or a change of the algorithm)."""
+    finals = {w.kind: w.final for w in registered()}
+    qs = Case.objects.all() if kind is None else Case.objects.filter(kind=kind)
+    written = 0
+    with transaction.atomic():
+        RepeatKey.objects.filter(case__in=qs).delete()
+        batch: list[RepeatKey] = []
+        for case in qs.only("pk", "kind", "status", "street_id", "match_text").iterator(2000):
+            if case.status in finals.get(case.kind, ()):
+                continue
+            batch += repeat_keys_for(case)
+            if len(batch) >= 20000:
+                RepeatKey.objects.bulk_create(batch)
+                written, batch = written + len(batch), []
+        RepeatKey.objects.bulk_create(batch)
+    return written + len(batch)
+
+
 def region_chain(region: Region | None) -> tuple[Region | None, str]:
     """The street above a region, and the region's path (for data scope)."""
     if region is None:
@@ -76,10 +167,183 @@ def region_chain(region: Region | None) -> tuple[Region | None, str]:
     return region.ancestor_at(Region.Level.STREET), region.path
 
 
+@dataclass(frozen=True)
+class NewCase:
+    """One case to open: the Case fields (incl. external_source/external_id), the caller's
+    contact row, where it is, and the note of the open event."""
+
+    fields: dict[str, Any]
+    contact: dict[str, Any] | None = None
+    region: Region | None = None
+    note: str = ""
+
+
+@dataclass
+class _Built:
+    case: Case
+    contact: CaseContact | None
+    event: CaseEvent
+    keys: list[RepeatKey]
+
+
+def _build(
+    spec: NewCase,
+    *,
+    kind: str,
+    initial: str,
+    actor: Actor,
+    number: str,
+    case_id: int,
+    now: dt.datetime,
+) -> _Built:
+    """The rows of one new case, its id known up front (drawn with its number), so the open
+    event's hash (which covers the case id) is computed before anything is written and the
+    case is inserted with its chain head already set (no UPDATE afterwards)."""
+    fields = spec.fields
+    street, path = region_chain(spec.region)
+    case = Case(
+        pk=case_id,
+        kind=kind,
+        status=initial,
+        number=number,
+        region=spec.region,
+        street=street,
+        region_path=path,
+        created_by_id=actor.user_id,
+        created_at=now,
+        updated_at=now,
+        match_text=match_text_for(fields.get("title", ""), fields.get("content", "")),
+        **fields,
+    )
+    event = _new_event(
+        case,
+        action="open",
+        from_status="",
+        to_status=initial,
+        actor=actor,
+        unit_id=None,
+        note=spec.note,
+        data={},
+        now=now,
+    )
+    contact = CaseContact(case=case, **spec.contact) if spec.contact is not None else None
+    return _Built(case, contact, event, repeat_keys_for(case))
+
+
+def _values(objs: Sequence[Any]) -> tuple[str, list[Any]]:
+    """`INSERT INTO <table> (<columns>) VALUES (...), ...` for model instances of one class,
+    values prepared exactly as Model.save() prepares them (the id column only when set)."""
+    meta = objs[0]._meta
+    pk_set = getattr(objs[0], meta.pk.attname) is not None
+    fields = [f for f in meta.concrete_fields if pk_set or f is not meta.pk]
+    q = connection.ops.quote_name
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    params = [f.get_db_prep_save(f.pre_save(o, True), connection) for o in objs for f in fields]
+    sql = (
+        f"INSERT INTO {q(meta.db_table)} ({', '.join(q(f.column) for f in fields)}) "
+        f"VALUES {', '.join([row] * len(objs))}"
+    )
+    return sql, params
+
+
+def _insert(built: Sequence[_Built]) -> None:
+    """Write new cases with their contact, open event and repeat keys in ONE statement
+    (data-modifying CTEs): atomic on its own, so a single intake needs no BEGIN/COMMIT. The
+    foreign keys between these rows are checked at the end of the statement/transaction."""
+    parts = [
+        _values([b.case for b in built]),
+        *([_values(contacts)] if (contacts := [b.contact for b in built if b.contact]) else []),
+        _values([b.event for b in built]),
+        *([_values(keys)] if (keys := [k for b in built for k in b.keys]) else []),
+    ]
+    sql = "WITH " + ", ".join(f"w{i} AS ({part})" for i, (part, _p) in enumerate(parts[:-1]))
+    sql += " " + parts[-1][0]
+    with connection.cursor() as cur:
+        cur.execute(sql, [v for _sql, params in parts for v in params])
+    for b in built:
+        for obj in (b.case, b.contact, b.event, *b.keys):
+            if obj is not None:
+                obj._state.adding, obj._state.db = False, connection.alias
+
+
+def _existing_by_external(keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Case]:
+    """Cases already opened for these (external_source, external_id) pairs, in one query."""
+    by_source: dict[str, set[str]] = {}
+    for source, ext in keys:
+        by_source.setdefault(source, set()).add(ext)
+    if not by_source:
+        return {}
+    q = Q()
+    for source, exts in by_source.items():
+        q |= Q(external_source=source, external_id__in=sorted(exts))
+    return {(c.external_source, c.external_id): c for c in Case.objects.filter(q)}
+
+
+def _lock_externals(keys: Sequence[tuple[str, str]]) -> None:
+    """Transaction-scoped advisory locks on external ids, always taken in the same (sorted)
+    order, so two batches carrying the same external_id queue instead of both inserting it."""
+    if not keys:
+        return
+    ints = sorted(
+        {
+            int.from_bytes(
+                hashlib.blake2b(f"case-ext:{s}\x00{e}".encode(), digest_size=8).digest(),
+                "big",
+                signed=True,
+            )
+            for s, e in keys
+        }
+    )
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(pg_advisory_xact_lock(k)) FROM unnest(%s::bigint[]) AS k", [ints])
+
+
+def _case_open_serialized(
+    *,
+    kind: str,
+    actor: Actor,
+    spec: NewCase,
+    files: Sequence[tuple[Any, str]],
+    number_series: str | None,
+    now: dt.datetime,
+) -> Case:
+    """`case_open` for databases without sequences and data-modifying CTEs (the SQLite demo).
+    Its transactions start with BEGIN IMMEDIATE (settings), so writers are serialised and the
+    next id can be read inside the transaction."""
+    from django.db.models import Max
+
+    with transaction.atomic():
+        number = allocate_numbers(number_series or kind, 1, now)[0]
+        case_id = (Case.objects.aggregate(m=Max("id"))["m"] or 0) + 1
+        built = _build(
+            spec,
+            kind=kind,
+            initial=workflow_for(kind).initial,
+            actor=actor,
+            number=number,
+            case_id=case_id,
+            now=now,
+        )
+        built.case.save(force_insert=True)
+        if built.contact is not None:
+            built.contact.save(force_insert=True)
+        built.event.save(force_insert=True)
+        _save_files(built.case, built.event, files, now)
+        RepeatKey.objects.bulk_create(built.keys)
+    return built.case
+
+
 def case_open(
-    *, kind: str, actor: Actor, fields: dict[str, Any], contact: dict[str, Any] | None = None,
-    region: Region | None = None, note: str = "", files: Sequence[tuple[Any, str]] = (),
-    number_series: str | None = None, now: dt.datetime | None = None,
+    *,
+    kind: str,
+    actor: Actor,
+    fields: dict[str, Any],
+    contact: dict[str, Any] | None = None,
+    region: Region | None = None,
+    note: str = "",
+    files: Sequence[tuple[Any, str]] = (),
+    number_series: str | None = None,
+    now: dt.datetime | None = None,
 ) -> tuple[Case, bool]:
     """Create a case in its workflow's initial state. Returns (case, created): the same
     external_id from the same source returns the existing case instead of a second one."""
@@ -91,26 +355,43 @@ def case_open(
         if existing is not None:
             return existing, False
     validate_files(files)
-    number = next_number(number_series or kind, now)
-    street, path = region_chain(region)
+    if connection.vendor != "postgresql":
+        return _case_open_serialized(
+            kind=kind,
+            actor=actor,
+            spec=NewCase(fields, contact, region, note),
+            files=files,
+            number_series=number_series,
+            now=now,
+        ), True
+    # the number and the case id in one autocommitted statement (see core/numbering.py)
+    ((number, case_id),) = allocate_numbers_with_ids(
+        number_series or kind, 1, Case._meta.db_table, now
+    )
+    built = _build(
+        NewCase(fields, contact, region, note),
+        kind=kind,
+        initial=workflow.initial,
+        actor=actor,
+        number=number,
+        case_id=case_id,
+        now=now,
+    )
+    case = built.case
     try:
-        with transaction.atomic():
-            case = Case(
-                kind=kind, status=workflow.initial, number=number, region=region,
-                street=street, region_path=path, created_by_id=actor.user_id,
-                created_at=now, updated_at=now,
-                match_text=match_text_for(fields.get("title", ""), fields.get("content", "")),
-                **fields,
-            )
-            case.save(force_insert=True)
-            if contact is not None:
-                CaseContact.objects.create(case=case, **contact)
-            event = _append_event(
-                case, action="open", from_status="", to_status=workflow.initial, actor=actor,
-                unit_id=None, note=note, data={}, now=now,
-            )
-            _save_files(case, event, files, now)
-            Case.objects.filter(pk=case.pk).update(last_hash=case.last_hash, event_count=1)
+        if files:  # the attachments need the event's id: rows one by one, in a transaction
+            with transaction.atomic():
+                case.save(force_insert=True)
+                if built.contact is not None:
+                    built.contact.save(force_insert=True)
+                built.event.save(force_insert=True)
+                _save_files(case, built.event, files, now)
+                RepeatKey.objects.bulk_create(built.keys)
+        elif connection.in_atomic_block:  # a savepoint, so the caller can go on after a race
+            with transaction.atomic():
+                _insert([built])
+        else:
+            _insert([built])
     except IntegrityError:
         if ext_id:  # lost a race with the same external_id: return the winner's case
             existing = Case.objects.filter(external_source=ext_source, external_id=ext_id).first()
@@ -118,6 +399,100 @@ def case_open(
                 return existing, False
         raise
     return case, True
+
+
+def case_open_many(
+    *,
+    kind: str,
+    actor: Actor,
+    items: Sequence[NewCase],
+    number_series: str | None = None,
+    now: dt.datetime | None = None,
+) -> list[tuple[Case, bool]]:
+    """Open many cases at once (batch intake): the same rules as `case_open` for each item,
+    with one query for the external ids already known, ONE upsert for all the numbers (and
+    ids), and one INSERT per table inside one transaction. Returns (case, created) per item,
+    in order: an external_id that already exists, or that occurs earlier in the same batch,
+    gives that case with created=False. No attachments (integrations post JSON)."""
+    if not items:
+        return []
+    if connection.vendor != "postgresql":  # the SQLite demo: one by one, one transaction
+        with transaction.atomic():
+            return [
+                case_open(
+                    kind=kind,
+                    actor=actor,
+                    fields=it.fields,
+                    contact=it.contact,
+                    region=it.region,
+                    note=it.note,
+                    number_series=number_series,
+                    now=now,
+                )
+                for it in items
+            ]
+    workflow = workflow_for(kind)
+    now = now or timezone.now()
+    ext_of = [
+        (str(it.fields.get("external_source", "")), str(it.fields.get("external_id", "")))
+        for it in items
+    ]
+    ext_keys = sorted({k for k in ext_of if k[1]})
+    known = _existing_by_external(ext_keys)
+    # the first item of each external_id that is not known yet opens a case
+    first_of: dict[tuple[str, str], int] = {}
+    new: list[int] = []
+    for i, key in enumerate(ext_of):
+        if key[1]:
+            if key in known or key in first_of:
+                continue
+            first_of[key] = i
+        new.append(i)
+    allocated = allocate_numbers_with_ids(number_series or kind, len(new), Case._meta.db_table, now)
+    pending = dict(zip(new, allocated, strict=True))
+    opened: dict[int, Case] = {}
+    for attempt in range(3):
+        try:
+            with transaction.atomic():
+                new_keys = [ext_of[i] for i in pending if ext_of[i][1]]
+                if new_keys:
+                    _lock_externals(new_keys)
+                    # opened by someone else since the first look: theirs (our numbers are gaps)
+                    late = _existing_by_external(new_keys)
+                    known.update(late)
+                    pending = {i: v for i, v in pending.items() if ext_of[i] not in late}
+                built = [
+                    _build(
+                        items[i],
+                        kind=kind,
+                        initial=workflow.initial,
+                        actor=actor,
+                        number=number,
+                        case_id=case_id,
+                        now=now,
+                    )
+                    for i, (number, case_id) in pending.items()
+                ]
+                if built:
+                    _insert(built)
+            opened = {i: b.case for i, b in zip(pending, built, strict=True)}
+            break
+        except IntegrityError:
+            # a single intake (which takes no advisory lock) won an external_id between our
+            # look and our insert: look again and retry without it
+            if attempt == 2 or not ext_keys:
+                raise
+            known.update(_existing_by_external([ext_of[i] for i in pending if ext_of[i][1]]))
+            pending = {i: v for i, v in pending.items() if ext_of[i] not in known}
+    out: list[tuple[Case, bool]] = []
+    for i, key in enumerate(ext_of):
+        if i in opened:
+            out.append((opened[i], True))
+        elif key in known:
+            out.append((known[key], False))
+        else:  # a repeat, inside this batch, of an external_id this batch opened
+            out.append((opened[first_of[key]], False))
+    return out
 
 
 def _unit_for(action: Action, case: Case, actor: Actor) -> int | None:
@@ -129,15 +504,23 @@ def _unit_for(action: Action, case: Case, actor: Actor) -> int | None:
         if case.citizen_user_id is None or case.citizen_user_id != actor.user_id:
             raise PermissionDenied("只有提交该诉求的本人可以进行此操作。")
         return None
-    allowed = {case.lead_unit_id} if action.unit == LEAD else (
-        {case.lead_unit_id} | set(case.assignments.filter(active=True).values_list("unit_id", flat=True))
+    allowed = (
+        {case.lead_unit_id}
+        if action.unit == LEAD
+        else (
+            {case.lead_unit_id}
+            | set(case.assignments.filter(active=True).values_list("unit_id", flat=True))
+        )
     )
     for role in action.roles:
         mine = actor.units_by_role.get(role, frozenset()) & allowed
         if mine:
             return next(iter(mine))
-    raise PermissionDenied("只有主办单位的承办人可以进行此操作。" if action.unit == LEAD
-                           else "只有承办单位的人员可以进行此操作。")
+    raise PermissionDenied(
+        "只有主办单位的承办人可以进行此操作。"
+        if action.unit == LEAD
+        else "只有承办单位的人员可以进行此操作。"
+    )
 
 
 def check_action(action: Action, case: Case, actor: Actor, now: dt.datetime) -> int | None:
@@ -181,8 +564,13 @@ def _validate(action: Action, data: dict[str, Any]) -> dict[str, Any]:
 
 
 def case_transition(
-    *, case_id: int, action: str, actor: Actor, data: dict[str, Any] | None = None,
-    attachments: Sequence[tuple[Any, str]] = (), now: dt.datetime | None = None,
+    *,
+    case_id: int,
+    action: str,
+    actor: Actor,
+    data: dict[str, Any] | None = None,
+    attachments: Sequence[tuple[Any, str]] = (),
+    now: dt.datetime | None = None,
 ) -> Case:
     """Apply one workflow action to one case, atomically: lock, check, apply, stamp clocks,
     append the event, commit; side effects run after commit."""
@@ -203,14 +591,25 @@ def case_transition(
             raise ValidationFailed(f"「{step_def.label}」不能上传附件。")
         validate_files(attachments)
     with transaction.atomic():
-        case = Case.objects.select_for_update().get(pk=case_id)
+        # Lock only the case row; the small related rows come along in the same query, so the
+        # caller presenting the case (API/page) does not fetch each one separately.
+        case = (
+            Case.objects.select_for_update(of=("self",))
+            .select_related("category", "lead_unit", "region", "street")
+            .get(pk=case_id)
+        )
         unit_id = check_action(step_def, case, actor, now)
         from_status = case.status
         step = Step(
-            case=case, actor=actor, data=cleaned, now=now,
-            target=step_def.target or case.status, unit_id=unit_id,
+            case=case,
+            actor=actor,
+            data=cleaned,
+            now=now,
+            target=step_def.target or case.status,
+            unit_id=unit_id,
             note=str(cleaned.get("note") or cleaned.get("reason") or cleaned.get("comment") or ""),
-            start_clocks=list(step_def.starts), stop_clocks=list(step_def.stops),
+            start_clocks=list(step_def.starts),
+            stop_clocks=list(step_def.stops),
         )
         step.files = list(attachments)
         if step_def.apply is not None:
@@ -222,12 +621,21 @@ def case_transition(
             setattr(case, f"{name}_due", clocks.deadline(workflow, case, name, now))
             setattr(case, f"{name}_at", None)
         case.status = step.target
+        if step.target in workflow.final and from_status not in workflow.final:
+            RepeatKey.objects.filter(case_id=case.pk).delete()
         if step.target in workflow.final and case.closed_at is None:
             case.closed_at = now
         case.updated_at = now
         event = _append_event(
-            case, action=action, from_status=from_status, to_status=step.target, actor=actor,
-            unit_id=unit_id, note=step.note, data=step.event_data, now=now,
+            case,
+            action=action,
+            from_status=from_status,
+            to_status=step.target,
+            actor=actor,
+            unit_id=unit_id,
+            note=step.note,
+            data=step.event_data,
+            now=now,
         )
         case.save()
         _save_files(case, event, step.files, now)
@@ -249,10 +657,22 @@ def contact_reveal(*, actor: Actor, case_id: int, reason: str = "") -> CaseConta
         raise NotFound("该工单没有诉求人信息。")
     if actor.user_id is None:
         raise PermissionDenied("请先登录。")
-    ContactReveal.objects.create(case=case, user_id=actor.user_id, reason=reason[:200], at=timezone.now())
+    ContactReveal.objects.create(
+        case=case, user_id=actor.user_id, reason=reason[:200], at=timezone.now()
+    )
+    if contact.confidential and not actor.is_centre:
+        # 保密: the handling unit may call back, but the caller's identity stays with the centre
+        # (as in contact_view). The instance is only returned, never saved.
+        contact.name = "保密"
     return contact
 
 
 __all__ = [
-    "allowed_actions", "case_open", "case_transition", "cases_visible_to", "contact_reveal",
+    "NewCase",
+    "allowed_actions",
+    "case_open",
+    "case_open_many",
+    "case_transition",
+    "cases_visible_to",
+    "contact_reveal",
 ]

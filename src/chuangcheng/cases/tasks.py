@@ -42,8 +42,11 @@ def notify_event(event_id: int) -> int:
         return 0
     audience, template = MESSAGES[event.action]
     case = event.case
-    text = template.format(number=case.number, title=case.title[:30],
-                           state=workflow_for(case.kind).state_label(case.status))
+    text = template.format(
+        number=case.number,
+        title=case.title[:30],
+        state=workflow_for(case.kind).state_label(case.status),
+    )
     now = timezone.now()
     users = recipients(case, audience)
     Notification.objects.bulk_create(

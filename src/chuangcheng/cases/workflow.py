@@ -82,6 +82,12 @@ class Workflow:
     clocks: tuple[Clock, ...] = ()
 
     def __post_init__(self) -> None:
+        if self.initial not in self.states:
+            raise ValueError(f"{self.kind}: unknown initial state {self.initial!r}")
+        if not self.final <= set(self.states):
+            raise ValueError(
+                f"{self.kind}: unknown final states {set(self.final) - set(self.states)}"
+            )
         names = [a.name for a in self.actions]
         if len(names) != len(set(names)):
             raise ValueError(f"{self.kind}: duplicate action names")

@@ -10,5 +10,7 @@ GENESIS = "0" * 64
 
 
 def chain_hash(prev_hash: str, payload: dict[str, Any]) -> str:
-    body = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str, separators=(",", ":"))
+    body = json.dumps(
+        payload, sort_keys=True, ensure_ascii=False, default=str, separators=(",", ":")
+    )
     return hashlib.sha256((prev_hash + body).encode()).hexdigest()

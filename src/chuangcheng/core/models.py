@@ -33,6 +33,9 @@ class DailySequence(models.Model):
             models.UniqueConstraint(fields=["series", "day"], name="dailyseq_series_day_uniq")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.series} {self.day} {self.last}"
+
 
 class Setting(models.Model):
     """A named setting editable in the admin (weights, factors, limits), stored as JSON."""

@@ -19,7 +19,9 @@ class CheckedUpload:
     size: int
 
 
-def check_upload(fileobj: IO[bytes], *, name: str = "", field: str = "attachments") -> CheckedUpload:
+def check_upload(
+    fileobj: IO[bytes], *, name: str = "", field: str = "attachments"
+) -> CheckedUpload:
     limit = settings.CC_UPLOAD_MAX_BYTES
     fileobj.seek(0, 2)
     size = fileobj.tell()

@@ -23,6 +23,7 @@ from django.utils import timezone
 from chuangcheng.cases.models import Case, CaseEvent
 from chuangcheng.core.settings_store import get_setting
 from chuangcheng.hotline.workflow import KIND
+from chuangcheng.org.models import Unit
 
 
 @dataclass
@@ -50,9 +51,9 @@ def month_bounds(month: str) -> tuple[dt.datetime, dt.datetime]:
     try:
         year, mon = (int(x) for x in month.split("-"))
         start = dt.datetime(year, mon, 1)
+        end = dt.datetime(year + (mon == 12), mon % 12 + 1, 1)  # 9999-12 has no end
     except (ValueError, TypeError):
         raise ValueError("月份格式应为 YYYY-MM，例如 2026-10") from None
-    end = dt.datetime(year + (mon == 12), mon % 12 + 1, 1)
     tz = timezone.get_current_timezone()
     return start.replace(tzinfo=tz), end.replace(tzinfo=tz)
 
@@ -66,7 +67,11 @@ def _group_field(group_by: str) -> tuple[str, str]:
 
 
 def hotline_indicators(
-    month: str, group_by: str = "unit", *, base: Any = None, now: dt.datetime | None = None,
+    month: str,
+    group_by: str = "unit",
+    *,
+    base: Any = None,
+    now: dt.datetime | None = None,
 ) -> list[IndicatorRow]:
     start, end = month_bounds(month)
     now = now or timezone.now()
@@ -87,8 +92,11 @@ def hotline_indicators(
         completed=Count("id"),
         late=Count("id", filter=Q(finish_at__gt=F("finish_due"))),
         valid=Count("id", filter=valid),
-        responded=Count("id", filter=valid & Q(respond_at__lte=F("respond_due"))
-                        | valid & Q(respond_due__isnull=True)),
+        responded=Count(
+            "id",
+            filter=valid & Q(respond_at__lte=F("respond_due"))
+            | valid & Q(respond_due__isnull=True),
+        ),
         resolved=Count("id", filter=valid & Q(resolution="resolved")),
         satisfied=Count("id", filter=valid & Q(satisfaction="satisfied")),
         basic=Count("id", filter=valid & Q(satisfaction="basic")),
@@ -105,7 +113,11 @@ def hotline_indicators(
                 + weights["resolution"] * g.resolution_rate
                 + weights["satisfaction"] * g.satisfaction_rate
             )
-    for r in qs.filter(created_at__gte=start, created_at__lt=end).values(key, name).annotate(n=Count("id")):
+    for r in (
+        qs.filter(created_at__gte=start, created_at__lt=end)
+        .values(key, name)
+        .annotate(n=Count("id"))
+    ):
         row(r[key], r[name]).received = r["n"]
     open_qs = qs.exclude(status__in=["closed", "merged"]).filter(created_at__lt=end)
     for r in open_qs.values(key, name).annotate(
@@ -120,10 +132,16 @@ def hotline_indicators(
     if base is not None:
         returns = returns.filter(case__in=base)
     if group_by == "unit":
-        for r in returns.values("data__returned_by").annotate(n=Count("id")):
-            gid = r["data__returned_by"]
-            if gid in rows:
-                rows[gid].returned = r["n"]
+        # the returned order now belongs to another unit (or none), so the unit that returned
+        # it may have no row yet: add one rather than drop its 退回 count
+        counts = {
+            r["data__returned_by"]: r["n"]
+            for r in returns.values("data__returned_by").annotate(n=Count("id"))
+        }
+        names = dict(Unit.objects.filter(pk__in=[g for g in counts if g]).values_list("pk", "name"))
+        for gid, n in counts.items():
+            if gid in names:
+                row(gid, names[gid]).returned = n
     else:
         for r in returns.values("case__street_id", "case__street__name").annotate(n=Count("id")):
             row(r["case__street_id"], r["case__street__name"]).returned = r["n"]
@@ -141,16 +159,24 @@ def hotline_trend(months: list[str], *, base: Any = None) -> list[dict[str, Any]
     for month in months:
         rows = hotline_indicators(month, "unit", base=base)
         valid = sum(r.valid_callbacks for r in rows)
+
         def wavg(attr: str, rows: list[IndicatorRow] = rows, valid: int = valid) -> float | None:
             if not valid:
                 return None
             return sum((getattr(r, attr) or 0) * r.valid_callbacks for r in rows) / valid
-        out.append({
-            "month": month, "received": sum(r.received for r in rows),
-            "completed": sum(r.completed for r in rows), "valid_callbacks": valid,
-            "response_rate": wavg("response_rate"), "resolution_rate": wavg("resolution_rate"),
-            "satisfaction_rate": wavg("satisfaction_rate"), "score": wavg("score"),
-        })
+
+        out.append(
+            {
+                "month": month,
+                "received": sum(r.received for r in rows),
+                "completed": sum(r.completed for r in rows),
+                "valid_callbacks": valid,
+                "response_rate": wavg("response_rate"),
+                "resolution_rate": wavg("resolution_rate"),
+                "satisfaction_rate": wavg("satisfaction_rate"),
+                "score": wavg("score"),
+            }
+        )
     return out
 
 

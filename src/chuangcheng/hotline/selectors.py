@@ -11,13 +11,34 @@ from chuangcheng.cases.models import Case, CaseContact
 from chuangcheng.cases.selectors import cases_visible_to, overdue_q
 from chuangcheng.hotline.workflow import KIND
 from chuangcheng.org.access import Actor
+from chuangcheng.org.models import Unit
 from chuangcheng.org.roles import CALLBACK, DISPATCHER, HANDLER, OPERATOR, SUPERVISOR
 
 LIST_FIELDS = (
-    "id", "number", "kind", "status", "title", "appeal_type", "urgency", "channel", "created_at",
-    "sign_due", "sign_at", "respond_due", "respond_at", "finish_due", "finish_at", "closed_at",
-    "lead_unit_id", "lead_unit__name", "category__name", "supervision_level", "pending",
-    "reporter_count", "reopen_count", "address",
+    "id",
+    "number",
+    "kind",
+    "status",
+    "title",
+    "appeal_type",
+    "urgency",
+    "channel",
+    "created_at",
+    "sign_due",
+    "sign_at",
+    "respond_due",
+    "respond_at",
+    "finish_due",
+    "finish_at",
+    "closed_at",
+    "lead_unit_id",
+    "lead_unit__name",
+    "category__name",
+    "supervision_level",
+    "pending",
+    "reporter_count",
+    "reopen_count",
+    "address",
 )
 
 
@@ -26,14 +47,30 @@ def hotline_cases(actor: Actor) -> QuerySet[Case]:
 
 
 def case_list(
-    actor: Actor, *, status: str = "", unit: int | None = None, overdue: bool | None = None,
-    q: str = "", supervised: bool | None = None, now: dt.datetime | None = None,
+    actor: Actor,
+    *,
+    status: str = "",
+    unit: int | None = None,
+    overdue: bool | None = None,
+    q: str = "",
+    supervised: bool | None = None,
+    now: dt.datetime | None = None,
+    street: int | None = None,
+    category: int | None = None,
+    since: dt.date | None = None,
 ) -> QuerySet[Case]:
     qs = hotline_cases(actor).select_related("lead_unit", "category")
     if status:
         qs = qs.filter(status__in=status.split(","))
     if unit:
         qs = qs.filter(lead_unit_id=unit)
+    if street:
+        qs = qs.filter(street_id=street)
+    if category:
+        qs = qs.filter(category_id=category)
+    if since:
+        start = dt.datetime.combine(since, dt.time.min, tzinfo=timezone.get_current_timezone())
+        qs = qs.filter(created_at__gte=start)
     if overdue:
         qs = qs.filter(overdue_q(now))
     if supervised:
@@ -45,6 +82,17 @@ def case_list(
         else:
             qs = qs.filter(Q(title__icontains=q) | Q(address__icontains=q))
     return qs.order_by("-created_at", "-id")
+
+
+def most_reported_open(actor: Actor, limit: int = 20) -> list[Case]:
+    """Open orders that several people reported (并单 made them one), most reporters first."""
+    return list(
+        hotline_cases(actor)
+        .exclude(status__in=["closed", "merged"])
+        .filter(reporter_count__gte=2)
+        .select_related("lead_unit", "category", "street")
+        .order_by("-reporter_count", "-created_at", "-id")[:limit]
+    )
 
 
 def handler_queue(actor: Actor, *, now: dt.datetime | None = None) -> QuerySet[Case]:
@@ -72,20 +120,32 @@ def inbox_for(actor: Actor) -> QuerySet[Case]:
     return qs.select_related("lead_unit", "category").order_by("created_at", "id")
 
 
-def supervision_board(actor: Actor, *, now: dt.datetime | None = None, stale_days: int = 30) -> dict[str, QuerySet[Case]]:
+def supervision_board(
+    actor: Actor, *, now: dt.datetime | None = None, stale_days: int = 30
+) -> dict[str, QuerySet[Case]]:
     """督办: overdue, long-pending (挂账) and already supervised orders."""
     now = now or timezone.now()
     base = hotline_cases(actor).exclude(status__in=["closed", "merged"]).select_related("lead_unit")
     return {
         "overdue": base.filter(overdue_q(now)).order_by("finish_due"),
-        "stale": base.filter(created_at__lt=now - dt.timedelta(days=stale_days)).order_by("created_at"),
+        "stale": base.filter(created_at__lt=now - dt.timedelta(days=stale_days)).order_by(
+            "created_at"
+        ),
         "supervised": base.exclude(supervision_level="").order_by("supervision_due"),
     }
 
 
+# Roles that look up a caller's earlier orders by phone number.
+CALLER_HISTORY_ROLES = frozenset({OPERATOR, DISPATCHER, CALLBACK, SUPERVISOR, HANDLER})
+
+
 def caller_history(actor: Actor, phone: str, *, limit: int = 20) -> QuerySet[Case]:
     """Earlier orders from the same phone number (shown while the operator types it)."""
-    if not phone or len(phone) < 7 or not (actor.roles & {OPERATOR, DISPATCHER, CALLBACK, SUPERVISOR, HANDLER}):
+    if (
+        not phone
+        or len(phone) < 7
+        or not (actor.roles & CALLER_HISTORY_ROLES or actor.is_superuser)
+    ):
         return Case.objects.none()
     ids = CaseContact.objects.filter(phone=phone).values("case_id")
     return hotline_cases(actor).filter(pk__in=ids).order_by("-created_at")[:limit]
@@ -106,7 +166,53 @@ def track_case(number: str, phone: str) -> Case | None:
 
 
 def callback_list(actor: Actor) -> QuerySet[Case]:
-    return hotline_cases(actor).filter(
-        Q(status="callback") | Q(status="merged", callback_at__isnull=True,
-                                  merged_into__status__in=["callback", "unsatisfied", "closed"])
-    ).select_related("lead_unit").order_by("finish_at", "id")
+    return (
+        hotline_cases(actor)
+        .filter(
+            Q(status="callback")
+            | Q(
+                status="merged",
+                callback_at__isnull=True,
+                merged_into__status__in=["callback", "unsatisfied", "closed"],
+            )
+        )
+        .select_related("lead_unit")
+        .order_by("finish_at", "id")
+    )
+
+
+def suggest_unit(case: Case) -> Unit | None:
+    """The 派单目录's unit for this order: its category (or the nearest parent category with a
+    rule) × the most specific region on the order's region path; a city-wide rule (no region)
+    is the fallback; lower `priority` wins a tie."""
+    from chuangcheng.cases.models import Category, RoutingRule
+
+    category_id = case.category_id
+    seen: set[int] = set()
+    while category_id is not None and category_id not in seen:
+        seen.add(category_id)
+        best: tuple[tuple[int, int], Unit] | None = None
+        rules = RoutingRule.objects.filter(category_id=category_id, unit__active=True)
+        for rule in rules.select_related("unit", "region"):
+            if rule.region_id is None:
+                depth = 0
+            elif case.region_path and rule.region and case.region_path.startswith(rule.region.path):
+                depth = len(rule.region.path)
+            else:
+                continue
+            key = (depth, -rule.priority)
+            if best is None or key > best[0]:
+                best = (key, rule.unit)
+        if best is not None:
+            return best[1]
+        parents = Category.objects.filter(pk=category_id).values_list("parent_id", flat=True)
+        category_id = parents.first()
+    return None
+
+
+def category_choices(kind: str = KIND) -> list[tuple[str, str]]:
+    """Active categories of a loop as (code, "code name") choices, parents before children."""
+    from chuangcheng.cases.models import Category
+
+    rows = Category.objects.filter(kind=kind, active=True).order_by("code")
+    return [(code, f"{code} {name}") for code, name in rows.values_list("code", "name")]

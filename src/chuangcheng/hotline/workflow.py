@@ -20,18 +20,28 @@ import datetime as dt
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from chuangcheng.cases.models import Assignment, Case, Category
 from chuangcheng.cases.workflow import LEAD, OWNER, Action, Clock, Step, Workflow, register
 from chuangcheng.core.calendar import add_working_days, working_days_between
 from chuangcheng.core.settings_store import get_setting
 from chuangcheng.hotline.constants import (
-    APPEAL_TYPES, RESOLUTIONS, SATISFACTIONS, SUPERVISION_LEVELS, URGENCIES,
+    APPEAL_TYPES,
+    RESOLUTIONS,
+    SATISFACTIONS,
+    SUPERVISION_LEVELS,
+    URGENCIES,
 )
 from chuangcheng.org.access import Actor
 from chuangcheng.org.models import Unit
 from chuangcheng.org.roles import (
-    CALLBACK, CITIZEN, DISPATCHER, HANDLER, OPERATOR, SUPERVISOR,
+    CALLBACK,
+    CITIZEN,
+    DISPATCHER,
+    HANDLER,
+    OPERATOR,
+    SUPERVISOR,
 )
 
 KIND = "hotline"
@@ -79,10 +89,15 @@ class UnitField(forms.ModelChoiceField):
 
 
 class DispatchForm(forms.Form):
-    lead_unit = UnitField(label="主办单位", queryset=Unit.objects.filter(active=True),
-                          error_messages={"required": "请选择主办单位"})
+    lead_unit = UnitField(
+        label="主办单位",
+        queryset=Unit.objects.filter(active=True),
+        error_messages={"required": "请选择主办单位"},
+    )
     co_units = forms.ModelMultipleChoiceField(
-        label="协办单位", queryset=Unit.objects.filter(active=True), required=False,
+        label="协办单位",
+        queryset=Unit.objects.filter(active=True),
+        required=False,
         error_messages={"invalid_choice": "协办单位不存在或已停用"},
     )
     note = forms.CharField(label="派单意见", required=False, max_length=2000)
@@ -96,28 +111,52 @@ class DispatchForm(forms.Form):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label="理由", max_length=2000, min_length=2,
-                             error_messages={"required": "请填写理由",
-                                             "min_length": "理由至少 2 个字"})
+    reason = forms.CharField(
+        label="理由",
+        max_length=2000,
+        min_length=2,
+        error_messages={"required": "请填写理由", "min_length": "理由至少 2 个字"},
+    )
 
 
 class ExtensionForm(ReasonForm):
-    days = forms.IntegerField(label="延期工作日", min_value=1, max_value=30,
-                              error_messages={"required": "请填写延期天数",
-                                              "min_value": "延期天数至少为 1",
-                                              "max_value": "延期天数不能超过 30"})
+    days = forms.IntegerField(
+        label="延期工作日",
+        min_value=1,
+        max_value=30,
+        error_messages={
+            "required": "请填写延期天数",
+            "min_value": "延期天数至少为 1",
+            "max_value": "延期天数不能超过 30",
+        },
+    )
 
 
 class FeedbackForm(forms.Form):
-    result = forms.CharField(label="办理结果", max_length=5000, min_length=4,
-                             error_messages={"required": "请填写办理结果",
-                                             "min_length": "办理结果至少 4 个字"})
+    result = forms.CharField(
+        label="办理结果",
+        max_length=5000,
+        min_length=4,
+        error_messages={"required": "请填写办理结果", "min_length": "办理结果至少 4 个字"},
+    )
+
+
+class YesNoField(forms.TypedChoiceField):
+    """是/否 as a form posts it ("true"/"false") or as JSON sends it (true/false): a plain
+    ChoiceField compares str(True) == "True" with "true" and refused every JSON client."""
+
+    def to_python(self, value: object) -> str:
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        return super().to_python(value)
 
 
 class CallbackForm(forms.Form):
-    contacted = forms.TypedChoiceField(
-        label="是否联系上", choices=[("true", "是"), ("false", "否")],
-        coerce=lambda v: v in (True, "true", "True", "1", 1), empty_value=None,
+    contacted = YesNoField(
+        label="是否联系上",
+        choices=[("true", "是"), ("false", "否")],
+        coerce=lambda v: v in (True, "true", "True", "1", 1),
+        empty_value=None,
         error_messages={"required": "请选择是否联系上诉求人"},
     )
     resolution = forms.ChoiceField(label="解决情况", choices=RESOLUTIONS, required=False)
@@ -134,24 +173,33 @@ class CallbackForm(forms.Form):
 
 
 class SuperviseForm(forms.Form):
-    level = forms.ChoiceField(label="督办级别", choices=SUPERVISION_LEVELS,
-                              error_messages={"required": "请选择督办级别"})
-    note = forms.CharField(label="督办要求", max_length=2000,
-                           error_messages={"required": "请填写督办要求"})
+    level = forms.ChoiceField(
+        label="督办级别", choices=SUPERVISION_LEVELS, error_messages={"required": "请选择督办级别"}
+    )
+    note = forms.CharField(
+        label="督办要求", max_length=2000, error_messages={"required": "请填写督办要求"}
+    )
     due = forms.DateField(label="反馈期限", required=False)
 
 
 class MergeForm(forms.Form):
-    into = forms.CharField(label="并入工单", max_length=20,
-                           error_messages={"required": "请选择要并入的工单"})
+    into = forms.CharField(
+        label="并入工单", max_length=20, error_messages={"required": "请选择要并入的工单"}
+    )
     note = forms.CharField(label="说明", required=False, max_length=2000)
 
 
 class RateForm(forms.Form):
-    rating = forms.IntegerField(label="评分", min_value=1, max_value=5,
-                                error_messages={"required": "请选择评分",
-                                                "min_value": "评分为 1–5 星",
-                                                "max_value": "评分为 1–5 星"})
+    rating = forms.IntegerField(
+        label="评分",
+        min_value=1,
+        max_value=5,
+        error_messages={
+            "required": "请选择评分",
+            "min_value": "评分为 1–5 星",
+            "max_value": "评分为 1–5 星",
+        },
+    )
     comment = forms.CharField(label="评价", required=False, max_length=1000)
 
 
@@ -230,8 +278,12 @@ def _assign(step: Step, lead: Unit, co: list[Unit]) -> None:
 def do_dispatch(step: Step) -> None:
     lead, co = step.data["lead_unit"], list(step.data.get("co_units") or [])
     _assign(step, lead, co)
-    step.event_data = {"lead_unit": lead.pk, "lead_unit_name": lead.name,
-                       "co_units": [u.pk for u in co], "co_unit_names": [u.name for u in co]}
+    step.event_data = {
+        "lead_unit": lead.pk,
+        "lead_unit_name": lead.name,
+        "co_units": [u.pk for u in co],
+        "co_unit_names": [u.name for u in co],
+    }
     step.note = step.data.get("note") or f"派至{lead.name}"
 
 
@@ -261,8 +313,10 @@ def do_request_extension(step: Step) -> None:
         from chuangcheng.core.errors import ValidationFailed
 
         left = limit - step.case.extension_workdays
-        raise ValidationFailed(f"延期累计不能超过 {limit} 个工作日（还可申请 {max(left, 0)} 天）。",
-                               fields={"days": [f"最多还可延期 {max(left, 0)} 个工作日"]})
+        raise ValidationFailed(
+            f"延期累计不能超过 {limit} 个工作日（还可申请 {max(left, 0)} 天）。",
+            fields={"days": [f"最多还可延期 {max(left, 0)} 个工作日"]},
+        )
     step.case.pending = "extension"
     step.case.pending_data = {"days": days, "reason": step.data["reason"]}
     step.event_data = {"days": days}
@@ -274,7 +328,10 @@ def do_approve_extension(step: Step) -> None:
     if case.finish_due is not None:
         case.finish_due = add_working_days(case.finish_due, days)
     case.extension_workdays += days
-    step.event_data = {"days": days, "finish_due": case.finish_due.isoformat() if case.finish_due else None}
+    step.event_data = {
+        "days": days,
+        "finish_due": case.finish_due.isoformat() if case.finish_due else None,
+    }
     case.pending, case.pending_data = "", {}
 
 
@@ -321,20 +378,38 @@ def do_supervise(step: Step) -> None:
     case.supervision_level = data["level"]
     due = data.get("due")
     case.supervision_due = (
-        dt.datetime.combine(due, dt.time(18, 0), tzinfo=step.now.tzinfo) if due else None
+        dt.datetime.combine(due, dt.time(18, 0), tzinfo=timezone.get_current_timezone())
+        if due
+        else None
     )
     step.event_data = {"level": data["level"], "due": due.isoformat() if due else None}
 
 
 def do_merge(step: Step) -> None:
-    from chuangcheng.core.errors import ValidationFailed
+    from django.db import OperationalError, transaction
+
+    from chuangcheng.core.errors import Conflict, ValidationFailed
 
     case = step.case
-    target = Case.objects.select_for_update().filter(number=step.data["into"], kind=case.kind).first()
+    # This locks a second order while ours is locked: two dispatchers merging A→B and B→A at
+    # once deadlock. PostgreSQL then aborts one of them; say so instead of failing with a 500.
+    try:
+        with transaction.atomic():
+            target = (
+                Case.objects.select_for_update()
+                .filter(number=step.data["into"], kind=case.kind)
+                .first()
+            )
+    except OperationalError as exc:
+        if getattr(exc.__cause__, "sqlstate", None) != "40P01":  # deadlock_detected
+            raise
+        raise Conflict("目标工单正在被他人同时并单，请刷新后重试。") from exc
     if target is None or target.pk == case.pk:
         raise ValidationFailed("要并入的工单不存在。", fields={"into": ["工单编号不存在"]})
     if target.status in ("closed", "merged"):
-        raise ValidationFailed("不能并入已办结或已并单的工单。", fields={"into": ["目标工单已关闭"]})
+        raise ValidationFailed(
+            "不能并入已办结或已并单的工单。", fields={"into": ["目标工单已关闭"]}
+        )
     case.merged_into = target
     target.reporter_count += case.reporter_count
     target.save(update_fields=["reporter_count"])
@@ -353,61 +428,225 @@ def do_close(step: Step) -> None:
 
 # ---------------------------------------------------------------- the loop
 S = frozenset
-HOTLINE = register(Workflow(
-    kind=KIND,
-    label="12345 接诉即办",
-    initial="received",
-    states=STATES,
-    final=S({"closed", "merged"}),
-    clocks=(
-        Clock("sign", "签收", (2, "hours")),
-        Clock("respond", "响应", (24, "hours")),
-        Clock("finish", "办结", (5, "workdays")),
-    ),
-    actions=(
-        Action("answer_directly", "直接办结", S({"received"}), "closed", S({OPERATOR}),
-               form=NoteForm, guard=only_consultations, apply=do_answer_directly),
-        Action("review", "复核", S({"received"}), "reviewed", S({DISPATCHER}),
-               form=ReviewForm, apply=do_review),
-        Action("dispatch", "派单", S({"reviewed"}), "dispatched", S({DISPATCHER}),
-               form=DispatchForm, apply=do_dispatch, starts=("sign", "respond", "finish")),
-        Action("merge", "并单", S({"received", "reviewed"}), "merged", S({DISPATCHER}),
-               form=MergeForm, apply=do_merge),
-        Action("accept", "签收", S({"dispatched"}), "handling", S({HANDLER}), unit=LEAD,
-               stops=("sign",)),
-        Action("contact", "联系诉求人", S({"handling"}), None, S({HANDLER}), unit=LEAD,
-               form=NoteForm, stops=("respond",)),
-        Action("feedback", "反馈", S({"handling"}), "fed_back", S({HANDLER}), unit=LEAD,
-               form=FeedbackForm, guard=must_be_contacted, apply=do_feedback, stops=("finish",),
-               accepts_files=True),
-        Action("request_return", "申请退单", S({"dispatched", "handling"}), "return_requested",
-               S({HANDLER}), unit=LEAD, form=ReasonForm, guard=within_return_limit,
-               apply=do_request_return),
-        Action("approve_return", "同意退单", S({"return_requested"}), "reviewed",
-               S({DISPATCHER}), form=NoteForm, apply=do_approve_return),
-        Action("reject_return", "驳回退单", S({"return_requested"}), "handling",
-               S({DISPATCHER}), form=ReasonForm, apply=do_reject_return),
-        Action("request_extension", "申请延期", S({"handling"}), None, S({HANDLER}), unit=LEAD,
-               form=ExtensionForm, guard=no_extension_pending, apply=do_request_extension),
-        Action("approve_extension", "同意延期", S({"handling"}), None, S({DISPATCHER}),
-               form=NoteForm, guard=extension_pending, apply=do_approve_extension),
-        Action("reject_extension", "驳回延期", S({"handling"}), None, S({DISPATCHER}),
-               form=ReasonForm, guard=extension_pending, apply=do_reject_extension),
-        Action("approve_feedback", "审核通过", S({"fed_back"}), "callback", S({DISPATCHER}),
-               form=NoteForm),
-        Action("reject_feedback", "审核退回", S({"fed_back"}), "handling", S({DISPATCHER}),
-               form=ReasonForm, apply=do_reject_feedback),
-        Action("callback", "回访", S({"callback", "merged"}), "closed", S({CALLBACK}),
-               form=CallbackForm, guard=callback_possible, apply=do_callback),
-        Action("reopen", "重办", S({"unsatisfied"}), "handling", S({CALLBACK, DISPATCHER}),
-               form=ReasonForm, apply=do_reopen, starts=("finish",)),
-        Action("close", "结案", S({"unsatisfied", "callback"}), "closed", S({CALLBACK, DISPATCHER}),
-               form=NoteForm, apply=do_close),
-        Action("supervise", "督办", OPEN_FOR_SUPERVISION, None, S({SUPERVISOR}),
-               form=SuperviseForm, apply=do_supervise),
-        Action("reply_supervision", "督办回复", OPEN_FOR_SUPERVISION, None, S({HANDLER}),
-               unit=LEAD, form=ReasonForm, guard=supervised),
-        Action("rate", "评价", S({"closed"}), None, S({CITIZEN}), unit=OWNER,
-               form=RateForm, guard=not_rated, apply=do_rate),
-    ),
-))
+HOTLINE = register(
+    Workflow(
+        kind=KIND,
+        label="12345 接诉即办",
+        initial="received",
+        states=STATES,
+        final=S({"closed", "merged"}),
+        clocks=(
+            Clock("sign", "签收", (2, "hours")),
+            Clock("respond", "响应", (24, "hours")),
+            Clock("finish", "办结", (5, "workdays")),
+        ),
+        actions=(
+            Action(
+                "answer_directly",
+                "直接办结",
+                S({"received"}),
+                "closed",
+                S({OPERATOR}),
+                form=NoteForm,
+                guard=only_consultations,
+                apply=do_answer_directly,
+            ),
+            Action(
+                "review",
+                "复核",
+                S({"received"}),
+                "reviewed",
+                S({DISPATCHER}),
+                form=ReviewForm,
+                apply=do_review,
+            ),
+            Action(
+                "dispatch",
+                "派单",
+                S({"reviewed"}),
+                "dispatched",
+                S({DISPATCHER}),
+                form=DispatchForm,
+                apply=do_dispatch,
+                starts=("sign", "respond", "finish"),
+            ),
+            Action(
+                "merge",
+                "并单",
+                S({"received", "reviewed"}),
+                "merged",
+                S({DISPATCHER}),
+                form=MergeForm,
+                apply=do_merge,
+            ),
+            Action(
+                "accept",
+                "签收",
+                S({"dispatched"}),
+                "handling",
+                S({HANDLER}),
+                unit=LEAD,
+                stops=("sign",),
+            ),
+            Action(
+                "contact",
+                "联系诉求人",
+                S({"handling"}),
+                None,
+                S({HANDLER}),
+                unit=LEAD,
+                form=NoteForm,
+                stops=("respond",),
+            ),
+            Action(
+                "feedback",
+                "反馈",
+                S({"handling"}),
+                "fed_back",
+                S({HANDLER}),
+                unit=LEAD,
+                form=FeedbackForm,
+                guard=must_be_contacted,
+                apply=do_feedback,
+                stops=("finish",),
+                accepts_files=True,
+            ),
+            Action(
+                "request_return",
+                "申请退单",
+                S({"dispatched", "handling"}),
+                "return_requested",
+                S({HANDLER}),
+                unit=LEAD,
+                form=ReasonForm,
+                guard=within_return_limit,
+                apply=do_request_return,
+            ),
+            Action(
+                "approve_return",
+                "同意退单",
+                S({"return_requested"}),
+                "reviewed",
+                S({DISPATCHER}),
+                form=NoteForm,
+                apply=do_approve_return,
+            ),
+            Action(
+                "reject_return",
+                "驳回退单",
+                S({"return_requested"}),
+                "handling",
+                S({DISPATCHER}),
+                form=ReasonForm,
+                apply=do_reject_return,
+            ),
+            Action(
+                "request_extension",
+                "申请延期",
+                S({"handling"}),
+                None,
+                S({HANDLER}),
+                unit=LEAD,
+                form=ExtensionForm,
+                guard=no_extension_pending,
+                apply=do_request_extension,
+            ),
+            Action(
+                "approve_extension",
+                "同意延期",
+                S({"handling"}),
+                None,
+                S({DISPATCHER}),
+                form=NoteForm,
+                guard=extension_pending,
+                apply=do_approve_extension,
+            ),
+            Action(
+                "reject_extension",
+                "驳回延期",
+                S({"handling"}),
+                None,
+                S({DISPATCHER}),
+                form=ReasonForm,
+                guard=extension_pending,
+                apply=do_reject_extension,
+            ),
+            Action(
+                "approve_feedback",
+                "审核通过",
+                S({"fed_back"}),
+                "callback",
+                S({DISPATCHER}),
+                form=NoteForm,
+            ),
+            Action(
+                "reject_feedback",
+                "审核退回",
+                S({"fed_back"}),
+                "handling",
+                S({DISPATCHER}),
+                form=ReasonForm,
+                apply=do_reject_feedback,
+            ),
+            Action(
+                "callback",
+                "回访",
+                S({"callback", "merged"}),
+                "closed",
+                S({CALLBACK}),
+                form=CallbackForm,
+                guard=callback_possible,
+                apply=do_callback,
+            ),
+            Action(
+                "reopen",
+                "重办",
+                S({"unsatisfied"}),
+                "handling",
+                S({CALLBACK, DISPATCHER}),
+                form=ReasonForm,
+                apply=do_reopen,
+                starts=("finish",),
+            ),
+            Action(
+                "close",
+                "结案",
+                S({"unsatisfied", "callback"}),
+                "closed",
+                S({CALLBACK, DISPATCHER}),
+                form=NoteForm,
+                apply=do_close,
+            ),
+            Action(
+                "supervise",
+                "督办",
+                OPEN_FOR_SUPERVISION,
+                None,
+                S({SUPERVISOR}),
+                form=SuperviseForm,
+                apply=do_supervise,
+            ),
+            Action(
+                "reply_supervision",
+                "督办回复",
+                OPEN_FOR_SUPERVISION,
+                None,
+                S({HANDLER}),
+                unit=LEAD,
+                form=ReasonForm,
+                guard=supervised,
+            ),
+            Action(
+                "rate",
+                "评价",
+                S({"closed"}),
+                None,
+                S({CITIZEN}),
+                unit=OWNER,
+                form=RateForm,
+                guard=not_rated,
+                apply=do_rate,
+            ),
+        ),
+    )
+)

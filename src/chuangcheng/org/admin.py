@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.contrib import admin
 
 from chuangcheng.org.models import Membership, Region, Unit
@@ -11,7 +13,7 @@ class RegionAdmin(admin.ModelAdmin):
     raw_id_fields = ["parent"]
     readonly_fields = ["path"]
 
-    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+    def save_model(self, request: Any, obj: Region, form: Any, change: bool) -> None:
         from chuangcheng.org.services import region_save
 
         region_save(region=obj)

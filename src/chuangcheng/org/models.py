@@ -22,7 +22,11 @@ class Region(models.Model):
     name = models.CharField("名称", max_length=60)
     level = models.PositiveSmallIntegerField("层级", choices=Level.choices)
     parent = models.ForeignKey(
-        "self", verbose_name="上级", null=True, blank=True, on_delete=models.PROTECT,
+        "self",
+        verbose_name="上级",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="children",
     )
     path = models.CharField("路径", max_length=255, db_index=True, editable=False)
@@ -60,7 +64,11 @@ class Unit(models.Model):
     kind = models.CharField("类型", max_length=12, choices=Kind.choices)
     region = models.ForeignKey(Region, verbose_name="所属区域", on_delete=models.PROTECT)
     parent = models.ForeignKey(
-        "self", verbose_name="上级单位", null=True, blank=True, on_delete=models.PROTECT,
+        "self",
+        verbose_name="上级单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="children",
     )
     active = models.BooleanField("启用", default=True)
@@ -81,7 +89,11 @@ class Membership(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
     )
     unit = models.ForeignKey(
-        Unit, verbose_name="单位", null=True, blank=True, on_delete=models.PROTECT,
+        Unit,
+        verbose_name="单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="memberships",
     )
     role = models.CharField("角色", max_length=20, choices=ROLE_CHOICES)

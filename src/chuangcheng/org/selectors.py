@@ -21,7 +21,7 @@ def _leaf_points() -> list[tuple[float, float, int]]:
     rows = Region.objects.filter(
         level__gte=Region.Level.COMMUNITY, lat__isnull=False, lng__isnull=False
     ).values_list("lat", "lng", "pk")
-    pts = [(float(a), float(b), int(c)) for a, b, c in rows]
+    pts = [(float(a), float(b), int(c)) for a, b, c in rows if a is not None and b is not None]
     _points = (time.monotonic(), pts)
     return pts
 
@@ -76,8 +76,11 @@ def region_for_address(address: str) -> Region | None:
     levels = (Region.Level.COMMUNITY, Region.Level.STREET)
     best: Region | None = None
     for region in _region_index().values():
-        if region.level in levels and region.name and region.name in address and (
-            best is None or len(region.name) > len(best.name)
+        if (
+            region.level in levels
+            and region.name
+            and region.name in address
+            and (best is None or len(region.name) > len(best.name))
         ):
             best = region
     return best

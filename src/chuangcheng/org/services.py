@@ -8,8 +8,13 @@ from chuangcheng.org.models import Region
 
 
 def region_create(
-    *, code: str, name: str, level: int, parent: Region | None = None,
-    lat: float | None = None, lng: float | None = None,
+    *,
+    code: str,
+    name: str,
+    level: int,
+    parent: Region | None = None,
+    lat: float | None = None,
+    lng: float | None = None,
 ) -> Region:
     with transaction.atomic():
         region = Region.objects.create(
@@ -31,6 +36,6 @@ def region_save(*, region: Region) -> Region:
         region.save()
         if old_path and old_path != region.path:
             for child in Region.objects.filter(path__startswith=old_path).exclude(pk=region.pk):
-                child.path = region.path + child.path[len(old_path):]
+                child.path = region.path + child.path[len(old_path) :]
                 child.save(update_fields=["path"])
     return region

@@ -40,8 +40,12 @@ NAV_LINKS: list[tuple[str, str, frozenset[str]]] = [
 ]
 # where `/` sends a person, first matching role wins
 HOME_BY_ROLE = [
-    (OPERATOR, "web:intake"), (DISPATCHER, "web:dispatch"), (HANDLER, "web:queue"),
-    (CALLBACK, "web:callbacks"), (SUPERVISOR, "web:supervision"), (LEADER, "web:dashboard"),
+    (OPERATOR, "web:intake"),
+    (DISPATCHER, "web:dispatch"),
+    (HANDLER, "web:queue"),
+    (CALLBACK, "web:callbacks"),
+    (SUPERVISOR, "web:supervision"),
+    (LEADER, "web:dashboard"),
     (CITIZEN, "web:m_home"),
 ]
 
@@ -56,9 +60,14 @@ def error_page(
 ) -> HttpResponse:
     titles = {400: "输入有误", 403: "无权访问", 404: "未找到", 409: "操作冲突", 429: "请求过于频繁"}
     return render(
-        request, "web/error.html",
-        {"status": status, "title": titles.get(status, "出错了"), "message": message,
-         "mobile": mobile},
+        request,
+        "web/error.html",
+        {
+            "status": status,
+            "title": titles.get(status, "出错了"),
+            "message": message,
+            "mobile": mobile,
+        },
         status=status,
     )
 

@@ -23,8 +23,13 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         for name, label, roles in NAV_LINKS:
             if may(actor, roles):
                 url = reverse(name)
-                links.append({"url": url, "label": label, "active": path.startswith(url)
-                              and (url != "/m/" or path.startswith("/m/"))})
+                links.append(
+                    {
+                        "url": url,
+                        "label": label,
+                        "active": path.startswith(url) and (url != "/m/" or path.startswith("/m/")),
+                    }
+                )
     display = ""
     if user is not None and getattr(user, "is_authenticated", False):
         display = user.first_name or user.get_username()

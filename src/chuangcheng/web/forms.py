@@ -74,8 +74,11 @@ def action_form(action: Action, case: Case, *, data: Any = None) -> ActionForm:
     initial: dict[str, Any] = {}
     unit = None
     if action.name == "review":
-        initial = {"appeal_type": case.appeal_type, "urgency": case.urgency,
-                   "category": case.category.code if case.category_id and case.category else ""}
+        initial = {
+            "appeal_type": case.appeal_type,
+            "urgency": case.urgency,
+            "category": case.category.code if case.category_id and case.category else "",
+        }
     elif action.name == "dispatch":
         unit = suggest_unit(case)
         if unit is not None:

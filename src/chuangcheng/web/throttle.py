@@ -47,7 +47,7 @@ def seconds_left(username: str, ip: str) -> int:
 
 def record_failure(username: str, ip: str) -> int:
     key, now = _key(username, ip), time.time()
-    stamps = [*_recent(key, now), now][-MAX_FAILURES * 2:]
+    stamps = [*_recent(key, now), now][-MAX_FAILURES * 2 :]
     cache.set(key, stamps, timeout=WINDOW_SECONDS)
     return len(stamps)
 

@@ -72,20 +72,26 @@ def countdown(due: Any, done: Any = None) -> str:
     if done_dt is not None:
         late = done_dt > due_dt
         return format_html(
-            '<span class="met {}">{}于 {}</span>', "late" if late else "",
-            "超时完成" if late else "已完成", formatting.cn_datetime(done_dt),
+            '<span class="met {}">{}于 {}</span>',
+            "late" if late else "",
+            "超时完成" if late else "已完成",
+            formatting.cn_datetime(done_dt),
         )
     text, level = formatting.countdown_text(due_dt, timezone.now())
     return format_html(
-        '<span class="countdown {}" data-due="{}" title="时限 {}">{}</span>', level,
-        timezone.localtime(due_dt).isoformat(), formatting.cn_datetime(due_dt), text,
+        '<span class="countdown {}" data-due="{}" title="时限 {}">{}</span>',
+        level,
+        timezone.localtime(due_dt).isoformat(),
+        formatting.cn_datetime(due_dt),
+        text,
     )
 
 
 @register.simple_tag
 def status_badge(status: str, kind: str = "hotline") -> str:
-    return format_html('<span class="badge st-{}">{}</span>', status,
-                       formatting.state_label(kind, status))
+    return format_html(
+        '<span class="badge st-{}">{}</span>', status, formatting.state_label(kind, status)
+    )
 
 
 @register.filter

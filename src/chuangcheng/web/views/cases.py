@@ -40,7 +40,11 @@ def timeline(events: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
 
 
 def detail_context(
-    actor: Actor, case_id: int, *, failed: str = "", data: Any = None,
+    actor: Actor,
+    case_id: int,
+    *,
+    failed: str = "",
+    data: Any = None,
     error: DomainError | None = None,
 ) -> dict[str, Any]:
     case = case_get_visible(actor, case_id)
@@ -59,11 +63,15 @@ def detail_context(
     from chuangcheng.web.views.intelligence import detail_extras
 
     return {
-        "case": case, "d": detail, "action_forms": forms, "clocks": clocks,
+        "case": case,
+        "d": detail,
+        "action_forms": forms,
+        "clocks": clocks,
         "events": timeline(detail["events"], case.kind),
         "workflow": workflow_for(case.kind),
         "can_reveal": bool(actor.roles & CONTACT_ROLES) and bool(detail["citizen"]["phone"]),
-        "error": error, "failed": failed,
+        "error": error,
+        "failed": failed,
         **detail_extras(actor, case, forms),  # 智能派单建议 / 疑似重复工单
     }
 
@@ -81,8 +89,13 @@ def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse
     shown and the error's status code (400/403/404/409)."""
     actor = request.actor  # type: ignore[attr-defined]
     try:
-        case = case_transition(case_id=case_id, action=action, actor=actor, data=request.POST,
-                               attachments=uploaded(request))
+        case = case_transition(
+            case_id=case_id,
+            action=action,
+            actor=actor,
+            data=request.POST,
+            attachments=uploaded(request),
+        )
     except DomainError as exc:
         if isinstance(exc, NotFound):
             return error_page(request, 404, exc.message)
@@ -100,12 +113,14 @@ def case_contact(request: HttpRequest, case_id: int) -> HttpResponse:
     """查看完整号码: audited by contact_reveal; answers an htmx request with a fragment."""
     actor = request.actor  # type: ignore[attr-defined]
     try:
-        contact = contact_reveal(actor=actor, case_id=case_id,
-                                 reason=str(request.POST.get("reason") or "页面查看"))
+        contact = contact_reveal(
+            actor=actor, case_id=case_id, reason=str(request.POST.get("reason") or "页面查看")
+        )
     except DomainError as exc:
         if is_htmx(request):
-            return render(request, "web/partials/contact.html", {"error": exc.message},
-                          status=exc.status_code)
+            return render(
+                request, "web/partials/contact.html", {"error": exc.message}, status=exc.status_code
+            )
         return error_page(request, exc.status_code, exc.message)
     ctx = {"contact": contact}
     if is_htmx(request):
@@ -142,15 +157,35 @@ def case_list_page(request: HttpRequest) -> HttpResponse:
     street = int(g["street"]) if g.get("street", "").isdigit() else None
     category = int(g["category"]) if g.get("category", "").isdigit() else None
     since = parse_date_or_none(g.get("since", ""))
-    qs = hotline_selectors.case_list(actor, status=status, unit=unit, overdue=overdue,
-                                     q=g.get("q", ""), street=street, category=category,
-                                     since=since)
-    return render(request, "web/hotline/case_list.html", {
-        "page": paginate(request, qs), "query": query_without_page(request),
-        "states": HOTLINE.states, "units": list(units_search("")),
-        "f": {"status": status, "unit": unit, "overdue": overdue, "q": g.get("q", ""),
-              "street": street, "category": category, "since": since},
-    })
+    qs = hotline_selectors.case_list(
+        actor,
+        status=status,
+        unit=unit,
+        overdue=overdue,
+        q=g.get("q", ""),
+        street=street,
+        category=category,
+        since=since,
+    )
+    return render(
+        request,
+        "web/hotline/case_list.html",
+        {
+            "page": paginate(request, qs),
+            "query": query_without_page(request),
+            "states": HOTLINE.states,
+            "units": list(units_search("")),
+            "f": {
+                "status": status,
+                "unit": unit,
+                "overdue": overdue,
+                "q": g.get("q", ""),
+                "street": street,
+                "category": category,
+                "since": since,
+            },
+        },
+    )
 
 
 def parse_date_or_none(value: str) -> dt.date | None:

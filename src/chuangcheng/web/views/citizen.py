@@ -42,8 +42,16 @@ PUBLIC_STEPS: dict[str, str] = {
     "rate": "您已评价",
 }
 RESULT_VISIBLE = {"callback", "unsatisfied", "closed"}
-SUBMIT_FIELDS = ("appeal_type", "title", "content", "citizen_name", "citizen_phone",
-                 "anonymous", "confidential", "address")
+SUBMIT_FIELDS = (
+    "appeal_type",
+    "title",
+    "content",
+    "citizen_name",
+    "citizen_phone",
+    "anonymous",
+    "confidential",
+    "address",
+)
 
 
 def public_progress(case: Case) -> list[dict[str, Any]]:
@@ -55,17 +63,20 @@ def public_progress(case: Case) -> list[dict[str, Any]]:
         text = text.format(unit=(event.data or {}).get("lead_unit_name") or "承办单位")
         if event.to_status == "closed" and event.from_status != "closed" and "办结" not in text:
             text += "，工单已办结"
-        steps.append({
-            "at": event.created_at,
-            "text": text,
-            "status": formatting.state_label(case.kind, event.to_status),
-        })
+        steps.append(
+            {
+                "at": event.created_at,
+                "text": text,
+                "status": formatting.state_label(case.kind, event.to_status),
+            }
+        )
     return steps
 
 
 def public_view(case: Case) -> dict[str, Any]:
     return {
-        "case": case, "steps": public_progress(case),
+        "case": case,
+        "steps": public_progress(case),
         "status_label": formatting.state_label(case.kind, case.status),
         "result": case.result if case.status in RESULT_VISIBLE else "",
         "unit": case.lead_unit.name if case.lead_unit_id and case.lead_unit else "",
@@ -88,8 +99,9 @@ def m_submit(request: HttpRequest) -> HttpResponse:
         data.setdefault("urgency", "normal")
         form = intake_form(data, citizen=True)
         try:
-            case, _ = hotline_intake(actor=actor, data=data, files=uploaded(request),
-                                     source="citizen")
+            case, _ = hotline_intake(
+                actor=actor, data=data, files=uploaded(request), source="citizen"
+            )
         except DomainError as exc:
             error, status = exc, exc.status_code
             extra = attach_errors(form, exc)
@@ -99,9 +111,17 @@ def m_submit(request: HttpRequest) -> HttpResponse:
     else:
         form = intake_form(citizen=True)
     fields = [form[name] for name in SUBMIT_FIELDS]
-    return render(request, "web/m/submit.html", {
-        "form": form, "fields": fields, "error": error, "extra_errors": extra,
-    }, status=status)
+    return render(
+        request,
+        "web/m/submit.html",
+        {
+            "form": form,
+            "fields": fields,
+            "error": error,
+            "extra_errors": extra,
+        },
+        status=status,
+    )
 
 
 def m_track(request: HttpRequest) -> HttpResponse:

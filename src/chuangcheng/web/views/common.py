@@ -33,8 +33,12 @@ def safe_next(request: HttpRequest, default: str) -> str:
 def uploaded(request: HttpRequest) -> list[tuple[Any, str]]:
     """Uploaded files as (file, label) pairs: inputs named before / after / attachments."""
     out: list[tuple[Any, str]] = []
-    for key, label in (("before", "before"), ("after", "after"), ("attachments", "other"),
-                       ("photo", "other")):
+    for key, label in (
+        ("before", "before"),
+        ("after", "after"),
+        ("attachments", "other"),
+        ("photo", "other"),
+    ):
         out += [(f, label) for f in request.FILES.getlist(key)]
     return out
 

@@ -48,13 +48,16 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     months = [month_add(month, -i) for i in range(11, -1, -1)]
     trend = hotline_trend(months, base=base)
     breakdown = hotline_breakdown(month, base=base)
-    totals = {k: sum(getattr(r, k) for r in rows)
-              for k in ("received", "returned", "in_progress", "completed", "overdue",
-                        "valid_callbacks")}
+    totals = {
+        k: sum(getattr(r, k) for r in rows)
+        for k in ("received", "returned", "in_progress", "completed", "overdue", "valid_callbacks")
+    }
     ranked = [r for r in rows if r.score is not None]
     charts: dict[str, Any] = {
-        "ranking": {"names": [r.name for r in ranked][::-1],
-                    "scores": [round(r.score or 0, 2) for r in ranked][::-1]},
+        "ranking": {
+            "names": [r.name for r in ranked][::-1],
+            "scores": [round(r.score or 0, 2) for r in ranked][::-1],
+        },
         "trend": {
             "months": [cn_month(t["month"]) for t in trend],
             "received": [t["received"] for t in trend],
@@ -63,13 +66,28 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "resolution": [_rate(t["resolution_rate"]) for t in trend],
             "satisfaction": [_rate(t["satisfaction_rate"]) for t in trend],
         },
-        "by_type": [{"name": APPEAL_TYPE_LABELS.get(r["appeal_type"], r["appeal_type"] or "未分类"),
-                     "value": r["n"]} for r in breakdown["by_type"]],
-        "by_category": [{"name": r["category__name"] or "未分类", "value": r["n"]}
-                        for r in breakdown["by_category"]],
+        "by_type": [
+            {
+                "name": APPEAL_TYPE_LABELS.get(r["appeal_type"], r["appeal_type"] or "未分类"),
+                "value": r["n"],
+            }
+            for r in breakdown["by_type"]
+        ],
+        "by_category": [
+            {"name": r["category__name"] or "未分类", "value": r["n"]}
+            for r in breakdown["by_category"]
+        ],
     }
-    return render(request, "web/hotline/dashboard.html", {
-        "rows": rows, "totals": totals, "month": month, "month_label": cn_month(month),
-        "month_options": [(m, cn_month(m)) for m in options], "group_by": group_by,
-        "charts": charts,
-    })
+    return render(
+        request,
+        "web/hotline/dashboard.html",
+        {
+            "rows": rows,
+            "totals": totals,
+            "month": month,
+            "month_label": cn_month(month),
+            "month_options": [(m, cn_month(m)) for m in options],
+            "group_by": group_by,
+            "charts": charts,
+        },
+    )

@@ -43,7 +43,10 @@ def intake(request: HttpRequest) -> HttpResponse:
             if answer_enabled and len(answer.strip()) < 2:
                 raise_answer_missing()
             case, _ = hotline_intake(
-                actor=actor, data=request.POST, files=uploaded(request), source="hotline",
+                actor=actor,
+                data=request.POST,
+                files=uploaded(request),
+                source="hotline",
                 answer_now=answer.strip() if answer_enabled else None,
             )
         except DomainError as exc:
@@ -58,10 +61,20 @@ def intake(request: HttpRequest) -> HttpResponse:
                 created = case_get_visible(actor, int(request.GET["done"]))
             except NotFound:
                 created = None
-    return render(request, "web/hotline/intake.html", {
-        "form": form, "created": created, "error": error, "extra_errors": extra_errors,
-        "answer_enabled": answer_enabled, "answer": answer, "landmarks": map_landmarks(),
-    }, status=status)
+    return render(
+        request,
+        "web/hotline/intake.html",
+        {
+            "form": form,
+            "created": created,
+            "error": error,
+            "extra_errors": extra_errors,
+            "answer_enabled": answer_enabled,
+            "answer": answer,
+            "landmarks": map_landmarks(),
+        },
+        status=status,
+    )
 
 
 def raise_answer_missing() -> None:

@@ -39,8 +39,12 @@ def _with_pct(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _repeat_rows(repeats: list[intel_selectors.Repeat]) -> list[dict[str, Any]]:
     return [
-        {"case": r.case, "pct": _pct(r.score), "reasons": r.reasons,
-         "reporter_count": r.case.reporter_count}
+        {
+            "case": r.case,
+            "pct": _pct(r.score),
+            "reasons": r.reasons,
+            "reporter_count": r.case.reporter_count,
+        }
         for r in repeats
     ]
 
@@ -87,15 +91,17 @@ def detail_extras(actor: Actor, case: Case, forms: list[ActionForm]) -> dict[str
             field.help_text = "；".join(parts)
 
     repeats = intel_selectors.likely_repeats(case, actor)
-    return {"intel": {
-        "has_model": bool(categories or units),
-        "categories": categories,
-        "units": units,
-        "confident": confident,
-        "catalogue_unit": catalogue_unit,
-        "repeats": _repeat_rows(repeats),
-        "can_merge": "merge" in by_action,
-    }}
+    return {
+        "intel": {
+            "has_model": bool(categories or units),
+            "categories": categories,
+            "units": units,
+            "confident": confident,
+            "catalogue_unit": catalogue_unit,
+            "repeats": _repeat_rows(repeats),
+            "can_merge": "merge" in by_action,
+        }
+    }
 
 
 def _float_or_none(value: str | None) -> float | None:
@@ -117,12 +123,22 @@ def intake_repeats(request: HttpRequest) -> HttpResponse:
     repeats = []
     if typed:
         repeats = intel_selectors.intake_repeats(
-            actor, title=title, content=content, address=address, lat=lat, lng=lng,
+            actor,
+            title=title,
+            content=content,
+            address=address,
+            lat=lat,
+            lng=lng,
         )
-    return render(request, "web/intelligence/intake_repeats.html", {
-        "typed": typed, "located": bool(address or (lat is not None and lng is not None)),
-        "repeats": _repeat_rows(repeats),
-    })
+    return render(
+        request,
+        "web/intelligence/intake_repeats.html",
+        {
+            "typed": typed,
+            "located": bool(address or (lat is not None and lng is not None)),
+            "repeats": _repeat_rows(repeats),
+        },
+    )
 
 
 @page(*HOT_ROLES)
@@ -133,10 +149,17 @@ def hot_issues(request: HttpRequest) -> HttpResponse:
     issues = intel_selectors.rising_issues(actor)
     list_url = reverse("web:case_list")
     for item in issues:
-        query = {"street": item["street_id"], "category": item["category_id"],
-                 "since": item["since"].isoformat()}
+        query = {
+            "street": item["street_id"],
+            "category": item["category_id"],
+            "since": item["since"].isoformat(),
+        }
         item["cases_url"] = f"{list_url}?{urlencode(query)}"
-    return render(request, "web/intelligence/hot.html", {
-        "issues": issues,
-        "clusters": hotline_selectors.most_reported_open(actor),
-    })
+    return render(
+        request,
+        "web/intelligence/hot.html",
+        {
+            "issues": issues,
+            "clusters": hotline_selectors.most_reported_open(actor),
+        },
+    )

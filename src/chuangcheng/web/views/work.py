@@ -29,8 +29,10 @@ SUPERVISION_TABS = [("overdue", "超期"), ("stale", "挂账（长期未结）")
 
 def _tab_counts(qs: Any, tabs: list[tuple[str, str, Q]], current: str) -> list[dict[str, Any]]:
     counts = qs.aggregate(**{key: Count("id", filter=cond) for key, _label, cond in tabs})
-    return [{"key": k, "label": label, "count": counts[k], "active": k == current}
-            for k, label, _ in tabs]
+    return [
+        {"key": k, "label": label, "count": counts[k], "active": k == current}
+        for k, label, _ in tabs
+    ]
 
 
 def inline_form(action_name: str, case_id: int) -> ActionForm:
@@ -51,10 +53,16 @@ def dispatch_board(request: HttpRequest) -> HttpResponse:
     if current not in keys:
         current = keys[0]
     cond = next(c for k, _l, c in DISPATCH_TABS if k == current)
-    return render(request, "web/hotline/dispatch.html", {
-        "tabs": _tab_counts(inbox, DISPATCH_TABS, current), "tab": current,
-        "page": paginate(request, inbox.filter(cond)), "query": query_without_page(request),
-    })
+    return render(
+        request,
+        "web/hotline/dispatch.html",
+        {
+            "tabs": _tab_counts(inbox, DISPATCH_TABS, current),
+            "tab": current,
+            "page": paginate(request, inbox.filter(cond)),
+            "query": query_without_page(request),
+        },
+    )
 
 
 @page(HANDLER)
@@ -62,9 +70,14 @@ def handler_queue(request: HttpRequest) -> HttpResponse:
     """我的工单: open orders of my units, nearest deadline first (constant number of queries)."""
     actor = request.actor  # type: ignore[attr-defined]
     qs = hotline_selectors.handler_queue(actor)
-    return render(request, "web/hotline/queue.html", {
-        "page": paginate(request, qs), "query": query_without_page(request),
-    })
+    return render(
+        request,
+        "web/hotline/queue.html",
+        {
+            "page": paginate(request, qs),
+            "query": query_without_page(request),
+        },
+    )
 
 
 @page(CALLBACK)
@@ -72,9 +85,15 @@ def callbacks(request: HttpRequest) -> HttpResponse:
     actor = request.actor  # type: ignore[attr-defined]
     page_obj = paginate(request, hotline_selectors.callback_list(actor).select_related("category"))
     rows = [{"case": c, "form": inline_form("callback", c.pk)} for c in page_obj.object_list]
-    return render(request, "web/hotline/callbacks.html", {
-        "page": page_obj, "rows": rows, "query": query_without_page(request),
-    })
+    return render(
+        request,
+        "web/hotline/callbacks.html",
+        {
+            "page": page_obj,
+            "rows": rows,
+            "query": query_without_page(request),
+        },
+    )
 
 
 @page(SUPERVISOR)
@@ -85,11 +104,20 @@ def supervision(request: HttpRequest) -> HttpResponse:
     current = request.GET.get("tab", "")
     if current not in keys:
         current = keys[0]
-    tabs = [{"key": k, "label": label, "count": board[k].count(), "active": k == current}
-            for k, label in SUPERVISION_TABS]
+    tabs = [
+        {"key": k, "label": label, "count": board[k].count(), "active": k == current}
+        for k, label in SUPERVISION_TABS
+    ]
     page_obj = paginate(request, board[current])
     rows = [{"case": c, "form": inline_form("supervise", c.pk)} for c in page_obj.object_list]
-    return render(request, "web/hotline/supervision.html", {
-        "tabs": tabs, "tab": current, "page": page_obj, "rows": rows,
-        "query": query_without_page(request),
-    })
+    return render(
+        request,
+        "web/hotline/supervision.html",
+        {
+            "tabs": tabs,
+            "tab": current,
+            "page": page_obj,
+            "rows": rows,
+            "query": query_without_page(request),
+        },
+    )
