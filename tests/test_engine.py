@@ -355,8 +355,14 @@ CALLBACK_OUTCOMES = st.sampled_from(
 def test_random_walks_keep_the_invariants(city: DemoCity, people: dict[str, Actor]) -> None:
     actions = [a.name for a in HOTLINE.actions]
 
+    # derandomize: the same 30 walks on every run, so that CI cannot pass or fail by luck; a
+    # change to the workflow or the engine changes the walks, and a failure replays exactly.
     @settings(
-        max_examples=30, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+        max_examples=30,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=[HealthCheck.too_slow],
     )
     @given(data=st.data())
     def walk(data: Any) -> None:
@@ -364,16 +370,21 @@ def test_random_walks_keep_the_invariants(city: DemoCity, people: dict[str, Acto
             case = new_case(by="citizen")
             target = new_case().number
             now = timezone.now()
-            for _ in range(data.draw(st.integers(1, 25), label="steps")):
+            for _ in range(data.draw(st.integers(1, 40), label="steps")):
                 now += dt.timedelta(minutes=data.draw(st.integers(0, 3000), label="minutes"))
                 current = Case.objects.get(pk=case.pk)
                 possible = [
-                    (a.name, who)
-                    for who in ROLES
-                    for a in allowed_actions(current, people[who], now)
+                    (a, who) for who in ROLES for a in allowed_actions(current, people[who], now)
                 ]
-                if possible and data.draw(st.booleans(), label="sensible"):
-                    name, who = data.draw(st.sampled_from(possible), label="move")
+                moving = [(a, who) for a, who in possible if a.target not in (None, "merged")]
+                # Three moves in four are allowed ones, most of those moving the order on (notes,
+                # flags and 督办 are allowed in almost every state and would keep a walk in place;
+                # 并单 ends it), so that walks get deep into the loop; the rest are any action by
+                # anyone, which must be refused without a trace.
+                if possible and data.draw(st.integers(0, 3), label="sensible") > 0:
+                    pool = moving if moving and data.draw(st.integers(0, 2)) > 0 else possible
+                    action, who = data.draw(st.sampled_from(pool), label="move")
+                    name = action.name
                 else:
                     name = data.draw(st.sampled_from(actions), label="action")
                     who = data.draw(st.sampled_from(ROLES), label="who")
@@ -393,8 +404,8 @@ def test_random_walks_keep_the_invariants(city: DemoCity, people: dict[str, Acto
 
     reached: set[str] = set()
     walk()
-    # not vacuous: the walks get deep into the loop, not just bounce off at 已受理
-    assert len(reached) >= 6, reached
+    # not vacuous: the walks get through the whole loop, not just bounce off at 已受理
+    assert {"handling", "fed_back", "callback", "closed", "merged"} <= reached, reached
 
 
 # ---------------------------------------------------------------- append-only history
