@@ -2,7 +2,8 @@
 
 Times `hotline_indicators(month, "unit")` in-process and GET
 /api/v1/indicators/hotline?month=…&group_by=unit through the test client (as the leader),
-for the last complete month and the current one; the street ranking is shown for reference.
+for the last complete month and the current one; the street ranking is shown for reference,
+and so is the leader's dashboard page (ranking, 12-month trend and breakdowns), cold and warm.
 
     .venv/bin/python bench/ranking.py [--rounds 20]
 """
@@ -85,12 +86,53 @@ def run(rounds: int) -> None:
         )
 
 
+def bench_dashboard(rounds: int) -> None:
+    """The leader's dashboard page: the month's ranking, the 12-month trend and the breakdowns.
+    Cold = the trend's cache emptied before each request (as after a deploy, or the first
+    look at a month in an hour); warm = ended months' trend counts from the cache."""
+    from django.contrib.auth import get_user_model
+    from django.core.cache import cache
+    from django.test import Client
+    from reads import _page_settings
+
+    user = get_user_model().objects.get(username="leader")
+    timer = ServerTimer()
+    with _page_settings():
+        client = Client(HTTP_HOST="127.0.0.1")
+        client.force_login(user)
+        for cold in (True, False):
+            samples, cpu = [], []
+            for i in range(rounds + 1):
+                if cold:
+                    cache.clear()
+                with timer:
+                    resp = client.get("/hotline/dashboard/")
+                assert resp.status_code == 200, resp.content[:300]
+                if i:
+                    samples.append(timer.wall_ms)
+                    cpu.append(timer.cpu_ms)
+            p, c = percentiles(samples), percentiles(cpu)
+            label = f"(d) page GET /hotline/dashboard/ as leader, {'cold' if cold else 'warm'}"
+            say(f"{label}: p50 {p['p50']:.1f}  p95 {p['p95']:.1f}  max {p['max']:.1f} ms")
+            record(
+                label,
+                target="-",
+                metric="p95",
+                value=p["p95"],
+                passed=None,
+                stats=p,
+                cpu=c,
+                group="d-ref",
+            )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=20)
     args = ap.parse_args()
     setup_django()
     run(args.rounds)
+    bench_dashboard(max(3, args.rounds // 4))
 
 
 if __name__ == "__main__":

@@ -25,12 +25,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from chuangcheng.cases.models import Case
 from chuangcheng.cases.services import case_transition
 from chuangcheng.core.models import Setting
 from chuangcheng.demo.city import DemoCity
-from chuangcheng.hotline.indicators import IndicatorRow, hotline_indicators
+from chuangcheng.hotline.indicators import IndicatorRow, hotline_indicators, hotline_trend
 from chuangcheng.org.models import Region
 from tests.conftest import actor
 from tests.test_engine import _fast_password_hashing, client_for, new_case
@@ -250,3 +252,71 @@ def test_a_unit_that_only_returned_orders_still_shows_its_returns(
     assert rows["市市场监督管理局"].returned == 1
     assert rows["市市场监督管理局"].rank is None  # no valid callbacks: not ranked
     assert rows["市城市管理综合执法局"].received == 1
+
+
+def test_the_trend_adds_up_the_ranking_of_each_month(october: dict[str, Case]) -> None:
+    months = ["2026-09", "2026-10", "2026-11"]
+    trend = {t["month"]: t for t in hotline_trend(months, now=NOW)}
+    assert list(trend) == months
+    for month in months:
+        rows = hotline_indicators(month, "unit", now=NOW)
+        valid = sum(r.valid_callbacks for r in rows)
+        t = trend[month]
+        assert t["received"] == sum(r.received for r in rows)
+        assert t["completed"] == sum(r.completed for r in rows)
+        assert t["valid_callbacks"] == valid
+        for attr in ("response_rate", "resolution_rate", "satisfaction_rate", "score"):
+            if not valid:
+                assert t[attr] is None, (month, attr)
+                continue
+            expected = sum((getattr(r, attr) or 0) * r.valid_callbacks for r in rows) / valid
+            assert t[attr] == pytest.approx(expected), (month, attr)
+    # by hand: 5 valid callbacks in October, 4 responded in time, 4 resolved, 3 + 0.9 satisfied
+    october_ = trend["2026-10"]
+    assert (october_["received"], october_["completed"], october_["valid_callbacks"]) == (8, 6, 5)
+    assert october_["satisfaction_rate"] == pytest.approx(3.9 / 5)
+    assert trend["2026-09"]["received"] == 0 and trend["2026-09"]["score"] is None
+
+
+def test_the_trend_is_two_queries_and_ended_months_come_from_the_cache(
+    october: dict[str, Case], city: DemoCity
+) -> None:
+    months = [f"2025-{m:02d}" for m in range(12, 13)] + [f"2026-{m:02d}" for m in range(1, 12)]
+    with CaptureQueriesContext(connection) as first:
+        before = hotline_trend(months, now=NOW)
+    # two grouped queries for all twelve months, two for the score settings
+    assert len(first) == 4, [q["sql"][:80] for q in first]
+    # an order closed in October after the first look (an admin's correction, say) does not
+    # show while October is cached; November, the current month, is always counted afresh
+    Case.objects.filter(pk=october["a5"].pk).update(
+        status="closed", closed_at=dt.datetime(2026, 10, 30, tzinfo=SH)
+    )
+    Case.objects.filter(pk=october["r1"].pk).update(
+        status="closed", closed_at=dt.datetime(2026, 11, 20, tzinfo=SH)
+    )
+    with CaptureQueriesContext(connection) as second:
+        after = {t["month"]: t for t in hotline_trend(months, now=NOW)}
+    assert len(second) == 4  # the current month's two queries and the settings
+    assert after["2026-10"] == {t["month"]: t for t in before}["2026-10"]
+    assert after["2026-11"]["completed"] == 2
+    # the weights are applied on every call, cached months included
+    Setting.objects.create(
+        key="hotline.score_weights",
+        value={"response": 0.3, "resolution": 0.35, "satisfaction": 0.35},
+    )
+    rescored = {t["month"]: t for t in hotline_trend(months, now=NOW)}["2026-10"]
+    assert rescored["score"] == pytest.approx(
+        100 * (0.3 * rescored["response_rate"] + 0.35 * rescored["resolution_rate"]
+               + 0.35 * rescored["satisfaction_rate"])
+    )  # fmt: skip
+    assert rescored["score"] != after["2026-10"]["score"]
+
+
+def test_the_trend_of_a_jurisdiction_is_cached_apart(october: dict[str, Case]) -> None:
+    street = Region.objects.get(name="中山西路街道")
+    city_wide = hotline_trend(["2026-10"], now=NOW)[0]
+    own = hotline_trend(["2026-10"], base=Case.objects.filter(street=street), now=NOW)[0]
+    nothing = hotline_trend(["2026-10"], base=Case.objects.none(), now=NOW)[0]
+    assert (city_wide["received"], own["received"], nothing["received"]) == (8, 5, 0)
+    assert own["valid_callbacks"] == 3 and own["score"] == pytest.approx(65.3333, abs=1e-3)
+    assert nothing["score"] is None

@@ -14,10 +14,14 @@ Counts per group: 受理 (created in month), 退回 (returns approved in month),
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
 from django.db.models import Count, F, Q
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from chuangcheng.cases.models import Case, CaseEvent
@@ -66,6 +70,62 @@ def _group_field(group_by: str) -> tuple[str, str]:
     raise ValueError("group_by 只能是 unit 或 street")
 
 
+def _callback_aggregates() -> dict[str, Any]:
+    """What the 三率 are computed from, for orders closed in a period (one row per group)."""
+    valid = Q(contacted=True, excluded_from_scoring=False)
+    return {
+        "completed": Count("id"),
+        "late": Count("id", filter=Q(finish_at__gt=F("finish_due"))),
+        "valid": Count("id", filter=valid),
+        "responded": Count(
+            "id",
+            filter=valid & Q(respond_at__lte=F("respond_due"))
+            | valid & Q(respond_due__isnull=True),
+        ),
+        "resolved": Count("id", filter=valid & Q(resolution="resolved")),
+        "satisfied": Count("id", filter=valid & Q(satisfaction="satisfied")),
+        "basic": Count("id", filter=valid & Q(satisfaction="basic")),
+    }
+
+
+@dataclass(frozen=True)
+class Scoring:
+    """The weights of 综合得分 and the factor for 基本满意, as they are set now."""
+
+    weights: dict[str, float]
+    factor: float
+
+    @classmethod
+    def current(cls) -> Scoring:
+        return cls(
+            weights=get_setting("hotline.score_weights"),
+            factor=float(get_setting("hotline.basic_satisfaction_factor")),
+        )
+
+
+def _rates(counts: dict[str, Any], scoring: Scoring) -> dict[str, float | None]:
+    """响应率, 解决率, 满意率 and 综合得分 from the counts of `_callback_aggregates`."""
+    n = counts["valid"]
+    if not n:
+        return {"response_rate": None, "resolution_rate": None, "satisfaction_rate": None,
+                "score": None}  # fmt: skip
+    weights, factor = scoring.weights, scoring.factor
+    response = counts["responded"] / n
+    resolution = counts["resolved"] / n
+    satisfaction = (counts["satisfied"] + factor * counts["basic"]) / n
+    return {
+        "response_rate": response,
+        "resolution_rate": resolution,
+        "satisfaction_rate": satisfaction,
+        "score": 100
+        * (
+            weights["response"] * response
+            + weights["resolution"] * resolution
+            + weights["satisfaction"] * satisfaction
+        ),
+    }
+
+
 def hotline_indicators(
     month: str,
     group_by: str = "unit",
@@ -76,8 +136,6 @@ def hotline_indicators(
     start, end = month_bounds(month)
     now = now or timezone.now()
     key, name = _group_field(group_by)
-    weights = get_setting("hotline.score_weights")
-    factor = float(get_setting("hotline.basic_satisfaction_factor"))
     qs = (base if base is not None else Case.objects.all()).filter(kind=KIND)
     rows: dict[int | None, IndicatorRow] = {}
 
@@ -86,33 +144,13 @@ def hotline_indicators(
             rows[gid] = IndicatorRow(group_id=gid, name=gname or "（未指定）")
         return rows[gid]
 
+    scoring = Scoring.current()
     closed = qs.filter(closed_at__gte=start, closed_at__lt=end).exclude(status="merged")
-    valid = Q(contacted=True, excluded_from_scoring=False)
-    for r in closed.values(key, name).annotate(
-        completed=Count("id"),
-        late=Count("id", filter=Q(finish_at__gt=F("finish_due"))),
-        valid=Count("id", filter=valid),
-        responded=Count(
-            "id",
-            filter=valid & Q(respond_at__lte=F("respond_due"))
-            | valid & Q(respond_due__isnull=True),
-        ),
-        resolved=Count("id", filter=valid & Q(resolution="resolved")),
-        satisfied=Count("id", filter=valid & Q(satisfaction="satisfied")),
-        basic=Count("id", filter=valid & Q(satisfaction="basic")),
-    ):
+    for r in closed.values(key, name).annotate(**_callback_aggregates()):
         g = row(r[key], r[name])
         g.completed, g.overdue, g.valid_callbacks = r["completed"], r["late"], r["valid"]
-        if r["valid"]:
-            n = r["valid"]
-            g.response_rate = r["responded"] / n
-            g.resolution_rate = r["resolved"] / n
-            g.satisfaction_rate = (r["satisfied"] + factor * r["basic"]) / n
-            g.score = 100 * (
-                weights["response"] * g.response_rate
-                + weights["resolution"] * g.resolution_rate
-                + weights["satisfaction"] * g.satisfaction_rate
-            )
+        for attr, value in _rates(r, scoring).items():
+            setattr(g, attr, value)
     for r in (
         qs.filter(created_at__gte=start, created_at__lt=end)
         .values(key, name)
@@ -153,31 +191,91 @@ def hotline_indicators(
     return ranked + unranked
 
 
-def hotline_trend(months: list[str], *, base: Any = None) -> list[dict[str, Any]]:
-    """The city-wide 三率 and counts per month (for the trend chart)."""
-    out = []
-    for month in months:
-        rows = hotline_indicators(month, "unit", base=base)
-        valid = sum(r.valid_callbacks for r in rows)
+# Ended months change only by a correction made outside the workflow (an order's 不计入考核
+# set in the database): such a change shows in the trend within this time.
+TREND_CACHE_SECONDS = 6 * 3600
 
-        def wavg(attr: str, rows: list[IndicatorRow] = rows, valid: int = valid) -> float | None:
-            if not valid:
-                return None
-            return sum((getattr(r, attr) or 0) * r.valid_callbacks for r in rows) / valid
 
-        out.append(
-            {
-                "month": month,
-                "received": sum(r.received for r in rows),
-                "completed": sum(r.completed for r in rows),
-                "valid_callbacks": valid,
-                "response_rate": wavg("response_rate"),
-                "resolution_rate": wavg("resolution_rate"),
-                "satisfaction_rate": wavg("satisfaction_rate"),
-                "score": wavg("score"),
-            }
+def hotline_trend(
+    months: list[str], *, base: Any = None, now: dt.datetime | None = None
+) -> list[dict[str, Any]]:
+    """The 三率 and counts of all the orders in `base` per month (the trend chart), city-wide
+    or over the caller's jurisdiction: the same figures as adding up `hotline_indicators` over
+    its groups, from two grouped queries for all the months instead of a ranking per month.
+
+    A month that has ended cannot change any more through the workflow (its orders were
+    received and closed in it), so its counts are cached (`TREND_CACHE_SECONDS`; key: month and
+    the SQL of `base`, so each jurisdiction has its own); the rates are computed from the counts
+    on every call, with the weights as they are set now. At 1M orders the leader's dashboard
+    takes ~1.3 s cold and ~0.25 s warm, against ~1.9 s for a ranking per month (bench/README.md).
+    """
+    if not months:
+        return []
+    now = now or timezone.now()
+    qs = (base if base is not None else Case.objects.all()).filter(kind=KIND)
+    try:
+        scope = hashlib.sha1(str(qs.query).encode()).hexdigest()[:16]
+    except EmptyResultSet:  # a scope that sees nothing (its queries return nothing, unasked)
+        scope = "none"
+    keys = {m: f"hotline-trend:1:{m}:{scope}" for m in months}
+    ended = {m for m in months if month_bounds(m)[1] <= now}
+    found = cache.get_many([keys[m] for m in ended])
+    counts: dict[str, dict[str, int]] = {m: found[keys[m]] for m in ended if keys[m] in found}
+    missing = sorted(set(months) - set(counts))
+    if missing:
+        fresh = _trend_counts(qs, missing)
+        counts.update(fresh)
+        cache.set_many(
+            {keys[m]: fresh[m] for m in missing if m in ended}, timeout=TREND_CACHE_SECONDS
         )
+    scoring = Scoring.current()
+    return [{"month": m, **_trend_row(counts[m], scoring)} for m in months]
+
+
+def _trend_counts(qs: Any, months: list[str]) -> dict[str, dict[str, int]]:
+    """Counts per month for the months given (consecutive or not), in two queries."""
+    tz = timezone.get_current_timezone()
+    start, end = month_bounds(months[0])[0], month_bounds(months[-1])[1]
+    empty = {"received": 0, "completed": 0, "valid": 0, "responded": 0, "resolved": 0,
+             "satisfied": 0, "basic": 0}  # fmt: skip
+    out: dict[str, dict[str, int]] = {m: dict(empty) for m in months}
+    closed = (
+        qs.filter(closed_at__gte=start, closed_at__lt=end)
+        .exclude(status="merged")
+        .annotate(month=TruncMonth("closed_at", tzinfo=tz))
+        .values("month")
+        .annotate(**_callback_aggregates())
+    )
+    for r in closed:
+        m = _month_key(r["month"], tz)
+        if m in out:
+            out[m].update({k: r[k] for k in empty if k != "received"})
+    received = (
+        qs.filter(created_at__gte=start, created_at__lt=end)
+        .annotate(month=TruncMonth("created_at", tzinfo=tz))
+        .values("month")
+        .annotate(n=Count("id"))
+    )
+    for r in received:
+        m = _month_key(r["month"], tz)
+        if m in out:
+            out[m]["received"] = r["n"]
     return out
+
+
+def _month_key(value: dt.datetime | dt.date, tz: dt.tzinfo) -> str:
+    if isinstance(value, dt.datetime) and timezone.is_aware(value):
+        value = value.astimezone(tz)
+    return f"{value.year:04d}-{value.month:02d}"
+
+
+def _trend_row(c: dict[str, int], scoring: Scoring) -> dict[str, Any]:
+    return {
+        "received": c["received"],
+        "completed": c["completed"],
+        "valid_callbacks": c["valid"],
+        **_rates(c, scoring),
+    }
 
 
 def hotline_breakdown(month: str, *, base: Any = None) -> dict[str, list[dict[str, Any]]]:
