@@ -13,12 +13,34 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import ServerTimer, percentiles, record, say, setup_django
 
 TARGET_MS = 200.0
+
+
+def sample(
+    timer: ServerTimer,
+    rounds: int,
+    call: Callable[[], Any],
+    before: Callable[[], Any] = lambda: None,
+) -> tuple[dict[str, float], dict[str, float], Any]:
+    """Wall and CPU percentiles of `rounds` calls after one warm-up call, and the last result."""
+    samples, cpu = [], []
+    result = None
+    for i in range(rounds + 1):
+        before()
+        with timer:
+            result = call()
+        if i:
+            samples.append(timer.wall_ms)
+            cpu.append(timer.cpu_ms)
+    return percentiles(samples), percentiles(cpu), result
 
 
 def months() -> list[str]:
@@ -38,14 +60,7 @@ def run(rounds: int) -> None:
     timer = ServerTimer()
     for month in months():
         for group_by, counted in (("unit", True), ("street", False)):
-            samples, cpu = [], []
-            for i in range(rounds + 1):
-                with timer:
-                    rows = hotline_indicators(month, group_by)
-                if i:
-                    samples.append(timer.wall_ms)
-                    cpu.append(timer.cpu_ms)
-            p, c = percentiles(samples), percentiles(cpu)
+            p, c, rows = sample(timer, rounds, partial(hotline_indicators, month, group_by))
             ranked = sum(1 for r in rows if r.rank)
             label = f"(d) hotline_indicators({month!r}, {group_by!r})"
             say(
@@ -63,15 +78,9 @@ def run(rounds: int) -> None:
                 group="d" if counted else "d-ref",
                 rows=len(rows),
             )
-        samples, cpu = [], []
-        for i in range(rounds + 1):
-            with timer:
-                resp = client.get(f"/api/v1/indicators/hotline?month={month}&group_by=unit")
-            assert resp.status_code == 200, resp.content[:300]
-            if i:
-                samples.append(timer.wall_ms)
-                cpu.append(timer.cpu_ms)
-        p, c = percentiles(samples), percentiles(cpu)
+        url = f"/api/v1/indicators/hotline?month={month}&group_by=unit"
+        p, c, resp = sample(timer, rounds, partial(client.get, url))
+        assert resp.status_code == 200, resp.content[:300]
         label = f"(d) GET /api/v1/indicators/hotline?month={month}&group_by=unit"
         say(f"{label}: p50 {p['p50']:.1f}  p95 {p['p95']:.1f}  max {p['max']:.1f} ms")
         record(
@@ -89,7 +98,7 @@ def run(rounds: int) -> None:
 def bench_dashboard(rounds: int) -> None:
     """The leader's dashboard page: the month's ranking, the 12-month trend and the breakdowns.
     Cold = the trend's cache emptied before each request (as after a deploy, or the first
-    look at a month in an hour); warm = ended months' trend counts from the cache."""
+    look in six hours); warm = ended months' trend counts from the cache."""
     from django.contrib.auth import get_user_model
     from django.core.cache import cache
     from django.test import Client
@@ -101,17 +110,13 @@ def bench_dashboard(rounds: int) -> None:
         client = Client(HTTP_HOST="127.0.0.1")
         client.force_login(user)
         for cold in (True, False):
-            samples, cpu = [], []
-            for i in range(rounds + 1):
-                if cold:
-                    cache.clear()
-                with timer:
-                    resp = client.get("/hotline/dashboard/")
-                assert resp.status_code == 200, resp.content[:300]
-                if i:
-                    samples.append(timer.wall_ms)
-                    cpu.append(timer.cpu_ms)
-            p, c = percentiles(samples), percentiles(cpu)
+            p, c, resp = sample(
+                timer,
+                rounds,
+                lambda: client.get("/hotline/dashboard/"),
+                before=cache.clear if cold else lambda: None,
+            )
+            assert resp.status_code == 200, resp.content[:300]
             label = f"(d) page GET /hotline/dashboard/ as leader, {'cold' if cold else 'warm'}"
             say(f"{label}: p50 {p['p50']:.1f}  p95 {p['p95']:.1f}  max {p['max']:.1f} ms")
             record(
