@@ -6,6 +6,12 @@ CC_SCREENSHOTS=1, so ordinary test runs leave docs/ alone:
     CC_SCREENSHOTS=1 CC_TEST_DB_NAME=test_cc_web .venv/bin/python -m pytest tests/browser -q -p no:cacheprovider
 
 Images are palette-compressed to stay small (< 200 KB).
+
+The leader's dashboard is taken from the running demo instead (a year of history, every unit
+ranked), since a ranking of the few orders a test makes shows little:
+
+    make demo &   # then, once it serves:
+    .venv/bin/python tests/browser/screenshots.py http://127.0.0.1:8000 <demo password>
 """
 
 from __future__ import annotations
@@ -222,3 +228,31 @@ def _handler_for(unit_code: str) -> str:
     if created:
         Membership.objects.create(user=user, role="handler", unit=Unit.objects.get(code=unit_code))
     return name
+
+
+def demo_dashboard(base_url: str, password: str) -> Path:
+    """Log in to a running demo as `leader` and save docs/screenshots/dashboard.png."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        page = browser.new_page(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+        page.goto(f"{base_url}/login/?next=/hotline/dashboard/")
+        page.fill("input[name=username]", "leader")
+        page.fill("input[name=password]", password)
+        page.click("button[type=submit]")
+        page.wait_for_selector("#chart-trend[data-rendered]")
+        os.environ["CC_SCREENSHOTS"] = "1"
+        path = save(page, "dashboard")
+        browser.close()
+    assert path is not None
+    return path
+
+
+if __name__ == "__main__":
+    import sys
+
+    print(demo_dashboard(sys.argv[1].rstrip("/"), sys.argv[2]))

@@ -81,9 +81,8 @@ def test_tour(city: Any, as_user: Any, live_server: Any, tmp_path: Path) -> None
     page.locator("button[data-action=dispatch]").click()
     screenshots.save(page, "dispatch")
 
-    page = as_user("leader")
+    page = as_user("leader")  # dashboard.png comes from the demo (screenshots.demo_dashboard)
     page.wait_for_selector("#chart-trend[data-rendered]")
-    screenshots.save(page, "dashboard")
 
     from chuangcheng.cases.models import CaseContact
 

@@ -21,11 +21,22 @@
     if (!el) return;
     var d = JSON.parse(el.textContent);
     var pctFmt = function (v) { return v == null ? "—" : v + "%"; };
+    // Every unit gets a readable row: 15 at a time (the best at the top), the rest one scroll
+    // or one drag of the slider away, rather than every other name left out.
+    var ranked = d.ranking.names.length, shown = 15;
     chart("chart-ranking", {
-      grid: { left: 150, right: 40, top: 10, bottom: 30 },
+      grid: { left: 150, right: ranked > shown ? 60 : 40, top: 10, bottom: 30 },
       tooltip: { trigger: "axis" },
       xAxis: { type: "value", max: 100, name: "得分" },
-      yAxis: { type: "category", data: d.ranking.names, axisLabel: { width: 140, overflow: "truncate" } },
+      yAxis: {
+        type: "category", data: d.ranking.names,
+        axisLabel: { width: 140, overflow: "truncate", interval: 0 }
+      },
+      dataZoom: ranked > shown ? [
+        { type: "slider", yAxisIndex: 0, width: 12, right: 8, startValue: ranked - shown,
+          endValue: ranked - 1, zoomLock: true, showDetail: false, brushSelect: false },
+        { type: "inside", yAxisIndex: 0, zoomOnMouseWheel: false, moveOnMouseWheel: true }
+      ] : [],
       series: [{ type: "bar", data: d.ranking.scores, label: { show: true, position: "right" } }],
       graphic: d.ranking.names.length ? [] : [{ type: "text", left: "center", top: "middle", style: { text: "本月暂无有效回访", fill: "#999" } }]
     });
