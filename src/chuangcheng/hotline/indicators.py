@@ -107,8 +107,7 @@ def _rates(counts: dict[str, Any], scoring: Scoring) -> dict[str, float | None]:
     """响应率, 解决率, 满意率 and 综合得分 from the counts of `_callback_aggregates`."""
     n = counts["valid"]
     if not n:
-        return {"response_rate": None, "resolution_rate": None, "satisfaction_rate": None,
-                "score": None}  # fmt: skip
+        return dict.fromkeys(("response_rate", "resolution_rate", "satisfaction_rate", "score"))
     weights, factor = scoring.weights, scoring.factor
     response = counts["responded"] / n
     resolution = counts["resolved"] / n
@@ -236,8 +235,9 @@ def _trend_counts(qs: Any, months: list[str]) -> dict[str, dict[str, int]]:
     """Counts per month for the months given (consecutive or not), in two queries."""
     tz = timezone.get_current_timezone()
     start, end = month_bounds(months[0])[0], month_bounds(months[-1])[1]
-    empty = {"received": 0, "completed": 0, "valid": 0, "responded": 0, "resolved": 0,
-             "satisfied": 0, "basic": 0}  # fmt: skip
+    empty = dict.fromkeys(
+        ("received", "completed", "valid", "responded", "resolved", "satisfied", "basic"), 0
+    )
     out: dict[str, dict[str, int]] = {m: dict(empty) for m in months}
     closed = (
         qs.filter(closed_at__gte=start, closed_at__lt=end)
