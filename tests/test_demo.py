@@ -236,3 +236,21 @@ def test_generator_is_deterministic_and_mixed_like_the_reports(db: Any) -> None:
         "answer_directly",
         "close",
     }
+
+
+def test_the_water_outage_is_a_rising_issue_with_repeats(demo: None) -> None:
+    """The demo's nine calls about one compound's water outage show on the 热点 page (above
+    the street's normal level of 供水 orders) and, at review, as likely repeats of each other."""
+    from chuangcheng.intelligence.selectors import likely_repeats, rising_issues
+
+    dispatcher = actor("dispatcher")
+    rising = rising_issues(dispatcher)
+    outage = Case.objects.filter(title="小区停水没有通知", status="received").latest("created_at")
+    hit = [r for r in rising if r["category"] == "供水" and r["street_id"] == outage.street_id]
+    assert hit, rising
+    assert hit[0]["count"] >= 9 and hit[0]["count"] >= 2 * hit[0]["expected"]
+    repeats = likely_repeats(outage, dispatcher)
+    assert len(repeats) >= 3
+    for r in repeats:
+        assert r.case.title == outage.title and r.case.street_id == outage.street_id
+        assert any(reason.startswith("内容相似度") for reason in r.reasons)

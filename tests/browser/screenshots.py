@@ -7,8 +7,9 @@ CC_SCREENSHOTS=1, so ordinary test runs leave docs/ alone:
 
 Images are palette-compressed to stay small (< 200 KB).
 
-The leader's dashboard is taken from the running demo instead (a year of history, every unit
-ranked), since a ranking of the few orders a test makes shows little:
+The leader's dashboard, an order at review (suggestions and likely repeats) and the 热点 page
+are taken from the running demo instead (a year of history, every unit ranked, a water outage
+with nine callers), since the few orders a test makes show little there:
 
     make demo &   # then, once it serves:
     .venv/bin/python tests/browser/screenshots.py http://127.0.0.1:8000 <demo password>
@@ -230,29 +231,48 @@ def _handler_for(unit_code: str) -> str:
     return name
 
 
-def demo_dashboard(base_url: str, password: str) -> Path:
-    """Log in to a running demo as `leader` and save docs/screenshots/dashboard.png."""
+def _demo_page(browser: Any, base_url: str, user: str, password: str, next_url: str) -> Any:
+    page = browser.new_page(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+    page.goto(f"{base_url}/login/?next={next_url}")
+    page.fill("input[name=username]", user)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    return page
+
+
+def demo_tour(base_url: str, password: str) -> list[Path]:
+    """Log in to a running demo and save the screenshots that need its year of data:
+    the leader's dashboard, an order at review with the model's suggestions and its likely
+    repeats (the demo's water outage, several callers), and the 热点 page."""
     from playwright.sync_api import sync_playwright
 
+    os.environ["CC_SCREENSHOTS"] = "1"
+    saved: list[Path | None] = []
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path="/usr/bin/chromium",
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
         )
-        page = browser.new_page(viewport={"width": 1280, "height": 800}, locale="zh-CN")
-        page.goto(f"{base_url}/login/?next=/hotline/dashboard/")
-        page.fill("input[name=username]", "leader")
-        page.fill("input[name=password]", password)
-        page.click("button[type=submit]")
+        page = _demo_page(browser, base_url, "leader", password, "/hotline/dashboard/")
         page.wait_for_selector("#chart-trend[data-rendered]")
-        os.environ["CC_SCREENSHOTS"] = "1"
-        path = save(page, "dashboard")
+        saved.append(save(page, "dashboard"))
+        page.close()
+
+        page = _demo_page(browser, base_url, "dispatcher", password, "/hotline/dispatch/")
+        page.locator("tr", has_text="小区停水没有通知").first.locator("a").first.click()
+        page.wait_for_load_state("networkidle")
+        page.wait_for_selector("text=疑似重复工单")
+        saved.append(save(page, "review", full_page=True))
+        page.goto(f"{base_url}/hotline/hot/")
+        page.wait_for_load_state("networkidle")
+        saved.append(save(page, "hot"))
         browser.close()
-    assert path is not None
-    return path
+    return [path for path in saved if path is not None]
 
 
 if __name__ == "__main__":
     import sys
 
-    print(demo_dashboard(sys.argv[1].rstrip("/"), sys.argv[2]))
+    for path in demo_tour(sys.argv[1].rstrip("/"), sys.argv[2]):
+        print(path)

@@ -81,7 +81,7 @@ def test_tour(city: Any, as_user: Any, live_server: Any, tmp_path: Path) -> None
     page.locator("button[data-action=dispatch]").click()
     screenshots.save(page, "dispatch")
 
-    page = as_user("leader")  # dashboard.png comes from the demo (screenshots.demo_dashboard)
+    page = as_user("leader")  # dashboard.png comes from the demo (screenshots.demo_tour)
     page.wait_for_selector("#chart-trend[data-rendered]")
 
     from chuangcheng.cases.models import CaseContact

@@ -413,7 +413,7 @@ class History:
             opening = r.choice(T.OPENINGS.get(appeal_type, T.OPENINGS["help"]))
             request = r.choice(T.REQUESTS.get(appeal_type, T.REQUESTS["help"]))
             if like is not None:
-                request = r.choice(("此前已有人反映过，至今没有解决，", "")) + request
+                request = r.choice((T.REPEAT_PREFIX, "")) + request
             text = opening + body + "，" + request
         s.title, s.content = title.format(**v), text.format(**v)
         s.address = self.address(place, title + text, v)

@@ -3,8 +3,10 @@
 Each demo handler's unit gets open orders in every handler state (some overdue, one with an
 extension waiting for approval, one return waiting for the dispatcher); the dispatcher gets
 orders to review and dispatch, the callback agent orders to call back, and the citizen three
-orders of their own (one closed and not yet rated). They are played through the same `Sim`
-as the rest of the history, with fixed ages so that each stops in its intended state.
+orders of their own (one closed and not yet rated). A water outage in one compound brings
+nine calls in three days, so the command centre's 热点 page has a rising issue to show and the
+dispatcher finds likely repeats. They are played through the same `Sim` as the rest of the
+history, with fixed ages so that each stops in its intended state.
 """
 
 from __future__ import annotations
@@ -53,6 +55,9 @@ CENTRE_STATES = [("received", 3), ("reviewed", 2), ("callback", 3), ("unsatisfie
 CENTRE_CODES = ("010101", "080102", "030101", "060101", "010105", "050101", "090102")
 CITIZEN_STATES = [("closed_unrated", "010105"), ("handling", "030101"), ("received", "020103")]
 CITIZEN_CONTACT = ("周杰", "13947101234", False)
+# 未诉先办: calls about one outage, hours before now (the newest still wait for review)
+RISING_CODE = "080102"
+RISING_AGES = (62, 50, 47, 30, 26, 21, 9, 2.5, 0.6)
 
 
 def _created(gen: History, state: str) -> dt.datetime:
@@ -79,6 +84,7 @@ def scenario_specs(gen: History) -> list[Spec]:
             )
             s.scenario, s.urgency, s.intake_category = state, "normal", True
             out.append(s)
+    out += _rising_specs(gen)
     if gen.city.citizen is not None:
         places = [p for p in gen.city.places if p.street_code == "150103004"] or gen.city.places
         for state, code in CITIZEN_STATES:
@@ -86,6 +92,29 @@ def scenario_specs(gen: History) -> list[Spec]:
             s.scenario, s.citizen, s.urgency, s.intake_category = state, True, "normal", True
             s.channel, s.contact = r.choice(("app", "wechat")), CITIZEN_CONTACT
             out.append(s)
+    return out
+
+
+def _rising_specs(gen: History) -> list[Spec]:
+    r = gen.rng
+    if RISING_CODE not in T.PROBLEMS or RISING_CODE not in gen.city.categories:
+        return []
+    place = r.choice(
+        [p for p in gen.city.places if p.street_code != "150103004"] or gen.city.places
+    )
+    # every caller reports the same outage (小区停水没有通知) in the same compound
+    outage = Spec(created_at=gen.now, appeal_type="help", code=RISING_CODE, place=place)
+    outage.values = gen.values(place)
+    problems = T.PROBLEMS[RISING_CODE]
+    outage.template = next((p for p in problems if "停水" in p[0]), problems[0])
+    out: list[Spec] = []
+    for age in RISING_AGES:
+        s = gen._spec(gen.now - hours(r, age, age + 0.4), "help", RISING_CODE, place, like=outage)
+        if not out:  # the first caller cannot say that others called before
+            s.content = s.content.replace(T.REPEAT_PREFIX, "")
+        s.scenario = "received" if age < 1 else ("reviewed" if age < 6 else "handling")
+        s.urgency, s.intake_category = "normal", True
+        out.append(s)
     return out
 
 

@@ -389,6 +389,7 @@ REQUESTS = {
     "complaint": ("要求相关部门严肃处理。", "希望有关部门给个说法。", "要求尽快整改并回复。"),
     "report": ("请相关部门依法查处。", "希望执法部门尽快调查处理。"),
 }
+REPEAT_PREFIX = "此前已有人反映过，至今没有解决，"  # said by some callers of a repeated appeal
 
 # category code → [(title, content)] for suggestions (建议)
 SUGGESTIONS: dict[str, list[tuple[str, str]]] = {
