@@ -25,9 +25,9 @@
     // or one drag of the slider away, rather than every other name left out.
     var ranked = d.ranking.names.length, shown = 15;
     chart("chart-ranking", {
-      grid: { left: 150, right: ranked > shown ? 60 : 40, top: 10, bottom: 30 },
+      grid: { left: 150, right: ranked > shown ? 60 : 40, top: 10, bottom: 44 },
       tooltip: { trigger: "axis" },
-      xAxis: { type: "value", max: 100, name: "得分" },
+      xAxis: { type: "value", max: 100, name: "综合得分", nameLocation: "middle", nameGap: 26 },
       yAxis: {
         type: "category", data: d.ranking.names,
         axisLabel: { width: 140, overflow: "truncate", interval: 0 }
