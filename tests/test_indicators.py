@@ -42,6 +42,7 @@ __all__ = ["_fast_password_hashing"]
 SH = ZoneInfo("Asia/Shanghai")
 T0 = dt.datetime(2026, 10, 12, 10, 0, tzinfo=SH)
 NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=SH)
+TASK_TABLE = "django_tasks_database_dbtaskresult"
 SATISFIED = {"contacted": "true", "resolution": "resolved", "satisfaction": "satisfied"}
 BASIC = {"contacted": "true", "resolution": "resolved", "satisfaction": "basic"}
 UNHAPPY = {"contacted": "true", "resolution": "unresolved", "satisfaction": "unsatisfied"}
@@ -284,8 +285,11 @@ def test_the_trend_is_two_queries_and_ended_months_come_from_the_cache(
     months = [f"2025-{m:02d}" for m in range(12, 13)] + [f"2026-{m:02d}" for m in range(1, 12)]
     with CaptureQueriesContext(connection) as first:
         before = hotline_trend(months, now=NOW)
-    # two grouped queries for all twelve months, two for the score settings
-    assert len(first) == 4, [q["sql"][:80] for q in first]
+    # two grouped queries for all twelve months, two for the score settings (and, on this
+    # first miss, two to queue the worker's warming of the cache)
+    counting = [q["sql"] for q in first if TASK_TABLE not in q["sql"]]
+    assert len(counting) == 4, [q[:80] for q in counting]
+    assert len(first) - len(counting) == 2
     # an order closed in October after the first look (an admin's correction, say) does not
     # show while October is cached; November, the current month, is always counted afresh
     Case.objects.filter(pk=october["a5"].pk).update(
@@ -320,3 +324,79 @@ def test_the_trend_of_a_jurisdiction_is_cached_apart(october: dict[str, Case]) -
     assert (city_wide["received"], own["received"], nothing["received"]) == (8, 5, 0)
     assert own["valid_callbacks"] == 3 and own["score"] == pytest.approx(65.3333, abs=1e-3)
     assert nothing["score"] is None
+
+
+def test_the_worker_keeps_the_trend_warm(october: dict[str, Case], city: DemoCity) -> None:
+    """A cold trend queues one warming run 5 hours later; the run recounts every ended month of
+    every dashboard jurisdiction, so the next dashboard reads only the current month (here none:
+    the default trend ends last month) and shows corrections made since."""
+    from django_tasks_db.models import DBTaskResult
+
+    from chuangcheng.hotline.indicators import trend_months
+    from chuangcheng.hotline.selectors import hotline_cases
+    from chuangcheng.hotline.tasks import WARM_EVERY, dashboard_scopes, warm_dashboards, warm_now
+
+    months = trend_months(now=NOW)
+    assert (months[0], months[-1], len(months)) == ("2025-11", "2026-10", 12)
+    leader = hotline_cases(actor("leader"))
+    before = {t["month"]: t for t in hotline_trend(months, base=leader, now=NOW)}
+    hotline_trend(months, base=leader, now=NOW)  # warm now: queues nothing more
+    waiting = DBTaskResult.objects.ready().filter(task_path=warm_dashboards.module_path)
+    assert waiting.count() == 1
+    assert waiting.get().run_after == NOW + WARM_EVERY
+    # leader, supervisor and dispatcher of the demo city all see the whole city: one scope
+    assert len(dashboard_scopes()) == 1
+    Case.objects.filter(pk=october["a5"].pk).update(
+        status="closed", closed_at=dt.datetime(2026, 10, 30, tzinfo=SH)
+    )
+    assert warm_now(now=NOW) == {"scopes": 1, "months": 12}
+    with CaptureQueriesContext(connection) as warm:
+        after = {t["month"]: t for t in hotline_trend(months, base=leader, now=NOW)}
+    assert len(warm) == 2  # the score settings only
+    assert after["2026-10"]["completed"] == before["2026-10"]["completed"] + 1
+    # the task itself warms and queues its next run (the one waiting still counts as queued)
+    result = warm_dashboards.call()
+    assert result == {"scopes": 1, "months": 12} and waiting.count() == 1
+
+
+def test_each_jurisdiction_is_warmed(october: dict[str, Case], city: DemoCity) -> None:
+    from django.contrib.auth import get_user_model
+
+    from chuangcheng.hotline.indicators import trend_months
+    from chuangcheng.hotline.selectors import hotline_cases
+    from chuangcheng.hotline.tasks import dashboard_scopes, warm_now
+    from chuangcheng.org.models import Membership
+
+    street_leader = get_user_model().objects.create(username="leader_zsxl")
+    Membership.objects.create(user=street_leader, role="leader", unit=city.units["S-150103004"])
+    inactive = get_user_model().objects.create(username="leader_gone", is_active=False)
+    Membership.objects.create(user=inactive, role="leader", unit=city.units["D-CG"])
+    assert len(dashboard_scopes()) == 2  # the city, 中山西路街道; not the inactive account
+    assert warm_now(now=NOW)["scopes"] == 2
+    own = hotline_cases(actor("leader_zsxl"))
+    with CaptureQueriesContext(connection) as warm:
+        trend = {t["month"]: t for t in hotline_trend(trend_months(now=NOW), base=own, now=NOW)}
+    assert len(warm) == 2
+    assert trend["2026-10"]["received"] == 5  # a1-a5 were taken in 中山西路街道
+
+
+def test_the_warm_command(october: dict[str, Case], city: DemoCity) -> None:
+    import io
+
+    from django.core.management import call_command
+
+    from chuangcheng.hotline.selectors import hotline_cases
+
+    out = io.StringIO()
+    with time_machine.travel(NOW, tick=False):
+        call_command("warm_dashboards", stdout=out)
+    text = out.getvalue()
+    assert "已预热 1 个管辖范围、各 12 个月的趋势" in text and "每 5 小时" in text
+    leader = hotline_cases(actor("leader"))
+    with CaptureQueriesContext(connection) as warm, time_machine.travel(NOW, tick=False):
+        hotline_trend(
+            [f"2025-{m:02d}" for m in (11, 12)] + [f"2026-{m:02d}" for m in range(1, 11)],
+            base=leader,
+            now=NOW,
+        )
+    assert len(warm) == 2

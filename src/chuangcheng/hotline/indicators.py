@@ -195,8 +195,22 @@ def hotline_indicators(
 TREND_CACHE_SECONDS = 6 * 3600
 
 
+def trend_months(last: str | None = None, *, now: dt.datetime | None = None) -> list[str]:
+    """The 12 months of the trend ending at `last` (default: last month), oldest first."""
+    if last is None:
+        today = timezone.localdate(now or timezone.now())
+        last = f"{today.year - (today.month == 1):04d}-{(today.month - 2) % 12 + 1:02d}"
+    year, mon = (int(x) for x in last.split("-"))
+    index = year * 12 + mon - 1
+    return [f"{(index - i) // 12:04d}-{(index - i) % 12 + 1:02d}" for i in range(11, -1, -1)]
+
+
 def hotline_trend(
-    months: list[str], *, base: Any = None, now: dt.datetime | None = None
+    months: list[str],
+    *,
+    base: Any = None,
+    now: dt.datetime | None = None,
+    refresh: bool = False,
 ) -> list[dict[str, Any]]:
     """The 三率 and counts of all the orders in `base` per month (the trend chart), city-wide
     or over the caller's jurisdiction: the same figures as adding up `hotline_indicators` over
@@ -207,6 +221,8 @@ def hotline_trend(
     the SQL of `base`, so each jurisdiction has its own); the rates are computed from the counts
     on every call, with the weights as they are set now. At 1M orders the leader's dashboard
     takes ~1.3 s cold and ~0.25 s warm, against ~1.9 s for a ranking per month (bench/README.md).
+    The worker keeps the cache warm (`hotline.tasks.warm_dashboards`, `refresh=True`: recount
+    and re-cache every ended month); the first miss starts its cycle.
     """
     if not months:
         return []
@@ -218,15 +234,18 @@ def hotline_trend(
         scope = "none"
     keys = {m: f"hotline-trend:1:{m}:{scope}" for m in months}
     ended = {m for m in months if month_bounds(m)[1] <= now}
-    found = cache.get_many([keys[m] for m in ended])
+    found = {} if refresh else cache.get_many([keys[m] for m in ended])
     counts: dict[str, dict[str, int]] = {m: found[keys[m]] for m in ended if keys[m] in found}
     missing = sorted(set(months) - set(counts))
     if missing:
         fresh = _trend_counts(qs, missing)
         counts.update(fresh)
-        cache.set_many(
-            {keys[m]: fresh[m] for m in missing if m in ended}, timeout=TREND_CACHE_SECONDS
-        )
+        cold = {keys[m]: fresh[m] for m in missing if m in ended}
+        cache.set_many(cold, timeout=TREND_CACHE_SECONDS)
+        if cold and not refresh:
+            from chuangcheng.hotline.tasks import schedule_warming
+
+            schedule_warming(now=now)
     scoring = Scoring.current()
     return [{"month": m, **_trend_row(counts[m], scoring)} for m in months]
 

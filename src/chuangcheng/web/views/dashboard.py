@@ -10,7 +10,12 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from chuangcheng.hotline.constants import APPEAL_TYPE_LABELS
-from chuangcheng.hotline.indicators import hotline_breakdown, hotline_indicators, hotline_trend
+from chuangcheng.hotline.indicators import (
+    hotline_breakdown,
+    hotline_indicators,
+    hotline_trend,
+    trend_months,
+)
 from chuangcheng.hotline.selectors import hotline_cases
 from chuangcheng.web.access import ANALYTICS_ROLES, page
 from chuangcheng.web.formatting import cn_month
@@ -45,8 +50,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         group_by = "unit"
     base = hotline_cases(actor)
     rows = hotline_indicators(month, group_by, base=base)
-    months = [month_add(month, -i) for i in range(11, -1, -1)]
-    trend = hotline_trend(months, base=base)
+    trend = hotline_trend(trend_months(month), base=base)
     breakdown = hotline_breakdown(month, base=base)
     totals = {
         k: sum(getattr(r, k) for r in rows)
