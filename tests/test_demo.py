@@ -24,7 +24,7 @@ from chuangcheng.core.numbering import next_number
 from chuangcheng.demo.city import DEMO_USERS, build_demo_city
 from chuangcheng.demo.history import History, season, summary
 from chuangcheng.demo.loader import city_data, ensure_staff
-from chuangcheng.hotline.indicators import hotline_indicators, hotline_trend
+from chuangcheng.hotline.indicators import hotline_indicators, hotline_trend, trend_months
 from chuangcheng.hotline.selectors import (
     callback_list,
     handler_queue,
@@ -113,11 +113,19 @@ def test_rows_are_what_the_workflow_leaves(demo: None) -> None:
 def test_the_three_rates_look_like_the_seed_reports(demo: None) -> None:
     now = timezone.now()
     month = _last_month(now)
-    [trend] = hotline_trend([month])
-    assert trend["valid_callbacks"] >= 20
-    assert 0.75 <= trend["resolution_rate"] <= 0.95
-    assert 0.78 <= trend["satisfaction_rate"] <= 0.97
-    assert trend["response_rate"] >= 0.97
+    # three months pooled: one month of a 600-order history has only ~45 callbacks, too few
+    # for a rate to stay within a few points of what the generator aims at
+    months = trend_months(month)[-3:]
+    trend = hotline_trend(months)
+    valid = sum(t["valid_callbacks"] for t in trend)
+    assert valid >= 80
+
+    def pooled(rate: str) -> float:
+        return sum(t[rate] * t["valid_callbacks"] for t in trend if t[rate] is not None) / valid
+
+    assert 0.75 <= pooled("resolution_rate") <= 0.95
+    assert 0.78 <= pooled("satisfaction_rate") <= 0.97
+    assert pooled("response_rate") >= 0.97
     rows = hotline_indicators(month, "unit")
     assert [r.rank for r in rows if r.rank] == list(range(1, len([r for r in rows if r.rank]) + 1))
     assert len({round(r.score or 0, 1) for r in rows if r.rank}) > 3  # units differ

@@ -337,7 +337,10 @@ class History:
     def _random_specs(self, count: int) -> list[Spec]:
         r, now_local = self.rng, local(self.now)
         today = now_local.date()
-        days = [today - dt.timedelta(days=i) for i in range(364, -1, -1)]
+        # from the first day of the same month last year: the dashboard's 12-month trend of the
+        # last complete month then has no half-empty first month
+        first = today.replace(year=today.year - 1, day=1)
+        days = [first + dt.timedelta(days=i) for i in range((today - first).days + 1)]
         elapsed = sum(HOURS[: now_local.hour]) + HOURS[now_local.hour] * now_local.minute / 60
         weights = []
         for d in days:

@@ -41,7 +41,7 @@ class Command(BaseCommand):
             "--orders",
             type=int,
             default=36000,
-            help="首次生成的历史工单数（默认 36000，覆盖最近十二个月）",
+            help="首次生成的历史工单数（默认 36000，从上年同月 1 日至今）",
         )
         parser.add_argument(
             "--seed", type=int, default=None, help="随机种子（同一种子生成相同数据）"
