@@ -62,11 +62,16 @@ def month_bounds(month: str) -> tuple[dt.datetime, dt.datetime]:
     return start.replace(tzinfo=tz), end.replace(tzinfo=tz)
 
 
-def _group_field(group_by: str) -> tuple[str, str]:
+def _group_field(group_by: str) -> tuple[str, Any]:
+    """The order's column to group on and the model that names the groups. The counts group
+    on the id alone and the names are read afterwards in one small query: joining every
+    order of the month to its unit's name cost a third of each count at 1M orders."""
     if group_by == "unit":
-        return "lead_unit_id", "lead_unit__name"
+        return "lead_unit_id", Unit
     if group_by == "street":
-        return "street_id", "street__name"
+        from chuangcheng.org.models import Region
+
+        return "street_id", Region
     raise ValueError("group_by 只能是 unit 或 street")
 
 
@@ -134,8 +139,32 @@ def hotline_indicators(
 ) -> list[IndicatorRow]:
     start, end = month_bounds(month)
     now = now or timezone.now()
-    key, name = _group_field(group_by)
+    key, names_from = _group_field(group_by)
     qs = (base if base is not None else Case.objects.all()).filter(kind=KIND)
+    counts: dict[int | None, dict[str, int]] = {}
+
+    def counted(gid: int | None) -> dict[str, int]:
+        return counts.setdefault(gid, {"received": 0, "in_progress": 0})
+
+    scoring = Scoring.current()
+    closed = qs.filter(closed_at__gte=start, closed_at__lt=end).exclude(status="merged")
+    for r in closed.values(key).annotate(**_callback_aggregates()):
+        counted(r[key]).update(r)
+    for r in (
+        qs.filter(created_at__gte=start, created_at__lt=end).values(key).annotate(n=Count("id"))
+    ):
+        counted(r[key])["received"] = r["n"]
+    open_qs = qs.exclude(status__in=["closed", "merged"]).filter(created_at__lt=end)
+    for r in open_qs.values(key).annotate(
+        n=Count("id"), late=Count("id", filter=Q(finish_due__lt=min(now, end)))
+    ):
+        c = counted(r[key])
+        c["in_progress"], c["open_late"] = r["n"], r["late"]
+    group_names = dict(
+        names_from.objects.filter(pk__in=[g for g in counts if g is not None]).values_list(
+            "pk", "name"
+        )
+    )
     rows: dict[int | None, IndicatorRow] = {}
 
     def row(gid: int | None, gname: str | None) -> IndicatorRow:
@@ -143,26 +172,15 @@ def hotline_indicators(
             rows[gid] = IndicatorRow(group_id=gid, name=gname or "（未指定）")
         return rows[gid]
 
-    scoring = Scoring.current()
-    closed = qs.filter(closed_at__gte=start, closed_at__lt=end).exclude(status="merged")
-    for r in closed.values(key, name).annotate(**_callback_aggregates()):
-        g = row(r[key], r[name])
-        g.completed, g.overdue, g.valid_callbacks = r["completed"], r["late"], r["valid"]
-        for attr, value in _rates(r, scoring).items():
-            setattr(g, attr, value)
-    for r in (
-        qs.filter(created_at__gte=start, created_at__lt=end)
-        .values(key, name)
-        .annotate(n=Count("id"))
-    ):
-        row(r[key], r[name]).received = r["n"]
-    open_qs = qs.exclude(status__in=["closed", "merged"]).filter(created_at__lt=end)
-    for r in open_qs.values(key, name).annotate(
-        n=Count("id"), late=Count("id", filter=Q(finish_due__lt=min(now, end)))
-    ):
-        g = row(r[key], r[name])
-        g.in_progress = r["n"]
-        g.overdue += r["late"]
+    for gid, c in counts.items():
+        g = row(gid, group_names.get(gid) if gid is not None else None)
+        g.received, g.in_progress = c["received"], c["in_progress"]
+        if "completed" in c:
+            g.completed, g.valid_callbacks = c["completed"], c["valid"]
+            g.overdue = c["late"]
+            for attr, value in _rates(c, scoring).items():
+                setattr(g, attr, value)
+        g.overdue += c.get("open_late", 0)
     returns = CaseEvent.objects.filter(
         action="approve_return", created_at__gte=start, created_at__lt=end, case__kind=KIND
     )
@@ -171,12 +189,14 @@ def hotline_indicators(
     if group_by == "unit":
         # the returned order now belongs to another unit (or none), so the unit that returned
         # it may have no row yet: add one rather than drop its 退回 count
-        counts = {
+        returned = {
             r["data__returned_by"]: r["n"]
             for r in returns.values("data__returned_by").annotate(n=Count("id"))
         }
-        names = dict(Unit.objects.filter(pk__in=[g for g in counts if g]).values_list("pk", "name"))
-        for gid, n in counts.items():
+        names = dict(
+            Unit.objects.filter(pk__in=[g for g in returned if g]).values_list("pk", "name")
+        )
+        for gid, n in returned.items():
             if gid in names:
                 row(gid, names[gid]).returned = n
     else:
