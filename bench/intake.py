@@ -238,6 +238,12 @@ class CpuMeter:
 
 # ---------------------------------------------------------------- gunicorn + wrk
 def start_gunicorn(worker_class: str, workers: int, threads: int) -> subprocess.Popen[bytes]:
+    try:  # something else on the port (a demo, say) would answer in gunicorn's place
+        socket.create_connection(("127.0.0.1", PORT), timeout=0.5).close()
+    except OSError:
+        pass
+    else:
+        raise RuntimeError(f"port {PORT} is in use: stop what listens there, or set BENCH_PORT")
     cmd = [
         str(ROOT / ".venv" / "bin" / "gunicorn"),
         "config.wsgi",
