@@ -7,8 +7,8 @@ CC_SCREENSHOTS=1, so ordinary test runs leave docs/ alone:
 
 Images are palette-compressed to stay small (< 200 KB).
 
-The leader's dashboard, an order at review (suggestions and likely repeats) and the 热点 page
-are taken from the running demo instead (a year of history, every unit ranked, a water outage
+The leader's dashboard, an order at review (suggestions and likely repeats), the 热点 page and
+a street office's queue are taken from the running demo instead (a year of history, every unit ranked, a water outage
 with nine callers), since the few orders a test makes show little there:
 
     make demo &   # then, once it serves:
@@ -267,6 +267,10 @@ def demo_tour(base_url: str, password: str) -> list[Path]:
         page.goto(f"{base_url}/hotline/hot/")
         page.wait_for_load_state("networkidle")
         saved.append(save(page, "hot"))
+        page.close()
+
+        page = _demo_page(browser, base_url, "handler_zsxl", password, "/hotline/queue/")
+        saved.append(save(page, "queue"))
         browser.close()
     return [path for path in saved if path is not None]
 
