@@ -215,14 +215,23 @@ def hotline_indicators(
 TREND_CACHE_SECONDS = 6 * 3600
 
 
+def month_add(month: str, delta: int) -> str:
+    """'2026-01', -1 → '2025-12'."""
+    year, mon = (int(x) for x in month.split("-"))
+    index = year * 12 + (mon - 1) + delta
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def previous_month(today: dt.date | None = None) -> str:
+    today = today or timezone.localdate()
+    return month_add(f"{today.year:04d}-{today.month:02d}", -1)
+
+
 def trend_months(last: str | None = None, *, now: dt.datetime | None = None) -> list[str]:
     """The 12 months of the trend ending at `last` (default: last month), oldest first."""
     if last is None:
-        today = timezone.localdate(now or timezone.now())
-        last = f"{today.year - (today.month == 1):04d}-{(today.month - 2) % 12 + 1:02d}"
-    year, mon = (int(x) for x in last.split("-"))
-    index = year * 12 + mon - 1
-    return [f"{(index - i) // 12:04d}-{(index - i) % 12 + 1:02d}" for i in range(11, -1, -1)]
+        last = previous_month(timezone.localdate(now or timezone.now()))
+    return [month_add(last, -i) for i in range(11, -1, -1)]
 
 
 def hotline_trend(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -14,22 +13,13 @@ from chuangcheng.hotline.indicators import (
     hotline_breakdown,
     hotline_indicators,
     hotline_trend,
+    month_add,
+    previous_month,
     trend_months,
 )
 from chuangcheng.hotline.selectors import hotline_cases
 from chuangcheng.web.access import ANALYTICS_ROLES, page
 from chuangcheng.web.formatting import cn_month
-
-
-def month_add(month: str, delta: int) -> str:
-    year, mon = (int(x) for x in month.split("-"))
-    index = year * 12 + (mon - 1) + delta
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
-
-
-def previous_month(today: dt.date | None = None) -> str:
-    today = today or timezone.localdate()
-    return month_add(f"{today.year:04d}-{today.month:02d}", -1)
 
 
 def _rate(value: float | None) -> float | None:
