@@ -7,6 +7,7 @@ Environment variables (all optional for the demo):
                     database "chuangcheng" on 127.0.0.1 as user postgres)
   CC_ALLOWED_HOSTS  comma separated
   CC_DATA_DIR       where uploads, models and the SQLite file live (default ./var)
+  CC_HISTORY_KEY    (or CC_HISTORY_KEY_FILE) the history chain's key: required in production
 """
 
 from __future__ import annotations
@@ -26,6 +27,20 @@ if not SECRET_KEY:
     if PRODUCTION:
         raise RuntimeError("CC_SECRET_KEY must be set in production")
     SECRET_KEY = "dev-insecure-" + "x" * 50
+# The key of the history's hash chain (HMAC), kept outside the database (core/hashing.py).
+CC_HISTORY_KEY = os.environ.get("CC_HISTORY_KEY", "")
+CC_HISTORY_KEY_FILE = os.environ.get("CC_HISTORY_KEY_FILE", "")
+CC_HISTORY_DEV_KEY_FILE = "" if PRODUCTION else str(DATA_DIR / "history.key")
+if PRODUCTION and not (CC_HISTORY_KEY or CC_HISTORY_KEY_FILE):
+    raise RuntimeError("CC_HISTORY_KEY or CC_HISTORY_KEY_FILE must be set in production")
+# Where chain heads are anchored outside the database (cases/anchors.py), and how often.
+CC_HISTORY_ANCHOR_FILE = os.environ.get(
+    "CC_HISTORY_ANCHOR_FILE", str(DATA_DIR / "anchors" / "chain-heads.jsonl")
+)
+CC_HISTORY_ANCHOR_EVERY = int(os.environ.get("CC_HISTORY_ANCHOR_EVERY", "3600"))
+# A task still RUNNING this long after its worker stopped beating is run again (core/worker.py).
+CC_TASK_RECLAIM_AFTER = int(os.environ.get("CC_TASK_RECLAIM_AFTER", "600"))
+CC_TASK_MAX_ATTEMPTS = int(os.environ.get("CC_TASK_MAX_ATTEMPTS", "3"))
 DEBUG = os.environ.get("CC_DEBUG", "0" if PRODUCTION else "1") == "1"
 ALLOWED_HOSTS = [
     h.strip() for h in os.environ.get("CC_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",")

@@ -321,6 +321,12 @@ class CaseEvent(models.Model):
     )
     note = models.TextField("说明", blank=True)
     data = models.JSONField("数据", default=dict, blank=True)
+    changes = models.JSONField(
+        "工单字段变更",
+        default=dict,
+        blank=True,
+        help_text="本步骤改变的工单字段（cases/history.py），用于校验工单表与办理记录一致",
+    )
     created_at = models.DateTimeField("时间")
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
@@ -355,6 +361,7 @@ class CaseEvent(models.Model):
             "unit": self.unit_id,
             "note": self.note,
             "data": self.data,
+            "changes": self.changes,
             "at": self.created_at.isoformat(),
         }
 
@@ -394,9 +401,10 @@ class Attachment(models.Model):
 
 
 class ContactReveal(models.Model):
-    """Audit row: someone looked at a caller's full phone number (查看号码留痕)."""
+    """Audit row: someone looked at a caller's full phone number (查看号码留痕). Append-only
+    like the case events (a trigger refuses UPDATE and DELETE)."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="+")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     reason = models.CharField("事由", max_length=200, blank=True)
     at = models.DateTimeField()

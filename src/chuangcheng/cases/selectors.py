@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
@@ -58,16 +60,41 @@ def case_events(case: Case) -> QuerySet[CaseEvent]:
     return case.events.select_related("unit").prefetch_related("attachments").order_by("seq")
 
 
-def verify_chain(case: Case) -> bool:
-    """True when every event's hash matches its content and its predecessor."""
-    from chuangcheng.core.hashing import GENESIS, chain_hash
+def chain_problems(case: Case, events: Sequence[CaseEvent]) -> list[str]:
+    """Where the events' keyed hash chain breaks (core/hashing.py), in words."""
+    from chuangcheng.core.hashing import GENESIS, chain_hash, same_digest
 
+    out = []
     prev = GENESIS
-    for event in CaseEvent.objects.filter(case=case).order_by("seq"):
-        if event.prev_hash != prev or chain_hash(prev, event.hash_payload()) != event.hash:
-            return False
+    for expected_seq, event in enumerate(events, start=1):
+        if event.seq != expected_seq:
+            out.append(f"第 {expected_seq} 条记录缺失（下一条序号为 {event.seq}）")
+            break
+        if event.prev_hash != prev:
+            out.append(f"第 {event.seq} 条记录的前序哈希不连续")
+            break
+        if not same_digest(chain_hash(prev, event.hash_payload()), event.hash):
+            out.append(f"第 {event.seq} 条记录的内容与其哈希不符（被改动）")
+            break
         prev = event.hash
-    return prev == (case.last_hash or GENESIS)
+    else:
+        if prev != (case.last_hash or GENESIS):
+            out.append("工单表记录的链头与最后一条记录不符")
+    return out
+
+
+def history_problems(case: Case) -> list[str]:
+    """Everything wrong with a case's history: its chain, and each column of the case row that
+    is not what its events say (cases/history.py)."""
+    from chuangcheng.cases.history import differences
+
+    events = list(CaseEvent.objects.filter(case=case).order_by("seq"))
+    return chain_problems(case, events) + differences(case, events)
+
+
+def verify_chain(case: Case) -> bool:
+    """True when every event's keyed hash matches its content and its predecessor."""
+    return not chain_problems(case, list(CaseEvent.objects.filter(case=case).order_by("seq")))
 
 
 def attachment_get_visible(actor: Actor, token: str) -> Attachment:

@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from chuangcheng.cases import clocks
+from chuangcheng.cases.history import changes_between, opening_changes, recorded_state
 from chuangcheng.cases.models import (
     Attachment,
     Case,
@@ -49,6 +50,7 @@ def _new_event(
     note: str,
     data: dict[str, Any],
     now: dt.datetime,
+    changes: dict[str, Any],
 ) -> CaseEvent:
     """The next event of the case's chain (hashed; not saved). Moves the case's chain head."""
     prev = case.last_hash or GENESIS
@@ -63,6 +65,7 @@ def _new_event(
         unit_id=unit_id,
         note=note,
         data=data,
+        changes=changes,
         created_at=now,
         prev_hash=prev,
     )
@@ -83,6 +86,7 @@ def _append_event(
     note: str,
     data: dict[str, Any],
     now: dt.datetime,
+    changes: dict[str, Any],
 ) -> CaseEvent:
     event = _new_event(
         case,
@@ -94,6 +98,7 @@ def _append_event(
         note=note,
         data=data,
         now=now,
+        changes=changes,
     )
     event.save(force_insert=True)
     return event
@@ -225,6 +230,7 @@ def _build(
         note=spec.note,
         data={},
         now=now,
+        changes=opening_changes(case),
     )
     contact = CaseContact(case=case, **spec.contact) if spec.contact is not None else None
     return _Built(case, contact, event, repeat_keys_for(case))
@@ -600,6 +606,7 @@ def case_transition(
         )
         unit_id = check_action(step_def, case, actor, now)
         from_status = case.status
+        before = recorded_state(case)
         step = Step(
             case=case,
             actor=actor,
@@ -636,6 +643,7 @@ def case_transition(
             note=step.note,
             data=step.event_data,
             now=now,
+            changes=changes_between(before, recorded_state(case)),
         )
         case.save()
         _save_files(case, event, step.files, now)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.conf import settings
 from django.tasks import task
 from django.utils import timezone
 
 from chuangcheng.cases.models import Case, CaseEvent, Notification
 from chuangcheng.cases.workflow import workflow_for
+from chuangcheng.core.periodic import on_worker_start, schedule_once
 from chuangcheng.org.models import Membership
 
 # action → (who is told, what they read)
@@ -53,3 +57,20 @@ def notify_event(event_id: int) -> int:
         [Notification(user_id=u, case=case, text=text[:200], created_at=now) for u in users]
     )
     return len(users)
+
+
+@task()
+def anchor_history() -> dict[str, object]:
+    """Append an anchor of every case history's head outside the database (cases/anchors.py),
+    then queue the next run."""
+    from chuangcheng.cases.anchors import anchor_now
+
+    anchor = anchor_now()
+    schedule_anchoring(delay=dt.timedelta(seconds=settings.CC_HISTORY_ANCHOR_EVERY))
+    return {k: anchor[k] for k in ("upto", "cases", "events")}
+
+
+@on_worker_start
+def schedule_anchoring(*, delay: dt.timedelta = dt.timedelta(0)) -> bool:
+    """Queue the next anchoring unless one is pending (the worker calls this when it starts)."""
+    return schedule_once(anchor_history, run_after=timezone.now() + delay)

@@ -50,3 +50,22 @@ class Setting(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class WorkerHeartbeat(models.Model):
+    """A task worker saying it is alive, and which task it is running (core/worker.py). A task
+    left RUNNING that no fresh heartbeat names is reclaimed and run again."""
+
+    worker_id = models.CharField("进程标识", max_length=64, primary_key=True)
+    host = models.CharField("主机", max_length=100, blank=True)
+    pid = models.PositiveIntegerField("进程号", default=0)
+    task_id = models.UUIDField("当前任务", null=True, blank=True)
+    started_at = models.DateTimeField("启动时间")
+    seen_at = models.DateTimeField("最近心跳", db_index=True)
+
+    class Meta:
+        verbose_name = "后台任务进程"
+        verbose_name_plural = "后台任务进程"
+
+    def __str__(self) -> str:
+        return f"{self.host}:{self.pid} ({self.worker_id})"

@@ -21,6 +21,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from chuangcheng.cases.history import blank_state, changes_between, recorded_state
 from chuangcheng.cases.models import (
     Assignment,
     Case,
@@ -183,6 +184,7 @@ class _EventRow:
         "action",
         "actor_id",
         "case_id",
+        "changes",
         "created_at",
         "data",
         "from_status",
@@ -192,8 +194,9 @@ class _EventRow:
         "unit_id",
     )
 
-    def __init__(self, case_id: int, seq: int, e: Any) -> None:
+    def __init__(self, case_id: int, seq: int, e: Any, changes: dict[str, Any]) -> None:
         self.case_id, self.seq, self.action = case_id, seq, e.action
+        self.changes = changes
         self.from_status, self.to_status = e.from_status, e.to_status
         self.actor_id, self.unit_id, self.note, self.data = e.actor_id, e.unit_id, e.note, e.data
         self.created_at = e.at
@@ -255,11 +258,22 @@ def _insert(batch: list[GeneratedCase], base: int) -> int:
     assignments and hash-chained events."""
     cases, contacts = _Table(Case, with_pk=True), _Table(CaseContact, with_pk=False)
     assignments, events = _Table(Assignment, with_pk=False), _Table(CaseEvent, with_pk=False)
+    blank = blank_state()
     for g in batch:
         pk = base + g.key
+        f = g.fields
+        values = {
+            **f,
+            "id": pk,
+            "event_count": len(g.events),
+            "merged_into_id": None if g.merged_into_key is None else base + g.merged_into_key,
+        }
+        # the generator gives only the end state: the last event records all of it
+        final = changes_between(blank, recorded_state(Case(**values)))
         prev = GENESIS
         for seq, e in enumerate(g.events, start=1):
-            row = _EventRow(pk, seq, e)
+            changes = final if seq == len(g.events) else {}
+            row = _EventRow(pk, seq, e, changes)
             digest = chain_hash(
                 prev, CaseEvent.hash_payload(cast(CaseEvent, row))
             )  # as services._append_event
@@ -275,20 +289,14 @@ def _insert(batch: list[GeneratedCase], base: int) -> int:
                     "unit_id": e.unit_id,
                     "note": e.note,
                     "data": e.data,
+                    "changes": changes,
                     "created_at": e.at,
                     "prev_hash": prev,
                     "hash": digest,
                 }
             )
             prev = digest
-        f = g.fields
-        values = {
-            **f,
-            "id": pk,
-            "last_hash": prev,
-            "event_count": len(g.events),
-            "merged_into_id": None if g.merged_into_key is None else base + g.merged_into_key,
-        }
+        values["last_hash"] = prev
         if match_text_for is not None:
             values["match_text"] = match_text_for(f["title"], f["content"])
         cases.add(values)

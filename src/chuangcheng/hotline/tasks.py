@@ -25,17 +25,12 @@ WARM_EVERY = dt.timedelta(hours=5)
 
 
 def schedule_warming(*, now: dt.datetime | None = None) -> bool:
-    """Queue the next run unless one is already waiting. True when it queued one. A task
-    backend that cannot run a task later (no worker, e.g. the immediate one) queues nothing."""
-    from django_tasks_db.backend import DatabaseBackend
-    from django_tasks_db.models import DBTaskResult
+    """Queue the next run unless one is already pending (core/periodic.py). True when it
+    queued one. A task backend that cannot run a task later (no worker, e.g. the immediate
+    one) queues nothing."""
+    from chuangcheng.core.periodic import schedule_once
 
-    if not isinstance(warm_dashboards.get_backend(), DatabaseBackend):
-        return False
-    if DBTaskResult.objects.ready().filter(task_path=warm_dashboards.module_path).exists():
-        return False
-    warm_dashboards.using(run_after=(now or timezone.now()) + WARM_EVERY).enqueue()
-    return True
+    return schedule_once(warm_dashboards, run_after=(now or timezone.now()) + WARM_EVERY)
 
 
 def dashboard_scopes() -> list[Any]:

@@ -22,16 +22,11 @@ def next_run(now: dt.datetime | None = None) -> dt.datetime:
 
 
 def schedule_retraining() -> bool:
-    """Queue the next nightly run unless one is already waiting. True when it queued one."""
-    from django_tasks_db.models import DBTaskResult
+    """Queue the next nightly run unless one is already pending (core/periodic.py). True when
+    it queued one."""
+    from chuangcheng.core.periodic import schedule_once
 
-    waiting = DBTaskResult.objects.filter(
-        task_path=f"{__name__}.retrain_routers", status="READY"
-    ).exists()
-    if waiting:
-        return False
-    retrain_routers.using(run_after=next_run()).enqueue()
-    return True
+    return schedule_once(retrain_routers, run_after=next_run())
 
 
 @task()

@@ -1,0 +1,100 @@
+"""What a case's history says its row should be.
+
+Each event records, in `CaseEvent.changes`, the case fields its step changed (the open event:
+every field that differs from a blank case). These are the fields the scores and queues read —
+the case's lifecycle, clocks and outcome — so replaying the events gives the row they describe,
+and `verify_history` reports every column of the row that differs (someone edited the case
+table directly). The status is not stored twice: it is the last event's `to_status`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from chuangcheng.cases.models import Case, CaseEvent
+
+# Engine columns of Case whose every change is recorded in an event (attnames).
+RECORDED_FIELDS: tuple[str, ...] = (
+    "kind",
+    "created_at",
+    "street_id",
+    "lead_unit_id",
+    "merged_into_id",
+    "dispatched_at",
+    "sign_due",
+    "sign_at",
+    "respond_due",
+    "respond_at",
+    "finish_due",
+    "finish_at",
+    "closed_at",
+    "callback_at",
+    "contacted",
+    "resolution",
+    "satisfaction",
+    "citizen_rating",
+    "excluded_from_scoring",
+    "return_count",
+    "reopen_count",
+    "extension_workdays",
+)
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.UTC)
+        return value.isoformat()
+    return value
+
+
+def recorded_state(case: Case) -> dict[str, Any]:
+    """The recorded fields of a case, as JSON values (aware times in UTC)."""
+    return {name: _json(getattr(case, name)) for name in RECORDED_FIELDS}
+
+
+def blank_state() -> dict[str, Any]:
+    from chuangcheng.cases.models import Case
+
+    return recorded_state(Case())
+
+
+def changes_between(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in after.items() if before.get(k) != v}
+
+
+def opening_changes(case: Case) -> dict[str, Any]:
+    """What the open event records: every recorded field that differs from a blank case."""
+    return changes_between(blank_state(), recorded_state(case))
+
+
+def replay(events: Iterable[CaseEvent]) -> tuple[dict[str, Any], str, int]:
+    """(recorded fields, status, event count) that the events describe, in order."""
+    state = blank_state()
+    status, count = "", 0
+    for event in events:
+        state.update(event.changes or {})
+        status = event.to_status
+        count += 1
+    return state, status, count
+
+
+def differences(case: Case, events: Iterable[CaseEvent]) -> list[str]:
+    """Every column of the case row that is not what its events say, in words."""
+    events = list(events)
+    state, status, count = replay(events)
+    out = []
+    if case.status != status:
+        out.append(f"status: 记录为 {status!r}，工单表为 {case.status!r}")
+    if case.event_count != count:
+        out.append(f"event_count: 记录为 {count}，工单表为 {case.event_count}")
+    if not any(e.changes for e in events):
+        return out  # written before events recorded their changes: only the status is known
+    actual = recorded_state(case)
+    for name in RECORDED_FIELDS:
+        if actual[name] != state[name]:
+            out.append(f"{name}: 记录为 {state[name]!r}，工单表为 {actual[name]!r}")
+    return out
