@@ -1,6 +1,6 @@
 """`make demo`: migrate, build the demo city, generate a year of 12345 history the first time,
-print how to log in, then run the web server (gunicorn) and the task worker (db_worker) until
-Ctrl-C or SIGTERM stops both.
+print how to log in, then run the web server (gunicorn) and the task worker (task_worker) until
+Ctrl-C or SIGTERM stops both; a child that exits is started again (`Supervisor`).
 
     CC_ENV=demo CC_DATABASE_URL=sqlite:///…/var/demo.sqlite3 python manage.py demo --port 8000
     python manage.py demo --no-serve --orders 600      # only build the data (tests, CI)
@@ -176,16 +176,15 @@ class Command(BaseCommand):
             "后台任务": [
                 sys.executable,
                 str(ROOT / "manage.py"),
-                "db_worker",
-                "--no-reload",
+                "task_worker",
                 "--queue-name",
                 "*",
                 "--interval",
                 "2",
             ],
         }
-        children: dict[str, subprocess.Popen[bytes]] = {}
-        stopping, crashed = False, False
+        supervisor = Supervisor(commands, cwd=ROOT, env=env, log=self.stderr.write)
+        stopping = False
 
         def stop(signum: int, frame: Any) -> None:
             nonlocal stopping
@@ -193,32 +192,84 @@ class Command(BaseCommand):
 
         previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
         try:
-            for name, cmd in commands.items():
-                # own process group: a Ctrl-C reaches us once and we stop the children in order
-                children[name] = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
-            while not stopping:
-                for name, child in children.items():
-                    if child.poll() is not None:
-                        self.stderr.write(
-                            f"{name}进程意外退出（返回码 {child.returncode}），正在停止其余进程。"
-                        )
-                        stopping = crashed = True
-                time.sleep(0.3)
+            gave_up = supervisor.run(lambda: stopping)
         finally:
             self.stdout.write("\n正在停止网站和后台任务进程……")
-            self._stop_all(children)
+            supervisor.stop_all()
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
         self.stdout.write("已停止。")
-        return 1 if crashed else 0
+        return 1 if gave_up else 0
 
-    @staticmethod
-    def _stop_all(children: dict[str, subprocess.Popen[bytes]]) -> None:
-        for child in children.values():
+
+class Supervisor:
+    """Keeps the demo's children running: a child that exits is started again (after 1 s,
+    then 2, 4 … up to 30 s while it keeps failing quickly); one that fails `MAX_QUICK_FAILS`
+    times in a row within a minute of its start each time (a taken port, a broken install) is
+    given up, and then everything stops."""
+
+    MAX_QUICK_FAILS = 5
+    QUICK = 60.0
+
+    def __init__(
+        self,
+        commands: dict[str, list[str]],
+        *,
+        cwd: Path,
+        env: dict[str, str],
+        log: Any,
+        poll: float = 0.3,
+    ) -> None:
+        self.commands, self.cwd, self.env, self.log, self.poll = commands, cwd, env, log, poll
+        self.children: dict[str, subprocess.Popen[bytes]] = {}
+        self.started: dict[str, float] = {}
+        self.quick_fails: dict[str, int] = dict.fromkeys(commands, 0)
+        self.restart_at: dict[str, float] = {}
+        self.restarts: dict[str, int] = dict.fromkeys(commands, 0)
+
+    def _start(self, name: str) -> None:
+        # own process group: a Ctrl-C reaches us once and we stop the children in order
+        self.children[name] = subprocess.Popen(
+            self.commands[name], cwd=self.cwd, env=self.env, start_new_session=True
+        )
+        self.started[name] = time.monotonic()
+
+    def run(self, stopping: Any) -> bool:
+        """Run until `stopping()` is true. True when a child was given up."""
+        for name in self.commands:
+            self._start(name)
+        while not stopping():
+            now = time.monotonic()
+            for name, child in list(self.children.items()):
+                if name in self.restart_at:
+                    if now >= self.restart_at[name]:
+                        del self.restart_at[name]
+                        self.restarts[name] += 1
+                        self._start(name)
+                    continue
+                if child.poll() is None:
+                    continue
+                quick = now - self.started[name] < self.QUICK
+                self.quick_fails[name] = self.quick_fails[name] + 1 if quick else 1
+                if self.quick_fails[name] >= self.MAX_QUICK_FAILS:
+                    self.log(
+                        f"{name}进程连续 {self.quick_fails[name]} 次启动后很快退出"
+                        f"（返回码 {child.returncode}），不再重启，正在停止其余进程。"
+                    )
+                    return True
+                delay = min(2.0 ** (self.quick_fails[name] - 1), 30.0)
+                self.log(f"{name}进程意外退出（返回码 {child.returncode}），{delay:.0f} 秒后重启。")
+                self.restart_at[name] = now + delay
+            time.sleep(self.poll)
+        return False
+
+    def stop_all(self) -> None:
+        children = [c for n, c in self.children.items() if n not in self.restart_at]
+        for child in children:
             if child.poll() is None:
                 child.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + STOP_TIMEOUT
-        for child in children.values():
+        for child in children:
             try:
                 child.wait(timeout=max(deadline - time.monotonic(), 0.1))
             except subprocess.TimeoutExpired:
