@@ -209,6 +209,17 @@ def test_retraining_is_queued_once(db: Any) -> None:
     assert DBTaskResult.objects.filter(task_path=retrain_routers.module_path).count() == 1
 
 
+def test_demo_start_without_models_trains_now_with_one_pending_run(db: Any) -> None:
+    from chuangcheng.demo.management.commands.demo import Command
+
+    schedule_retraining()  # tonight's run, already pending
+    for _ in range(2):  # two demo starts before any model exists
+        Command()._routing_models()
+    pending = DBTaskResult.objects.filter(task_path=retrain_routers.module_path, status="READY")
+    assert pending.count() == 1
+    assert pending.get().run_after <= timezone.now()
+
+
 def test_a_running_job_still_queues_its_next_run(db: Any) -> None:
     running = warm_dashboards.enqueue()
     DBTaskResult.objects.filter(id=running.id).update(status="RUNNING")

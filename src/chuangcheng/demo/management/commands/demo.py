@@ -116,6 +116,7 @@ class Command(BaseCommand):
         try:
             from django_tasks_db.models import DBTaskResult
 
+            from chuangcheng.core.periodic import schedule_once
             from chuangcheng.intelligence.models import RouterModel
             from chuangcheng.intelligence.tasks import retrain_routers, schedule_retraining
         except ImportError:  # pragma: no cover - the intelligence app is optional here
@@ -123,10 +124,12 @@ class Command(BaseCommand):
         if RouterModel.objects.filter(active=True).exists():
             schedule_retraining()
             return
-        # only a run waiting to start counts: one killed mid-run (Ctrl-C) stays RUNNING for ever
-        soon = DBTaskResult.objects.ready().filter(task_path=retrain_routers.module_path)
-        if not soon.exists():
-            retrain_routers.enqueue()
+        # train now: bring a pending nightly run forward, or queue one (one pending run at most;
+        # a run killed mid-way by Ctrl-C is reclaimed by the worker, core/worker.py)
+        DBTaskResult.objects.filter(task_path=retrain_routers.module_path, status="READY").update(
+            run_after=timezone.now()
+        )
+        schedule_once(retrain_routers, run_after=None)
         self.stdout.write("智能派单模型正由后台任务进程训练（需几分钟），完成前暂无派单建议。")
 
     def _banner(self, host: str, port: int, *, serve: bool) -> None:
