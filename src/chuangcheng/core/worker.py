@@ -69,6 +69,8 @@ def reclaim_abandoned(
                 task.status = "READY"
                 task.save(update_fields=["status"])
                 out["requeued"] += 1
+    # heartbeats of workers gone long ago (killed, machine replaced) are of no more use
+    WorkerHeartbeat.objects.filter(seen_at__lt=now - max(after * 10, dt.timedelta(days=1))).delete()
     if out["requeued"] or out["failed"]:
         logger.warning("reclaimed abandoned tasks: %s", out)
     return out
@@ -89,6 +91,7 @@ class ResilientWorker(Worker):
         self.current_task_id: str | None = None
         self.started_at = timezone.now()
         self._stop_beating = threading.Event()
+        self._reclaimed_at: dt.datetime | None = None
 
     # ---------------------------------------------------------------- heartbeat thread
     def beat(self) -> None:
@@ -103,7 +106,11 @@ class ResilientWorker(Worker):
                 "seen_at": now,
             },
         )
-        reclaim_abandoned(now=now)
+        # reclaiming reads the task table: a few times per reclaim period is enough
+        every = settings.CC_TASK_RECLAIM_AFTER / 5
+        if self._reclaimed_at is None or (now - self._reclaimed_at).total_seconds() >= every:
+            reclaim_abandoned(now=now)
+            self._reclaimed_at = now
 
     def _beat_loop(self) -> None:
         while not self._stop_beating.is_set():

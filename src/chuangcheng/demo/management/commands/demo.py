@@ -58,6 +58,7 @@ class Command(BaseCommand):
         self.stdout.write("正在准备数据库……")
         call_command("migrate", interactive=False, verbosity=0)
         build_demo_city()
+        self._reseal_old_history()
         self._history(options)
         if not options["no_serve"]:
             self._routing_models()
@@ -109,6 +110,21 @@ class Command(BaseCommand):
                 f"（在办 {stats['open']:,} 件），用时 {time.monotonic() - started:.0f} 秒。"
             )
         )
+
+    def _reseal_old_history(self) -> None:
+        """A demo database built by a release before the keyed chain (ADR 0008): seal its
+        history with this machine's key once, so that verify_history checks it."""
+        from chuangcheng.cases.models import Case
+        from chuangcheng.cases.selectors import verify_chain
+
+        first = Case.objects.order_by("id").first()
+        if first is None or verify_chain(first):
+            return
+        self.stdout.write("演示数据库的办理记录为旧版哈希链，正在用本机密钥重新封存……")
+        try:
+            call_command("rekey_history", "--from", "plain", stdout=self.stdout)
+        except CommandError as exc:
+            self.stderr.write(f"部分办理记录未能重新封存：{exc}")
 
     def _routing_models(self) -> None:
         """Have the worker train the 智能派单 models on the history if there are none yet (it then
