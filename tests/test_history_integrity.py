@@ -1,8 +1,7 @@
 """History that even the database owner cannot rewrite unseen (issue 9, item 7).
 
 The owner of the tables can lift the append-only trigger, so these tests play the owner
-(`session_replication_role = replica` switches triggers off, as `ALTER TABLE … DISABLE TRIGGER`
-would) and check that `verify_history` reports each rewrite: an edited event whose chain was
+(`ALTER TABLE cases_caseevent DISABLE TRIGGER …`) and check that `verify_history` reports each rewrite: an edited event whose chain was
 recomputed without the key, an edited case row, a history cut back to a valid earlier state.
 """
 
@@ -48,13 +47,16 @@ def verify(*args: str) -> tuple[bool, str]:
 
 
 def as_owner(sql: str, params: list[Any]) -> None:
-    """Write with the owner's power to switch the append-only trigger off."""
+    """Write as the tables' owner may: switch the append-only trigger off, write, switch it on."""
     with connection.cursor() as cur:
-        cur.execute("SET session_replication_role = replica")
+        cur.execute("SET CONSTRAINTS ALL IMMEDIATE")  # ALTER TABLE wants no pending checks
+        cur.execute("ALTER TABLE cases_caseevent DISABLE TRIGGER cases_caseevent_no_update")
         try:
             cur.execute(sql, params)
         finally:
-            cur.execute("SET session_replication_role = origin")
+            cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cur.execute("SET CONSTRAINTS ALL DEFERRED")
+            cur.execute("ALTER TABLE cases_caseevent ENABLE TRIGGER cases_caseevent_no_update")
 
 
 def plain_sha256(prev: str, payload: dict[str, Any]) -> str:
