@@ -415,6 +415,9 @@ class Notification(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    event = models.ForeignKey(
+        CaseEvent, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     text = models.CharField("内容", max_length=200)
     created_at = models.DateTimeField("时间")
     read_at = models.DateTimeField("已读时间", null=True, blank=True)
@@ -422,7 +425,14 @@ class Notification(models.Model):
     class Meta:
         verbose_name = "消息提醒"
         verbose_name_plural = "消息提醒"
-        indexes = [models.Index(fields=["user", "read_at"], name="notification_user_unread")]
+        indexes = [
+            models.Index(fields=["user", "read_at"], name="notification_user_unread"),
+            models.Index(fields=["user", "-created_at", "-id"], name="notification_user_recent"),
+        ]
+        constraints = [
+            # a re-run of the task (a worker died mid-way) tells nobody twice
+            models.UniqueConstraint(fields=["user", "event"], name="notification_user_event")
+        ]
 
     def __str__(self) -> str:
         return self.text

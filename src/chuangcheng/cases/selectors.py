@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from chuangcheng.cases.models import Assignment, Attachment, Case, CaseEvent
+from chuangcheng.cases.models import Assignment, Attachment, Case, CaseEvent, Notification
 from chuangcheng.core.errors import NotFound
 from chuangcheng.org.access import Actor
 from chuangcheng.org.roles import CITIZEN
@@ -80,3 +80,26 @@ def attachment_get_visible(actor: Actor, token: str) -> Attachment:
     if att is None:
         raise NotFound("附件不存在或无权查看。")
     return att
+
+
+def notifications_for(actor: Actor, *, unread_only: bool = False) -> QuerySet[Notification]:
+    """A person's own messages (消息提醒), newest first. Nobody reads anyone else's."""
+    if actor.user_id is None:
+        return Notification.objects.none()
+    qs = Notification.objects.filter(user_id=actor.user_id)
+    if unread_only:
+        qs = qs.filter(read_at__isnull=True)
+    return qs.select_related("case").order_by("-created_at", "-id")
+
+
+def notification_unread_count(actor: Actor) -> int:
+    if actor.user_id is None:
+        return 0
+    return Notification.objects.filter(user_id=actor.user_id, read_at__isnull=True).count()
+
+
+def notification_get(actor: Actor, notification_id: int) -> Notification:
+    found = notifications_for(actor).filter(pk=notification_id).first()
+    if found is None:
+        raise NotFound("消息不存在。")
+    return found

@@ -22,10 +22,15 @@ from chuangcheng.cases.models import (
     CaseContact,
     CaseEvent,
     ContactReveal,
+    Notification,
     RepeatKey,
 )
-from chuangcheng.cases.selectors import case_get_visible, cases_visible_to
-from chuangcheng.cases.tasks import MESSAGES as NOTIFY_ACTIONS
+from chuangcheng.cases.selectors import (
+    case_get_visible,
+    cases_visible_to,
+    notification_get,
+    notifications_for,
+)
 from chuangcheng.cases.tasks import notify_event
 from chuangcheng.cases.workflow import LEAD, OWNER, Action, Step, registered, workflow_for
 from chuangcheng.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -639,7 +644,7 @@ def case_transition(
         )
         case.save()
         _save_files(case, event, step.files, now)
-        if action in NOTIFY_ACTIONS:
+        if step_def.notice is not None:
             event_id = event.pk
             transaction.on_commit(lambda: notify_event.enqueue(event_id))
         for callback in step.on_commit:
@@ -667,6 +672,17 @@ def contact_reveal(*, actor: Actor, case_id: int, reason: str = "") -> CaseConta
     return contact
 
 
+def notification_mark_read(*, actor: Actor, notification_id: int | None = None) -> int:
+    """Mark one of the person's messages read (or all of them, with no id). Returns how many
+    changed; someone else's message is 404, as if it did not exist."""
+    if notification_id is not None:
+        notification_get(actor, notification_id)
+    qs = notifications_for(actor, unread_only=True)
+    if notification_id is not None:
+        qs = qs.filter(pk=notification_id)
+    return Notification.objects.filter(pk__in=qs.values("pk")).update(read_at=timezone.now())
+
+
 __all__ = [
     "NewCase",
     "allowed_actions",
@@ -675,4 +691,5 @@ __all__ = [
     "case_transition",
     "cases_visible_to",
     "contact_reveal",
+    "notification_mark_read",
 ]

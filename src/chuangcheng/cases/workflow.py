@@ -23,6 +23,41 @@ LEAD_OR_CO = "lead_or_co"  # … or one of its co-handling units (协办单位)
 OWNER = "owner"  # the citizen who submitted the case
 
 
+@dataclass(frozen=True)
+class Audience:
+    """Who is told about a step: people holding one of `roles`, narrowed by `relation` to the
+    case (None: anyone with the role; LEAD / LEAD_OR_CO: members of the lead (or a co-handling)
+    unit; OWNER: the citizen who submitted it). Whoever is chosen must also be able to see the
+    case, by the same rule as every read (cases_visible_to), and the actor is never told."""
+
+    roles: frozenset[str]
+    relation: str | None = None
+
+
+def people(*roles: str) -> Audience:
+    """Everyone holding one of these roles whose data scope covers the case."""
+    return Audience(frozenset(roles))
+
+
+def unit_of(relation: str, *roles: str) -> Audience:
+    """The members (holding one of these roles) of the case's lead or co-handling units."""
+    return Audience(frozenset(roles), relation)
+
+
+def reporter() -> Audience:
+    """The citizen who submitted the case."""
+    return Audience(frozenset(), OWNER)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """The in-app message a step sends: `text` is formatted with {number}, {title}, {state}
+    and {actor}; `to` lists the audiences (union)."""
+
+    text: str
+    to: tuple[Audience, ...]
+
+
 @dataclass
 class Step:
     """What one action is doing: the engine fills it, the action's `apply` edits it."""
@@ -62,6 +97,7 @@ class Action:
     stops: tuple[str, ...] = ()
     accepts_files: bool = False
     help: str = ""
+    notice: Notice | None = None
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,19 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from chuangcheng.cases.models import Assignment, Case, Category
-from chuangcheng.cases.workflow import LEAD, OWNER, Action, Clock, Step, Workflow, register
+from chuangcheng.cases.workflow import (
+    LEAD,
+    OWNER,
+    Action,
+    Clock,
+    Notice,
+    Step,
+    Workflow,
+    people,
+    register,
+    reporter,
+    unit_of,
+)
 from chuangcheng.core.calendar import add_working_days, working_days_between
 from chuangcheng.core.settings_store import get_setting
 from chuangcheng.hotline.constants import (
@@ -426,6 +438,21 @@ def do_close(step: Step) -> None:
     step.case.finish_at = step.case.finish_at or step.now
 
 
+# ---------------------------------------------------------------- who is told (消息提醒)
+TO_LEAD_UNIT = (unit_of(LEAD, HANDLER),)
+TO_DISPATCHERS = (people(DISPATCHER),)
+
+
+def _to_lead(text: str) -> Notice:
+    return Notice(text, TO_LEAD_UNIT)
+
+
+def _to_dispatchers(text: str) -> Notice:
+    return Notice(text, TO_DISPATCHERS)
+
+
+TO_CALLER = Notice("您反映的诉求 {number} 当前状态：{state}", (reporter(),))
+
 # ---------------------------------------------------------------- the loop
 S = frozenset
 HOTLINE = register(
@@ -450,6 +477,7 @@ HOTLINE = register(
                 form=NoteForm,
                 guard=only_consultations,
                 apply=do_answer_directly,
+                notice=TO_CALLER,
             ),
             Action(
                 "review",
@@ -469,6 +497,7 @@ HOTLINE = register(
                 form=DispatchForm,
                 apply=do_dispatch,
                 starts=("sign", "respond", "finish"),
+                notice=_to_lead("新工单 {number}「{title}」已派至贵单位，请及时签收"),
             ),
             Action(
                 "merge",
@@ -510,6 +539,7 @@ HOTLINE = register(
                 apply=do_feedback,
                 stops=("finish",),
                 accepts_files=True,
+                notice=_to_dispatchers("工单 {number} 已反馈办理结果，待审核"),
             ),
             Action(
                 "request_return",
@@ -521,6 +551,7 @@ HOTLINE = register(
                 form=ReasonForm,
                 guard=within_return_limit,
                 apply=do_request_return,
+                notice=_to_dispatchers("工单 {number} 有退单申请待审批"),
             ),
             Action(
                 "approve_return",
@@ -539,6 +570,7 @@ HOTLINE = register(
                 S({DISPATCHER}),
                 form=ReasonForm,
                 apply=do_reject_return,
+                notice=_to_lead("工单 {number} 的退单申请被驳回，请继续办理"),
             ),
             Action(
                 "request_extension",
@@ -550,6 +582,7 @@ HOTLINE = register(
                 form=ExtensionForm,
                 guard=no_extension_pending,
                 apply=do_request_extension,
+                notice=_to_dispatchers("工单 {number} 有延期申请待审批"),
             ),
             Action(
                 "approve_extension",
@@ -560,6 +593,7 @@ HOTLINE = register(
                 form=NoteForm,
                 guard=extension_pending,
                 apply=do_approve_extension,
+                notice=_to_lead("工单 {number} 的延期申请已同意"),
             ),
             Action(
                 "reject_extension",
@@ -570,6 +604,7 @@ HOTLINE = register(
                 form=ReasonForm,
                 guard=extension_pending,
                 apply=do_reject_extension,
+                notice=_to_lead("工单 {number} 的延期申请被驳回"),
             ),
             Action(
                 "approve_feedback",
@@ -587,6 +622,7 @@ HOTLINE = register(
                 S({DISPATCHER}),
                 form=ReasonForm,
                 apply=do_reject_feedback,
+                notice=_to_lead("工单 {number} 的办理反馈被退回，请重新办理"),
             ),
             Action(
                 "callback",
@@ -597,6 +633,7 @@ HOTLINE = register(
                 form=CallbackForm,
                 guard=callback_possible,
                 apply=do_callback,
+                notice=TO_CALLER,
             ),
             Action(
                 "reopen",
@@ -607,6 +644,7 @@ HOTLINE = register(
                 form=ReasonForm,
                 apply=do_reopen,
                 starts=("finish",),
+                notice=_to_lead("工单 {number} 回访不满意，已重办，请重新办理"),
             ),
             Action(
                 "close",
@@ -616,6 +654,7 @@ HOTLINE = register(
                 S({CALLBACK, DISPATCHER}),
                 form=NoteForm,
                 apply=do_close,
+                notice=TO_CALLER,
             ),
             Action(
                 "supervise",
@@ -625,6 +664,7 @@ HOTLINE = register(
                 S({SUPERVISOR}),
                 form=SuperviseForm,
                 apply=do_supervise,
+                notice=_to_lead("工单 {number} 已被督办，请按要求办理并回复"),
             ),
             Action(
                 "reply_supervision",
@@ -635,6 +675,7 @@ HOTLINE = register(
                 unit=LEAD,
                 form=ReasonForm,
                 guard=supervised,
+                notice=Notice("工单 {number} 的督办已回复", (people(SUPERVISOR),)),
             ),
             Action(
                 "rate",
