@@ -13,27 +13,55 @@ from django.utils import timezone
 
 from chuangcheng.cases.models import Assignment, Case, CaseEvent, Notification
 from chuangcheng.cases.selectors import cases_visible_to
-from chuangcheng.cases.workflow import LEAD, LEAD_OR_CO, OWNER, Notice, workflow_for
+from chuangcheng.cases.workflow import (
+    ASSIGNEE,
+    CO,
+    CREATOR,
+    LEAD,
+    LEAD_OR_CO,
+    NOT_HANDLER,
+    OWNER,
+    Notice,
+    Rule,
+    workflow_for,
+)
 from chuangcheng.org.access import actor_for
 from chuangcheng.org.models import Membership
 
 
 def _candidates(case: Case, notice: Notice) -> set[int]:
+    """Everyone an audience names, before the visibility check."""
     users: set[int] = set()
+    active = list(
+        Assignment.objects.filter(case=case, active=True).values_list("unit_id", "user_id", "role")
+    )
+    lead: set[int] = {case.lead_unit_id} if case.lead_unit_id is not None else set()
+    # units assigned as a whole (a person assigned by name is told alone, not their unit)
+    assigned_units: set[int] = {u for u, p, _r in active if u is not None and p is None}
+    handled = lead | {u for u, _p, _r in active if u is not None}
+    units_by_rule: dict[Rule, set[int]] = {
+        LEAD: lead,
+        CO: {u for u, _p, r in active if u is not None and r == Assignment.Role.CO},
+        LEAD_OR_CO: lead | assigned_units,
+        ASSIGNEE: lead | assigned_units,
+    }
     for audience in notice.to:
-        if audience.relation == OWNER:
+        rel = audience.relation
+        if rel is OWNER:
             if case.citizen_user_id is not None:
                 users.add(case.citizen_user_id)
             continue
+        if rel is CREATOR:
+            if case.created_by_id is not None:
+                users.add(case.created_by_id)
+            continue
+        if rel is ASSIGNEE:  # people assigned by name are told themselves
+            users |= {p for _u, p, _r in active if p is not None}
         members = Membership.objects.filter(role__in=audience.roles)
-        if audience.relation in (LEAD, LEAD_OR_CO):
-            units: set[int] = {case.lead_unit_id} if case.lead_unit_id is not None else set()
-            if audience.relation == LEAD_OR_CO:
-                units |= set(
-                    Assignment.objects.filter(case=case, active=True).values_list(
-                        "unit_id", flat=True
-                    )
-                )
+        if rel is NOT_HANDLER:
+            members = members.exclude(unit_id__in=handled)
+        elif rel is not None:
+            units = units_by_rule.get(rel, set())
             if not units:
                 continue
             members = members.filter(unit_id__in=units)

@@ -7,7 +7,8 @@
     fed_back ──reject_feedback──▶ handling
     callback ──callback(回访)──▶ closed (resolved & satisfied) | unsatisfied | callback (not reached)
     unsatisfied ──reopen (重办)──▶ handling | ──close──▶ closed
-    handling ──request_extension──▶ (pending) ──approve_extension / reject_extension──▶ handling
+    handling ──request_extension──▶ (a pending 延期 request) ──approve_ / reject_extension
+    requests awaiting a decision (待审申请) are records of their own: 退单 and 延期 may both wait
     any open state ──supervise (督办)──▶ same state; the lead unit answers with reply_supervision
 
 Clocks: sign (签收), respond (响应: first contact with the caller), finish (办结 = feedback).
@@ -24,16 +25,21 @@ from django.utils import timezone
 
 from chuangcheng.cases.models import Assignment, Case, Category
 from chuangcheng.cases.workflow import (
+    JURISDICTION,
     LEAD,
+    OWN,
     OWNER,
+    UNITS,
     Action,
     Clock,
     Notice,
+    RequestKind,
     Step,
     Workflow,
     people,
     register,
     reporter,
+    role,
     unit_of,
 )
 from chuangcheng.core.calendar import add_working_days, working_days_between
@@ -52,6 +58,7 @@ from chuangcheng.org.roles import (
     CITIZEN,
     DISPATCHER,
     HANDLER,
+    LEADER,
     OPERATOR,
     SUPERVISOR,
 )
@@ -227,14 +234,6 @@ def within_return_limit(case: Case, actor: Actor, now: dt.datetime) -> str | Non
     return None
 
 
-def extension_pending(case: Case, actor: Actor, now: dt.datetime) -> str | None:
-    return None if case.pending == "extension" else "没有待审批的延期申请。"
-
-
-def no_extension_pending(case: Case, actor: Actor, now: dt.datetime) -> str | None:
-    return "已有延期申请在审批中。" if case.pending == "extension" else None
-
-
 def must_be_contacted(case: Case, actor: Actor, now: dt.datetime) -> str | None:
     return None if case.respond_at else "请先联系诉求人（响应）再反馈办理结果。"
 
@@ -299,23 +298,19 @@ def do_dispatch(step: Step) -> None:
     step.note = step.data.get("note") or f"派至{lead.name}"
 
 
-def do_request_return(step: Step) -> None:
-    step.case.pending, step.case.resume_status = "return", step.case.status
-
-
 def do_approve_return(step: Step) -> None:
     case = step.case
     Assignment.objects.filter(case=case, active=True).update(active=False, ended_at=step.now)
     step.event_data = {"returned_by": case.lead_unit_id}
     case.lead_unit = None
-    case.pending, case.resume_status = "", ""
     case.return_count += 1
     case.sign_due = case.respond_due = case.finish_due = None
 
 
 def do_reject_return(step: Step) -> None:
-    step.target = step.case.resume_status or "handling"
-    step.case.pending, step.case.resume_status = "", ""
+    """Back to where the order was when the unit asked (待签收 or 办理中)."""
+    assert step.request is not None
+    step.target = step.request.from_status or "handling"
 
 
 def do_request_extension(step: Step) -> None:
@@ -329,14 +324,14 @@ def do_request_extension(step: Step) -> None:
             f"延期累计不能超过 {limit} 个工作日（还可申请 {max(left, 0)} 天）。",
             fields={"days": [f"最多还可延期 {max(left, 0)} 个工作日"]},
         )
-    step.case.pending = "extension"
-    step.case.pending_data = {"days": days, "reason": step.data["reason"]}
+    step.request_data = {"days": days, "reason": step.data["reason"]}
     step.event_data = {"days": days}
 
 
 def do_approve_extension(step: Step) -> None:
     case = step.case
-    days = int(case.pending_data.get("days", 0))
+    assert step.request is not None
+    days = int(step.request.data.get("days", 0))
     if case.finish_due is not None:
         case.finish_due = add_working_days(case.finish_due, days)
     case.extension_workdays += days
@@ -344,11 +339,6 @@ def do_approve_extension(step: Step) -> None:
         "days": days,
         "finish_due": case.finish_due.isoformat() if case.finish_due else None,
     }
-    case.pending, case.pending_data = "", {}
-
-
-def do_reject_extension(step: Step) -> None:
-    step.case.pending, step.case.pending_data = "", {}
 
 
 def do_feedback(step: Step) -> None:
@@ -453,6 +443,17 @@ def _to_dispatchers(text: str) -> Notice:
 
 TO_CALLER = Notice("您反映的诉求 {number} 当前状态：{state}", (reporter(),))
 
+# ---------------------------------------------------------------- who works in it, who sees what
+ROLES = {
+    OPERATOR: role("受理员", JURISDICTION),
+    DISPATCHER: role("派单员", JURISDICTION),
+    HANDLER: role("承办人", UNITS),  # a street office also sees its communities' orders
+    CALLBACK: role("回访员", JURISDICTION),
+    SUPERVISOR: role("督办员", JURISDICTION),
+    LEADER: role("领导", JURISDICTION),
+    CITIZEN: role("居民", OWN),
+}
+
 # ---------------------------------------------------------------- the loop
 S = frozenset
 HOTLINE = register(
@@ -462,6 +463,8 @@ HOTLINE = register(
         initial="received",
         states=STATES,
         final=S({"closed", "merged"}),
+        requests=(RequestKind("return", "退单"), RequestKind("extension", "延期")),
+        roles=ROLES,
         clocks=(
             Clock("sign", "签收", (2, "hours")),
             Clock("respond", "响应", (24, "hours")),
@@ -540,6 +543,7 @@ HOTLINE = register(
                 stops=("finish",),
                 accepts_files=True,
                 notice=_to_dispatchers("工单 {number} 已反馈办理结果，待审核"),
+                lapses=("extension",),
             ),
             Action(
                 "request_return",
@@ -550,8 +554,8 @@ HOTLINE = register(
                 unit=LEAD,
                 form=ReasonForm,
                 guard=within_return_limit,
-                apply=do_request_return,
                 notice=_to_dispatchers("工单 {number} 有退单申请待审批"),
+                opens="return",
             ),
             Action(
                 "approve_return",
@@ -561,6 +565,9 @@ HOTLINE = register(
                 S({DISPATCHER}),
                 form=NoteForm,
                 apply=do_approve_return,
+                decides="return",
+                decision="approved",
+                lapses=("extension",),
             ),
             Action(
                 "reject_return",
@@ -571,6 +578,8 @@ HOTLINE = register(
                 form=ReasonForm,
                 apply=do_reject_return,
                 notice=_to_lead("工单 {number} 的退单申请被驳回，请继续办理"),
+                decides="return",
+                decision="rejected",
             ),
             Action(
                 "request_extension",
@@ -580,9 +589,9 @@ HOTLINE = register(
                 S({HANDLER}),
                 unit=LEAD,
                 form=ExtensionForm,
-                guard=no_extension_pending,
                 apply=do_request_extension,
                 notice=_to_dispatchers("工单 {number} 有延期申请待审批"),
+                opens="extension",
             ),
             Action(
                 "approve_extension",
@@ -591,9 +600,10 @@ HOTLINE = register(
                 None,
                 S({DISPATCHER}),
                 form=NoteForm,
-                guard=extension_pending,
                 apply=do_approve_extension,
                 notice=_to_lead("工单 {number} 的延期申请已同意"),
+                decides="extension",
+                decision="approved",
             ),
             Action(
                 "reject_extension",
@@ -602,9 +612,9 @@ HOTLINE = register(
                 None,
                 S({DISPATCHER}),
                 form=ReasonForm,
-                guard=extension_pending,
-                apply=do_reject_extension,
                 notice=_to_lead("工单 {number} 的延期申请被驳回"),
+                decides="extension",
+                decision="rejected",
             ),
             Action(
                 "approve_feedback",
