@@ -345,9 +345,6 @@ CASE_VALUES = {
     "CASE WHEN c.r_d < 0.78 THEN 'satisfied' WHEN c.r_d < 0.90 THEN 'basic' "
     "WHEN c.r_d < 0.96 THEN 'unsatisfied' ELSE 'none' END ELSE '' END",
     "citizen_rating": "NULL",
-    "pending": "CASE WHEN c.status = 'return_requested' THEN 'return' ELSE '' END",
-    "pending_data": "'{}'::jsonb",
-    "resume_status": "CASE WHEN c.status = 'return_requested' THEN 'dispatched' ELSE '' END",
     "supervision_level": "CASE WHEN c.status IN ('dispatched', 'handling') "
     "AND c.finish_due < %(now)s::timestamptz AND c.r_e < 0.3 "
     "THEN 'general' ELSE '' END",
@@ -437,6 +434,16 @@ FROM bench_clocks c WHERE c.lead_unit IS NOT NULL AND c.r_a > 0.95 AND c.first_u
 """
 
 
+# the 退单 requests still waiting for a decision (step 4 of EVENT_SQL opened them)
+REQUEST_SQL = """
+INSERT INTO cases_caserequest (case_id, kind, status, data, from_status, opened_seq, opened_by_id,
+                               opened_unit_id, opened_at)
+SELECT c.id, 'return', 'pending', '{}'::jsonb, 'dispatched', 4, %(handler)s, c.first_unit,
+       c.created_at + interval '2 hours'
+FROM bench_clocks c WHERE c.status = 'return_requested';
+"""
+
+
 def _lookups() -> dict[str, object]:
     from django.contrib.auth import get_user_model
 
@@ -518,6 +525,7 @@ def bulk_load(n: int) -> None:
         ("contacts", CONTACT_SQL),
         ("assignments", ASSIGNMENT_SQL),
         ("events", EVENT_SQL),
+        ("requests", REQUEST_SQL),
     ]
     t_all = time.perf_counter()
     with connection.cursor() as cur:

@@ -113,7 +113,7 @@ def load(n: int) -> None:
         cur.copy(
             "COPY cases_case (number, kind, status, source, channel, appeal_type, urgency, title, content,"
             " address, street_id, region_path, external_source, external_id, created_at, updated_at,"
-            " result, resolution, satisfaction, pending, pending_data, resume_status, supervision_level,"
+            " result, resolution, satisfaction, supervision_level,"
             " reporter_count, reopen_count, return_count, extension_workdays, excluded_from_scoring,"
             " match_text, last_hash, event_count) FROM STDIN"
         ) as copy,
@@ -144,9 +144,6 @@ def load(n: int) -> None:
                     at,
                     "",
                     "",
-                    "",
-                    "",
-                    "{}",
                     "",
                     "",
                     1,

@@ -17,8 +17,8 @@ from django.core.management import call_command
 from django.db.models import F
 from django.utils import timezone
 
-from chuangcheng.cases.models import Assignment, Case, CaseEvent
-from chuangcheng.cases.selectors import overdue_q, verify_chain
+from chuangcheng.cases.models import Assignment, Case, CaseEvent, CaseRequest
+from chuangcheng.cases.selectors import overdue_q, pending_request_q, verify_chain
 from chuangcheng.cases.services import case_transition
 from chuangcheng.core.numbering import next_number
 from chuangcheng.demo.city import DEMO_USERS, build_demo_city
@@ -103,9 +103,19 @@ def test_rows_are_what_the_workflow_leaves(demo: None) -> None:
         main = case.merged_into
         assert main is not None and case.closed_at is not None
         assert main.reporter_count >= 2 and main.created_at < case.closed_at
-    pending = cases.filter(pending="extension")
-    assert all(c.status == "handling" and c.pending_data.get("days") for c in pending)
-    assert not cases.filter(status="return_requested").exclude(pending="return").exists()
+    # requests awaiting a decision are records of their own, each opened by an event
+    extensions = CaseRequest.objects.filter(case__in=cases, kind="extension", status="pending")
+    assert extensions.exists()
+    for req in extensions.select_related("case")[:20]:
+        assert req.case.status == "handling" and req.data.get("days")
+        opened = CaseEvent.objects.get(case=req.case, seq=req.opened_seq)
+        assert opened.action == "request_extension" and opened.created_at == req.opened_at
+    assert not cases.filter(status="return_requested").exclude(pending_request_q("return")).exists()
+    assert not CaseRequest.objects.filter(case__status__in=["closed", "merged"], status="pending")
+    decided = CaseRequest.objects.exclude(status="pending").exclude(status="lapsed")
+    for req in decided[:20]:
+        event = CaseEvent.objects.get(case_id=req.case_id, seq=req.decided_seq)
+        assert event.action.endswith(req.kind) and event.created_at == req.decided_at
     assert cases.filter(extension_workdays__gt=0).exists()
     assert cases.filter(return_count__gt=0).exists() or ORDERS < 300
 
@@ -137,7 +147,7 @@ def test_every_demo_user_finds_work(demo: None) -> None:
         queue = handler_queue(actor(username))
         assert set(queue.values_list("status", flat=True)) >= HANDLER_STATES, username
         assert queue.filter(overdue_q(now)).exists(), username
-        assert queue.filter(pending="extension").exists(), username
+        assert queue.filter(pending_request_q("extension")).exists(), username
         assert queue.exclude(supervision_level="").exists() or username == "handler_cg"
     dispatcher = set(inbox_for(actor("dispatcher")).values_list("status", flat=True))
     assert dispatcher >= {"received", "reviewed", "return_requested", "fed_back"}
@@ -179,7 +189,7 @@ def test_the_workflow_carries_on(demo: None) -> None:
         data={"contacted": "true", "resolution": "resolved", "satisfaction": "satisfied"},
     )
     assert case.status == "closed" and verify_chain(case)
-    pending = inbox_for(dispatcher).filter(pending="extension").first()
+    pending = inbox_for(dispatcher).filter(pending_request_q("extension")).first()
     assert pending is not None
     case = case_transition(case_id=pending.pk, action="approve_extension", actor=dispatcher)
     assert case.extension_workdays > 0 and verify_chain(case)

@@ -54,15 +54,18 @@ def _token_sql() -> tuple[str, list[str], list[str]]:
         "(SELECT coalesce(json_agg(json_build_array(m.role, m.unit_id, r.path)), '[]'::json) "
         f"FROM {q(m.db_table)} m LEFT JOIN {q(un.db_table)} un ON un.id = m.unit_id "
         f"LEFT JOIN {q(r.db_table)} r ON r.id = un.region_id WHERE m.user_id = t.user_id), "
-        f"ARRAY(SELECT s.id FROM {q(un.db_table)} s WHERE s.parent_id IN (SELECT h.unit_id "
-        f"FROM {q(m.db_table)} h WHERE h.user_id = t.user_id AND h.role = 'handler')) "
+        "(SELECT coalesce(json_agg(json_build_array(s.parent_id, s.id)), '[]'::json) "
+        f"FROM {q(un.db_table)} s WHERE s.parent_id IN (SELECT h.unit_id "
+        f"FROM {q(m.db_table)} h WHERE h.user_id = t.user_id)) "
         f"FROM {q(ApiToken._meta.db_table)} t "
         f"JOIN {q(user_model._meta.db_table)} u ON u.id = t.user_id WHERE t.digest = %s"
     )
     return sql, tok, usr
 
 
-def _token_lookup(token_digest: str) -> tuple[ApiToken, list[Any], list[int]] | None:
+def _token_lookup(
+    token_digest: str,
+) -> tuple[ApiToken, list[Any], list[tuple[int, int]]] | None:
     sql, tok, usr = _token_sql()
     with connection.cursor() as cur:
         cur.execute(sql, [token_digest])
@@ -73,7 +76,7 @@ def _token_lookup(token_digest: str) -> tuple[ApiToken, list[Any], list[int]] | 
     row = ApiToken.from_db(connection.alias, tok, values[:n])
     row.user = get_user_model().from_db(connection.alias, usr, values[n : n + len(usr)])
     memberships = [{"role": a, "unit": b, "path": c} for a, b, c in values[-2]]
-    return row, memberships, list(values[-1])
+    return row, memberships, [(int(p), int(u)) for p, u in values[-1]]
 
 
 class BearerTokenAuthentication(authentication.BaseAuthentication):

@@ -1,7 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from chuangcheng.api import views
+from chuangcheng.api import notifications, views
 
 urlpatterns = [
     path("v1/auth/token", views.TokenView.as_view(), name="api-token"),
@@ -26,6 +26,19 @@ urlpatterns = [
     path("v1/units", views.UnitListView.as_view(), name="api-units"),
     path("v1/regions", views.RegionListView.as_view(), name="api-regions"),
     path("v1/indicators/hotline", views.HotlineIndicatorsView.as_view(), name="api-indicators"),
+    path(
+        "v1/notifications", notifications.NotificationListView.as_view(), name="api-notifications"
+    ),
+    path(
+        "v1/notifications/read-all",
+        notifications.NotificationReadAllView.as_view(),
+        name="api-notifications-read-all",
+    ),
+    path(
+        "v1/notifications/<int:notification_id>/read",
+        notifications.NotificationReadView.as_view(),
+        name="api-notification-read",
+    ),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),

@@ -160,9 +160,6 @@ class Case(models.Model):
     satisfaction = models.CharField("满意度", max_length=20, blank=True)
     citizen_rating = models.PositiveSmallIntegerField("群众评价", null=True, blank=True)
     # flags
-    pending = models.CharField("待审申请", max_length=20, blank=True)
-    pending_data = models.JSONField(default=dict, blank=True)
-    resume_status = models.CharField(max_length=24, blank=True)
     supervision_level = models.CharField("督办级别", max_length=20, blank=True)
     supervision_due = models.DateTimeField("督办期限", null=True, blank=True)
     merged_into = models.ForeignKey(
@@ -252,6 +249,61 @@ class Case(models.Model):
         return f"{self.number} {self.title}"
 
 
+class CaseRequest(models.Model):
+    """A request awaiting a decision (待审申请: 退单, 延期, 回退, 缓办, 作废, 申诉…): opened by one
+    step, decided once by another. Several may be pending on one case (one of each kind); none
+    overwrites another, and those still pending when the case ends lapse (失效). The kinds are
+    declared by each workflow; the engine only keeps the record."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待审批"
+        APPROVED = "approved", "已同意"
+        REJECTED = "rejected", "已驳回"
+        LAPSED = "lapsed", "已失效"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="requests")
+    kind = models.CharField("申请类型", max_length=20)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default="pending")
+    data = models.JSONField("申请内容", default=dict, blank=True)
+    from_status = models.CharField("申请时状态", max_length=24, blank=True)
+    opened_seq = models.PositiveIntegerField("申请记录序号")
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    opened_unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    opened_at = models.DateTimeField("申请时间")
+    decided_seq = models.PositiveIntegerField("审批记录序号", null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField("审批时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "待审申请"
+        verbose_name_plural = "待审申请"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "kind"],
+                condition=Q(status="pending"),
+                name="caserequest_one_pending_per_kind",
+            )
+        ]
+        indexes = [
+            # the queues of requests waiting for a decision, oldest first
+            models.Index(
+                fields=["kind", "opened_at"],
+                name="caserequest_pending",
+                condition=Q(status="pending"),
+            ),
+            models.Index(fields=["case", "status"], name="caserequest_case"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.kind} {self.status}"
+
+
 class CaseContact(models.Model):
     """The caller's personal data (诉求人信息), kept apart from the case and shown masked."""
 
@@ -269,14 +321,30 @@ class CaseContact(models.Model):
 
 
 class Assignment(models.Model):
-    """A unit made responsible for a case: the lead (主办) or a co-handler (协办)."""
+    """Who is made responsible for a case: a unit (a department, a street office, a team) or a
+    person, as the lead (主办) or a co-handler (协办)."""
 
     class Role(models.TextChoices):
         LEAD = "lead", "主办"
         CO = "co", "协办"
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="assignments")
-    unit = models.ForeignKey(Unit, verbose_name="单位", on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name="单位/队伍",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="人员",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     role = models.CharField("角色", max_length=8, choices=Role.choices)
     active = models.BooleanField("有效", default=True)
     assigned_at = models.DateTimeField("派单时间")
@@ -285,7 +353,16 @@ class Assignment(models.Model):
     class Meta:
         verbose_name = "派单记录"
         verbose_name_plural = "派单记录"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(unit__isnull=False) | Q(user__isnull=False),
+                name="assignment_unit_or_user",
+            )
+        ]
         indexes = [
+            models.Index(
+                fields=["user", "case"], name="assignment_user_active", condition=Q(active=True)
+            ),
             models.Index(fields=["unit", "active"], name="assignment_unit_active"),
             # co-handling units in the visibility subquery (cases_visible_to)
             models.Index(
@@ -296,7 +373,8 @@ class Assignment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.case_id} → {self.unit_id} ({self.get_role_display()})"
+        who = f"单位 {self.unit_id}" if self.unit_id else f"人员 {self.user_id}"
+        return f"{self.case_id} → {who} ({self.get_role_display()})"  # 主办/协办
 
 
 class CaseEvent(models.Model):
@@ -423,6 +501,9 @@ class Notification(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    event = models.ForeignKey(
+        CaseEvent, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     text = models.CharField("内容", max_length=200)
     created_at = models.DateTimeField("时间")
     read_at = models.DateTimeField("已读时间", null=True, blank=True)
@@ -430,7 +511,14 @@ class Notification(models.Model):
     class Meta:
         verbose_name = "消息提醒"
         verbose_name_plural = "消息提醒"
-        indexes = [models.Index(fields=["user", "read_at"], name="notification_user_unread")]
+        indexes = [
+            models.Index(fields=["user", "read_at"], name="notification_user_unread"),
+            models.Index(fields=["user", "-created_at", "-id"], name="notification_user_recent"),
+        ]
+        constraints = [
+            # a re-run of the task (a worker died mid-way) tells nobody twice
+            models.UniqueConstraint(fields=["user", "event"], name="notification_user_event")
+        ]
 
     def __str__(self) -> str:
         return self.text

@@ -61,12 +61,15 @@ def case_summary(case: Case, now: dt.datetime | None = None) -> dict[str, Any]:
 
 
 def case_detail(case: Case, actor: Actor, allowed: list[Any]) -> dict[str, Any]:
-    from chuangcheng.cases.selectors import case_events
+    from chuangcheng.cases.selectors import case_events, pending_requests_of
 
+    workflow = workflow_for(case.kind)
     data = case_summary(case)
     contact = CaseContact.objects.filter(case=case).first()
     assignments = (
-        Assignment.objects.filter(case=case).select_related("unit").order_by("assigned_at", "id")
+        Assignment.objects.filter(case=case)
+        .select_related("unit", "user")
+        .order_by("assigned_at", "id")
     )
     data.update(
         {
@@ -97,8 +100,15 @@ def case_detail(case: Case, actor: Actor, allowed: list[Any]) -> dict[str, Any]:
             "resolution": case.resolution,
             "satisfaction": case.satisfaction,
             "citizen_rating": case.citizen_rating,
-            "pending": case.pending,
-            "pending_data": case.pending_data,
+            "requests": [
+                {
+                    "kind": r.kind,
+                    "label": workflow.request_label(r.kind),
+                    "data": r.data,
+                    "opened_at": iso(r.opened_at),
+                }
+                for r in pending_requests_of(case)
+            ],
             "merged_into": case.merged_into.number
             if case.merged_into_id and case.merged_into
             else None,
@@ -108,7 +118,8 @@ def case_detail(case: Case, actor: Actor, allowed: list[Any]) -> dict[str, Any]:
             "assignments": [
                 {
                     "unit": a.unit_id,
-                    "unit_name": a.unit.name,
+                    "unit_name": a.unit.name if a.unit is not None else None,
+                    "person": (a.user.first_name or a.user.get_username()) if a.user else None,
                     "role": a.role,
                     "active": a.active,
                     "assigned_at": iso(a.assigned_at),

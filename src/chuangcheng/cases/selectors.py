@@ -7,39 +7,94 @@ from collections.abc import Sequence
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from chuangcheng.cases.models import Assignment, Attachment, Case, CaseEvent
+from chuangcheng.cases.models import (
+    Assignment,
+    Attachment,
+    Case,
+    CaseEvent,
+    CaseRequest,
+    Notification,
+)
+from chuangcheng.cases.workflow import (
+    ASSIGNED,
+    CREATED,
+    JURISDICTION,
+    OWN,
+    UNITS,
+    Workflow,
+    registered,
+)
 from chuangcheng.core.errors import NotFound
 from chuangcheng.org.access import Actor
-from chuangcheng.org.roles import CITIZEN
 
 
-def cases_visible_to(actor: Actor) -> QuerySet[Case]:
-    """The one scoping function: centre roles see their jurisdiction, handlers their units'
-    orders (a street office also its communities'), citizens their own; nobody else sees any."""
-    qs = Case.objects.all()
-    if actor.user_id is None:
-        return qs.none()
-    conditions = Q(pk__in=[])
-    if actor.is_centre:
-        if "/" in actor.centre_paths:
-            return qs
-        for path in actor.centre_paths:
-            conditions |= Q(region_path__startswith=path)
-        conditions |= Q(region_path="")
-    if actor.visible_units:
-        units = list(actor.visible_units)
-        # A lead assignment is always mirrored by case.lead_unit (dispatch sets both, a return
-        # clears both), so the subquery only needs co-handling ones: it stays small (a partial
-        # index) instead of hashing every order a big unit ever led (bench/README.md).
-        conditions |= Q(lead_unit_id__in=units) | Q(
+def _scope_q(actor: Actor, role: str, sees: frozenset[str]) -> Q | None:
+    """The cases of one workflow a holder of `role` sees (None: all of them)."""
+    cond = Q(pk__in=[])
+    if JURISDICTION in sees:
+        paths = actor.paths_by_role.get(role, ())
+        if "/" in paths:
+            return None
+        for path in paths:
+            cond |= Q(region_path__startswith=path)
+        if paths:
+            cond |= Q(region_path="")
+    if UNITS in sees:
+        units = list(actor.units_with_children(role))
+        if units:
+            # A lead assignment is always mirrored by case.lead_unit (dispatch sets both, a
+            # return clears both), so the subquery only needs co-handling ones: it stays small
+            # (a partial index) instead of hashing every order a big unit ever led.
+            cond |= Q(lead_unit_id__in=units) | Q(
+                Exists(
+                    Assignment.objects.filter(
+                        case_id=OuterRef("pk"),
+                        unit_id__in=units,
+                        active=True,
+                        role=Assignment.Role.CO,
+                    )
+                )
+            )
+    if OWN in sees:
+        cond |= Q(citizen_user_id=actor.user_id)
+    if CREATED in sees:
+        cond |= Q(created_by_id=actor.user_id)
+    if ASSIGNED in sees:
+        cond |= Q(
             Exists(
                 Assignment.objects.filter(
-                    case_id=OuterRef("pk"), unit_id__in=units, active=True, role=Assignment.Role.CO
+                    case_id=OuterRef("pk"), user_id=actor.user_id or 0, active=True
                 )
             )
         )
-    if actor.has(CITIZEN):
-        conditions |= Q(citizen_user_id=actor.user_id)
+    return cond
+
+
+def cases_visible_to(actor: Actor) -> QuerySet[Case]:
+    """The one scoping function. Each workflow declares what each of its roles sees of its
+    cases (cases.workflow: JURISDICTION, UNITS, OWN, CREATED, ASSIGNED); a person sees, of
+    each kind of case, what the roles they hold in that workflow see, and nothing of a kind
+    in which they hold no role. Anonymous people see nothing."""
+    qs = Case.objects.all()
+    if actor.user_id is None:
+        return qs.none()
+    if actor.is_superuser:
+        return qs
+    conditions = Q(pk__in=[])
+    for workflow in registered():
+        mine = [r for r in workflow.roles if r in actor.roles]
+        if not mine:
+            continue
+        kind_cond: Q | None = Q(pk__in=[])
+        for role in mine:
+            scope = _scope_q(actor, role, workflow.roles[role].sees)
+            if scope is None:
+                kind_cond = None
+                break
+            kind_cond = (kind_cond or Q()) | scope
+        conditions |= (
+            Q(kind=workflow.kind) & kind_cond if kind_cond is not None else Q(kind=workflow.kind)
+        )
     return qs.filter(conditions)
 
 
@@ -54,6 +109,30 @@ def overdue_q(now: object | None = None) -> Q:
     """Open and past the finish deadline (超期): a query, not a flag."""
     now = now or timezone.now()
     return Q(finish_due__lt=now, finish_at__isnull=True, closed_at__isnull=True)
+
+
+def pending_request_q(kind: str) -> Q:
+    """Cases with a request of this kind awaiting a decision (待审申请)."""
+    return Q(
+        Exists(CaseRequest.objects.filter(case_id=OuterRef("pk"), kind=kind, status="pending"))
+    )
+
+
+def with_pending_requests(qs: QuerySet[Case], workflow: Workflow) -> QuerySet[Case]:
+    """Each case of a list carries `pending_<kind>` (True/False) for every kind of request its
+    workflow knows, so queues mark what awaits a decision without a query per row."""
+    return qs.annotate(
+        **{
+            f"pending_{r.name}": Exists(
+                CaseRequest.objects.filter(case_id=OuterRef("pk"), kind=r.name, status="pending")
+            )
+            for r in workflow.requests
+        }
+    )
+
+
+def pending_requests_of(case: Case) -> list[CaseRequest]:
+    return list(case.requests.filter(status="pending").order_by("opened_at", "pk"))
 
 
 def case_events(case: Case) -> QuerySet[CaseEvent]:
@@ -107,3 +186,26 @@ def attachment_get_visible(actor: Actor, token: str) -> Attachment:
     if att is None:
         raise NotFound("附件不存在或无权查看。")
     return att
+
+
+def notifications_for(actor: Actor, *, unread_only: bool = False) -> QuerySet[Notification]:
+    """A person's own messages (消息提醒), newest first. Nobody reads anyone else's."""
+    if actor.user_id is None:
+        return Notification.objects.none()
+    qs = Notification.objects.filter(user_id=actor.user_id)
+    if unread_only:
+        qs = qs.filter(read_at__isnull=True)
+    return qs.select_related("case").order_by("-created_at", "-id")
+
+
+def notification_unread_count(actor: Actor) -> int:
+    if actor.user_id is None:
+        return 0
+    return Notification.objects.filter(user_id=actor.user_id, read_at__isnull=True).count()
+
+
+def notification_get(actor: Actor, notification_id: int) -> Notification:
+    found = notifications_for(actor).filter(pk=notification_id).first()
+    if found is None:
+        raise NotFound("消息不存在。")
+    return found

@@ -18,17 +18,36 @@ from django.utils import timezone
 from chuangcheng.cases import clocks
 from chuangcheng.cases.history import changes_between, opening_changes, recorded_state
 from chuangcheng.cases.models import (
+    Assignment,
     Attachment,
     Case,
     CaseContact,
     CaseEvent,
+    CaseRequest,
     ContactReveal,
+    Notification,
     RepeatKey,
 )
-from chuangcheng.cases.selectors import case_get_visible, cases_visible_to
-from chuangcheng.cases.tasks import MESSAGES as NOTIFY_ACTIONS
+from chuangcheng.cases.selectors import (
+    case_get_visible,
+    cases_visible_to,
+    notification_get,
+    notifications_for,
+)
 from chuangcheng.cases.tasks import notify_event
-from chuangcheng.cases.workflow import LEAD, OWNER, Action, Step, registered, workflow_for
+from chuangcheng.cases.workflow import (
+    ASSIGNEE,
+    CO,
+    CREATOR,
+    LEAD,
+    LEAD_OR_CO,
+    NOT_HANDLER,
+    OWNER,
+    Action,
+    Step,
+    registered,
+    workflow_for,
+)
 from chuangcheng.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from chuangcheng.core.hashing import GENESIS, chain_hash
 from chuangcheng.core.minhash import band_keys
@@ -210,7 +229,7 @@ def _build(
         pk=case_id,
         kind=kind,
         status=initial,
-        number=number,
+        number=workflow_for(kind).number_prefix + number,
         region=spec.region,
         street=street,
         region_path=path,
@@ -501,32 +520,81 @@ def case_open_many(
     return out
 
 
-def _unit_for(action: Action, case: Case, actor: Actor) -> int | None:
-    """The unit the actor acts for, or raise PermissionDenied when they may not act here."""
-    if action.unit is None:
-        units = [u for r in action.roles for u in actor.units_by_role.get(r, ())]
-        return units[0] if units else None
-    if action.unit == OWNER:
-        if case.citizen_user_id is None or case.citizen_user_id != actor.user_id:
-            raise PermissionDenied("只有提交该诉求的本人可以进行此操作。")
-        return None
-    allowed = (
-        {case.lead_unit_id}
-        if action.unit == LEAD
-        else (
-            {case.lead_unit_id}
-            | set(case.assignments.filter(active=True).values_list("unit_id", flat=True))
+def _active_assignments(case: Case) -> list[tuple[int | None, int | None, str]]:
+    """(unit id, user id, role) of the case's active assignments, read once per instance."""
+    cached: list[tuple[int | None, int | None, str]] | None = getattr(case, "_cc_assigned", None)
+    if cached is None:
+        cached = list(
+            case.assignments.filter(active=True).values_list("unit_id", "user_id", "role")
         )
-    )
-    for role in action.roles:
-        mine = actor.units_by_role.get(role, frozenset()) & allowed
-        if mine:
-            return next(iter(mine))
-    raise PermissionDenied(
-        "只有主办单位的承办人可以进行此操作。"
-        if action.unit == LEAD
-        else "只有承办单位的人员可以进行此操作。"
-    )
+        case._cc_assigned = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def _unit_for(action: Action, case: Case, actor: Actor) -> int | None:
+    """The unit the actor acts for, or raise PermissionDenied when the action's rule says they
+    are not the one (cases.workflow: LEAD, CO, LEAD_OR_CO, ASSIGNEE, OWNER, CREATOR,
+    NOT_HANDLER). Among several possible units the smallest id is taken, so it is stable."""
+    rule = action.unit
+    mine = {u for r in action.roles for u in actor.units_by_role.get(r, ())}
+    if rule is None:
+        return min(mine) if mine else None
+    if rule is OWNER:
+        if case.citizen_user_id is None or case.citizen_user_id != actor.user_id:
+            raise PermissionDenied(rule.refusal)
+        return None
+    if rule is CREATOR:
+        if case.created_by_id is None or case.created_by_id != actor.user_id:
+            raise PermissionDenied(rule.refusal)
+        return min(mine) if mine else None
+    lead: set[int] = {case.lead_unit_id} if case.lead_unit_id is not None else set()
+    if rule is LEAD:
+        allowed = lead
+    else:
+        active = _active_assignments(case)
+        # units assigned as a whole; a person assigned by name is recorded with their unit,
+        # which then counts as a unit that handled it, but only that person acts for it
+        units = {u for u, user, _r in active if u is not None and user is None}
+        handled = lead | {u for u, _user, _r in active if u is not None}
+        if rule is CO:
+            allowed = {u for u, _user, r in active if u is not None and r == Assignment.Role.CO}
+        elif rule is LEAD_OR_CO:
+            allowed = lead | units
+        elif rule is ASSIGNEE:
+            for unit, user, _r in active:
+                if user is not None and user == actor.user_id:
+                    return unit if unit in mine else (min(mine) if mine else None)
+            allowed = units
+        elif rule is NOT_HANDLER:
+            independent = mine - handled
+            if independent or (not mine and actor.user_id is not None):
+                return min(independent) if independent else None
+            raise PermissionDenied(rule.refusal)
+        else:  # a rule this engine does not know: refuse rather than guess
+            raise PermissionDenied(rule.refusal)
+    hit = mine & allowed
+    if not hit:
+        raise PermissionDenied(rule.refusal)
+    return min(hit)
+
+
+def pending_requests(case: Case) -> dict[str, CaseRequest]:
+    """The case's requests awaiting a decision, by kind (read once per case instance)."""
+    cached: dict[str, CaseRequest] | None = getattr(case, "_cc_pending", None)
+    if cached is None:
+        cached = {r.kind: r for r in CaseRequest.objects.filter(case_id=case.pk, status="pending")}
+        case._cc_pending = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def _check_requests(action: Action, case: Case) -> None:
+    if action.opens is None and action.decides is None:
+        return
+    workflow, pending = workflow_for(case.kind), pending_requests(case)
+    if action.opens is not None and action.opens in pending:
+        raise Conflict(f"已有{workflow.request_label(action.opens)}申请在审批中。")
+    if action.decides is not None and action.decides not in pending:
+        raise Conflict(f"没有待审批的{workflow.request_label(action.decides)}申请。")
 
 
 def check_action(action: Action, case: Case, actor: Actor, now: dt.datetime) -> int | None:
@@ -539,6 +607,7 @@ def check_action(action: Action, case: Case, actor: Actor, now: dt.datetime) -> 
             f"工单当前状态为「{workflow.state_label(case.status)}」，不能执行「{action.label}」。"
         )
     unit_id = _unit_for(action, case, actor)
+    _check_requests(action, case)
     if action.guard is not None:
         reason = action.guard(case, actor, now)
         if reason:
@@ -567,6 +636,54 @@ def _validate(action: Action, data: dict[str, Any]) -> dict[str, Any]:
         first = next(iter(errors.values()))[0] if errors else "输入有误"
         raise ValidationFailed(f"输入有误：{first}", fields=errors)
     return dict(form.cleaned_data)
+
+
+def _plain_data(cleaned: dict[str, Any]) -> dict[str, Any]:
+    """What a request keeps of a step's input: plain values, objects by their id."""
+    out: dict[str, Any] = {}
+    for key, value in cleaned.items():
+        if value is None or isinstance(value, str | int | float | bool):
+            out[key] = value
+        elif hasattr(value, "pk"):
+            out[key] = value.pk
+        elif isinstance(value, dt.date):
+            out[key] = value.isoformat()
+    return out
+
+
+def _record_requests(
+    action: Action, step: Step, event: CaseEvent, from_status: str, *, final: bool
+) -> None:
+    """Open, decide or lapse the case's requests as the step declares (under the case lock)."""
+    case, actor = step.case, step.actor
+    if step.request is not None:
+        CaseRequest.objects.filter(pk=step.request.pk).update(
+            status=action.decision,
+            decided_seq=event.seq,
+            decided_by=actor.user_id,
+            decided_at=step.now,
+        )
+    lapse = (
+        {"status": "pending"}
+        if final
+        else ({"status": "pending", "kind__in": action.lapses} if action.lapses else None)
+    )
+    if lapse is not None:
+        CaseRequest.objects.filter(case_id=case.pk, **lapse).update(
+            status=CaseRequest.Status.LAPSED, decided_seq=event.seq, decided_at=step.now
+        )
+    if action.opens is not None and not final:
+        CaseRequest.objects.create(
+            case=case,
+            kind=action.opens,
+            data=step.request_data or {},
+            from_status=from_status,
+            opened_seq=event.seq,
+            opened_by_id=actor.user_id,
+            opened_unit_id=step.unit_id,
+            opened_at=step.now,
+        )
+    case._cc_pending = None  # type: ignore[attr-defined]
 
 
 def case_transition(
@@ -619,6 +736,10 @@ def case_transition(
             stop_clocks=list(step_def.stops),
         )
         step.files = list(attachments)
+        if step_def.decides is not None:
+            step.request = pending_requests(case)[step_def.decides]
+        if step_def.opens is not None:
+            step.request_data = _plain_data(cleaned)
         if step_def.apply is not None:
             step_def.apply(step)
         for name in step.stop_clocks:
@@ -647,7 +768,8 @@ def case_transition(
         )
         case.save()
         _save_files(case, event, step.files, now)
-        if action in NOTIFY_ACTIONS:
+        _record_requests(step_def, step, event, from_status, final=step.target in workflow.final)
+        if step_def.notice is not None:
             event_id = event.pk
             transaction.on_commit(lambda: notify_event.enqueue(event_id))
         for callback in step.on_commit:
@@ -675,6 +797,17 @@ def contact_reveal(*, actor: Actor, case_id: int, reason: str = "") -> CaseConta
     return contact
 
 
+def notification_mark_read(*, actor: Actor, notification_id: int | None = None) -> int:
+    """Mark one of the person's messages read (or all of them, with no id). Returns how many
+    changed; someone else's message is 404, as if it did not exist."""
+    if notification_id is not None:
+        notification_get(actor, notification_id)
+    qs = notifications_for(actor, unread_only=True)
+    if notification_id is not None:
+        qs = qs.filter(pk=notification_id)
+    return Notification.objects.filter(pk__in=qs.values("pk")).update(read_at=timezone.now())
+
+
 __all__ = [
     "NewCase",
     "allowed_actions",
@@ -683,4 +816,5 @@ __all__ = [
     "case_transition",
     "cases_visible_to",
     "contact_reveal",
+    "notification_mark_read",
 ]

@@ -15,12 +15,63 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 
 if TYPE_CHECKING:
-    from chuangcheng.cases.models import Case
+    from chuangcheng.cases.models import Case, CaseRequest
     from chuangcheng.org.access import Actor
 
-LEAD = "lead"  # the actor must act for the case's lead unit (主办单位)
-LEAD_OR_CO = "lead_or_co"  # … or one of its co-handling units (协办单位)
-OWNER = "owner"  # the citizen who submitted the case
+
+@dataclass(frozen=True)
+class Rule:
+    """Who, among the people holding one of an action's roles, may take it on this case. The
+    engine (cases.services._unit_for) applies each rule; a workflow names one per action."""
+
+    code: str
+    refusal: str  # the 403 message when the person is not the one
+
+
+LEAD = Rule("lead", "只有主办单位的承办人可以进行此操作。")  # acts for the lead unit (主办)
+CO = Rule("co", "只有协办单位的人员可以进行此操作。")  # acts for a co-handling unit (协办)
+LEAD_OR_CO = Rule("lead_or_co", "只有承办单位的人员可以进行此操作。")
+# the person, or a member of the team/unit, the case is assigned to (any assignment role)
+ASSIGNEE = Rule("assignee", "只有被指派的人员或队伍可以进行此操作。")
+OWNER = Rule("owner", "只有提交该诉求的本人可以进行此操作。")  # the citizen who submitted it
+CREATOR = Rule("creator", "只有上报人本人可以进行此操作。")  # who filed it (e.g. an inspector)
+# anyone of the role but the units that handled it: an independent check (核查, 复查)
+NOT_HANDLER = Rule("not_handler", "办理单位不能核查自己办理的事项。")
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who is told about a step: people holding one of `roles`, narrowed by `relation` to the
+    case (None: anyone with the role; LEAD / LEAD_OR_CO: members of the lead (or a co-handling)
+    unit; OWNER: the citizen who submitted it). Whoever is chosen must also be able to see the
+    case, by the same rule as every read (cases_visible_to), and the actor is never told."""
+
+    roles: frozenset[str]
+    relation: Rule | None = None
+
+
+def people(*roles: str) -> Audience:
+    """Everyone holding one of these roles whose data scope covers the case."""
+    return Audience(frozenset(roles))
+
+
+def unit_of(relation: Rule, *roles: str) -> Audience:
+    """The members (holding one of these roles) of the case's lead or co-handling units."""
+    return Audience(frozenset(roles), relation)
+
+
+def reporter() -> Audience:
+    """The citizen who submitted the case."""
+    return Audience(frozenset(), OWNER)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """The in-app message a step sends: `text` is formatted with {number}, {title}, {state}
+    and {actor}; `to` lists the audiences (union)."""
+
+    text: str
+    to: tuple[Audience, ...]
 
 
 @dataclass
@@ -36,6 +87,8 @@ class Step:
     note: str = ""
     event_data: dict[str, Any] = field(default_factory=dict)
     files: list[tuple[Any, str]] = field(default_factory=list)  # (uploaded file, label)
+    request: CaseRequest | None = None  # the pending request this step decides
+    request_data: dict[str, Any] | None = None  # what a step that opens a request keeps in it
     start_clocks: list[str] = field(default_factory=list)
     stop_clocks: list[str] = field(default_factory=list)
     on_commit: list[Callable[[], None]] = field(default_factory=list)
@@ -54,7 +107,7 @@ class Action:
     sources: frozenset[str]
     target: str | None  # None: the status stays as it is (a note, a flag, a clock)
     roles: frozenset[str]
-    unit: str | None = None  # LEAD, LEAD_OR_CO, OWNER or None (any unit)
+    unit: Rule | None = None  # who of the roles may act (LEAD, ASSIGNEE…); None: any of them
     form: type[forms.Form] | None = None
     guard: Guard | None = None  # returns a Chinese reason when not allowed now (→ 409)
     apply: Apply | None = None
@@ -62,6 +115,11 @@ class Action:
     stops: tuple[str, ...] = ()
     accepts_files: bool = False
     help: str = ""
+    notice: Notice | None = None
+    opens: str | None = None  # the kind of request this step opens (待审申请)
+    decides: str | None = None  # the kind of pending request this step decides…
+    decision: str = ""  # … "approved" or "rejected"
+    lapses: tuple[str, ...] = ()  # kinds of pending request this step makes moot
 
 
 @dataclass(frozen=True)
@@ -69,6 +127,42 @@ class Clock:
     name: str  # matches Case.<name>_due / <name>_at
     label: str
     default: tuple[int, str]  # (amount, unit) when no TimeLimit row matches
+
+
+# What a role sees of a workflow's cases (its data scope):
+JURISDICTION = "jurisdiction"  # every case in the region of the unit where the role is held
+UNITS = "units"  # cases assigned to that unit (lead or co) or to the units directly under it
+OWN = "own"  # cases the person submitted as a citizen
+CREATED = "created"  # cases the person filed (an inspector's reports)
+ASSIGNED = "assigned"  # cases assigned to the person by name
+SCOPES = frozenset({JURISDICTION, UNITS, OWN, CREATED, ASSIGNED})
+
+
+@dataclass(frozen=True)
+class Role:
+    """A role a workflow knows: its Chinese name and what its holders see of the workflow's
+    cases. Role codes are shared across workflows only where one post really works in both."""
+
+    label: str
+    sees: frozenset[str]
+
+
+def role(label: str, *sees: str) -> Role:
+    unknown = set(sees) - SCOPES
+    if unknown:
+        raise ValueError(f"unknown scope {unknown}")
+    return Role(label, frozenset(sees))
+
+
+@dataclass(frozen=True)
+class RequestKind:
+    """A kind of request awaiting a decision that a workflow knows (退单, 延期, 缓办…)."""
+
+    name: str
+    label: str
+
+
+DECISIONS = frozenset({"approved", "rejected"})
 
 
 @dataclass(frozen=True)
@@ -80,6 +174,10 @@ class Workflow:
     final: frozenset[str]
     actions: tuple[Action, ...]
     clocks: tuple[Clock, ...] = ()
+    requests: tuple[RequestKind, ...] = ()
+    roles: dict[str, Role] = field(default_factory=dict)
+    # before the date-and-sequence number, so two loops never hand out the same number
+    number_prefix: str = ""
 
     def __post_init__(self) -> None:
         if self.initial not in self.states:
@@ -99,6 +197,18 @@ class Workflow:
         for a in self.actions:
             if set(a.starts) - clock_names or set(a.stops) - clock_names:
                 raise ValueError(f"{self.kind}.{a.name}: unknown clock")
+        undeclared = {r for a in self.actions for r in a.roles} - set(self.roles)
+        if self.roles and undeclared:
+            raise ValueError(f"{self.kind}: actions name undeclared roles {undeclared}")
+        request_names = {r.name for r in self.requests}
+        for a in self.actions:
+            named = {a.opens, a.decides} - {None} | set(a.lapses)
+            if named - request_names:
+                raise ValueError(f"{self.kind}.{a.name}: unknown request {named - request_names}")
+            if (a.decides is None) != (a.decision == "") or (
+                a.decision and a.decision not in DECISIONS
+            ):
+                raise ValueError(f"{self.kind}.{a.name}: decides needs a decision and vice versa")
 
     def action(self, name: str) -> Action | None:
         for a in self.actions:
@@ -112,6 +222,9 @@ class Workflow:
     def open_states(self) -> list[str]:
         return [s for s in self.states if s not in self.final]
 
+    def request_label(self, name: str) -> str:
+        return next((r.label for r in self.requests if r.name == name), name)
+
     def clock(self, name: str) -> Clock:
         return next(c for c in self.clocks if c.name == name)
 
@@ -120,7 +233,15 @@ _REGISTRY: dict[str, Workflow] = {}
 
 
 def register(workflow: Workflow) -> Workflow:
+    from chuangcheng.org.roles import declare_roles
+
+    for other in _REGISTRY.values():
+        if other.kind != workflow.kind and other.number_prefix == workflow.number_prefix:
+            raise ValueError(
+                f"{workflow.kind}: number prefix {workflow.number_prefix!r} is {other.kind}'s"
+            )
     _REGISTRY[workflow.kind] = workflow
+    declare_roles({code: spec.label for code, spec in workflow.roles.items()})
     return workflow
 
 
@@ -133,3 +254,20 @@ def workflow_for(kind: str) -> Workflow:
 
 def registered() -> Iterable[Workflow]:
     return _REGISTRY.values()
+
+
+def role_label(code: str) -> str:
+    """A role's Chinese name, from whichever workflow declares it."""
+    for workflow in _REGISTRY.values():
+        if code in workflow.roles:
+            return workflow.roles[code].label
+    return code
+
+
+def declared_roles() -> list[tuple[str, str]]:
+    """(code, label) of every role some workflow declares, in declaration order."""
+    seen: dict[str, str] = {}
+    for workflow in _REGISTRY.values():
+        for code, spec in workflow.roles.items():
+            seen.setdefault(code, spec.label)
+    return list(seen.items())

@@ -490,9 +490,6 @@ class History:
             "resolution": "",
             "satisfaction": "",
             "citizen_rating": None,
-            "pending": "",
-            "pending_data": {},
-            "resume_status": "",
             "supervision_level": "",
             "supervision_due": None,
             "reporter_count": 1,
@@ -529,6 +526,7 @@ class History:
                 assignments=sim.assignments,
                 events=sim.events,
                 merged_into_key=s.main.key if s.merged and s.main else None,
+                requests=sim.requests,
             )
 
     def _settle_repeats(self, main: Spec, fields: dict[str, Any]) -> int:

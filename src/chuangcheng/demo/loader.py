@@ -27,6 +27,7 @@ from chuangcheng.cases.models import (
     Case,
     CaseContact,
     CaseEvent,
+    CaseRequest,
     Category,
     RoutingRule,
     TimeLimit,
@@ -257,6 +258,7 @@ def _insert(batch: list[GeneratedCase], base: int) -> int:
     """One transaction: the cases (ids given, so events can hash their case id), their callers,
     assignments and hash-chained events."""
     cases, contacts = _Table(Case, with_pk=True), _Table(CaseContact, with_pk=False)
+    requests = _Table(CaseRequest, with_pk=False)
     assignments, events = _Table(Assignment, with_pk=False), _Table(CaseEvent, with_pk=False)
     blank = blank_state()
     for g in batch:
@@ -302,6 +304,23 @@ def _insert(batch: list[GeneratedCase], base: int) -> int:
         cases.add(values)
         name, phone, confidential = g.contact
         contacts.add({"case_id": pk, "name": name, "phone": phone, "confidential": confidential})
+        for q in g.requests:
+            requests.add(
+                {
+                    "case_id": pk,
+                    "kind": q.kind,
+                    "status": q.status,
+                    "data": q.data,
+                    "from_status": q.from_status,
+                    "opened_seq": q.opened_seq,
+                    "opened_by_id": q.opened_by,
+                    "opened_unit_id": q.opened_unit,
+                    "opened_at": q.opened_at,
+                    "decided_seq": q.decided_seq,
+                    "decided_by_id": q.decided_by,
+                    "decided_at": q.decided_at,
+                }
+            )
         for a in g.assignments:
             assignments.add(
                 {
@@ -317,7 +336,9 @@ def _insert(batch: list[GeneratedCase], base: int) -> int:
         cases.flush()
         contacts.flush()
         assignments.flush()
-        return events.flush()
+        count = events.flush()
+        requests.flush()
+        return count
 
 
 def load_history(

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from chuangcheng.core.calendar import add_duration, add_working_days, working_days_between
 from chuangcheng.demo import texts as T
+from chuangcheng.hotline.workflow import HOTLINE
 
 if TYPE_CHECKING:
     from chuangcheng.demo.history import History
@@ -100,6 +101,23 @@ class Assign:
 
 
 @dataclass(slots=True)
+class Req:
+    """A request awaiting a decision (cases.models.CaseRequest), as plain data."""
+
+    kind: str
+    data: dict[str, Any]
+    from_status: str
+    opened_seq: int
+    opened_by: int | None
+    opened_unit: int | None
+    opened_at: dt.datetime
+    status: str = "pending"
+    decided_seq: int | None = None
+    decided_by: int | None = None
+    decided_at: dt.datetime | None = None
+
+
+@dataclass(slots=True)
 class GeneratedCase:
     key: int  # position in the stream (oldest first)
     fields: dict[str, Any]  # Case columns
@@ -107,6 +125,7 @@ class GeneratedCase:
     assignments: list[Assign]
     events: list[Event]
     merged_into_key: int | None = None
+    requests: list[Req] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -182,6 +201,7 @@ class Sim:
         self.g, self.spec, self.f = gen, spec, fields
         self.events: list[Event] = []
         self.assignments: list[Assign] = []
+        self.requests: list[Req] = []
         self.last: dt.datetime | None = None
         self.lead: UnitInfo | None = None
         self.handler: Person | None = None
@@ -213,6 +233,7 @@ class Sim:
         data: dict[str, Any] | None = None,
         stops: tuple[str, ...] = (),
         starts: tuple[str, ...] = (),
+        request_data: dict[str, Any] | None = None,
     ) -> dt.datetime:
         f = self.f
         for name in stops:
@@ -230,8 +251,37 @@ class Sim:
         self.events.append(
             Event(action, frm, f["status"], person.id, person.username, unit, note, data or {}, at)
         )
+        self._requests(action, frm, person.id, unit, at, request_data)
         self.last = at
         return at
+
+    def _requests(
+        self,
+        name: str,
+        frm: str,
+        person: int,
+        unit: int | None,
+        at: dt.datetime,
+        data: dict[str, Any] | None,
+    ) -> None:
+        """Open, decide and lapse requests as the workflow declares for this action (the
+        declaration is read, not copied: cases.services._record_requests does the same)."""
+        action = HOTLINE.action(name)
+        assert action is not None
+        seq, final = len(self.events), self.f["status"] in FINAL
+        for req in self.requests:
+            if req.status != "pending":
+                continue
+            if req.kind == action.decides:
+                req.status, req.decided_seq, req.decided_by = action.decision, seq, person
+                req.decided_at = at
+            elif final or req.kind in action.lapses:
+                req.status, req.decided_seq, req.decided_at = "lapsed", seq, at
+        if action.opens is not None and not final:
+            self.requests.append(Req(action.opens, data or {}, frm, seq, person, unit, at))
+
+    def pending(self, kind: str) -> Req | None:
+        return next((r for r in self.requests if r.kind == kind and r.status == "pending"), None)
 
     def deadline(self, clock: str, start: dt.datetime) -> dt.datetime:
         """clocks.limit_for on the snapshot of the 办理时限 table."""
@@ -336,7 +386,6 @@ class Sim:
         self._status("dispatched", "handling")
         if working_days_between(self.f["dispatched_at"], at) > self.g.city.return_limit_workdays:
             raise AssertionError("return requested too late")
-        self.f["pending"], self.f["resume_status"] = "return", self.f["status"]
         return self._record(
             "request_return", at, self._lead_actor(), to="return_requested", note=reason
         )
@@ -349,7 +398,6 @@ class Sim:
                 a.active, a.ended_at = False, at
         data = {"returned_by": self.f["lead_unit_id"]}
         self.f["lead_unit_id"] = None
-        self.f["pending"] = self.f["resume_status"] = ""
         self.f["return_count"] += 1
         self.f["sign_due"] = self.f["respond_due"] = self.f["finish_due"] = None
         return self._record(
@@ -364,8 +412,8 @@ class Sim:
     def reject_return(self, at: dt.datetime, reason: str) -> dt.datetime:
         at = self._time(at)
         self._status("return_requested")
-        target = self.f["resume_status"] or "handling"
-        self.f["pending"] = self.f["resume_status"] = ""
+        req = self.pending("return")
+        target = (req.from_status if req else "") or "handling"
         return self._record(
             "reject_return", at, self._centre(self.g.city.dispatchers), to=target, note=reason
         )
@@ -373,23 +421,28 @@ class Sim:
     def request_extension(self, at: dt.datetime, days: int, reason: str) -> dt.datetime:
         at = self._time(at)
         self._status("handling")
-        assert self.f["pending"] != "extension"
+        assert self.pending("extension") is None
         assert self.f["extension_workdays"] + days <= self.g.city.max_extension_workdays
-        self.f["pending"], self.f["pending_data"] = "extension", {"days": days, "reason": reason}
         return self._record(
-            "request_extension", at, self._lead_actor(), note=reason, data={"days": days}
+            "request_extension",
+            at,
+            self._lead_actor(),
+            note=reason,
+            data={"days": days},
+            request_data={"days": days, "reason": reason},
         )
 
     def approve_extension(self, at: dt.datetime) -> dt.datetime:
         at = self._time(at)
         self._status("handling")
-        days = int(self.f["pending_data"]["days"])
+        req = self.pending("extension")
+        assert req is not None
+        days = int(req.data["days"])
         if self.f["finish_due"] is not None:
             self.f["finish_due"] = add_working_days(self.f["finish_due"], days)
         self.f["extension_workdays"] += days
         due = self.f["finish_due"]
         data = {"days": days, "finish_due": due.isoformat() if due else None}
-        self.f["pending"], self.f["pending_data"] = "", {}
         return self._record(
             "approve_extension", at, self._centre(self.g.city.dispatchers), data=data
         )
@@ -397,7 +450,6 @@ class Sim:
     def reject_extension(self, at: dt.datetime) -> dt.datetime:
         at = self._time(at)
         self._status("handling")
-        self.f["pending"], self.f["pending_data"] = "", {}
         return self._record(
             "reject_extension",
             at,

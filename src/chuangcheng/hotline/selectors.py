@@ -8,8 +8,13 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from chuangcheng.cases.models import Case, CaseContact
-from chuangcheng.cases.selectors import cases_visible_to, overdue_q
-from chuangcheng.hotline.workflow import KIND
+from chuangcheng.cases.selectors import (
+    cases_visible_to,
+    overdue_q,
+    pending_request_q,
+    with_pending_requests,
+)
+from chuangcheng.hotline.workflow import HOTLINE, KIND
 from chuangcheng.org.access import Actor
 from chuangcheng.org.models import Unit
 from chuangcheng.org.roles import CALLBACK, DISPATCHER, HANDLER, OPERATOR, SUPERVISOR
@@ -35,7 +40,6 @@ LIST_FIELDS = (
     "lead_unit__name",
     "category__name",
     "supervision_level",
-    "pending",
     "reporter_count",
     "reopen_count",
     "address",
@@ -81,7 +85,7 @@ def case_list(
             qs = qs.filter(number__startswith=q)
         else:
             qs = qs.filter(Q(title__icontains=q) | Q(address__icontains=q))
-    return qs.order_by("-created_at", "-id")
+    return with_pending_requests(qs, HOTLINE).order_by("-created_at", "-id")
 
 
 def most_reported_open(actor: Actor, limit: int = 20) -> list[Case]:
@@ -102,7 +106,9 @@ def handler_queue(actor: Actor, *, now: dt.datetime | None = None) -> QuerySet[C
         lead_unit_id__in=units,
         status__in=["dispatched", "handling", "return_requested", "fed_back"],
     )
-    return qs.select_related("category").order_by("finish_due", "id")
+    return with_pending_requests(qs.select_related("category"), HOTLINE).order_by(
+        "finish_due", "id"
+    )
 
 
 def inbox_for(actor: Actor) -> QuerySet[Case]:
@@ -116,8 +122,10 @@ def inbox_for(actor: Actor) -> QuerySet[Case]:
         statuses |= {"callback", "unsatisfied"}
     qs = hotline_cases(actor).filter(status__in=statuses)
     if actor.has(DISPATCHER):
-        qs = hotline_cases(actor).filter(Q(status__in=statuses) | Q(pending="extension"))
-    return qs.select_related("lead_unit", "category").order_by("created_at", "id")
+        qs = hotline_cases(actor).filter(Q(status__in=statuses) | pending_request_q("extension"))
+    return with_pending_requests(qs.select_related("lead_unit", "category"), HOTLINE).order_by(
+        "created_at", "id"
+    )
 
 
 def supervision_board(

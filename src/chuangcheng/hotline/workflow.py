@@ -7,7 +7,8 @@
     fed_back ──reject_feedback──▶ handling
     callback ──callback(回访)──▶ closed (resolved & satisfied) | unsatisfied | callback (not reached)
     unsatisfied ──reopen (重办)──▶ handling | ──close──▶ closed
-    handling ──request_extension──▶ (pending) ──approve_extension / reject_extension──▶ handling
+    handling ──request_extension──▶ (a pending 延期 request) ──approve_ / reject_extension
+    requests awaiting a decision (待审申请) are records of their own: 退单 and 延期 may both wait
     any open state ──supervise (督办)──▶ same state; the lead unit answers with reply_supervision
 
 Clocks: sign (签收), respond (响应: first contact with the caller), finish (办结 = feedback).
@@ -23,7 +24,24 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from chuangcheng.cases.models import Assignment, Case, Category
-from chuangcheng.cases.workflow import LEAD, OWNER, Action, Clock, Step, Workflow, register
+from chuangcheng.cases.workflow import (
+    JURISDICTION,
+    LEAD,
+    OWN,
+    OWNER,
+    UNITS,
+    Action,
+    Clock,
+    Notice,
+    RequestKind,
+    Step,
+    Workflow,
+    people,
+    register,
+    reporter,
+    role,
+    unit_of,
+)
 from chuangcheng.core.calendar import add_working_days, working_days_between
 from chuangcheng.core.settings_store import get_setting
 from chuangcheng.hotline.constants import (
@@ -40,6 +58,7 @@ from chuangcheng.org.roles import (
     CITIZEN,
     DISPATCHER,
     HANDLER,
+    LEADER,
     OPERATOR,
     SUPERVISOR,
 )
@@ -215,14 +234,6 @@ def within_return_limit(case: Case, actor: Actor, now: dt.datetime) -> str | Non
     return None
 
 
-def extension_pending(case: Case, actor: Actor, now: dt.datetime) -> str | None:
-    return None if case.pending == "extension" else "没有待审批的延期申请。"
-
-
-def no_extension_pending(case: Case, actor: Actor, now: dt.datetime) -> str | None:
-    return "已有延期申请在审批中。" if case.pending == "extension" else None
-
-
 def must_be_contacted(case: Case, actor: Actor, now: dt.datetime) -> str | None:
     return None if case.respond_at else "请先联系诉求人（响应）再反馈办理结果。"
 
@@ -287,23 +298,19 @@ def do_dispatch(step: Step) -> None:
     step.note = step.data.get("note") or f"派至{lead.name}"
 
 
-def do_request_return(step: Step) -> None:
-    step.case.pending, step.case.resume_status = "return", step.case.status
-
-
 def do_approve_return(step: Step) -> None:
     case = step.case
     Assignment.objects.filter(case=case, active=True).update(active=False, ended_at=step.now)
     step.event_data = {"returned_by": case.lead_unit_id}
     case.lead_unit = None
-    case.pending, case.resume_status = "", ""
     case.return_count += 1
     case.sign_due = case.respond_due = case.finish_due = None
 
 
 def do_reject_return(step: Step) -> None:
-    step.target = step.case.resume_status or "handling"
-    step.case.pending, step.case.resume_status = "", ""
+    """Back to where the order was when the unit asked (待签收 or 办理中)."""
+    assert step.request is not None
+    step.target = step.request.from_status or "handling"
 
 
 def do_request_extension(step: Step) -> None:
@@ -317,14 +324,14 @@ def do_request_extension(step: Step) -> None:
             f"延期累计不能超过 {limit} 个工作日（还可申请 {max(left, 0)} 天）。",
             fields={"days": [f"最多还可延期 {max(left, 0)} 个工作日"]},
         )
-    step.case.pending = "extension"
-    step.case.pending_data = {"days": days, "reason": step.data["reason"]}
+    step.request_data = {"days": days, "reason": step.data["reason"]}
     step.event_data = {"days": days}
 
 
 def do_approve_extension(step: Step) -> None:
     case = step.case
-    days = int(case.pending_data.get("days", 0))
+    assert step.request is not None
+    days = int(step.request.data.get("days", 0))
     if case.finish_due is not None:
         case.finish_due = add_working_days(case.finish_due, days)
     case.extension_workdays += days
@@ -332,11 +339,6 @@ def do_approve_extension(step: Step) -> None:
         "days": days,
         "finish_due": case.finish_due.isoformat() if case.finish_due else None,
     }
-    case.pending, case.pending_data = "", {}
-
-
-def do_reject_extension(step: Step) -> None:
-    step.case.pending, step.case.pending_data = "", {}
 
 
 def do_feedback(step: Step) -> None:
@@ -426,6 +428,32 @@ def do_close(step: Step) -> None:
     step.case.finish_at = step.case.finish_at or step.now
 
 
+# ---------------------------------------------------------------- who is told (消息提醒)
+TO_LEAD_UNIT = (unit_of(LEAD, HANDLER),)
+TO_DISPATCHERS = (people(DISPATCHER),)
+
+
+def _to_lead(text: str) -> Notice:
+    return Notice(text, TO_LEAD_UNIT)
+
+
+def _to_dispatchers(text: str) -> Notice:
+    return Notice(text, TO_DISPATCHERS)
+
+
+TO_CALLER = Notice("您反映的诉求 {number} 当前状态：{state}", (reporter(),))
+
+# ---------------------------------------------------------------- who works in it, who sees what
+ROLES = {
+    OPERATOR: role("受理员", JURISDICTION),
+    DISPATCHER: role("派单员", JURISDICTION),
+    HANDLER: role("承办人", UNITS),  # a street office also sees its communities' orders
+    CALLBACK: role("回访员", JURISDICTION),
+    SUPERVISOR: role("督办员", JURISDICTION),
+    LEADER: role("领导", JURISDICTION),
+    CITIZEN: role("居民", OWN),
+}
+
 # ---------------------------------------------------------------- the loop
 S = frozenset
 HOTLINE = register(
@@ -435,6 +463,8 @@ HOTLINE = register(
         initial="received",
         states=STATES,
         final=S({"closed", "merged"}),
+        requests=(RequestKind("return", "退单"), RequestKind("extension", "延期")),
+        roles=ROLES,
         clocks=(
             Clock("sign", "签收", (2, "hours")),
             Clock("respond", "响应", (24, "hours")),
@@ -450,6 +480,7 @@ HOTLINE = register(
                 form=NoteForm,
                 guard=only_consultations,
                 apply=do_answer_directly,
+                notice=TO_CALLER,
             ),
             Action(
                 "review",
@@ -469,6 +500,7 @@ HOTLINE = register(
                 form=DispatchForm,
                 apply=do_dispatch,
                 starts=("sign", "respond", "finish"),
+                notice=_to_lead("新工单 {number}「{title}」已派至贵单位，请及时签收"),
             ),
             Action(
                 "merge",
@@ -510,6 +542,8 @@ HOTLINE = register(
                 apply=do_feedback,
                 stops=("finish",),
                 accepts_files=True,
+                notice=_to_dispatchers("工单 {number} 已反馈办理结果，待审核"),
+                lapses=("extension",),
             ),
             Action(
                 "request_return",
@@ -520,7 +554,8 @@ HOTLINE = register(
                 unit=LEAD,
                 form=ReasonForm,
                 guard=within_return_limit,
-                apply=do_request_return,
+                notice=_to_dispatchers("工单 {number} 有退单申请待审批"),
+                opens="return",
             ),
             Action(
                 "approve_return",
@@ -530,6 +565,9 @@ HOTLINE = register(
                 S({DISPATCHER}),
                 form=NoteForm,
                 apply=do_approve_return,
+                decides="return",
+                decision="approved",
+                lapses=("extension",),
             ),
             Action(
                 "reject_return",
@@ -539,6 +577,9 @@ HOTLINE = register(
                 S({DISPATCHER}),
                 form=ReasonForm,
                 apply=do_reject_return,
+                notice=_to_lead("工单 {number} 的退单申请被驳回，请继续办理"),
+                decides="return",
+                decision="rejected",
             ),
             Action(
                 "request_extension",
@@ -548,8 +589,9 @@ HOTLINE = register(
                 S({HANDLER}),
                 unit=LEAD,
                 form=ExtensionForm,
-                guard=no_extension_pending,
                 apply=do_request_extension,
+                notice=_to_dispatchers("工单 {number} 有延期申请待审批"),
+                opens="extension",
             ),
             Action(
                 "approve_extension",
@@ -558,8 +600,10 @@ HOTLINE = register(
                 None,
                 S({DISPATCHER}),
                 form=NoteForm,
-                guard=extension_pending,
                 apply=do_approve_extension,
+                notice=_to_lead("工单 {number} 的延期申请已同意"),
+                decides="extension",
+                decision="approved",
             ),
             Action(
                 "reject_extension",
@@ -568,8 +612,9 @@ HOTLINE = register(
                 None,
                 S({DISPATCHER}),
                 form=ReasonForm,
-                guard=extension_pending,
-                apply=do_reject_extension,
+                notice=_to_lead("工单 {number} 的延期申请被驳回"),
+                decides="extension",
+                decision="rejected",
             ),
             Action(
                 "approve_feedback",
@@ -587,6 +632,7 @@ HOTLINE = register(
                 S({DISPATCHER}),
                 form=ReasonForm,
                 apply=do_reject_feedback,
+                notice=_to_lead("工单 {number} 的办理反馈被退回，请重新办理"),
             ),
             Action(
                 "callback",
@@ -597,6 +643,7 @@ HOTLINE = register(
                 form=CallbackForm,
                 guard=callback_possible,
                 apply=do_callback,
+                notice=TO_CALLER,
             ),
             Action(
                 "reopen",
@@ -607,6 +654,7 @@ HOTLINE = register(
                 form=ReasonForm,
                 apply=do_reopen,
                 starts=("finish",),
+                notice=_to_lead("工单 {number} 回访不满意，已重办，请重新办理"),
             ),
             Action(
                 "close",
@@ -616,6 +664,7 @@ HOTLINE = register(
                 S({CALLBACK, DISPATCHER}),
                 form=NoteForm,
                 apply=do_close,
+                notice=TO_CALLER,
             ),
             Action(
                 "supervise",
@@ -625,6 +674,7 @@ HOTLINE = register(
                 S({SUPERVISOR}),
                 form=SuperviseForm,
                 apply=do_supervise,
+                notice=_to_lead("工单 {number} 已被督办，请按要求办理并回复"),
             ),
             Action(
                 "reply_supervision",
@@ -635,6 +685,7 @@ HOTLINE = register(
                 unit=LEAD,
                 form=ReasonForm,
                 guard=supervised,
+                notice=Notice("工单 {number} 的督办已回复", (people(SUPERVISOR),)),
             ),
             Action(
                 "rate",

@@ -27,6 +27,19 @@ class Actor:
     handler_units: frozenset[int] = frozenset()
     visible_units: frozenset[int] = frozenset()
     is_superuser: bool = False
+    # role -> region paths of the units where the person holds it ("/" for no unit: the city)
+    paths_by_role: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # unit -> the units directly under it (a street office's communities), for every unit the
+    # person is a member of
+    children: dict[int, frozenset[int]] = field(default_factory=dict)
+
+    def units_with_children(self, role: str) -> frozenset[int]:
+        """The units where the person holds `role`, and the units directly under them."""
+        units = self.units_by_role.get(role, frozenset())
+        out = set(units)
+        for unit in units:
+            out |= self.children.get(unit, frozenset())
+        return frozenset(out)
 
     def has(self, role: str) -> bool:
         return role in self.roles
@@ -60,36 +73,47 @@ def actor_for(user: Any) -> Actor:
     return _actor_from(user, rows, None)
 
 
-def actor_prefetched(user: Any, memberships: list[dict[str, Any]], sub_units: list[int]) -> Actor:
+def actor_prefetched(
+    user: Any, memberships: list[dict[str, Any]], sub_units: list[tuple[int, int]]
+) -> Actor:
     """The Actor from membership rows fetched elsewhere (the API token lookup brings them
-    along: role, unit id, the unit's region path) and the units under the ones they handle
-    for; the same result as actor_for without its queries."""
+    along: role, unit id, the unit's region path) and the (parent, unit) pairs of the units
+    under the person's units; the same result as actor_for without its queries."""
     rows = [(m["role"], m["unit"], m["path"]) for m in memberships]
-    return _actor_from(user, rows, sub_units)
+    return _actor_from(user, rows, [(int(p), int(u)) for p, u in sub_units])
 
 
 def _actor_from(
-    user: Any, rows: Sequence[tuple[str, int | None, str | None]], sub_units: list[int] | None
+    user: Any,
+    rows: Sequence[tuple[str, int | None, str | None]],
+    sub_units: list[tuple[int, int]] | None,
 ) -> Actor:
     roles = frozenset(r for r, _, _ in rows)
     units_by_role: dict[str, set[int]] = {}
+    paths_by_role: dict[str, set[str]] = {}
     centre_paths: list[str] = []
     for role, unit_id, path in rows:
         if unit_id is not None:
             units_by_role.setdefault(role, set()).add(unit_id)
+        paths_by_role.setdefault(role, set()).add(path or "/")
         if role in CENTRE_ROLES:
             centre_paths.append(path or "/")
-    handler_units = frozenset(units_by_role.get("handler", set()))
-    visible = set(handler_units)
-    if handler_units:
-        if sub_units is None:
+    member_units = {u for units in units_by_role.values() for u in units}
+    if sub_units is None:
+        sub_units = []
+        if member_units:
             from chuangcheng.org.models import Unit
 
-            # a street office also sees the orders of the communities under it
             sub_units = list(
-                Unit.objects.filter(parent_id__in=handler_units).values_list("pk", flat=True)
+                Unit.objects.filter(parent_id__in=member_units).values_list("parent_id", "pk")
             )
-        visible |= set(sub_units)
+    children: dict[int, set[int]] = {}
+    for parent, unit in sub_units:
+        children.setdefault(parent, set()).add(unit)
+    handler_units = frozenset(units_by_role.get("handler", set()))
+    visible = set(handler_units)
+    for unit in handler_units:  # a street office also sees the orders of its communities
+        visible |= children.get(unit, set())
     if user.is_superuser:
         centre_paths.append("/")
     actor = Actor(
@@ -101,6 +125,8 @@ def _actor_from(
         handler_units=handler_units,
         visible_units=frozenset(visible),
         is_superuser=bool(user.is_superuser),
+        paths_by_role={k: tuple(sorted(v)) for k, v in paths_by_role.items()},
+        children={k: frozenset(v) for k, v in children.items()},
     )
     user._cc_actor = actor
     return actor

@@ -1,8 +1,10 @@
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 
 from chuangcheng.org.models import Membership, Region, Unit
+from chuangcheng.org.roles import role_choices
 
 
 @admin.register(Region)
@@ -27,8 +29,17 @@ class UnitAdmin(admin.ModelAdmin):
     raw_id_fields = ["region", "parent"]
 
 
+class MembershipForm(forms.ModelForm):
+    role = forms.ChoiceField(label="角色", choices=role_choices)
+
+    class Meta:
+        model = Membership
+        fields = ["user", "unit", "role"]
+
+
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
+    form = MembershipForm
     list_display = ["user", "role", "unit"]
     list_filter = ["role"]
     search_fields = ["user__username", "unit__name"]

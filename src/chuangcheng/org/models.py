@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from chuangcheng.org.roles import ROLE_CHOICES
+from chuangcheng.org.roles import role_label
 
 
 class Region(models.Model):
@@ -96,7 +96,9 @@ class Membership(models.Model):
         on_delete=models.PROTECT,
         related_name="memberships",
     )
-    role = models.CharField("角色", max_length=20, choices=ROLE_CHOICES)
+    role = models.CharField(
+        "角色", max_length=20, help_text="由各业务流程声明（如 12345 的派单员、数字城管的监督员）"
+    )
 
     class Meta:
         verbose_name = "人员角色"
@@ -106,4 +108,4 @@ class Membership(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user} · {self.get_role_display()} · {self.unit or '-'}"
+        return f"{self.user} · {role_label(self.role)} · {self.unit or '-'}"

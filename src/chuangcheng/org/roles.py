@@ -26,3 +26,21 @@ ROLE_LABELS = dict(ROLE_CHOICES)
 CENTRE_ROLES = frozenset({OPERATOR, DISPATCHER, CALLBACK, SUPERVISOR, LEADER})
 # Roles that may see a caller's full phone number (they must call them) — each view is audited.
 CONTACT_ROLES = frozenset({OPERATOR, DISPATCHER, CALLBACK, HANDLER})
+
+
+# Every role some workflow declares (code -> Chinese name). The case engine fills this as each
+# workflow registers (cases.workflow.register), so the organisation names no loop's roles.
+_DECLARED: dict[str, str] = {}
+
+
+def declare_roles(roles: dict[str, str]) -> None:
+    for code, label in roles.items():
+        _DECLARED.setdefault(code, label)
+
+
+def role_choices() -> list[tuple[str, str]]:
+    return list(_DECLARED.items())
+
+
+def role_label(code: str) -> str:
+    return _DECLARED.get(code, code)

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from chuangcheng.org.access import actor_for
-from chuangcheng.org.roles import ROLE_LABELS
+from chuangcheng.org.roles import role_label
 from chuangcheng.web.access import NAV_LINKS, may
 
 
@@ -35,7 +35,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         display = user.first_name or user.get_username()
     return {
         "actor": actor,
-        "role_labels": [ROLE_LABELS.get(r, r) for r in sorted(actor.roles)],
+        "role_labels": [role_label(r) for r in sorted(actor.roles)],
         "nav_links": links,
         "display_name": display,
         "now": timezone.now(),

@@ -1,6 +1,15 @@
 from django.urls import path
 
-from chuangcheng.web.views import auth, cases, citizen, dashboard, intake, intelligence, work
+from chuangcheng.web.views import (
+    auth,
+    cases,
+    citizen,
+    dashboard,
+    intake,
+    intelligence,
+    notifications,
+    work,
+)
 
 app_name = "web"
 
@@ -21,6 +30,18 @@ urlpatterns = [
     path("hotline/cases/<int:case_id>/", cases.case_detail_page, name="case_detail"),
     path("hotline/cases/<int:case_id>/do/<str:action>/", cases.case_action, name="case_action"),
     path("hotline/cases/<int:case_id>/contact/", cases.case_contact, name="case_contact"),
+    path("notifications/", notifications.notification_list, name="notifications"),
+    path("notifications/count/", notifications.notification_count, name="notification_count"),
+    path(
+        "notifications/<int:notification_id>/open/",
+        notifications.notification_open,
+        name="notification_open",
+    ),
+    path(
+        "notifications/read-all/",
+        notifications.notification_read_all,
+        name="notifications_read_all",
+    ),
     path("attachments/<str:token>", cases.attachment, name="attachment"),
     path("m/", citizen.m_home, name="m_home"),
     path("m/submit/", citizen.m_submit, name="m_submit"),

@@ -8,6 +8,7 @@ from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from chuangcheng.cases.selectors import pending_request_q
 from chuangcheng.hotline import selectors as hotline_selectors
 from chuangcheng.hotline.workflow import HOTLINE
 from chuangcheng.org.roles import CALLBACK, DISPATCHER, HANDLER, SUPERVISOR
@@ -20,7 +21,7 @@ DISPATCH_TABS: list[tuple[str, str, Q]] = [
     ("received", "待复核", Q(status="received")),
     ("reviewed", "待派单", Q(status="reviewed")),
     ("return", "退单待审", Q(status="return_requested")),
-    ("extension", "延期待审", Q(pending="extension")),
+    ("extension", "延期待审", pending_request_q("extension")),
     ("fed_back", "反馈待审", Q(status="fed_back")),
     ("unsatisfied", "回访不满意", Q(status="unsatisfied")),
 ]

@@ -24,7 +24,7 @@ from django.db import connections
 from django.utils import timezone
 
 from chuangcheng.demo.city import DEMO_PASSWORD, DEMO_USERS, build_demo_city
-from chuangcheng.org.roles import ROLE_LABELS
+from chuangcheng.org.roles import role_label
 
 ROOT = Path(settings.BASE_DIR)
 STOP_TIMEOUT = 15.0
@@ -157,7 +157,7 @@ class Command(BaseCommand):
             )
         lines.append("  演示账号（密码均为 " + DEMO_PASSWORD + "）：")
         for username, display, role, _unit in DEMO_USERS:
-            lines.append(f"    {username:<14}{ROLE_LABELS.get(role, role):<6}{display}")
+            lines.append(f"    {username:<14}{role_label(role):<6}{display}")
         lines.append(f"    {'admin':<14}{'管理员':<6}系统管理员（可进入管理后台）")
         if serve:
             lines.append("  按 Ctrl-C 停止网站和后台任务进程。")
