@@ -5,6 +5,7 @@ from chuangcheng.api import views
 
 urlpatterns = [
     path("v1/auth/token", views.TokenView.as_view(), name="api-token"),
+    path("v1/auth/logout", views.LogoutView.as_view(), name="api-logout"),
     path("v1/cases", views.CaseListView.as_view(), name="api-cases"),
     path("v1/cases/batch", views.CaseBatchView.as_view(), name="api-cases-batch"),
     path("v1/cases/<int:case_id>", views.CaseDetailView.as_view(), name="api-case"),
