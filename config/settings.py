@@ -281,7 +281,7 @@ def _tile_source(template: str) -> list[str]:
     return [f"{parsed.scheme}://{host}"]
 
 
-SECURE_CSP = {
+SECURE_CSP: dict[str, list[str]] = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],
     "style-src": [CSP.SELF, CSP.NONCE],
