@@ -173,7 +173,8 @@ def safe_next(request: HttpRequest, default: str = "/") -> str:
     return default
 
 
-_EXEMPT_PREFIXES = ("/2fa/", "/logout/", "/login/", "/static/", "/i18n/")
+# the token endpoint checks the code itself (`otp`), whatever session the caller has
+_EXEMPT_PREFIXES = ("/2fa/", "/logout/", "/login/", "/static/", "/i18n/", "/api/v1/auth/")
 
 
 class SecondFactorMiddleware:
