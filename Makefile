@@ -3,23 +3,37 @@ SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.12 2>/dev/null || echo $(HOME)/.pyenv/versions/3.12.1/bin/python)
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | md5sum | cut -c1-8)
+# production dependencies (requirements.lock) for the demo; + the test and lint tools
+# (requirements-dev.lock, which includes the production lock) for everything else
+PROD_STAMP := $(VENV)/.installed-prod-$(shell cat requirements.lock pyproject.toml | md5sum | cut -c1-8)
+STAMP := $(VENV)/.installed-dev-$(shell cat requirements.lock requirements-dev.lock pyproject.toml | md5sum | cut -c1-8)
 DEMO_ENV := CC_ENV=demo CC_DATABASE_URL=sqlite:///$(CURDIR)/var/demo.sqlite3
 PORT ?= 8000
 
-.PHONY: install demo test lint bench browser-deps clean
+.PHONY: install install-prod demo test lint bench browser-deps clean
 
-$(STAMP): requirements.lock pyproject.toml
+$(PROD_STAMP): requirements.lock pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -r requirements.lock
 	$(PY) -m pip install -q --no-deps -e .
+	touch $(PROD_STAMP)
+
+$(STAMP): requirements.lock requirements-dev.lock pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements-dev.lock
+	$(PY) -m pip install -q --no-deps -e .
 	touch $(STAMP)
 
+## install-prod: the production dependencies only (no test or lint tool)
+install-prod: $(PROD_STAMP)
+
+## install: production + development/test tools
 install: $(STAMP)
 
-## demo: install, build the demo city on SQLite, start the web server and the task worker
-demo: install
+## demo: install (production lock only), build the demo city on SQLite, start the web server and the task worker
+demo: install-prod
 	$(DEMO_ENV) $(PY) manage.py demo --port $(PORT)
 
 browser-deps:

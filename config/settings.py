@@ -8,13 +8,28 @@ Environment variables (all optional for the demo):
   CC_ALLOWED_HOSTS  comma separated
   CC_DATA_DIR       where uploads, models and the SQLite file live (default ./var)
   CC_HISTORY_KEY    (or CC_HISTORY_KEY_FILE) the history chain's key: required in production
+Security (see docs/deployment.md, "Security"):
+  CC_TRUSTED_PROXIES      comma separated addresses/CIDRs of the reverse proxies in front of
+                          Django (e.g. 127.0.0.1 for nginx on the same host); X-Forwarded-For
+                          is honoured only on requests whose REMOTE_ADDR is one of them
+  CC_PROXY_COUNT          further proxies that appended to X-Forwarded-For before the trusted
+                          one (default 0: nginx talks to the browsers itself)
+  CC_LOGIN_ACCOUNT_LIMIT  failed logins per account before it is locked (default 5)
+  CC_LOGIN_ADDRESS_LIMIT  failed logins per client address before it is locked (default 50)
+  CC_LOGIN_COOLOFF_MINUTES how long a lock lasts after the last failure (default 15)
+  CC_REQUIRE_2FA          "1": the admin and the roles that may reveal phone numbers must
+                          confirm a TOTP code (default 1 in production, 0 elsewhere)
+  CC_SESSION_IDLE_MINUTES a session ends after this long without a request (default 30)
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 from urllib.parse import unquote, urlparse
+
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 ENV = os.environ.get("CC_ENV", "dev")
@@ -100,6 +115,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_tasks_db",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "chuangcheng.core",
     "chuangcheng.org",
     "chuangcheng.cases",
@@ -114,14 +132,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "chuangcheng.web.security.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # last: turns a lockout found during authenticate() into the 429 page or JSON
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -136,6 +159,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.csp",
                 "chuangcheng.web.context.navigation",
             ],
         },
@@ -143,8 +167,18 @@ TEMPLATES = [
 ]
 
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# django-axes first: it refuses a locked account or address before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "chuangcheng.web.security.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
@@ -201,7 +235,6 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_THROTTLE_RATES": {"login": os.environ.get("CC_LOGIN_RATE", "10/min")},
     "EXCEPTION_HANDLER": "chuangcheng.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
 }
@@ -217,7 +250,66 @@ SPECTACULAR_SETTINGS = {
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
 }
 
+
 # Security (production values; `manage.py check --deploy` passes with CC_ENV=production).
+def _csv(name: str, default: str = "") -> list[str]:
+    return [v.strip() for v in os.environ.get(name, default).split(",") if v.strip()]
+
+
+# Login lockout (django-axes, state in the database: every process and the SQLite demo share
+# it). Failures only are counted; a lock ends CC_LOGIN_COOLOFF_MINUTES after the last failure.
+CC_TRUSTED_PROXIES = _csv("CC_TRUSTED_PROXIES")
+CC_PROXY_COUNT = int(os.environ.get("CC_PROXY_COUNT", "0"))
+CC_LOGIN_ADDRESS_LIMIT = int(os.environ.get("CC_LOGIN_ADDRESS_LIMIT", "50"))
+AXES_HANDLER = "chuangcheng.web.security.LockoutHandler"
+AXES_FAILURE_LIMIT = int(os.environ.get("CC_LOGIN_ACCOUNT_LIMIT", "5"))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("CC_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "chuangcheng.web.security.client_ip"
+AXES_LOCKOUT_CALLABLE = "chuangcheng.web.security.lockout_response"
+AXES_SENSITIVE_PARAMETERS = ["password", "otp_token", "otp"]
+AXES_VERBOSE = False
+
+# Second factor (django-otp, TOTP) for the admin and the roles that may reveal phone numbers.
+CC_REQUIRE_2FA = os.environ.get("CC_REQUIRE_2FA", "1" if PRODUCTION else "0") == "1"
+OTP_TOTP_ISSUER = "创城 12345"
+
+# Sessions end after CC_SESSION_IDLE_MINUTES without a request (each request renews them).
+SESSION_COOKIE_AGE = 60 * int(os.environ.get("CC_SESSION_IDLE_MINUTES", "30"))
+SESSION_SAVE_EVERY_REQUEST = True
+
+
+# Content-Security-Policy on every response: scripts and styles from this site only (the
+# vendored ECharts, Leaflet and htmx are static files); style attributes stay allowed because
+# ECharts and Leaflet write them. Map tiles may come from the configured tile server.
+def _tile_source(template: str) -> list[str]:
+    """The origin of the tile URL template; a placeholder in the host name ({s}, t{s}: the
+    tile server's numbered mirrors) widens its first label to a wildcard."""
+    parsed = urlparse(template)
+    if not parsed.netloc:
+        return []
+    host = parsed.netloc
+    if "{" in host:
+        host = "*." + host.split(".", 1)[1]
+    return [f"{parsed.scheme}://{host}"]
+
+
+SECURE_CSP: dict[str, list[str]] = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "style-src-attr": [CSP.UNSAFE_INLINE],
+    "img-src": [CSP.SELF, "data:", "blob:", *_tile_source(os.environ.get("CC_MAP_TILES", ""))],
+    "font-src": [CSP.SELF, "data:"],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"

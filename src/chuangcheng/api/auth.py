@@ -1,4 +1,9 @@
-"""Bearer token authentication for /api/v1."""
+"""Bearer token authentication for /api/v1: issue, look up, revoke.
+
+A token is refused when it is unknown, expired, revoked (退出 or the admin), its user is
+inactive, or the user's password changed after it was issued (the token carries the user's
+session auth hash from that moment, as Django's sessions do).
+"""
 
 from __future__ import annotations
 
@@ -10,13 +15,18 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import connection
+from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 from rest_framework import authentication, exceptions
 
 from chuangcheng.api.models import ApiToken
-from chuangcheng.org.access import actor_prefetched
+from chuangcheng.org.access import actor_for, actor_prefetched
 
 TOKEN_LIFETIME = dt.timedelta(days=7)
+# last_used_at is written at most once per this interval per token: a script calling the API
+# ten times a second does not turn every read into a write.
+LAST_USED_RESOLUTION = dt.timedelta(seconds=60)
 
 
 def digest(token: str) -> str:
@@ -27,9 +37,20 @@ def token_issue(*, user: Any) -> str:
     token = secrets.token_urlsafe(32)
     now = timezone.now()
     ApiToken.objects.create(
-        digest=digest(token), user=user, created_at=now, expires_at=now + TOKEN_LIFETIME
+        digest=digest(token),
+        user=user,
+        auth_hash=user.get_session_auth_hash(),
+        created_at=now,
+        expires_at=now + TOKEN_LIFETIME,
     )
     return token
+
+
+def token_revoke(*, actor: Any, tokens: QuerySet[ApiToken]) -> int:
+    """吊销: revoke tokens (退出 revokes the caller's own; the admin any). Returns how many
+    were still live. `actor` is the user revoking, kept for the signature all writes share."""
+    del actor
+    return tokens.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
 
 
 @functools.cache
@@ -67,6 +88,8 @@ def _token_lookup(
     token_digest: str,
 ) -> tuple[ApiToken, list[Any], list[tuple[int, int]]] | None:
     sql, tok, usr = _token_sql()
+    if connection.vendor != "postgresql":
+        return _token_lookup_portable(token_digest)
     with connection.cursor() as cur:
         cur.execute(sql, [token_digest])
         values = cur.fetchone()
@@ -77,6 +100,17 @@ def _token_lookup(
     row.user = get_user_model().from_db(connection.alias, usr, values[n : n + len(usr)])
     memberships = [{"role": a, "unit": b, "path": c} for a, b, c in values[-2]]
     return row, memberships, [(int(p), int(u)) for p, u in values[-1]]
+
+
+def _token_lookup_portable(token_digest: str) -> tuple[ApiToken, list[Any], list[int]] | None:
+    """The same answer with the ORM, for databases without json_agg/ARRAY (the SQLite demo):
+    the token with its user, then the actor as actor_for reads it (cached on the user, so
+    authenticate() does not build it again)."""
+    row = ApiToken.objects.select_related("user").filter(digest=token_digest).first()
+    if row is None:
+        return None
+    actor_for(row.user)
+    return row, [], []
 
 
 class BearerTokenAuthentication(authentication.BaseAuthentication):
@@ -95,9 +129,19 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         if found is None:
             raise exceptions.AuthenticationFailed("令牌无效或已过期，请重新登录")
         row, memberships, sub_units = found
-        if row.expires_at < timezone.now() or not row.user.is_active:
+        now = timezone.now()
+        if (
+            row.expires_at < now
+            or row.revoked_at is not None
+            or not row.user.is_active
+            or not constant_time_compare(row.auth_hash, row.user.get_session_auth_hash())
+        ):
             raise exceptions.AuthenticationFailed("令牌无效或已过期，请重新登录")
-        actor_prefetched(row.user, memberships, sub_units)
+        if getattr(row.user, "_cc_actor", None) is None:
+            actor_prefetched(row.user, memberships, sub_units)
+        if row.last_used_at is None or now - row.last_used_at >= LAST_USED_RESOLUTION:
+            ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
+            row.last_used_at = now
         return row.user, row
 
     def authenticate_header(self, request: Any) -> str:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import authenticate
+from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.http import QueryDict
+from django_otp import match_token
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
@@ -14,10 +16,10 @@ from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from chuangcheng.api.auth import token_issue
+from chuangcheng.api.auth import token_issue, token_revoke
+from chuangcheng.api.models import ApiToken
 from chuangcheng.cases.presenters import case_detail, case_summary, contact_view
 from chuangcheng.cases.selectors import case_get_visible
 from chuangcheng.cases.services import allowed_actions, case_transition, contact_reveal
@@ -28,6 +30,7 @@ from chuangcheng.hotline.services import BATCH_MAX, hotline_intake, hotline_inta
 from chuangcheng.org.access import Actor, actor_for
 from chuangcheng.org.roles import DISPATCHER, LEADER, SUPERVISOR
 from chuangcheng.org.selectors import regions_tree, units_search
+from chuangcheng.web import security
 
 ANALYTICS_ROLES = frozenset({LEADER, SUPERVISOR, DISPATCHER})
 
@@ -51,15 +54,22 @@ def _files(request: Request) -> list[tuple[Any, str]]:
 
 
 class TokenView(APIView):
+    """登录换取令牌. Failed attempts count towards the same lockout as the login page and the
+    admin (django-axes: the request goes into authenticate()); successful ones never do. A
+    person who must use a second factor (CC_REQUIRE_2FA) also sends `otp`, the code of the
+    authenticator bound on the web."""
+
     permission_classes = [AllowAny]
     authentication_classes: list[Any] = []
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "login"
 
     @extend_schema(
         request=inline_serializer(
             "TokenRequest",
-            {"username": serializers.CharField(), "password": serializers.CharField()},
+            {
+                "username": serializers.CharField(),
+                "password": serializers.CharField(),
+                "otp": serializers.CharField(required=False),
+            },
         ),
         responses=inline_serializer("TokenResponse", {"token": serializers.CharField()}),
         summary="登录换取令牌",
@@ -78,11 +88,64 @@ class TokenView(APIView):
                 },
             )
         user = authenticate(request._request, username=username, password=password)
+        if getattr(request._request, "axes_locked_out", False):
+            return security.lockout_response(request._request)  # type: ignore[return-value]
         if user is None:
             return Response(
                 {"detail": "用户名或密码错误", "code": "invalid_credentials"}, status=401
             )
+        if security.second_factor_required(user):
+            if not security.has_confirmed_device(user):
+                return Response(
+                    {
+                        "detail": "该账号需要二次验证：请先在网页登录并绑定手机验证器。",
+                        "code": "otp_setup_required",
+                    },
+                    status=403,
+                )
+            code = str(body.get("otp") or "").strip()
+            if not code or match_token(user, code) is None:
+                user_login_failed.send(
+                    sender=__name__,
+                    credentials={"username": username},
+                    request=request._request,
+                )
+                if getattr(request._request, "axes_locked_out", False):
+                    return security.lockout_response(request._request)  # type: ignore[return-value]
+                return Response(
+                    {
+                        "detail": "请输入手机验证器上的验证码" if not code else "验证码不正确",
+                        "code": "otp_required" if not code else "invalid_otp",
+                    },
+                    status=401,
+                )
+        # a successful sign-in, as on the login page: last_login, the access log, and the
+        # account's earlier failures cleared (django-axes listens)
+        user_logged_in.send(sender=user.__class__, request=request._request, user=user)
         return Response({"token": token_issue(user=user)})
+
+
+class LogoutView(APIView):
+    """退出: revoke the token this request carries (`{"all": true}`: every token of the user)."""
+
+    @extend_schema(
+        request=inline_serializer(
+            "LogoutRequest", {"all": serializers.BooleanField(required=False)}
+        ),
+        responses={204: None},
+        summary="退出（吊销令牌）",
+    )
+    def post(self, request: Request) -> Response:
+        body = _plain(request.data)
+        revoke_all = str(body.get("all", "")).lower() in ("1", "true")
+        if revoke_all:
+            tokens = ApiToken.objects.filter(user_id=int(request.user.pk or 0))
+        elif isinstance(request.auth, ApiToken):
+            tokens = ApiToken.objects.filter(pk=request.auth.pk)
+        else:
+            raise ValidationFailed('此请求未携带令牌；要吊销本人全部令牌请发送 {"all": true}。')
+        token_revoke(actor=request.user, tokens=tokens)
+        return Response(status=204)
 
 
 CaseOut = inline_serializer(

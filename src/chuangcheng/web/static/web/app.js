@@ -43,6 +43,12 @@
     if (closer) { var d = closer.closest("dialog"); if (d) d.close(); }
   });
 
+  // a form that asks before it goes (data-confirm; no inline handlers under the CSP)
+  document.addEventListener("submit", function (ev) {
+    var form = ev.target.closest && ev.target.closest("form[data-confirm]");
+    if (form && !window.confirm(form.getAttribute("data-confirm"))) ev.preventDefault();
+  }, true);
+
   // 直接办结: show the answer box only when chosen
   document.addEventListener("change", function (ev) {
     if (ev.target.id === "id_answer_now") {
