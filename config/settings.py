@@ -26,7 +26,8 @@ if not SECRET_KEY:
     if PRODUCTION:
         raise RuntimeError("CC_SECRET_KEY must be set in production")
     SECRET_KEY = "dev-insecure-" + "x" * 50
-DEBUG = os.environ.get("CC_DEBUG", "0" if PRODUCTION else "1") == "1"
+# The demo is shown to people (and probed by them): no debug pages, Chinese error pages.
+DEBUG = os.environ.get("CC_DEBUG", "0" if ENV in ("production", "demo") else "1") == "1"
 ALLOWED_HOSTS = [
     h.strip() for h in os.environ.get("CC_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",")
 ]
@@ -107,6 +108,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "chuangcheng.web.middleware.RejectNulMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -174,7 +176,13 @@ CACHES = {
         if PRODUCTION
         else "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "cc_cache",
-    }
+    },
+    # counters every process must share in every environment (进度查询 failed-attempt
+    # limits): the database cache; `manage.py createcachetable` creates its table
+    "shared": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "cc_shared_cache",
+    },
 }
 
 REST_FRAMEWORK = {
@@ -183,7 +191,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "chuangcheng.api.schema.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_THROTTLE_RATES": {"login": os.environ.get("CC_LOGIN_RATE", "10/min")},
@@ -200,6 +208,15 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # the schema and API docs are for logged-in users and integrators (tokens), not the public
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # one name per vocabulary of coded values (the schema lists every allowed value)
+    "ENUM_NAME_OVERRIDES": {
+        "SupervisionLevelEnum": "chuangcheng.hotline.constants.SUPERVISION_LEVELS",
+        "AppealTypeEnum": "chuangcheng.hotline.constants.APPEAL_TYPES",
+        "UrgencyEnum": "chuangcheng.hotline.constants.URGENCIES",
+        "ChannelEnum": "chuangcheng.hotline.constants.CHANNELS",
+        "ResolutionEnum": "chuangcheng.hotline.constants.RESOLUTIONS",
+        "SatisfactionEnum": "chuangcheng.hotline.constants.SATISFACTIONS",
+    },
 }
 
 # Security (production values; `manage.py check --deploy` passes with CC_ENV=production).

@@ -8,7 +8,7 @@ The engine (`chuangcheng.cases.services.case_transition`) looks the workflow up 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -80,6 +80,11 @@ class Workflow:
     final: frozenset[str]
     actions: tuple[Action, ...]
     clocks: tuple[Clock, ...] = ()
+    # What the person who reported it is told: one sentence per action they may know of
+    # ("{unit}" is the lead unit's name); actions not listed stay internal (no staff names,
+    # no notes). And the states in which the handling result is shown to them.
+    public_steps: Mapping[str, str] = field(default_factory=dict)
+    public_result_states: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         if self.initial not in self.states:
