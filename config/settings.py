@@ -56,7 +56,8 @@ CC_HISTORY_ANCHOR_EVERY = int(os.environ.get("CC_HISTORY_ANCHOR_EVERY", "3600"))
 # A task still RUNNING this long after its worker stopped beating is run again (core/worker.py).
 CC_TASK_RECLAIM_AFTER = int(os.environ.get("CC_TASK_RECLAIM_AFTER", "600"))
 CC_TASK_MAX_ATTEMPTS = int(os.environ.get("CC_TASK_MAX_ATTEMPTS", "3"))
-DEBUG = os.environ.get("CC_DEBUG", "0" if PRODUCTION else "1") == "1"
+# The demo is shown to people (and probed by them): no debug pages, Chinese error pages.
+DEBUG = os.environ.get("CC_DEBUG", "0" if ENV in ("production", "demo") else "1") == "1"
 ALLOWED_HOSTS = [
     h.strip() for h in os.environ.get("CC_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",")
 ]
@@ -143,6 +144,7 @@ MIDDLEWARE = [
     "chuangcheng.web.security.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "chuangcheng.web.middleware.RejectNulMiddleware",
     # last: turns a lockout found during authenticate() into the 429 page or JSON
     "axes.middleware.AxesMiddleware",
 ]
@@ -223,7 +225,13 @@ CACHES = {
         if PRODUCTION
         else "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "cc_cache",
-    }
+    },
+    # counters every process must share in every environment (进度查询 failed-attempt
+    # limits): the database cache; `manage.py createcachetable` creates its table
+    "shared": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "cc_shared_cache",
+    },
 }
 
 REST_FRAMEWORK = {
@@ -232,7 +240,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "chuangcheng.api.schema.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "chuangcheng.api.errors.exception_handler",
@@ -248,6 +256,15 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # the schema and API docs are for logged-in users and integrators (tokens), not the public
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # one name per vocabulary of coded values (the schema lists every allowed value)
+    "ENUM_NAME_OVERRIDES": {
+        "SupervisionLevelEnum": "chuangcheng.hotline.constants.SUPERVISION_LEVELS",
+        "AppealTypeEnum": "chuangcheng.hotline.constants.APPEAL_TYPES",
+        "UrgencyEnum": "chuangcheng.hotline.constants.URGENCIES",
+        "ChannelEnum": "chuangcheng.hotline.constants.CHANNELS",
+        "ResolutionEnum": "chuangcheng.hotline.constants.RESOLUTIONS",
+        "SatisfactionEnum": "chuangcheng.hotline.constants.SATISFACTIONS",
+    },
 }
 
 

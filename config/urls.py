@@ -7,3 +7,9 @@ urlpatterns = [
     path("api/", include("chuangcheng.api.urls")),
     path("", include("chuangcheng.web.urls")),
 ]
+
+# JSON under /api/, a Chinese page elsewhere; never a debug page (DEBUG is off in the demo)
+handler400 = "chuangcheng.web.views.errors.bad_request"
+handler403 = "chuangcheng.web.views.errors.permission_denied"
+handler404 = "chuangcheng.web.views.errors.page_not_found"
+handler500 = "chuangcheng.web.views.errors.server_error"

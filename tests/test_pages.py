@@ -496,9 +496,9 @@ def test_citizen_submits_tracks_and_rates(city: Any) -> None:
     assert case.number in html and "提交成功" in html
     assert case.number in client.get("/m/cases/").content.decode()
     # public tracking: number + phone; nothing without the right phone
-    resp = Client().get("/m/track/", {"number": case.number, "phone": "13900001111"})
+    resp = Client().post("/m/track/", {"number": case.number, "phone": "13900001111"})
     assert resp.status_code == 200 and "诉求已受理" in resp.content.decode()
-    resp = Client().get("/m/track/", {"number": case.number, "phone": "13900002222"})
+    resp = Client().post("/m/track/", {"number": case.number, "phone": "13900002222"})
     assert resp.status_code == 404 and "没有找到该工单" in resp.content.decode()
     # another citizen's order is not theirs
     other = new_case()
@@ -523,7 +523,7 @@ def test_citizen_submits_tracks_and_rates(city: Any) -> None:
         data={"contacted": "true", "resolution": "resolved", "satisfaction": "satisfied"},
     )
     html = (
-        Client().get("/m/track/", {"number": case.number, "phone": "13900001111"}).content.decode()
+        Client().post("/m/track/", {"number": case.number, "phone": "13900001111"}).content.decode()
     )
     assert "已更换楼道灯" in html and "内部备注" not in html and "handler_zsxl" not in html
     html = client.get(f"/m/cases/{case.pk}/").content.decode()

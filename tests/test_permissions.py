@@ -322,7 +322,8 @@ def test_contact_of_an_order_not_visible_is_404(world: dict[str, Case]) -> None:
 @pytest.mark.parametrize("who", EVERYONE)
 def test_caller_history(world: dict[str, Case], who: str) -> None:
     resp = client_for(who).get("/api/v1/callers?phone=138-1234-1234")
-    if who in ("leader", "citizen"):
+    # the 受理 and 派单 desks look a caller up; nobody else (the page admits the same two)
+    if who not in ("operator", "dispatcher", "admin"):
         assert resp.status_code == 403, resp.content
         assert "来电" in resp.json()["detail"] or "无权" in resp.json()["detail"]
         return
@@ -431,3 +432,162 @@ def test_list_endpoints_query_count_does_not_grow(city: DemoCity, url: str) -> N
     for _ in range(6):
         dispatch_to(city, new_case(), "S-150103004", ("D-CG",))
     assert count() == few
+
+
+# ---------------------------------------------------------------- street-level staff (item 5)
+# A leader, supervisor and dispatcher of 中山西路街道办事处 (their unit's jurisdiction is one
+# street, not the city): every endpoint answers them as scoped as the matching page does.
+STREET_STAFF = {
+    "street_leader": "leader",
+    "street_supervisor": "supervisor",
+    "street_dispatcher": "dispatcher",
+}
+
+
+@pytest.fixture
+def street(city: DemoCity) -> dict[str, Case]:
+    from chuangcheng.org.models import Membership, Unit
+
+    office = Unit.objects.get(code="S-150103004")
+    for username, role in STREET_STAFF.items():
+        u = get_user_model().objects.create_user(username=username, password=DEMO_PASSWORD)
+        Membership.objects.create(user=u, role=role, unit=office)
+    here = new_case()  # 海亮广场北门: 中山西路街道
+    elsewhere = new_case(
+        lat=40.858, lng=111.690, address="新城区海拉尔东路新春社区", citizen_phone="13900002222"
+    )
+    assert here.street is not None and here.street.name == "中山西路街道"
+    assert elsewhere.street is not None and elsewhere.street.name != "中山西路街道"
+    return {"here": here, "elsewhere": elsewhere}
+
+
+def _page(username: str) -> Any:
+    from django.test import Client
+
+    client = Client()
+    assert client.login(username=username, password=DEMO_PASSWORD)
+    return client
+
+
+@pytest.mark.parametrize("who", list(STREET_STAFF))
+def test_street_staff_list_only_their_street(street: dict[str, Case], who: str) -> None:
+    resp = client_for(who).get("/api/v1/cases")
+    assert resp.status_code == 200
+    assert [r["id"] for r in resp.json()["results"]] == [street["here"].pk]
+    assert client_for(who).get(f"/api/v1/cases/{street['elsewhere'].pk}").status_code == 404
+    assert client_for(who).get(f"/api/v1/cases/{street['here'].pk}").status_code == 200
+
+
+@pytest.mark.parametrize("who", list(STREET_STAFF))
+def test_street_staff_indicators_are_their_street_as_on_the_dashboard(
+    street: dict[str, Case], who: str
+) -> None:
+    from django.utils import timezone
+
+    month = timezone.localdate().strftime("%Y-%m")
+    resp = client_for(who).get(f"/api/v1/indicators/hotline?month={month}&group_by=street")
+    assert resp.status_code == 200, resp.content
+    rows = resp.json()["results"]
+    # one order in their street this month; the order in 海拉尔东路街道 is not theirs
+    assert [(r["name"], r["received"]) for r in rows] == [("中山西路街道", 1)]
+    page = _page(who).get(f"/hotline/dashboard/?month={month}&group_by=street")
+    assert page.status_code == 200
+    assert [(r.name, r.received) for r in page.context["rows"]] == [("中山西路街道", 1)]
+    # the city's leader sees both streets
+    city_rows = client_for("leader").get(
+        f"/api/v1/indicators/hotline?month={month}&group_by=street"
+    )
+    assert sum(r["received"] for r in city_rows.json()["results"]) == 2
+
+
+# who may call each endpoint, and its page; written out here, not read from the code
+ROLE_MATRIX = {
+    # endpoint: (API url, page url, the people admitted)
+    "callers": (
+        "/api/v1/callers?phone=13812341234",
+        "/hotline/intake/history/?citizen_phone=13812341234",
+        {"operator", "dispatcher", "street_dispatcher", "admin"},
+    ),
+    "repeats": (
+        "/api/v1/repeats?title=占道经营&content=流动摊贩占道经营",
+        "/hotline/intake/repeats/?title=占道经营&content=流动摊贩占道经营",
+        {"operator", "dispatcher", "street_dispatcher", "admin"},
+    ),
+    "indicators": (
+        "/api/v1/indicators/hotline?month=2026-10",
+        "/hotline/dashboard/?month=2026-10",
+        {
+            "dispatcher",
+            "supervisor",
+            "leader",
+            "street_leader",
+            "street_supervisor",
+            "street_dispatcher",
+            "admin",
+        },
+    ),
+}
+MATRIX_PEOPLE = [
+    "operator",
+    "dispatcher",
+    "callback",
+    "supervisor",
+    "leader",
+    "handler_zsxl",
+    "citizen",
+    "admin",
+    *STREET_STAFF,
+]
+
+
+@pytest.mark.parametrize("endpoint", list(ROLE_MATRIX))
+@pytest.mark.parametrize("who", MATRIX_PEOPLE)
+def test_api_and_page_admit_the_same_people(
+    street: dict[str, Case], endpoint: str, who: str
+) -> None:
+    api_url, page_url, admitted = ROLE_MATRIX[endpoint]
+    expected = 200 if who in admitted else 403
+    before = state_of_db()
+    api_resp = client_for(who).get(api_url)
+    assert api_resp.status_code == expected, (who, api_url, api_resp.content)
+    if expected == 403:
+        assert "无权" in api_resp.json()["detail"] or "只有" in api_resp.json()["detail"]
+    page_resp = _page(who).get(page_url)
+    assert page_resp.status_code == expected, (who, page_url)
+    assert state_of_db() == before
+
+
+@pytest.mark.parametrize(
+    "who,status",
+    [
+        ("dispatcher", 200),
+        ("supervisor", 200),
+        ("street_dispatcher", 200),
+        ("street_supervisor", 200),
+        ("admin", 200),
+        ("operator", 403),
+        ("callback", 403),
+        ("leader", 403),
+        ("street_leader", 403),
+        ("handler_zsxl", 403),
+    ],
+)
+def test_suggestions_need_the_roles_that_see_them_on_the_page(
+    street: dict[str, Case], who: str, status: int
+) -> None:
+    """The order page shows 智能派单建议 to dispatchers and supervisors only."""
+    case = street["here"]
+    if who == "handler_zsxl":
+        case = dispatch_to(case_city(), case, "S-150103004")
+    resp = client_for(who).get(f"/api/v1/cases/{case.pk}/suggestions")
+    assert resp.status_code == status, resp.content
+    # and the street's people never see another street's order through it
+    if who.startswith("street_"):
+        other = client_for(who).get(f"/api/v1/cases/{street['elsewhere'].pk}/suggestions")
+        assert other.status_code == (404 if status == 200 else 403)
+
+
+def case_city() -> DemoCity:
+    from chuangcheng.demo.city import build_demo_city
+
+    return build_demo_city()  # idempotent: the city already built by the fixture

@@ -102,7 +102,9 @@ def _token_lookup(
     return row, memberships, [(int(p), int(u)) for p, u in values[-1]]
 
 
-def _token_lookup_portable(token_digest: str) -> tuple[ApiToken, list[Any], list[int]] | None:
+def _token_lookup_portable(
+    token_digest: str,
+) -> tuple[ApiToken, list[Any], list[tuple[int, int]]] | None:
     """The same answer with the ORM, for databases without json_agg/ARRAY (the SQLite demo):
     the token with its user, then the actor as actor_for reads it (cached on the user, so
     authenticate() does not build it again)."""

@@ -1,7 +1,12 @@
-"""REST API v1. Thin: parse, call a service or selector, present. No business rule lives here."""
+"""REST API v1. Thin: parse, call a service or selector, present. No business rule lives here.
+
+Who may call which endpoint comes from org.roles, the same role sets the pages use; what comes
+back is scoped like the matching page (a citizen gets what their phone pages show)."""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth import authenticate
@@ -20,7 +25,16 @@ from rest_framework.views import APIView
 
 from chuangcheng.api.auth import token_issue, token_revoke
 from chuangcheng.api.models import ApiToken
-from chuangcheng.cases.presenters import case_detail, case_summary, contact_view
+from chuangcheng.api.schema import (
+    ACTION_HELP,
+    ACTION_NAMES,
+    STATUS_CHOICES,
+    ActionIn,
+    CaseListOut,
+    CaseOut,
+    IntakeIn,
+)
+from chuangcheng.cases.presenters import case_detail_for, case_summary, case_summary_for
 from chuangcheng.cases.selectors import case_get_visible
 from chuangcheng.cases.services import allowed_actions, case_transition, contact_reveal
 from chuangcheng.core.errors import DomainError, PermissionDenied, ValidationFailed
@@ -28,15 +42,57 @@ from chuangcheng.hotline import selectors as hotline_selectors
 from chuangcheng.hotline.indicators import hotline_indicators
 from chuangcheng.hotline.services import BATCH_MAX, hotline_intake, hotline_intake_many
 from chuangcheng.org.access import Actor, actor_for
-from chuangcheng.org.roles import DISPATCHER, LEADER, SUPERVISOR
+from chuangcheng.org.roles import (
+    ANALYTICS_ROLES,
+    CALLER_HISTORY_ROLES,
+    INTAKE_REPEAT_ROLES,
+    SUGGESTION_ROLES,
+)
 from chuangcheng.org.selectors import regions_tree, units_search
 from chuangcheng.web import security
 
-ANALYTICS_ROLES = frozenset({LEADER, SUPERVISOR, DISPATCHER})
+# a page past this is an attacker's or a typo: far beyond any real list, far below bigint
+MAX_PAGE = 100_000
 
 
 def _actor(request: Request) -> Actor:
     return actor_for(request.user)
+
+
+def _require(actor: Actor, roles: Iterable[str], message: str) -> None:
+    """The same role check the matching page makes (web.access.may); 403 otherwise."""
+    if not (actor.roles & frozenset(roles)) and not actor.is_superuser:
+        raise PermissionDenied(message)
+
+
+def _int_param(params: QueryDict, name: str, default: int | None, label: str) -> int | None:
+    raw = params.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(str(raw).strip())
+    except ValueError:
+        raise ValidationFailed(
+            f"输入有误：{label}必须是整数。", fields={name: ["必须是整数"]}
+        ) from None
+    if not 0 < value <= 2**53:
+        raise ValidationFailed(f"输入有误：{label}超出范围。", fields={name: ["超出范围"]})
+    return value
+
+
+def _float_param(params: QueryDict, name: str, label: str) -> float | None:
+    raw = params.get(name)
+    if raw in (None, ""):
+        return None
+    try:
+        value = float(str(raw))
+    except ValueError:
+        raise ValidationFailed(
+            f"输入有误：{label}必须是数字。", fields={name: ["必须是数字"]}
+        ) from None
+    if not math.isfinite(value):
+        raise ValidationFailed(f"输入有误：{label}必须是有限的数字。", fields={name: ["超出范围"]})
+    return value
 
 
 def _plain(data: Any) -> dict[str, Any]:
@@ -148,30 +204,13 @@ class LogoutView(APIView):
         return Response(status=204)
 
 
-CaseOut = inline_serializer(
-    "Case",
+CaseCreatedOut = inline_serializer(
+    "CaseCreated",
     {
         "id": serializers.IntegerField(),
         "number": serializers.CharField(),
-        "status": serializers.CharField(),
+        "status": serializers.ChoiceField(choices=STATUS_CHOICES),
         "status_label": serializers.CharField(),
-    },
-)
-IntakeIn = inline_serializer(
-    "Intake",
-    {
-        "channel": serializers.CharField(),
-        "appeal_type": serializers.CharField(),
-        "title": serializers.CharField(),
-        "content": serializers.CharField(),
-        "citizen_name": serializers.CharField(required=False),
-        "citizen_phone": serializers.CharField(required=False),
-        "address": serializers.CharField(required=False),
-        "lat": serializers.FloatField(required=False),
-        "lng": serializers.FloatField(required=False),
-        "urgency": serializers.CharField(required=False),
-        "category": serializers.CharField(required=False),
-        "external_id": serializers.CharField(required=False),
     },
 )
 
@@ -183,33 +222,46 @@ class CaseListView(APIView):
         summary="工单列表（按权限范围）",
         operation_id="v1_cases_list",
         parameters=[
-            OpenApiParameter("status", str),
+            OpenApiParameter(
+                "status",
+                str,
+                description="状态，可用逗号分隔多个："
+                + "、".join(f"{k}（{v}）" for k, v in STATUS_CHOICES),
+            ),
             OpenApiParameter("unit", int),
             OpenApiParameter("overdue", bool),
             OpenApiParameter("q", str),
-            OpenApiParameter("page", int),
+            OpenApiParameter("page", int, description=f"1 至 {MAX_PAGE}"),
+            OpenApiParameter("page_size", int, description="1 至 200，默认 50"),
         ],
-        responses=OpenApiTypes.OBJECT,
+        responses=CaseListOut,
     )
     def get(self, request: Request) -> Response:
         actor = _actor(request)
         p = request.query_params
-        try:
-            page = max(1, int(p.get("page", "1")))
-            unit = int(p["unit"]) if p.get("unit") else None
-            size = min(200, max(1, int(p.get("page_size", "50"))))
-        except ValueError:
-            raise ValidationFailed("分页或单位参数必须是整数。") from None
+        page = _int_param(p, "page", 1, "页码") or 1
+        if page > MAX_PAGE:
+            raise ValidationFailed(
+                f"输入有误：页码不能超过 {MAX_PAGE}。", fields={"page": ["超出范围"]}
+            )
+        unit = _int_param(p, "unit", None, "单位")
+        size = min(200, _int_param(p, "page_size", 50, "每页条数") or 50)
+        status = p.get("status", "")
+        unknown = [s for s in status.split(",") if s and s not in dict(STATUS_CHOICES)]
+        if unknown:
+            raise ValidationFailed(
+                f"输入有误：未知的状态「{unknown[0]}」。", fields={"status": ["未知的状态"]}
+            )
         qs = hotline_selectors.case_list(
             actor,
-            status=p.get("status", ""),
+            status=status,
             unit=unit,
             overdue=p.get("overdue") in ("1", "true", "True"),
             q=p.get("q", ""),
         )
         rows = list(qs[(page - 1) * size : page * size + 1])
         has_next = len(rows) > size
-        results = [case_summary(c) for c in rows[:size]]
+        results = [case_summary_for(c, actor) for c in rows[:size]]
         base = request.build_absolute_uri(request.path)
         query = p.copy()
         query["page"] = str(page + 1)
@@ -223,7 +275,9 @@ class CaseListView(APIView):
         )
 
     @extend_schema(
-        summary="受理诉求（接单）", request=IntakeIn, responses={201: CaseOut, 200: CaseOut}
+        summary="受理诉求（接单）",
+        request=IntakeIn,
+        responses={201: CaseCreatedOut, 200: CaseCreatedOut},
     )
     def post(self, request: Request) -> Response:
         actor = _actor(request)
@@ -318,18 +372,27 @@ class CaseBatchView(APIView):
 
 
 class CaseDetailView(APIView):
-    @extend_schema(summary="工单详情", responses=OpenApiTypes.OBJECT)
+    @extend_schema(
+        summary="工单详情",
+        description="工作人员得到完整视图（诉求人信息脱敏）；居民只得到其手机页面上显示的内容"
+        "（公开的办理进度、公开后的办理结果、自己的评价），没有工作人员姓名和内部意见。",
+        responses=CaseOut,
+    )
     def get(self, request: Request, case_id: int) -> Response:
         actor = _actor(request)
         case = case_get_visible(actor, case_id)
-        return Response(case_detail(case, actor, allowed_actions(case, actor)))
+        return Response(case_detail_for(case, actor, allowed_actions(case, actor)))
 
 
 class CaseActionView(APIView):
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     @extend_schema(
-        summary="执行工单操作", request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT
+        summary="执行工单操作",
+        description="各操作所需字段：" + ACTION_HELP,
+        parameters=[OpenApiParameter("action", str, OpenApiParameter.PATH, enum=ACTION_NAMES)],
+        request=ActionIn,
+        responses=CaseOut,
     )
     def post(self, request: Request, case_id: int, action: str) -> Response:
         actor = _actor(request)
@@ -340,7 +403,7 @@ class CaseActionView(APIView):
             data=_plain(request.data),
             attachments=_files(request),
         )
-        return Response(case_detail(case, actor, allowed_actions(case, actor)))
+        return Response(case_detail_for(case, actor, allowed_actions(case, actor)))
 
 
 class CaseContactView(APIView):
@@ -367,9 +430,8 @@ class CallerHistoryView(APIView):
     )
     def get(self, request: Request) -> Response:
         actor = _actor(request)
-        if not (actor.roles & hotline_selectors.CALLER_HISTORY_ROLES) and not actor.is_superuser:
-            # say so, rather than answer "no earlier orders" to someone who may not ask
-            raise PermissionDenied("您的角色无权查询来电人历史工单。")
+        # say so, rather than answer "no earlier orders" to someone who may not ask
+        _require(actor, CALLER_HISTORY_ROLES, "您的角色无权查询来电人历史工单。")
         from chuangcheng.core.privacy import normalise_phone
 
         cases = hotline_selectors.caller_history(
@@ -435,20 +497,17 @@ class HotlineIndicatorsView(APIView):
     )
     def get(self, request: Request) -> Response:
         actor = _actor(request)
-        if not (actor.roles & ANALYTICS_ROLES) and not actor.is_superuser:
-            raise PermissionDenied("只有领导、督办员和派单员可以查看考核指标。")
+        _require(actor, ANALYTICS_ROLES, "只有领导、督办员和派单员可以查看考核指标。")
         month = request.query_params.get("month", "")
         group_by = request.query_params.get("group_by", "unit")
         try:
-            rows = hotline_indicators(month, group_by)
+            # scoped like the 数据看板: a street's leader sees their street's orders only
+            rows = hotline_indicators(month, group_by, base=hotline_selectors.hotline_cases(actor))
         except ValueError as exc:
             raise ValidationFailed(str(exc)) from None
         return Response(
             {"month": month, "group_by": group_by, "results": [r.as_dict() for r in rows]}
         )
-
-
-__all__ = ["contact_view"]
 
 
 class CaseSuggestionsView(APIView):
@@ -458,6 +517,7 @@ class CaseSuggestionsView(APIView):
         from chuangcheng.intelligence.services import suggest
 
         actor = _actor(request)
+        _require(actor, SUGGESTION_ROLES, "只有派单员和督办员可以查看智能派单建议。")
         case = case_get_visible(actor, case_id)
         data = suggest(case.title, case.content)
         data["repeats"] = [r.as_dict() for r in likely_repeats(case, actor)]
@@ -480,12 +540,10 @@ class RepeatLookupView(APIView):
         from chuangcheng.intelligence.selectors import intake_repeats
 
         actor = _actor(request)
+        _require(actor, INTAKE_REPEAT_ROLES, "只有受理员和派单员可以查找疑似重复工单。")
         p = request.query_params
-        try:
-            lat = float(p["lat"]) if p.get("lat") else None
-            lng = float(p["lng"]) if p.get("lng") else None
-        except ValueError:
-            raise ValidationFailed("经纬度必须是数字。") from None
+        lat = _float_param(p, "lat", "纬度")
+        lng = _float_param(p, "lng", "经度")
         repeats = intake_repeats(
             actor,
             title=p.get("title", ""),

@@ -1,4 +1,8 @@
-"""Plain-dict views of a case for one actor (masking included), shared by API and pages."""
+"""Plain-dict views of a case for one actor (masking included), shared by API and pages.
+
+Staff get `case_summary` / `case_detail`; a citizen gets `citizen_summary` /
+`citizen_detail`: exactly what their phone pages show (the loop's public steps, the result
+once it is public, their rating), never staff names, internal notes or other units' work."""
 
 from __future__ import annotations
 
@@ -155,3 +159,92 @@ def case_detail(case: Case, actor: Actor, allowed: list[Any]) -> dict[str, Any]:
         }
     )
     return data
+
+
+def sees_as_citizen(actor: Actor) -> bool:
+    """A person who holds no staff role sees orders as the caller does."""
+    return actor.is_citizen_only and not actor.is_superuser
+
+
+def public_progress(case: Case) -> list[dict[str, Any]]:
+    """The steps of an order as its caller is told them (the loop's `public_steps`)."""
+    from chuangcheng.cases.selectors import case_events
+
+    wf = workflow_for(case.kind)
+    steps = []
+    for event in case_events(case):
+        text = wf.public_steps.get(event.action)
+        if text is None:
+            continue
+        text = text.format(unit=(event.data or {}).get("lead_unit_name") or "承办单位")
+        if event.to_status in wf.final and event.from_status != event.to_status:
+            label = wf.state_label(event.to_status)  # 已办结: "…，工单已办结"
+            if label[-2:] not in text:
+                text += f"，工单{label}"
+        steps.append(
+            {
+                "at": event.created_at,
+                "action": event.action,
+                "text": text,
+                "status": event.to_status,
+                "status_label": wf.state_label(event.to_status),
+                "data": event.data or {},
+            }
+        )
+    return steps
+
+
+def public_result(case: Case) -> str:
+    return case.result if case.status in workflow_for(case.kind).public_result_states else ""
+
+
+def rating_comment(steps: list[dict[str, Any]]) -> str:
+    rated = [s for s in steps if s["action"] == "rate"]
+    return str(rated[-1]["data"].get("comment") or "") if rated else ""
+
+
+def citizen_summary(case: Case) -> dict[str, Any]:
+    """One order in a citizen's list (what their 我的诉求 page shows)."""
+    wf = workflow_for(case.kind)
+    return {
+        "id": case.pk,
+        "number": case.number,
+        "kind": case.kind,
+        "status": case.status,
+        "status_label": wf.state_label(case.status),
+        "title": case.title,
+        "appeal_type": case.appeal_type,
+        "created_at": iso(case.created_at),
+    }
+
+
+def citizen_detail(case: Case, allowed: list[Any]) -> dict[str, Any]:
+    """One order as its caller sees it on the phone pages."""
+    steps = public_progress(case)
+    data = citizen_summary(case)
+    data.update(
+        {
+            "content": case.content,
+            "address": case.address,
+            "lead_unit_name": case.lead_unit.name if case.lead_unit_id and case.lead_unit else None,
+            "result": public_result(case),
+            "citizen_rating": case.citizen_rating,
+            "rating_comment": rating_comment(steps),
+            "progress": [
+                {"at": iso(s["at"]), "text": s["text"], "status_label": s["status_label"]}
+                for s in steps
+            ],
+            "allowed_actions": [{"name": a.name, "label": a.label} for a in allowed],
+        }
+    )
+    return data
+
+
+def case_summary_for(case: Case, actor: Actor) -> dict[str, Any]:
+    return citizen_summary(case) if sees_as_citizen(actor) else case_summary(case)
+
+
+def case_detail_for(case: Case, actor: Actor, allowed: list[Any]) -> dict[str, Any]:
+    if sees_as_citizen(actor):
+        return citizen_detail(case, allowed)
+    return case_detail(case, actor, allowed)

@@ -49,6 +49,7 @@ from chuangcheng.cases.workflow import (
     workflow_for,
 )
 from chuangcheng.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from chuangcheng.core.forms import bind_form
 from chuangcheng.core.hashing import GENESIS, chain_hash
 from chuangcheng.core.minhash import band_keys
 from chuangcheng.core.numbering import allocate_numbers, allocate_numbers_with_ids
@@ -630,7 +631,7 @@ def allowed_actions(case: Case, actor: Actor, now: dt.datetime | None = None) ->
 def _validate(action: Action, data: dict[str, Any]) -> dict[str, Any]:
     if action.form is None:
         return {}
-    form = action.form(data=data)
+    form = bind_form(action.form, data)  # refuses a list where one value belongs
     if not form.is_valid():
         errors = {k: [str(m) for m in v] for k, v in form.errors.items()}
         first = next(iter(errors.values()))[0] if errors else "输入有误"

@@ -8,7 +8,7 @@ The engine (`chuangcheng.cases.services.case_transition`) looks the workflow up 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -178,6 +178,11 @@ class Workflow:
     roles: dict[str, Role] = field(default_factory=dict)
     # before the date-and-sequence number, so two loops never hand out the same number
     number_prefix: str = ""
+    # What the person who reported it is told: one sentence per action they may know of
+    # ("{unit}" is the lead unit's name); actions not listed stay internal (no staff names,
+    # no notes). And the states in which the handling result is shown to them.
+    public_steps: Mapping[str, str] = field(default_factory=dict)
+    public_result_states: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         if self.initial not in self.states:

@@ -17,7 +17,7 @@ from chuangcheng.cases.selectors import (
 from chuangcheng.hotline.workflow import HOTLINE, KIND
 from chuangcheng.org.access import Actor
 from chuangcheng.org.models import Unit
-from chuangcheng.org.roles import CALLBACK, DISPATCHER, HANDLER, OPERATOR, SUPERVISOR
+from chuangcheng.org.roles import CALLBACK, CALLER_HISTORY_ROLES, DISPATCHER, OPERATOR
 
 LIST_FIELDS = (
     "id",
@@ -143,10 +143,6 @@ def supervision_board(
     }
 
 
-# Roles that look up a caller's earlier orders by phone number.
-CALLER_HISTORY_ROLES = frozenset({OPERATOR, DISPATCHER, CALLBACK, SUPERVISOR, HANDLER})
-
-
 def caller_history(actor: Actor, phone: str, *, limit: int = 20) -> QuerySet[Case]:
     """Earlier orders from the same phone number (shown while the operator types it)."""
     if (
@@ -157,6 +153,44 @@ def caller_history(actor: Actor, phone: str, *, limit: int = 20) -> QuerySet[Cas
         return Case.objects.none()
     ids = CaseContact.objects.filter(phone=phone).values("case_id")
     return hotline_cases(actor).filter(pk__in=ids).order_by("-created_at")[:limit]
+
+
+def citizen_cases(actor: Actor) -> QuerySet[Case]:
+    """The orders a citizen submitted themselves (我的诉求), newest first."""
+    if actor.user_id is None:
+        return Case.objects.none()
+    return (
+        hotline_cases(actor)
+        .filter(citizen_user_id=actor.user_id)
+        .select_related("lead_unit")
+        .order_by("-created_at", "-id")
+    )
+
+
+def citizen_contact_defaults(actor: Actor) -> dict[str, str]:
+    """Name and phone to pre-fill a signed-in citizen's next appeal: those given on their last
+    named appeal, else their account's name and (when it is a phone number) username."""
+    from django.contrib.auth import get_user_model
+
+    from chuangcheng.core.privacy import is_phone, normalise_phone
+
+    last = (
+        CaseContact.objects.filter(case__in=citizen_cases(actor))
+        .exclude(phone="")
+        .order_by("-case__created_at", "-case_id")
+        .values("name", "phone")
+        .first()
+    )
+    if last is not None:
+        return {"citizen_name": last["name"], "citizen_phone": last["phone"]}
+    user = get_user_model().objects.filter(pk=actor.user_id or 0).first()
+    if user is None:
+        return {}
+    username = normalise_phone(user.get_username())
+    return {
+        "citizen_name": user.get_full_name(),
+        "citizen_phone": username if is_phone(username) else "",
+    }
 
 
 def track_case(number: str, phone: str) -> Case | None:

@@ -10,6 +10,7 @@ from django.db import transaction
 from chuangcheng.cases.models import Case
 from chuangcheng.cases.services import NewCase, case_open, case_open_many, case_transition
 from chuangcheng.core.errors import DomainError, PermissionDenied, ValidationFailed
+from chuangcheng.core.forms import bind_form
 from chuangcheng.hotline.forms import IntakeForm
 from chuangcheng.hotline.workflow import KIND
 from chuangcheng.org.access import Actor
@@ -28,7 +29,7 @@ def _prepare(actor: Actor, data: dict[str, Any], source: str) -> tuple[NewCase, 
     """One appeal validated and turned into the case to open (fields, contact, region): the
     rules shared by single and batch intake. Raises ValidationFailed with Chinese messages.
     Also returns the cleaned data."""
-    form = IntakeForm(data=data)
+    form = bind_form(IntakeForm, data)  # refuses a list where one value belongs
     if not form.is_valid():
         errors = {k: [str(m) for m in v] for k, v in form.errors.items()}
         first = next(iter(errors.values()))[0]

@@ -77,6 +77,27 @@ STATES = {
     "closed": "已办结",
     "merged": "已并单",
 }
+# What the caller is told about each step (their phone pages and their API view): no staff
+# names, no internal notes; the steps not listed here are internal.
+PUBLIC_STEPS: dict[str, str] = {
+    "open": "诉求已受理",
+    "answer_directly": "已当场答复并办结",
+    "review": "诉求已复核",
+    "dispatch": "已派至{unit}办理",
+    "approve_return": "正在重新分派承办单位",
+    "accept": "承办单位已签收",
+    "contact": "承办单位已与您联系",
+    "feedback": "承办单位已反馈办理结果",
+    "approve_feedback": "办理结果已审核，等待回访",
+    "reject_feedback": "办理结果需补充，继续办理",
+    "callback": "已回访",
+    "reopen": "重新办理",
+    "close": "已结案",
+    "merge": "与同一问题的诉求合并办理",
+    "rate": "您已评价",
+}
+# the handling result is shown to the caller once it has been approved for callback
+RESULT_PUBLIC_STATES = frozenset({"callback", "unsatisfied", "closed"})
 OPEN_FOR_SUPERVISION = frozenset(
     {"received", "reviewed", "dispatched", "handling", "return_requested", "fed_back"}
 )
@@ -422,6 +443,8 @@ def do_merge(step: Step) -> None:
 def do_rate(step: Step) -> None:
     step.case.citizen_rating = step.data["rating"]
     step.event_data = {"rating": step.data["rating"]}
+    if step.data.get("comment"):
+        step.event_data["comment"] = step.data["comment"]
 
 
 def do_close(step: Step) -> None:
@@ -465,6 +488,8 @@ HOTLINE = register(
         final=S({"closed", "merged"}),
         requests=(RequestKind("return", "退单"), RequestKind("extension", "延期")),
         roles=ROLES,
+        public_steps=PUBLIC_STEPS,
+        public_result_states=RESULT_PUBLIC_STATES,
         clocks=(
             Clock("sign", "签收", (2, "hours")),
             Clock("respond", "响应", (24, "hours")),

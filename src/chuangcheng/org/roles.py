@@ -44,3 +44,21 @@ def role_choices() -> list[tuple[str, str]]:
 
 def role_label(code: str) -> str:
     return _DECLARED.get(code, code)
+
+
+# ---------------------------------------------------------------- who may use which view
+# ONE definition of each role set: the pages (web.access / web.views) and the API (api.views)
+# both read these, so a page and its endpoint can never admit different people.
+
+# 数据看板 and GET /api/v1/indicators/hotline: the 三率, counts and ranking.
+ANALYTICS_ROLES = frozenset({LEADER, SUPERVISOR, DISPATCHER})
+# 热点问题 · 未诉先办 (rising issues, most-reported open orders).
+HOT_ISSUE_ROLES = ANALYTICS_ROLES
+# 来电人历史工单: earlier orders of a phone number, looked up while an appeal is taken in or
+# sorted out (受理 and 派单). Page partial and GET /api/v1/callers alike.
+CALLER_HISTORY_ROLES = frozenset({OPERATOR, DISPATCHER})
+# 智能派单建议 and 疑似重复工单 on an order (the page's panel and GET .../suggestions):
+# dispatchers act on them, supervisors read them.
+SUGGESTION_ROLES = frozenset({DISPATCHER, SUPERVISOR})
+# 可能重复的在办工单 while an appeal is typed (page partial and GET /api/v1/repeats).
+INTAKE_REPEAT_ROLES = frozenset({OPERATOR, DISPATCHER})

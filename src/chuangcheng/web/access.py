@@ -13,18 +13,19 @@ from django.shortcuts import render
 from chuangcheng.core.errors import DomainError
 from chuangcheng.org.access import Actor, actor_for
 from chuangcheng.org.roles import (
+    ANALYTICS_ROLES,
     CALLBACK,
     CENTRE_ROLES,
     CITIZEN,
     DISPATCHER,
     HANDLER,
+    HOT_ISSUE_ROLES,
     LEADER,
     OPERATOR,
     SUPERVISOR,
 )
 
 STAFF_ROLES = CENTRE_ROLES | {HANDLER}
-ANALYTICS_ROLES = frozenset({LEADER, SUPERVISOR, DISPATCHER})
 
 # (url name, label, roles that see it), in the order of the loop
 NAV_LINKS: list[tuple[str, str, frozenset[str]]] = [
@@ -35,7 +36,7 @@ NAV_LINKS: list[tuple[str, str, frozenset[str]]] = [
     ("web:supervision", "督办", frozenset({SUPERVISOR})),
     ("web:case_list", "工单查询", CENTRE_ROLES),
     ("web:dashboard", "数据看板", ANALYTICS_ROLES),
-    ("web:hot", "热点", ANALYTICS_ROLES),
+    ("web:hot", "热点", HOT_ISSUE_ROLES),
     ("web:m_home", "我的诉求", frozenset({CITIZEN})),
 ]
 # where `/` sends a person, first matching role wins

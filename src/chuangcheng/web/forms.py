@@ -104,13 +104,23 @@ def failed_action_form(action: Action, case: Case, data: Any, error: DomainError
     return af
 
 
-def intake_form(data: Any = None, *, citizen: bool = False) -> IntakeForm:
-    form = IntakeForm(data=data)
+class PhoneInput(forms.TextInput):
+    """A phone number: the phone's numeric keypad (type=tel, inputmode=numeric)."""
+
+    input_type = "tel"
+
+
+def intake_form(
+    data: Any = None, *, citizen: bool = False, initial: dict[str, Any] | None = None
+) -> IntakeForm:
+    form = IntakeForm(data=data, initial=initial or {})
     form.fields["category"].widget = forms.Select(
         choices=[("", "（复核时再分类）"), *category_choices()]
     )
     form.fields["content"].widget.attrs.update({"rows": 5})
-    form.fields["citizen_phone"].widget.attrs.update({"inputmode": "tel", "autocomplete": "off"})
+    form.fields["citizen_phone"].widget = PhoneInput(
+        attrs={"inputmode": "numeric", "autocomplete": "off" if not citizen else "tel"}
+    )
     for name in ("lat", "lng"):
         form.fields[name].widget = forms.NumberInput(attrs={"step": "any", "readonly": "readonly"})
     if citizen:

@@ -11,37 +11,19 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from chuangcheng.cases.models import Case
-from chuangcheng.cases.selectors import case_events, case_get_visible
+from chuangcheng.cases.presenters import public_progress, public_result, rating_comment
+from chuangcheng.cases.selectors import case_get_visible
 from chuangcheng.cases.services import allowed_actions, case_transition
 from chuangcheng.core.errors import DomainError, NotFound
 from chuangcheng.hotline import selectors as hotline_selectors
 from chuangcheng.hotline.services import hotline_intake
 from chuangcheng.org.access import actor_for
 from chuangcheng.org.roles import CITIZEN
-from chuangcheng.web import formatting
+from chuangcheng.web import formatting, limits
 from chuangcheng.web.access import error_page, page
 from chuangcheng.web.forms import action_form, attach_errors, failed_action_form, intake_form
 from chuangcheng.web.views.common import paginate, uploaded
 
-# What a citizen is told about each step: no staff names, no internal notes.
-PUBLIC_STEPS: dict[str, str] = {
-    "open": "诉求已受理",
-    "answer_directly": "已当场答复并办结",
-    "review": "诉求已复核",
-    "dispatch": "已派至{unit}办理",
-    "approve_return": "正在重新分派承办单位",
-    "accept": "承办单位已签收",
-    "contact": "承办单位已与您联系",
-    "feedback": "承办单位已反馈办理结果",
-    "approve_feedback": "办理结果已审核，等待回访",
-    "reject_feedback": "办理结果需补充，继续办理",
-    "callback": "已回访",
-    "reopen": "重新办理",
-    "close": "已结案",
-    "merge": "与同一问题的诉求合并办理",
-    "rate": "您已评价",
-}
-RESULT_VISIBLE = {"callback", "unsatisfied", "closed"}
 SUBMIT_FIELDS = (
     "appeal_type",
     "title",
@@ -54,38 +36,23 @@ SUBMIT_FIELDS = (
 )
 
 
-def public_progress(case: Case) -> list[dict[str, Any]]:
-    steps = []
-    for event in case_events(case):
-        text = PUBLIC_STEPS.get(event.action)
-        if text is None:
-            continue
-        text = text.format(unit=(event.data or {}).get("lead_unit_name") or "承办单位")
-        if event.to_status == "closed" and event.from_status != "closed" and "办结" not in text:
-            text += "，工单已办结"
-        steps.append(
-            {
-                "at": event.created_at,
-                "text": text,
-                "status": formatting.state_label(case.kind, event.to_status),
-            }
-        )
-    return steps
-
-
 def public_view(case: Case) -> dict[str, Any]:
+    steps = public_progress(case)
     return {
         "case": case,
-        "steps": public_progress(case),
+        "steps": steps,
         "status_label": formatting.state_label(case.kind, case.status),
-        "result": case.result if case.status in RESULT_VISIBLE else "",
+        "result": public_result(case),
+        "rating_comment": rating_comment(steps),
         "unit": case.lead_unit.name if case.lead_unit_id and case.lead_unit else "",
     }
 
 
 def m_home(request: HttpRequest) -> HttpResponse:
     actor = actor_for(request.user)
-    recent = list(hotline_selectors.hotline_cases(actor)[:5]) if actor.has(CITIZEN) else []
+    recent = (
+        list(hotline_selectors.citizen_cases(actor)[:5]) if actor.has(CITIZEN) else []
+    )  # newest first
     return render(request, "web/m/home.html", {"recent": recent, "is_citizen": actor.has(CITIZEN)})
 
 
@@ -109,7 +76,7 @@ def m_submit(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"提交成功！您的工单编号是 {case.number}，请妥善保存。")
             return redirect(reverse("web:m_case", args=[case.pk]) + "?new=1")
     else:
-        form = intake_form(citizen=True)
+        form = intake_form(citizen=True, initial=hotline_selectors.citizen_contact_defaults(actor))
     fields = [form[name] for name in SUBMIT_FIELDS]
     return render(
         request,
@@ -125,25 +92,39 @@ def m_submit(request: HttpRequest) -> HttpResponse:
 
 
 def m_track(request: HttpRequest) -> HttpResponse:
-    """Public: follow an order with its number and the phone given when reporting it."""
-    number = (request.GET.get("number") or "").strip()
-    phone = (request.GET.get("phone") or "").strip()
-    ctx: dict[str, Any] = {"number": number, "phone": phone, "searched": bool(number or phone)}
+    """Public: follow an order with its number and the phone given when reporting it.
+
+    POSTed, so the phone never appears in a URL, a browser history or an access log; "no such
+    order" and "wrong phone" get the same answer; failed look-ups are limited per address and
+    per order number in a cache every process shares (order numbers are sequential)."""
+    ctx: dict[str, Any] = {"number": "", "searched": False}
     status = 200
-    if number or phone:
-        case = hotline_selectors.track_case(number, phone)
-        if case is None:
-            ctx["not_found"] = True
-            status = 404
+    if request.method == "POST":
+        number = str(request.POST.get("number") or "").strip()[:32]
+        phone = str(request.POST.get("phone") or "").strip()[:32]
+        address = limits.client_address(request)
+        ctx.update(number=number, searched=True)
+        if limits.exceeded(limits.TRACK_PER_ADDRESS, address) or limits.exceeded(
+            limits.TRACK_PER_NUMBER, number
+        ):
+            ctx["throttled"] = True
+            status = 429
         else:
-            ctx.update(public_view(case))
+            case = hotline_selectors.track_case(number, phone) if number and phone else None
+            if case is None:
+                limits.record_failure(limits.TRACK_PER_ADDRESS, address)
+                limits.record_failure(limits.TRACK_PER_NUMBER, number)
+                ctx["not_found"] = True
+                status = 404
+            else:
+                ctx.update(public_view(case))
     return render(request, "web/m/track.html", ctx, status=status)
 
 
 @page(CITIZEN, mobile=True)
 def m_cases(request: HttpRequest) -> HttpResponse:
     actor = request.actor  # type: ignore[attr-defined]
-    qs = hotline_selectors.hotline_cases(actor).select_related("lead_unit").order_by("-created_at")
+    qs = hotline_selectors.citizen_cases(actor)
     return render(request, "web/m/cases.html", {"page": paginate(request, qs, 20)})
 
 

@@ -18,7 +18,8 @@ from chuangcheng.hotline.indicators import (
     trend_months,
 )
 from chuangcheng.hotline.selectors import hotline_cases
-from chuangcheng.web.access import ANALYTICS_ROLES, page
+from chuangcheng.org.roles import ANALYTICS_ROLES
+from chuangcheng.web.access import page
 from chuangcheng.web.formatting import cn_month
 
 

@@ -12,7 +12,7 @@ from chuangcheng.core.privacy import normalise_phone
 from chuangcheng.hotline import selectors as hotline_selectors
 from chuangcheng.hotline.services import hotline_intake
 from chuangcheng.org.models import Region
-from chuangcheng.org.roles import DISPATCHER, OPERATOR
+from chuangcheng.org.roles import CALLER_HISTORY_ROLES, OPERATOR
 from chuangcheng.org.selectors import regions_tree
 from chuangcheng.web.access import page
 from chuangcheng.web.forms import attach_errors, intake_form
@@ -83,7 +83,7 @@ def raise_answer_missing() -> None:
     raise ValidationFailed("请填写直接办结的答复内容。", fields={"answer": ["请填写答复内容"]})
 
 
-@page(OPERATOR, DISPATCHER)
+@page(*CALLER_HISTORY_ROLES)
 def caller_history(request: HttpRequest) -> HttpResponse:
     """htmx partial: the caller's earlier orders (shown while the phone is typed)."""
     actor = request.actor  # type: ignore[attr-defined]

@@ -6,6 +6,7 @@ hotline.selectors; a merge is posted to the ordinary action view (cases.case_act
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -19,14 +20,12 @@ from chuangcheng.hotline.workflow import KIND
 from chuangcheng.intelligence import selectors as intel_selectors
 from chuangcheng.intelligence import services as intel_services
 from chuangcheng.org.access import Actor
-from chuangcheng.org.roles import DISPATCHER, LEADER, OPERATOR, SUPERVISOR
+from chuangcheng.org.roles import HOT_ISSUE_ROLES, INTAKE_REPEAT_ROLES, SUGGESTION_ROLES
 from chuangcheng.web.access import page
 from chuangcheng.web.forms import ActionForm
 
 # Orders still being sorted out at the centre: where suggestions and repeats help.
 SUGGEST_STATES = frozenset({"received", "reviewed"})
-INTEL_ROLES = frozenset({DISPATCHER, SUPERVISOR})
-HOT_ROLES = (DISPATCHER, SUPERVISOR, LEADER)
 
 
 def _pct(confidence: float) -> int:
@@ -56,7 +55,7 @@ def detail_extras(actor: Actor, case: Case, forms: list[ActionForm]) -> dict[str
     unit; the 派单目录's unit stays the fallback and is shown beside it."""
     if case.kind != KIND or case.status not in SUGGEST_STATES:
         return {"intel": None}
-    if not (actor.roles & INTEL_ROLES or actor.is_superuser):
+    if not (actor.roles & SUGGESTION_ROLES or actor.is_superuser):
         return {"intel": None}
     suggestions = intel_services.suggest(case.title, case.content)
     categories = _with_pct(suggestions["categories"])
@@ -106,12 +105,13 @@ def detail_extras(actor: Actor, case: Case, forms: list[ActionForm]) -> dict[str
 
 def _float_or_none(value: str | None) -> float | None:
     try:
-        return float(value) if value else None
+        number = float(value) if value else None
     except ValueError:
         return None
+    return number if number is not None and math.isfinite(number) else None
 
 
-@page(OPERATOR, DISPATCHER)
+@page(*INTAKE_REPEAT_ROLES)
 def intake_repeats(request: HttpRequest) -> HttpResponse:
     """htmx partial: open orders that look like the appeal being typed in."""
     actor = request.actor  # type: ignore[attr-defined]
@@ -141,7 +141,7 @@ def intake_repeats(request: HttpRequest) -> HttpResponse:
     )
 
 
-@page(*HOT_ROLES)
+@page(*HOT_ISSUE_ROLES)
 def hot_issues(request: HttpRequest) -> HttpResponse:
     """热点问题 · 未诉先办: street × category pairs rising above their normal level this week,
     and the open orders that the most people reported."""

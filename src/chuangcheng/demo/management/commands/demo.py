@@ -57,6 +57,7 @@ class Command(BaseCommand):
             self._reset()
         self.stdout.write("正在准备数据库……")
         call_command("migrate", interactive=False, verbosity=0)
+        call_command("createcachetable", verbosity=0)  # the "shared" database cache
         build_demo_city()
         self._reseal_old_history()
         self._history(options)
