@@ -73,13 +73,14 @@ def handler_queue(request: HttpRequest) -> HttpResponse:
     row marked with that clock and its light (constant number of queries)."""
     actor = request.actor  # type: ignore[attr-defined]
     page_obj = paginate(request, hotline_selectors.handler_queue(actor))
+    warn = float(get_setting("hotline.warn_fraction"))
     return render(
         request,
         "web/hotline/queue.html",
         {
             "page": page_obj,
-            "rows": hotline_selectors.queue_rows(list(page_obj.object_list)),
-            "warn_pct": round(100 * float(get_setting("hotline.warn_fraction"))),
+            "rows": hotline_selectors.queue_rows(list(page_obj.object_list), warn=warn),
+            "warn_pct": round(100 * warn),
             "query": query_without_page(request),
         },
     )
