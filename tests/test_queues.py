@@ -454,3 +454,34 @@ def test_merge_writes_an_event_into_the_targets_history(city: Any) -> None:
     assert verify_chain(target)
     html = login("dispatcher").get(f"/hotline/cases/{target.pk}/").content.decode()
     assert f"来自 {source.number}" in html and "并入" in html
+
+
+def _queries(client: Client, url: str) -> int:
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_callback_and_search_pages_take_a_constant_number_of_queries(city: Any) -> None:
+    now = timezone.now()
+
+    def order_with_a_merged_caller(i: int) -> None:
+        order = to_callback(city, fed_back=now - 2 * HOUR, approved=now - HOUR)
+        caller = new_case(title=f"第{i}位并单来电")
+        case_transition(
+            case_id=caller.pk,
+            action="merge",
+            actor=actor("dispatcher"),
+            data={"into": order.number},
+        )
+
+    order_with_a_merged_caller(0)
+    callback, dispatcher = login("callback"), login("dispatcher")
+    few = _queries(callback, "/hotline/callbacks/")
+    few_search = _queries(dispatcher, "/hotline/cases/?phone=13812341234")
+    for i in range(1, 5):
+        order_with_a_merged_caller(i)
+    assert _queries(callback, "/hotline/callbacks/") == few
+    assert _queries(dispatcher, "/hotline/cases/?phone=13812341234") == few_search

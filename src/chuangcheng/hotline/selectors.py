@@ -301,11 +301,13 @@ class CallbackGroup:
     callers: list[Case] = field(default_factory=list)
 
 
-def callback_deadline(entered: dt.datetime | None) -> dt.datetime | None:
+def callback_deadline(entered: dt.datetime | None, limit: int | None = None) -> dt.datetime | None:
     """回访时限: the time the order entered 待回访 + hotline.callback_limit_workdays."""
     if entered is None:
         return None
-    return add_working_days(entered, int(get_setting("hotline.callback_limit_workdays")))
+    if limit is None:
+        limit = int(get_setting("hotline.callback_limit_workdays"))
+    return add_working_days(entered, limit)
 
 
 def callback_orders(actor: Actor) -> QuerySet[Case]:
@@ -335,9 +337,10 @@ def callback_groups(
     """A page of 待回访 orders, each with its deadline, light and merged callers (one query
     for all the callers of the page)."""
     now = now or timezone.now()
+    limit = int(get_setting("hotline.callback_limit_workdays"))
     groups = []
     for order in orders:
-        due = callback_deadline(getattr(order, "entered_callback", None))
+        due = callback_deadline(getattr(order, "entered_callback", None), limit)
         light = "green"
         if due is not None and now >= due:
             light = "red"
