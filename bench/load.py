@@ -328,6 +328,11 @@ CASE_VALUES = {
     "respond_at": "c.respond_at",
     "finish_due": "c.finish_due",
     "finish_at": "c.finish_at",
+    # cases.clocks.next_due: the earliest running clock (none once final); LEAST skips NULLs
+    "next_due": "CASE WHEN c.status NOT IN ('closed', 'merged') THEN LEAST("
+    "CASE WHEN c.sign_at IS NULL THEN c.sign_due END, "
+    "CASE WHEN c.respond_at IS NULL THEN c.respond_due END, "
+    "CASE WHEN c.finish_at IS NULL THEN c.finish_due END) END",
     "closed_at": "CASE WHEN c.status = 'closed' THEN c.finish_at + interval '26 hours' "
     "WHEN c.status = 'merged' THEN c.created_at + interval '1 hour' END",
     "result": "CASE WHEN c.finish_at IS NOT NULL THEN '已现场核实并处理完毕，已向诉求人说明情况。' "

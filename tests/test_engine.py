@@ -84,7 +84,7 @@ def step_data(city: DemoCity, name: str, *, merge_into: str = "") -> dict[str, A
         "reject_feedback": {"reason": "办理结果不完整"},
         "callback": {"contacted": "true", "resolution": "resolved", "satisfaction": "satisfied"},
         "reopen": {"reason": "群众反映问题仍未解决"},
-        "close": {},
+        "close": {"no_callback_reason": "unreachable"},
         "supervise": {"level": "general", "note": "请尽快办理"},
         "reply_supervision": {"reason": "正在办理，本周内办结"},
         "rate": {"rating": 5},
@@ -340,6 +340,18 @@ def check_invariants(case_id: int) -> None:
         assert case.finish_at is None or case.finish_at <= case.closed_at
     if case.callback_at is not None and case.finish_at is not None:
         assert case.callback_at >= case.finish_at
+    # next_due: the earliest of 签收/响应/办结 still running; none once the case is final
+    running = [
+        due
+        for due, met in (
+            (case.sign_due, case.sign_at),
+            (case.respond_due, case.respond_at),
+            (case.finish_due, case.finish_at),
+        )
+        if due is not None and met is None
+    ]
+    expected = min(running) if running and case.status not in ("closed", "merged") else None
+    assert case.next_due == expected
 
 
 CALLBACK_OUTCOMES = st.sampled_from(

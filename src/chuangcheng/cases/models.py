@@ -152,6 +152,13 @@ class Case(models.Model):
     finish_due = models.DateTimeField("办结时限", null=True, blank=True)
     finish_at = models.DateTimeField("办结时间", null=True, blank=True)
     closed_at = models.DateTimeField("结案时间", null=True, blank=True)
+    next_due = models.DateTimeField(
+        "最近时限",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="正在计时的各时钟中最早的时限（无正在计时的时钟时为空），由引擎维护",
+    )
     # outcome
     result = models.TextField("办理结果", blank=True)
     callback_at = models.DateTimeField("回访时间", null=True, blank=True)
@@ -223,11 +230,17 @@ class Case(models.Model):
                 name="case_month_created",
                 include=["id", "lead_unit", "street"],
             ),
-            # handler_queue: a unit's open orders in deadline order, read 50 at a time
+            # handler_queue: a unit's open orders, nearest running deadline first, 50 at a time
             models.Index(
-                fields=["lead_unit", "finish_due", "id"],
-                name="case_handler_queue",
-                condition=Q(status__in=["dispatched", "handling", "return_requested", "fed_back"]),
+                fields=["lead_unit", "next_due", "id"],
+                name="case_unit_next_due",
+                condition=Q(closed_at__isnull=True),
+            ),
+            # overdue / due-soon lists over every loop: only cases with a running clock
+            models.Index(
+                fields=["next_due", "id"],
+                name="case_next_due",
+                condition=Q(next_due__isnull=False),
             ),
             # overdue lists (overdue_q), newest first
             models.Index(

@@ -240,6 +240,7 @@ def _build(
         match_text=match_text_for(fields.get("title", ""), fields.get("content", "")),
         **fields,
     )
+    case.next_due = clocks.next_due_of(workflow_for(kind), case)
     event = _new_event(
         case,
         action="open",
@@ -750,6 +751,7 @@ def case_transition(
             setattr(case, f"{name}_due", clocks.deadline(workflow, case, name, now))
             setattr(case, f"{name}_at", None)
         case.status = step.target
+        case.next_due = clocks.next_due_of(workflow, case)
         if step.target in workflow.final and from_status not in workflow.final:
             RepeatKey.objects.filter(case_id=case.pk).delete()
         if step.target in workflow.final and case.closed_at is None:
@@ -768,6 +770,23 @@ def case_transition(
             changes=changes_between(before, recorded_state(case)),
         )
         case.save()
+        for related in step.related:
+            other = related.case
+            _append_event(
+                other,
+                action=related.action,
+                from_status=other.status,
+                to_status=other.status,
+                actor=actor,
+                unit_id=unit_id,
+                note=related.note,
+                data=related.data,
+                now=now,
+                # the recorded fields the related step changed on the other case
+                changes={k: v for k, v in recorded_state(other).items() if k in related.fields},
+            )
+            other.updated_at = now
+            other.save(update_fields=[*related.fields, "last_hash", "event_count", "updated_at"])
         _save_files(case, event, step.files, now)
         _record_requests(step_def, step, event, from_status, final=step.target in workflow.final)
         if step_def.notice is not None:

@@ -75,6 +75,19 @@ class Notice:
 
 
 @dataclass
+class RelatedEvent:
+    """An event an action writes into ANOTHER case's history (e.g. the order a repeat is merged
+    into), with the fields of that case it changed. The other case must be locked by the
+    action; its status does not change."""
+
+    case: Case
+    action: str
+    note: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+    fields: tuple[str, ...] = ()
+
+
+@dataclass
 class Step:
     """What one action is doing: the engine fills it, the action's `apply` edits it."""
 
@@ -92,6 +105,7 @@ class Step:
     start_clocks: list[str] = field(default_factory=list)
     stop_clocks: list[str] = field(default_factory=list)
     on_commit: list[Callable[[], None]] = field(default_factory=list)
+    related: list[RelatedEvent] = field(default_factory=list)
 
 
 Guard = Callable[["Case", "Actor", dt.datetime], str | None]
@@ -183,6 +197,8 @@ class Workflow:
     # no notes). And the states in which the handling result is shown to them.
     public_steps: Mapping[str, str] = field(default_factory=dict)
     public_result_states: frozenset[str] = frozenset()
+    # labels of events that are not actions of their own (written as a RelatedEvent)
+    event_labels: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.initial not in self.states:

@@ -1,9 +1,14 @@
+from __future__ import annotations
+
 from typing import Any
 
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
 from chuangcheng.core.models import CalendarOverride, Setting, WorkerHeartbeat
+from chuangcheng.core.settings_store import SPECS, setting_set, validate_setting
 
 
 @admin.register(CalendarOverride)
@@ -13,10 +18,130 @@ class CalendarOverrideAdmin(admin.ModelAdmin):
     date_hierarchy = "day"
 
 
+def _number_field(spec_key: str, label: str, kind: str, help_text: str = "") -> forms.Field:
+    spec = SPECS[spec_key]
+    common: dict[str, Any] = {
+        "label": label,
+        "required": False,
+        "help_text": help_text,
+        "min_value": spec.minimum if kind != "weights" else 0,
+        "max_value": spec.maximum if kind != "weights" else 1,
+    }
+    if kind == "int":
+        return forms.IntegerField(**common)
+    return forms.FloatField(**common)
+
+
+def _value_fields() -> dict[str, forms.Field]:
+    """One labelled, typed field per setting (per part of a weights setting)."""
+    fields: dict[str, forms.Field] = {}
+    for key, spec in SPECS.items():
+        if spec.kind == "weights":
+            for part, label in spec.parts:
+                fields[f"{key}:{part}"] = _number_field(
+                    key, f"{spec.label}：{label}", "weights", spec.help
+                )
+        else:
+            fields[key] = _number_field(key, spec.label, spec.kind, spec.help)
+    return fields
+
+
+class _SettingFormBase(forms.ModelForm):
+    """参数设置 with a field per value instead of a free JSON box: the key is chosen from the
+    declared settings and only that setting's fields are read, validated by `validate_setting`."""
+
+    key = forms.ChoiceField(label="参数", choices=[(k, s.label) for k, s in SPECS.items()])
+
+    class Meta:
+        model = Setting
+        fields = ["key", "note"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        instance = self.instance
+        if instance.pk and instance.key in SPECS:
+            spec = SPECS[instance.key]
+            value = instance.value
+            if spec.kind == "weights" and isinstance(value, dict):
+                for part, _label in spec.parts:
+                    self.initial.setdefault(f"{spec.key}:{part}", value.get(part))
+            elif spec.kind != "weights" and not isinstance(value, (dict, list)):
+                self.initial.setdefault(spec.key, value)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        key = data.get("key")
+        spec = SPECS.get(key or "")
+        if spec is None:
+            return data
+        if spec.kind == "weights":
+            value: Any = {part: data.get(f"{key}:{part}") for part, _label in spec.parts}
+            missing = [label for part, label in spec.parts if value[part] is None]
+            if missing:
+                raise ValidationError(f"请填写：{'、'.join(missing)}")
+        else:
+            value = data.get(spec.key)
+            if value is None:
+                raise ValidationError(f"请填写「{spec.label}」")
+        try:
+            data["value"] = validate_setting(spec.key, value)
+        except ValidationError as exc:
+            raise ValidationError(exc.messages) from exc
+        return data
+
+
+# the typed fields are declared on the class, so the admin may list them in its fieldsets
+SettingForm = type("SettingForm", (_SettingFormBase,), _value_fields())
+
+
 @admin.register(Setting)
 class SettingAdmin(admin.ModelAdmin):
-    list_display = ["key", "value", "note"]
+    form = SettingForm
+    list_display = ["key", "label", "value", "note"]
     search_fields = ["key"]
+
+    @admin.display(description="名称")
+    def label(self, obj: Setting) -> str:
+        spec = SPECS.get(obj.key)
+        return spec.label if spec else "（未声明的参数）"
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is not None and obj.key in SPECS:
+            spec = SPECS[obj.key]
+            names = (
+                [f"{spec.key}:{part}" for part, _l in spec.parts]
+                if spec.kind == "weights"
+                else [spec.key]
+            )
+            return [(None, {"fields": ["key", *names, "note"]})]
+        return [
+            (None, {"fields": ["key", "note"]}),
+            *[
+                (
+                    spec.label,
+                    {
+                        "fields": [f"{spec.key}:{p}" for p, _l in spec.parts]
+                        if spec.kind == "weights"
+                        else [spec.key],
+                        "description": spec.help,
+                    },
+                )
+                for spec in SPECS.values()
+            ],
+        ]
+
+    def save_model(self, request: HttpRequest, obj: Setting, form: Any, change: bool) -> None:
+        actor = getattr(request, "user", None)
+        if change and obj.pk and form.initial.get("key") not in (None, obj.key):
+            # the key was changed: the old row goes, the new one is written by the service
+            Setting.objects.filter(pk=obj.pk).delete()
+        saved = setting_set(
+            actor=actor,
+            key=obj.key,
+            value=form.cleaned_data["value"],
+            note=form.cleaned_data.get("note") or "",
+        )
+        obj.pk, obj.value = saved.pk, saved.value
 
 
 @admin.register(WorkerHeartbeat)

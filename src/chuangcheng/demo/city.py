@@ -55,6 +55,15 @@ DEPARTMENTS = [
     ("D-SW", "市商务局", "商务局"),
     ("D-WL", "市文化旅游广电局", "文旅局"),
 ]
+# other names people use for a unit (别名), found by the unit pickers
+ALIASES = {
+    "D-CG": "城管 城管委 综合执法",
+    "D-SJ": "市监 工商 食药监",
+    "D-JG": "交警 交警队",
+    "D-WJ": "卫生 卫健",
+    "U-GR": "暖气 供暖",
+    "U-GS": "自来水 水务",
+}
 UTILITIES = [
     ("U-GR", "市热力集团有限责任公司", "供热公司"),
     ("U-GS", "市供水有限责任公司", "供水公司"),
@@ -213,6 +222,7 @@ def _unit(
         defaults={
             "name": name,
             "short_name": short,
+            "aliases": ALIASES.get(code, ""),
             "kind": kind,
             "region": region,
             "parent": parent,

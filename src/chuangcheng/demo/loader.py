@@ -21,6 +21,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from chuangcheng.cases.clocks import next_due
 from chuangcheng.cases.history import blank_state, changes_between, recorded_state
 from chuangcheng.cases.models import (
     Assignment,
@@ -301,6 +302,7 @@ def _insert(batch: list[GeneratedCase], base: int) -> int:
         values["last_hash"] = prev
         if match_text_for is not None:
             values["match_text"] = match_text_for(f["title"], f["content"])
+        values["next_due"] = next_due(workflow_for(f["kind"]), f["status"], values.get)
         cases.add(values)
         name, phone, confidential = g.contact
         contacts.add({"case_id": pk, "name": name, "phone": phone, "confidential": confidential})

@@ -528,8 +528,14 @@ class Sim:
         at = self._time(at)
         self._status("unsatisfied", "callback")
         self.f["finish_at"] = self.f["finish_at"] or at
+        # closing a 待回访 order whose caller was never reached records why (hotline do_close)
+        data = (
+            {"no_callback_reason": "unreachable", "no_callback_reason_label": "无法联系"}
+            if self.f["status"] == "callback" and not self.f["contacted"]
+            else None
+        )
         return self._record(
-            "close", at, self._centre(self.g.city.dispatchers), to="closed", note=note
+            "close", at, self._centre(self.g.city.dispatchers), to="closed", note=note, data=data
         )
 
     def supervise(self, at: dt.datetime, level: str) -> dt.datetime:

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from chuangcheng.cases.models import Case, CaseContact
+from chuangcheng.cases.clocks import running_clocks
+from chuangcheng.cases.models import Case, CaseContact, CaseEvent
 from chuangcheng.cases.selectors import (
     cases_visible_to,
     overdue_q,
     pending_request_q,
     with_pending_requests,
 )
+from chuangcheng.core.calendar import add_working_days
+from chuangcheng.core.privacy import normalise_phone
+from chuangcheng.core.settings_store import get_setting
 from chuangcheng.hotline.workflow import HOTLINE, KIND
 from chuangcheng.org.access import Actor
 from chuangcheng.org.models import Unit
@@ -36,6 +41,7 @@ LIST_FIELDS = (
     "finish_due",
     "finish_at",
     "closed_at",
+    "next_due",
     "lead_unit_id",
     "lead_unit__name",
     "category__name",
@@ -50,6 +56,14 @@ def hotline_cases(actor: Actor) -> QuerySet[Case]:
     return cases_visible_to(actor).filter(kind=KIND)
 
 
+# 来源 filter of 工单查询: the stored `source` is "hotline", "citizen" or "api:<account>"
+SOURCES = [("hotline", "12345 热线"), ("citizen", "居民自报"), ("api", "系统接口")]
+
+
+def _local_day_start(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_current_timezone())
+
+
 def case_list(
     actor: Actor,
     *,
@@ -62,8 +76,30 @@ def case_list(
     street: int | None = None,
     category: int | None = None,
     since: dt.date | None = None,
+    until: dt.date | None = None,
+    phone: str = "",
+    channel: str = "",
+    urgency: str = "",
+    source: str = "",
 ) -> QuerySet[Case]:
-    qs = hotline_cases(actor).select_related("lead_unit", "category")
+    """工单查询 over the orders the actor may see. `phone` is matched exactly on the caller's
+    stored number (normalised), and only for the roles that look callers up."""
+    qs = hotline_cases(actor).select_related("lead_unit", "category", "street")
+    if phone:
+        phone = normalise_phone(phone)
+        if not (actor.roles & CALLER_HISTORY_ROLES or actor.is_superuser):
+            return qs.none()
+        qs = qs.filter(pk__in=CaseContact.objects.filter(phone=phone).values("case_id"))
+    if channel:
+        qs = qs.filter(channel=channel)
+    if urgency:
+        qs = qs.filter(urgency=urgency)
+    if source == "api":
+        qs = qs.filter(source__startswith="api")
+    elif source:
+        qs = qs.filter(source=source)
+    if until:
+        qs = qs.filter(created_at__lt=_local_day_start(until + dt.timedelta(days=1)))
     if status:
         qs = qs.filter(status__in=status.split(","))
     if unit:
@@ -73,8 +109,7 @@ def case_list(
     if category:
         qs = qs.filter(category_id=category)
     if since:
-        start = dt.datetime.combine(since, dt.time.min, tzinfo=timezone.get_current_timezone())
-        qs = qs.filter(created_at__gte=start)
+        qs = qs.filter(created_at__gte=_local_day_start(since))
     if overdue:
         qs = qs.filter(overdue_q(now))
     if supervised:
@@ -99,16 +134,68 @@ def most_reported_open(actor: Actor, limit: int = 20) -> list[Case]:
     )
 
 
+QUEUE_STATES = ["dispatched", "handling", "return_requested", "fed_back"]
+
+
 def handler_queue(actor: Actor, *, now: dt.datetime | None = None) -> QuerySet[Case]:
-    """A handler's open orders, most urgent deadline first."""
+    """A handler's open orders, the nearest running clock first (签收, 响应 or 办结: the
+    engine's `next_due`), orders with no running clock (反馈待审) last. Reads the index
+    case_unit_next_due (lead_unit, next_due, id WHERE closed_at IS NULL)."""
     units = list(actor.handler_units)
-    qs = hotline_cases(actor).filter(
-        lead_unit_id__in=units,
-        status__in=["dispatched", "handling", "return_requested", "fed_back"],
+    # "open and not one of the other open states" rather than "status IN (the four)": the
+    # same rows (closed_at is set exactly when a case is final), but PostgreSQL estimates the
+    # IN list as if it were independent of closed_at IS NULL (~50x too few rows) and then
+    # sorts the whole unit's queue instead of reading the first 50 from the index in order.
+    others = [s for s in HOTLINE.open_states() if s not in QUEUE_STATES]
+    qs = (
+        hotline_cases(actor)
+        .filter(lead_unit_id__in=units, closed_at__isnull=True)
+        .exclude(status__in=others)
     )
     return with_pending_requests(qs.select_related("category"), HOTLINE).order_by(
-        "finish_due", "id"
+        F("next_due").asc(nulls_last=True), "id"
     )
+
+
+@dataclass(frozen=True)
+class ClockMark:
+    """The clock that is nearest on an order and its light: green, yellow once `warn` of its
+    time is used (setting hotline.warn_fraction), red past its deadline."""
+
+    name: str
+    label: str
+    due: dt.datetime
+    light: str  # "green" | "yellow" | "red"
+
+    @property
+    def light_label(self) -> str:
+        return {"green": "正常", "yellow": "临期", "red": "超期"}[self.light]
+
+
+def clock_mark(case: Case, now: dt.datetime, warn: float) -> ClockMark | None:
+    """The nearest running clock of an order. Every 12345 clock starts at dispatch, so its
+    limit is due − dispatched_at (an extension lengthens it; a 重办 restarts 办结 later than
+    dispatch, which makes its light turn yellow a little early, never late)."""
+    running = running_clocks(HOTLINE, case.status, lambda name: getattr(case, name))
+    if not running:
+        return None
+    clock, due = running[0]
+    if now >= due:
+        light = "red"
+    else:
+        start = case.dispatched_at
+        used = (now - start) / (due - start) if start is not None and due > start else 0.0
+        light = "yellow" if used >= warn else "green"
+    return ClockMark(clock.name, clock.label, due, light)
+
+
+def queue_rows(
+    cases: list[Case], *, warn: float | None = None, now: dt.datetime | None = None
+) -> list[dict[str, object]]:
+    """Rows of the handler's queue: each order with its nearest clock and light."""
+    now = now or timezone.now()
+    warn = float(get_setting("hotline.warn_fraction")) if warn is None else warn
+    return [{"case": c, "mark": clock_mark(c, now, warn)} for c in cases]
 
 
 def inbox_for(actor: Actor) -> QuerySet[Case]:
@@ -131,7 +218,8 @@ def inbox_for(actor: Actor) -> QuerySet[Case]:
 def supervision_board(
     actor: Actor, *, now: dt.datetime | None = None, stale_days: int = 30
 ) -> dict[str, QuerySet[Case]]:
-    """督办: overdue, long-pending (挂账) and already supervised orders."""
+    """督办: overdue, long-pending (挂账) and already supervised orders (nearest 督办 due
+    first, those without a due last)."""
     now = now or timezone.now()
     base = hotline_cases(actor).exclude(status__in=["closed", "merged"]).select_related("lead_unit")
     return {
@@ -139,8 +227,19 @@ def supervision_board(
         "stale": base.filter(created_at__lt=now - dt.timedelta(days=stale_days)).order_by(
             "created_at"
         ),
-        "supervised": base.exclude(supervision_level="").order_by("supervision_due"),
+        "supervised": base.exclude(supervision_level="").order_by(
+            F("supervision_due").asc(nulls_last=True), "id"
+        ),
     }
+
+
+def supervision_replies(actor: Actor) -> dict[str, int]:
+    """督办回复 on the orders the actor sees: how many, and how many came after their due
+    (recorded as `late` in the reply's event)."""
+    replies = CaseEvent.objects.filter(
+        action="reply_supervision", case__in=hotline_cases(actor).values("pk")
+    )
+    return replies.aggregate(total=Count("id"), late=Count("id", filter=Q(data__late=True)))
 
 
 def caller_history(actor: Actor, phone: str, *, limit: int = 20) -> QuerySet[Case]:
@@ -208,6 +307,8 @@ def track_case(number: str, phone: str) -> Case | None:
 
 
 def callback_list(actor: Actor) -> QuerySet[Case]:
+    """Everyone waiting for a callback: orders in 待回访 and the callers merged into an order
+    that has been handled. (The callback page groups them with `callback_queue`.)"""
     return (
         hotline_cases(actor)
         .filter(
@@ -220,6 +321,93 @@ def callback_list(actor: Actor) -> QuerySet[Case]:
         )
         .select_related("lead_unit")
         .order_by("finish_at", "id")
+    )
+
+
+def _entered_callback() -> Subquery:
+    """When the order last entered 待回访 (its feedback was approved)."""
+    return Subquery(
+        CaseEvent.objects.filter(case_id=OuterRef("pk"), action="approve_feedback")
+        .order_by("-seq")
+        .values("created_at")[:1]
+    )
+
+
+@dataclass
+class CallbackGroup:
+    """One order to call back and the callers merged into it (each still gets a call)."""
+
+    case: Case
+    due: dt.datetime | None = None
+    light: str = "green"
+    callers: list[Case] = field(default_factory=list)
+
+
+def callback_deadline(entered: dt.datetime | None, limit: int | None = None) -> dt.datetime | None:
+    """回访时限: the time the order entered 待回访 + hotline.callback_limit_workdays."""
+    if entered is None:
+        return None
+    if limit is None:
+        limit = int(get_setting("hotline.callback_limit_workdays"))
+    return add_working_days(entered, limit)
+
+
+def callback_orders(actor: Actor) -> QuerySet[Case]:
+    """Orders in 待回访, the nearest callback deadline first (the deadline grows with the time
+    the order entered 待回访, so ordering by that time is ordering by deadline)."""
+    return (
+        hotline_cases(actor)
+        .filter(status="callback")
+        .annotate(entered_callback=_entered_callback())
+        .select_related("lead_unit", "category")
+        .order_by(F("entered_callback").asc(nulls_first=True), "id")
+    )
+
+
+def merged_callers_waiting(actor: Actor) -> QuerySet[Case]:
+    """Callers merged into an order that has left handling, not yet called back."""
+    return hotline_cases(actor).filter(
+        status="merged",
+        callback_at__isnull=True,
+        merged_into__status__in=["callback", "unsatisfied", "closed"],
+    )
+
+
+def callback_groups(
+    actor: Actor, orders: list[Case], *, now: dt.datetime | None = None
+) -> list[CallbackGroup]:
+    """A page of 待回访 orders, each with its deadline, light and merged callers (one query
+    for all the callers of the page)."""
+    now = now or timezone.now()
+    limit = int(get_setting("hotline.callback_limit_workdays"))
+    groups = []
+    for order in orders:
+        due = callback_deadline(getattr(order, "entered_callback", None), limit)
+        light = "green"
+        if due is not None and now >= due:
+            light = "red"
+        elif due is not None and due - now < dt.timedelta(hours=24):
+            light = "yellow"
+        groups.append(CallbackGroup(order, due, light))
+    by_id = {g.case.pk: g for g in groups}
+    if by_id:
+        callers = merged_callers_waiting(actor).filter(merged_into_id__in=list(by_id))
+        for caller in callers.order_by("created_at", "id"):
+            assert caller.merged_into_id is not None
+            by_id[caller.merged_into_id].callers.append(caller)
+    return groups
+
+
+def merged_callers_of_closed(actor: Actor) -> QuerySet[Case]:
+    """Callers still to call whose order is already past 待回访 (回访不满意 or 已办结), the
+    orders that ended most recently first, callers of one order together."""
+    return (
+        merged_callers_waiting(actor)
+        .exclude(merged_into__status="callback")
+        .select_related("merged_into", "lead_unit")
+        .order_by(
+            F("merged_into__closed_at").desc(nulls_first=True), "merged_into_id", "created_at"
+        )
     )
 
 
@@ -258,3 +446,11 @@ def category_choices(kind: str = KIND) -> list[tuple[str, str]]:
 
     rows = Category.objects.filter(kind=kind, active=True).order_by("code")
     return [(code, f"{code} {name}") for code, name in rows.values_list("code", "name")]
+
+
+def category_choices_by_id(kind: str = KIND) -> list[tuple[int, str]]:
+    """Active categories of a loop as (id, "code name"), for filters that pass the id."""
+    from chuangcheng.cases.models import Category
+
+    rows = Category.objects.filter(kind=kind, active=True).order_by("code")
+    return [(pk, f"{code} {name}") for pk, code, name in rows.values_list("pk", "code", "name")]

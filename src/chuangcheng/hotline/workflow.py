@@ -33,6 +33,7 @@ from chuangcheng.cases.workflow import (
     Action,
     Clock,
     Notice,
+    RelatedEvent,
     RequestKind,
     Step,
     Workflow,
@@ -219,7 +220,40 @@ class SuperviseForm(forms.Form):
     note = forms.CharField(
         label="督办要求", max_length=2000, error_messages={"required": "请填写督办要求"}
     )
-    due = forms.DateField(label="反馈期限", required=False)
+    due = forms.DateField(
+        label="反馈期限",
+        required=False,
+        error_messages={"invalid": "反馈期限格式应为 YYYY-MM-DD"},
+    )
+
+    def clean_due(self) -> dt.date | None:
+        due = self.cleaned_data.get("due")
+        if due is not None and due < timezone.localdate():
+            raise ValidationError("反馈期限不能早于今天")
+        return due
+
+
+# 未回访结案的原因 (closing an order waiting for callback without reaching the caller)
+NO_CALLBACK_REASONS = [
+    ("unreachable", "无法联系"),
+    ("refused", "拒绝回访"),
+    ("wrong_number", "号码错误"),
+    ("confidential", "诉求人要求不回访"),
+    ("anonymous", "匿名诉求无联系方式"),
+    ("other", "其他"),
+]
+NO_CALLBACK_REASON_LABELS = dict(NO_CALLBACK_REASONS)
+
+
+class CloseForm(forms.Form):
+    no_callback_reason = forms.ChoiceField(
+        label="未回访原因",
+        choices=NO_CALLBACK_REASONS,
+        required=False,
+        help_text="未回访即结案时必选",
+        error_messages={"invalid_choice": "请从列表中选择未回访原因"},
+    )
+    note = forms.CharField(label="说明", required=False, max_length=2000)
 
 
 class MergeForm(forms.Form):
@@ -405,21 +439,37 @@ def do_supervise(step: Step) -> None:
         if due
         else None
     )
-    step.event_data = {"level": data["level"], "due": due.isoformat() if due else None}
+    step.event_data = {
+        "level": data["level"],
+        "due": case.supervision_due.isoformat() if case.supervision_due else None,
+    }
+
+
+def do_reply_supervision(step: Step) -> None:
+    """督办回复: records the due it answered and whether it came after it (counted as late)."""
+    due = step.case.supervision_due
+    step.event_data = {
+        "due": due.isoformat() if due else None,
+        "late": bool(due is not None and step.now > due),
+    }
 
 
 def do_merge(step: Step) -> None:
     from django.db import OperationalError, transaction
 
+    from chuangcheng.cases.selectors import cases_visible_to
     from chuangcheng.core.errors import Conflict, ValidationFailed
 
     case = step.case
+    # The target is looked up like every other order: among those the dispatcher may see
+    # (an order outside their jurisdiction is "不存在", as anywhere else).
     # This locks a second order while ours is locked: two dispatchers merging A→B and B→A at
     # once deadlock. PostgreSQL then aborts one of them; say so instead of failing with a 500.
     try:
         with transaction.atomic():
             target = (
-                Case.objects.select_for_update()
+                cases_visible_to(step.actor)
+                .select_for_update()
                 .filter(number=step.data["into"], kind=case.kind)
                 .first()
             )
@@ -435,7 +485,20 @@ def do_merge(step: Step) -> None:
         )
     case.merged_into = target
     target.reporter_count += case.reporter_count
-    target.save(update_fields=["reporter_count"])
+    # the target's own history says where its new reporters came from (并入 N 件 / 来自 X)
+    step.related.append(
+        RelatedEvent(
+            case=target,
+            action="merged_in",
+            note=f"并入 1 件：来自 {case.number}",
+            data={
+                "merged_from": case.number,
+                "reporters_added": case.reporter_count,
+                "reporter_count": target.reporter_count,
+            },
+            fields=("reporter_count",),
+        )
+    )
     step.event_data = {"into": target.number}
     step.note = step.data.get("note") or f"并入 {target.number}"
 
@@ -448,7 +511,22 @@ def do_rate(step: Step) -> None:
 
 
 def do_close(step: Step) -> None:
-    step.case.finish_at = step.case.finish_at or step.now
+    """结案. An order still waiting for its callback (待回访, caller not reached) closes only
+    with a reason from the list, recorded in the event."""
+    from chuangcheng.core.errors import ValidationFailed
+
+    case = step.case
+    reason = step.data.get("no_callback_reason") or ""
+    if case.status == "callback" and not case.contacted:
+        if not reason:
+            raise ValidationFailed(
+                "未回访即结案须选择未回访原因。",
+                fields={"no_callback_reason": ["请选择未回访原因"]},
+            )
+        label = NO_CALLBACK_REASON_LABELS[reason]
+        step.event_data = {"no_callback_reason": reason, "no_callback_reason_label": label}
+        step.note = step.data.get("note") or f"未回访结案：{label}"
+    case.finish_at = case.finish_at or step.now
 
 
 # ---------------------------------------------------------------- who is told (消息提醒)
@@ -495,6 +573,7 @@ HOTLINE = register(
             Clock("respond", "响应", (24, "hours")),
             Clock("finish", "办结", (5, "workdays")),
         ),
+        event_labels={"merged_in": "并入"},
         actions=(
             Action(
                 "answer_directly",
@@ -687,7 +766,7 @@ HOTLINE = register(
                 S({"unsatisfied", "callback"}),
                 "closed",
                 S({CALLBACK, DISPATCHER}),
-                form=NoteForm,
+                form=CloseForm,
                 apply=do_close,
                 notice=TO_CALLER,
             ),
@@ -711,6 +790,7 @@ HOTLINE = register(
                 form=ReasonForm,
                 guard=supervised,
                 notice=Notice("工单 {number} 的督办已回复", (people(SUPERVISOR),)),
+                apply=do_reply_supervision,
             ),
             Action(
                 "rate",

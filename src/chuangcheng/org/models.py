@@ -61,6 +61,12 @@ class Unit(models.Model):
     code = models.CharField("单位编码", max_length=30, unique=True)
     name = models.CharField("名称", max_length=80)
     short_name = models.CharField("简称", max_length=30, blank=True)
+    aliases = models.CharField(
+        "别名",
+        max_length=200,
+        blank=True,
+        help_text="群众和工作人员的其他叫法，用空格或逗号分隔，如：城管 城管委 综合执法",
+    )
     kind = models.CharField("类型", max_length=12, choices=Kind.choices)
     region = models.ForeignKey(Region, verbose_name="所属区域", on_delete=models.PROTECT)
     parent = models.ForeignKey(

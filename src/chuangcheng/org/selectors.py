@@ -99,10 +99,47 @@ def resolve_region(lat: float | None, lng: float | None, address: str) -> Region
 
 
 def units_search(q: str = "") -> QuerySet[Unit]:
+    """Active units whose name, short name (简称) or an alias (别名) contains `q`, or whose
+    code starts with it: "城管" finds 市城市管理综合执法局 by its short name 城管局."""
     qs = Unit.objects.filter(active=True).select_related("region")
+    q = (q or "").strip()
     if q:
-        qs = qs.filter(Q(name__icontains=q) | Q(short_name__icontains=q) | Q(code__startswith=q))
+        qs = qs.filter(
+            Q(name__icontains=q)
+            | Q(short_name__icontains=q)
+            | Q(aliases__icontains=q)
+            | Q(code__startswith=q)
+        )
     return qs.order_by("kind", "code")
+
+
+# the order unit kinds are listed in a picker: the departments people ask for most first
+KIND_ORDER = [
+    Unit.Kind.DEPARTMENT,
+    Unit.Kind.STREET,
+    Unit.Kind.UTILITY,
+    Unit.Kind.COMMUNITY,
+    Unit.Kind.CENTRE,
+]
+
+
+def units_grouped(q: str = "") -> list[tuple[str, list[Unit]]]:
+    """`units_search` grouped by kind (职能部门, 街道办事处, 公用企业, 社区居委会, 指挥中心)."""
+    groups: dict[str, list[Unit]] = {kind: [] for kind in KIND_ORDER}
+    for unit in units_search(q):
+        groups.setdefault(unit.kind, []).append(unit)
+    labels = dict(Unit.Kind.choices)
+    return [(labels.get(kind, kind), units) for kind, units in groups.items() if units]
+
+
+def unit_search_text(unit: Unit) -> str:
+    """What a picker's filter box matches a unit on: name, short name, aliases and code."""
+    return " ".join(p for p in (unit.name, unit.short_name, unit.aliases, unit.code) if p)
+
+
+def streets() -> list[Region]:
+    """The streets (街道/镇), by code: the street filter of lists."""
+    return [r for r in _region_index().values() if r.level == Region.Level.STREET]
 
 
 def regions_tree() -> QuerySet[Region]:

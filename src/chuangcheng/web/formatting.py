@@ -85,16 +85,28 @@ def action_label(kind: str, action: str) -> str:
     if action == "open":
         return "受理"
     try:
-        step = workflow_for(kind).action(action)
+        workflow = workflow_for(kind)
     except LookupError:
         return action
-    return step.label if step else action
+    step = workflow.action(action)
+    return step.label if step else workflow.event_labels.get(action, action)
 
 
 def vocabulary_label(vocabulary: str, value: Any) -> str:
     if value in (None, ""):
         return ""
     return VOCABULARIES.get(vocabulary, {}).get(str(value), str(value))
+
+
+def _parse_when(value: Any) -> dt.datetime | None:
+    """An ISO date or datetime from event data (督办 dues were dates before they were times)."""
+    try:
+        parsed = dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.get_current_timezone())
+    return parsed
 
 
 def event_details(event: dict[str, Any]) -> list[str]:
@@ -117,6 +129,15 @@ def event_details(event: dict[str, Any]) -> list[str]:
             out.append("未联系上诉求人")
     if data.get("level"):
         out.append(f"级别：{vocabulary_label('supervision', data['level'])}")
+    if data.get("due"):
+        due = _parse_when(data["due"])
+        out.append(f"反馈期限：{cn_datetime(due) if due else data['due']}")
+    if data.get("late"):
+        out.append("逾期回复")
+    if data.get("no_callback_reason_label"):
+        out.append(f"未回访原因：{data['no_callback_reason_label']}")
+    if data.get("merged_from"):
+        out.append(f"来自 {data['merged_from']}，反映人数增至 {data.get('reporter_count', '—')} 人")
     if data.get("rating"):
         out.append(f"评分：{'★' * int(data['rating'])}")
     if data.get("into"):

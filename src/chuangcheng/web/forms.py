@@ -13,6 +13,8 @@ from chuangcheng.cases.workflow import Action
 from chuangcheng.core.errors import DomainError
 from chuangcheng.hotline.forms import IntakeForm
 from chuangcheng.hotline.selectors import category_choices, suggest_unit
+from chuangcheng.org.models import Unit
+from chuangcheng.web.widgets import unit_picker
 
 TEXTAREA_FIELDS = {"note", "reason", "result", "comment", "content"}
 
@@ -52,9 +54,13 @@ def dress(form: forms.Form, *, category_blank: str = "请选择…") -> forms.Fo
             field.widget = forms.RadioSelect(choices=[(i, "★" * i) for i in range(5, 0, -1)])
         elif isinstance(field, forms.ModelMultipleChoiceField):
             field.widget.attrs.update({"size": 6, "data-unit-select": "1"})
+            if field.queryset is not None and field.queryset.model is Unit:
+                unit_picker(field)
         elif isinstance(field, forms.ModelChoiceField):
             field.empty_label = "请选择…"
             field.widget.attrs.update({"data-unit-select": "1"})
+            if field.queryset is not None and field.queryset.model is Unit:
+                unit_picker(field)
         elif isinstance(field, forms.ChoiceField) and name != "category":
             choices = list(field.choices)  # type: ignore[arg-type]
             if len(choices) <= 4:

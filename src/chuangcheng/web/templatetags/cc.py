@@ -105,3 +105,11 @@ def get_item(mapping: Any, key: Any) -> Any:
         return mapping.get(key)
     except AttributeError:
         return None
+
+
+@register.filter
+def masked_phone(value: Any) -> str:
+    """138****1234: a caller's number as pages show it."""
+    from chuangcheng.core.privacy import mask_phone
+
+    return mask_phone(str(value or ""))

@@ -17,11 +17,13 @@ from chuangcheng.cases.selectors import attachment_get_visible, case_get_visible
 from chuangcheng.cases.services import allowed_actions, case_transition, contact_reveal
 from chuangcheng.cases.workflow import workflow_for
 from chuangcheng.core.errors import DomainError, NotFound
+from chuangcheng.core.privacy import mask_phone, normalise_phone
 from chuangcheng.hotline import selectors as hotline_selectors
+from chuangcheng.hotline.constants import CHANNEL_LABELS, CHANNELS, URGENCIES, URGENCY_LABELS
 from chuangcheng.hotline.workflow import HOTLINE
 from chuangcheng.org.access import Actor
 from chuangcheng.org.roles import CENTRE_ROLES, CONTACT_ROLES
-from chuangcheng.org.selectors import units_search
+from chuangcheng.org.selectors import streets, units_grouped
 from chuangcheng.web import formatting
 from chuangcheng.web.access import STAFF_ROLES, error_page, page
 from chuangcheng.web.forms import ActionForm, action_form, failed_action_form
@@ -145,7 +147,9 @@ def attachment(request: HttpRequest, token: str) -> HttpResponseBase:
 
 @page(*CENTRE_ROLES)
 def case_list_page(request: HttpRequest) -> HttpResponse:
-    """工单查询: filters by status, unit, overdue and text; 50 a page."""
+    """工单查询: by status, unit, overdue, text, the caller's phone (matched on the stored
+    number, shown masked), street, category, date range, channel, urgency and source; 50 a
+    page, always within what the person may see."""
     actor = request.actor  # type: ignore[attr-defined]
     g = request.GET
     unit = int(g["unit"]) if g.get("unit", "").isdigit() else None
@@ -153,10 +157,24 @@ def case_list_page(request: HttpRequest) -> HttpResponse:
     if status and status not in HOTLINE.states:
         status = ""
     overdue = g.get("overdue") == "1"
-    # 热点问题 links: one street × one category since a day
     street = int(g["street"]) if g.get("street", "").isdigit() else None
     category = int(g["category"]) if g.get("category", "").isdigit() else None
     since = parse_date_or_none(g.get("since", ""))
+    until = parse_date_or_none(g.get("until", ""))
+    channel = g.get("channel", "") if g.get("channel", "") in CHANNEL_LABELS else ""
+    urgency = g.get("urgency", "") if g.get("urgency", "") in URGENCY_LABELS else ""
+    source = g.get("source", "")
+    if source not in dict(hotline_selectors.SOURCES):
+        source = ""
+    phone = normalise_phone(g.get("phone", ""))[:20]
+    errors = []
+    if (g.get("since") and since is None) or (g.get("until") and until is None):
+        errors.append("日期格式应为 YYYY-MM-DD，该条件未生效。")
+    if since and until and since > until:
+        errors.append("开始日期晚于结束日期，没有符合的工单。")
+    can_phone = bool(actor.roles & hotline_selectors.CALLER_HISTORY_ROLES) or actor.is_superuser
+    if phone and not can_phone:
+        errors.append("您的角色不能按诉求人电话查询。")
     qs = hotline_selectors.case_list(
         actor,
         status=status,
@@ -166,7 +184,14 @@ def case_list_page(request: HttpRequest) -> HttpResponse:
         street=street,
         category=category,
         since=since,
+        until=until,
+        phone=phone,
+        channel=channel,
+        urgency=urgency,
+        source=source,
     )
+    if phone:
+        qs = qs.select_related("contact")
     return render(
         request,
         "web/hotline/case_list.html",
@@ -174,7 +199,15 @@ def case_list_page(request: HttpRequest) -> HttpResponse:
             "page": paginate(request, qs),
             "query": query_without_page(request),
             "states": HOTLINE.states,
-            "units": list(units_search("")),
+            "unit_groups": units_grouped(""),
+            "streets": streets(),
+            "categories": hotline_selectors.category_choices_by_id(),
+            "channels": CHANNELS,
+            "urgencies": URGENCIES,
+            "sources": hotline_selectors.SOURCES,
+            "errors": errors,
+            "can_phone": can_phone,
+            "phone_masked": mask_phone(phone) if phone else "",
             "f": {
                 "status": status,
                 "unit": unit,
@@ -183,6 +216,11 @@ def case_list_page(request: HttpRequest) -> HttpResponse:
                 "street": street,
                 "category": category,
                 "since": since,
+                "until": until,
+                "channel": channel,
+                "urgency": urgency,
+                "source": source,
+                "phone": phone,
             },
         },
     )

@@ -7,10 +7,12 @@ from typing import Any
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from chuangcheng.cases.selectors import pending_request_q
+from chuangcheng.core.settings_store import get_setting
 from chuangcheng.hotline import selectors as hotline_selectors
-from chuangcheng.hotline.workflow import HOTLINE
+from chuangcheng.hotline.workflow import HOTLINE, NO_CALLBACK_REASONS
 from chuangcheng.org.roles import CALLBACK, DISPATCHER, HANDLER, SUPERVISOR
 from chuangcheng.web.access import page
 from chuangcheng.web.forms import ActionForm, dress
@@ -68,33 +70,67 @@ def dispatch_board(request: HttpRequest) -> HttpResponse:
 
 @page(HANDLER)
 def handler_queue(request: HttpRequest) -> HttpResponse:
-    """我的工单: open orders of my units, nearest deadline first (constant number of queries)."""
+    """我的工单: open orders of my units, the nearest running clock (签收/响应/办结) first, each
+    row marked with that clock and its light (constant number of queries)."""
     actor = request.actor  # type: ignore[attr-defined]
-    qs = hotline_selectors.handler_queue(actor)
+    page_obj = paginate(request, hotline_selectors.handler_queue(actor))
+    warn = float(get_setting("hotline.warn_fraction"))
     return render(
         request,
         "web/hotline/queue.html",
         {
-            "page": paginate(request, qs),
+            "page": page_obj,
+            "rows": hotline_selectors.queue_rows(list(page_obj.object_list), warn=warn),
+            "warn_pct": round(100 * warn),
             "query": query_without_page(request),
         },
     )
+
+
+CALLBACK_TABS = [("orders", "待回访工单"), ("merged", "并单诉求人（主工单已回访）")]
 
 
 @page(CALLBACK)
 def callbacks(request: HttpRequest) -> HttpResponse:
+    """回访: orders in 待回访 by callback deadline, the callers merged into each listed under
+    it; callers whose order has already been called back on their own tab."""
     actor = request.actor  # type: ignore[attr-defined]
-    page_obj = paginate(request, hotline_selectors.callback_list(actor).select_related("category"))
-    rows = [{"case": c, "form": inline_form("callback", c.pk)} for c in page_obj.object_list]
-    return render(
-        request,
-        "web/hotline/callbacks.html",
+    current = request.GET.get("tab", "")
+    if current not in {k for k, _l in CALLBACK_TABS}:
+        current = CALLBACK_TABS[0][0]
+    orders = hotline_selectors.callback_orders(actor)
+    merged = hotline_selectors.merged_callers_of_closed(actor)
+    counts = {"orders": orders.count(), "merged": merged.count()}
+    tabs = [
+        {"key": k, "label": label, "count": counts[k], "active": k == current}
+        for k, label in CALLBACK_TABS
+    ]
+    ctx: dict[str, Any] = {"tabs": tabs, "tab": current, "query": query_without_page(request)}
+    close_reasons = NO_CALLBACK_REASONS
+    if current == "orders":
+        page_obj = paginate(request, orders)
+        groups = hotline_selectors.callback_groups(actor, list(page_obj.object_list))
+        ctx["groups"] = [
+            {
+                "g": g,
+                "form": inline_form("callback", g.case.pk),
+                "callers": [{"case": c, "form": inline_form("callback", c.pk)} for c in g.callers],
+            }
+            for g in groups
+        ]
+    else:
+        page_obj = paginate(request, merged)
+        ctx["rows"] = [
+            {"case": c, "form": inline_form("callback", c.pk)} for c in page_obj.object_list
+        ]
+    ctx.update(
         {
             "page": page_obj,
-            "rows": rows,
-            "query": query_without_page(request),
-        },
+            "close_reasons": close_reasons,
+            "limit_days": get_setting("hotline.callback_limit_workdays"),
+        }
     )
+    return render(request, "web/hotline/callbacks.html", ctx)
 
 
 @page(SUPERVISOR)
@@ -119,6 +155,8 @@ def supervision(request: HttpRequest) -> HttpResponse:
             "tab": current,
             "page": page_obj,
             "rows": rows,
+            "replies": hotline_selectors.supervision_replies(actor),
+            "now": timezone.now(),
             "query": query_without_page(request),
         },
     )

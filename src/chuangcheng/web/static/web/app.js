@@ -64,7 +64,8 @@
     var sel = document.getElementById(id), q = ev.target.value.trim();
     if (!sel) return;
     Array.prototype.forEach.call(sel.options, function (opt) {
-      opt.hidden = !!q && opt.value !== "" && opt.text.indexOf(q) === -1;
+      var text = opt.getAttribute("data-search") || opt.text;  // name, 简称, 别名 (widgets.py)
+      opt.hidden = !!q && opt.value !== "" && text.indexOf(q) === -1;
     });
     if (q && sel.selectedOptions.length && sel.selectedOptions[0].hidden && !sel.multiple) {
       var firstVisible = Array.prototype.find.call(sel.options, function (o) { return !o.hidden && o.value; });
