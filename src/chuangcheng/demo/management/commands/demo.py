@@ -23,6 +23,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connections
 from django.utils import timezone
 
+from chuangcheng.citymgmt.demo_data import build_citymgmt_demo
 from chuangcheng.demo.city import DEMO_PASSWORD, DEMO_USERS, build_demo_city
 from chuangcheng.org.roles import ROLE_LABELS
 
@@ -58,6 +59,7 @@ class Command(BaseCommand):
         self.stdout.write("正在准备数据库……")
         call_command("migrate", interactive=False, verbosity=0)
         build_demo_city()
+        build_citymgmt_demo()  # 数字城管: unit grids and the component registry, once
         self._history(options)
         if not options["no_serve"]:
             self._routing_models()
