@@ -539,6 +539,10 @@ def _label(choices: Any, value: str) -> str:
     return str(dict(choices.choices).get(value, value)).split("（")[0]
 
 
+def _labels(choices: Any) -> dict[str, str]:
+    return {str(v): _label(choices, v) for v in choices.values}
+
+
 def workbook_export(*, sheets: tuple[str, ...] = SHEETS) -> bytes:
     """The chosen sheets as an .xlsx file in the import format (a round trip changes nothing)."""
     wb = Workbook(write_only=True)
@@ -592,28 +596,61 @@ def workbook_export(*, sheets: tuple[str, ...] = SHEETS) -> bytes:
     if SHEET_COMPONENTS in sheets:
         ws = wb.create_sheet(SHEET_COMPONENTS)
         ws.append(COMPONENT_COLUMNS)
-        rows = Component.objects.select_related(
-            "subclass__klass", "grid", "main_dept", "owner_dept", "maintainer_dept"
-        ).order_by("object_id")
-        for c in rows.iterator(chunk_size=2000):
+        rows = Component.objects.order_by("object_id").values_list(
+            "object_id",
+            "subclass__klass__code",
+            "subclass__code",
+            "name",
+            "main_dept__code",
+            "main_dept_name",
+            "owner_dept__code",
+            "owner_dept_name",
+            "maintainer_dept__code",
+            "maintainer_dept_name",
+            "grid__code",
+            "state",
+            "initial_date",
+            "change_date",
+            "source",
+            "location",
+            "material",
+            "note",
+            "lat",
+            "lng",
+        )
+        states, sources = _labels(ComponentState), _labels(ComponentSource)
+        for (
+            object_id,
+            class_code,
+            sub_code,
+            name,
+            main,
+            main_name,
+            owner,
+            owner_name,
+            maintainer,
+            maintainer_name,
+            grid,
+            state,
+            initial,
+            changed,
+            source,
+            *rest,
+        ) in rows.iterator(chunk_size=2000):
             ws.append(
                 [
-                    c.object_id,
-                    c.subclass.klass.code + c.subclass.code,
-                    c.name,
-                    c.main_dept.code if c.main_dept else c.main_dept_name,
-                    c.owner_dept.code if c.owner_dept else c.owner_dept_name,
-                    c.maintainer_dept.code if c.maintainer_dept else c.maintainer_dept_name,
-                    c.grid.code,
-                    _label(ComponentState, c.state),
-                    c.initial_date.isoformat() if c.initial_date else "",
-                    c.change_date.isoformat() if c.change_date else "",
-                    _label(ComponentSource, c.source),
-                    c.location,
-                    c.material,
-                    c.note,
-                    c.lat,
-                    c.lng,
+                    object_id,
+                    class_code + sub_code,
+                    name,
+                    main or main_name,
+                    owner or owner_name,
+                    maintainer or maintainer_name,
+                    grid,
+                    states.get(state, state),
+                    initial.isoformat() if initial else "",
+                    changed.isoformat() if changed else "",
+                    sources.get(source, source),
+                    *rest,
                 ]
             )
     out = io.BytesIO()

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import shapely
+from django.db import connection
 from shapely import wkt as shapely_wkt
 from shapely.errors import GEOSException
 from shapely.geometry.base import BaseGeometry
@@ -159,9 +160,15 @@ class _GridIndex:
 _INDEX = _GridIndex()
 
 
+_TOKEN_SQL = f"SELECT token FROM {GridIndexState._meta.db_table} WHERE id = 1"
+
+
 def current_version() -> str:
-    token = GridIndexState.objects.filter(pk=1).values_list("token", flat=True).first()
-    return token or ""
+    """The grids' token: one primary-key read in plain SQL (the ORM would triple its cost)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_TOKEN_SQL)
+        row = cursor.fetchone()
+    return str(row[0]) if row else ""
 
 
 def grid_for_point(lat: Any, lng: Any) -> GridHit:
