@@ -19,6 +19,7 @@ import random
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("CC_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/cc_bench_grids")
@@ -134,7 +135,7 @@ def main() -> None:
     n_grids = build_grids()
     rnd = random.Random(20261130)
     admin = Actor(user_id=None, username="bench", roles=frozenset(), is_superuser=True)
-    rows: list[dict[str, object]] = []
+    rows: list[dict[str, Any]] = []
 
     # ---- calibration: the same run, the same machine
     def loop() -> int:
@@ -213,12 +214,13 @@ def main() -> None:
         )
     )
     tree_only = []
-    index = geo._INDEX
+    tree = geo._INDEX.snapshot.tree
+    assert tree is not None
     import shapely
 
     for lat, lng in points:
         t0 = time.perf_counter()
-        index.tree.query(shapely.Point(lng, lat), predicate="intersects")  # type: ignore[union-attr]
+        tree.query(shapely.Point(lng, lat), predicate="intersects")
         tree_only.append((time.perf_counter() - t0) * 1000)
     rows.append(
         record(
@@ -266,11 +268,11 @@ def main() -> None:
 
     say(f"\n{'benchmark':84} {'figure':>10} {'p50':>7} {'p95':>7} {'max':>7}  target")
     for r in rows:
-        s = r.get("stats") or {}
+        s: dict[str, Any] = r.get("stats") or {}
         say(
-            f"{str(r['name'])[:84]:84} {float(r['value'] or 0):>8.2f}ms "  # type: ignore[arg-type]
-            f"{float(s.get('p50', 0)):>7.3f} {float(s.get('p95', 0)):>7.3f} "  # type: ignore[union-attr]
-            f"{float(s.get('max', 0)):>7.2f}  {r['target']}"  # type: ignore[union-attr]
+            f"{str(r['name'])[:84]:84} {float(r['value'] or 0):>8.2f}ms "
+            f"{float(s.get('p50', 0)):>7.3f} {float(s.get('p95', 0)):>7.3f} "
+            f"{float(s.get('max', 0)):>7.2f}  {r['target']}"
         )
 
 

@@ -273,10 +273,30 @@ def test_admin_pages_and_excel(registry: dict[str, Any]) -> None:
     assert snapshot() == before
 
 
-def test_admin_import_is_for_administrators_only(registry: dict[str, Any]) -> None:
+def test_admin_edits_are_for_administrators_only(registry: dict[str, Any]) -> None:
+    """A staff member holding every permission of the app may look, but neither import nor
+    change nor delete: the services take edits from administrators only."""
+    from django.contrib.auth.models import Permission
+
     staff = user("dispatcher")
     staff.is_staff = True
     staff.save()
+    staff.user_permissions.add(*Permission.objects.filter(content_type__app_label="citymgmt"))
     web = Client()
     web.force_login(staff)
-    assert web.get("/admin/citymgmt/component/import/").status_code in (302, 403)
+    component = Component.objects.order_by("object_id").first()
+    assert component is not None
+    before = snapshot()
+    assert web.get("/admin/citymgmt/component/import/").status_code == 403
+    assert web.get(f"/admin/citymgmt/component/{component.pk}/change/").status_code == 200
+    assert (
+        web.post(
+            f"/admin/citymgmt/component/{component.pk}/change/", {"state": "missing"}
+        ).status_code
+        == 403
+    )
+    assert (
+        web.post(f"/admin/citymgmt/component/{component.pk}/delete/", {"post": "yes"}).status_code
+        == 403
+    )
+    assert snapshot() == before

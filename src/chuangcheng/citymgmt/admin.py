@@ -107,6 +107,20 @@ class ExcelMixin:
         return _xlsx(self.excel_name, self.excel_sheets)
 
 
+class AdministratorEdits:
+    """The registry's services accept edits from administrators only (services.py): other
+    staff with admin access may look, not change (no 500 from a refused save)."""
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return bool(request.user.is_superuser)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_superuser)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_superuser)
+
+
 class SubclassInline(admin.TabularInline):
     model = Subclass
     extra = 0
@@ -187,7 +201,7 @@ class UnitGridForm(forms.ModelForm):
 
 
 @admin.register(UnitGrid)
-class UnitGridAdmin(ExcelMixin, admin.ModelAdmin):
+class UnitGridAdmin(AdministratorEdits, ExcelMixin, admin.ModelAdmin):
     form = UnitGridForm
     list_display = ["code", "name", "community", "street", "zone_class", "active"]
     list_filter = ["zone_class", "active", "street"]
@@ -228,7 +242,7 @@ class ComponentForm(forms.ModelForm):
 
 
 @admin.register(Component)
-class ComponentAdmin(ExcelMixin, admin.ModelAdmin):
+class ComponentAdmin(AdministratorEdits, ExcelMixin, admin.ModelAdmin):
     form = ComponentForm
     list_display = ["object_id", "subclass", "grid", "state", "maintainer_dept", "change_date"]
     list_filter = ["state", "source", "subclass__klass", "grid__street"]

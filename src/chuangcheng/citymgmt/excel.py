@@ -120,7 +120,11 @@ class ImportRejected(ValidationFailed):
 
     def __init__(self, errors: list[RowError]) -> None:
         shown = [str(e) for e in errors[:MAX_ERRORS_SHOWN]]
-        more = f"（另有 {len(errors) - MAX_ERRORS_SHOWN} 处错误）" if len(errors) > 20 else ""
+        more = (
+            f"（另有 {len(errors) - MAX_ERRORS_SHOWN} 处错误）"
+            if len(errors) > MAX_ERRORS_SHOWN
+            else ""
+        )
         super().__init__(
             f"导入失败，未导入任何数据。{shown[0]}{more}" if shown else "导入失败。",
             fields={"rows": shown},

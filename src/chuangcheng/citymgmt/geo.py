@@ -94,25 +94,36 @@ def parse_boundary(text: str) -> BaseGeometry:
     return geom
 
 
+@dataclass(frozen=True)
+class _Snapshot:
+    """One built index: replaced as a whole, so a lookup never mixes two builds."""
+
+    version: str | None
+    tree: STRtree | None
+    hits: tuple[GridHit, ...]
+
+
+_EMPTY = _Snapshot(None, None, ())
+
+
 class _GridIndex:
-    """The process's STRtree over active grids, tagged with the version it was built from."""
+    """The process's STRtree over active grids, tagged with the token it was built from."""
 
     def __init__(self) -> None:
-        self.version: str | None = None
-        self.tree: STRtree | None = None
-        self.hits: list[GridHit] = []
+        self.snapshot = _EMPTY
         self.lock = threading.Lock()
 
-    def ensure(self) -> None:
+    def ensure(self) -> _Snapshot:
         current = current_version()
-        if current == self.version:
-            return
+        snapshot = self.snapshot
+        if current == snapshot.version:
+            return snapshot
         with self.lock:
-            if current == self.version:
-                return
-            # read the version before the grids: a change committed in between makes the next
-            # lookup rebuild again, never keeps stale grids under a new version
-            rows = list(
+            if current == self.snapshot.version:
+                return self.snapshot
+            # the token is read before the grids: a change committed in between makes the next
+            # lookup rebuild again, never keeps stale grids under a new token
+            rows = (
                 UnitGrid.objects.filter(active=True)
                 .order_by("code")
                 .values_list(
@@ -138,23 +149,22 @@ class _GridIndex:
                     continue  # services never store such a boundary; skip rather than fail
                 geoms.append(geom)
                 hits.append(GridHit(pk, code, name, zone, cid, ccode, cname, sid, scode, sname))
-            self.tree = STRtree(geoms) if geoms else None
-            self.hits = hits
-            self.version = current
+            self.snapshot = _Snapshot(current, STRtree(geoms) if geoms else None, tuple(hits))
+            return self.snapshot
 
     def lookup(self, lat: float, lng: float) -> GridHit | None:
-        self.ensure()
-        if self.tree is None:
+        snapshot = self.ensure()
+        if snapshot.tree is None:
             return None
-        found = self.tree.query(shapely.Point(lng, lat), predicate="intersects")
+        found = snapshot.tree.query(shapely.Point(lng, lat), predicate="intersects")
         if len(found) == 0:
             return None
         # on a shared border both grids match: the lowest code wins, the same every time
-        return self.hits[int(min(found))]
+        return snapshot.hits[int(min(found))]
 
     def clear(self) -> None:
         with self.lock:
-            self.version, self.tree, self.hits = None, None, []
+            self.snapshot = _EMPTY
 
 
 _INDEX = _GridIndex()
