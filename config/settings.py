@@ -123,6 +123,7 @@ INSTALLED_APPS = [
     "chuangcheng.org",
     "chuangcheng.cases",
     "chuangcheng.hotline",
+    "chuangcheng.citymgmt",
     "chuangcheng.intelligence",
     "chuangcheng.web",
     "chuangcheng.api",

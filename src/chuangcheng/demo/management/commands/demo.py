@@ -23,6 +23,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connections
 from django.utils import timezone
 
+from chuangcheng.citymgmt.demo_data import build_citymgmt_demo
 from chuangcheng.demo.city import DEMO_PASSWORD, DEMO_USERS, build_demo_city
 from chuangcheng.org.roles import role_label
 
@@ -60,6 +61,7 @@ class Command(BaseCommand):
         call_command("createcachetable", verbosity=0)  # the "shared" database cache
         build_demo_city()
         self._reseal_old_history()
+        build_citymgmt_demo()  # 数字城管: unit grids and the component registry, once
         self._history(options)
         if not options["no_serve"]:
             self._routing_models()

@@ -1,0 +1,10 @@
+"""/api/v1/ endpoints of the 数字城管 app (included from config/urls.py)."""
+
+from django.urls import path
+
+from chuangcheng.citymgmt import api
+
+urlpatterns = [
+    path("components", api.ComponentListView.as_view(), name="api-components"),
+    path("grids/lookup", api.GridLookupView.as_view(), name="api-grids-lookup"),
+]
