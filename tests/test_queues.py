@@ -123,7 +123,7 @@ def test_data_migration_fills_next_due_for_open_cases(city: Any) -> None:
     Case.objects.filter(pk=closed.pk).update(
         status="closed", closed_at=timezone.now(), sign_due=timezone.now()
     )
-    migration = importlib.import_module("chuangcheng.cases.migrations.0009_case_next_due")
+    migration = importlib.import_module("chuangcheng.cases.migrations.0013_case_next_due")
 
     class Editor:
         pass
@@ -374,17 +374,18 @@ def test_case_search_by_phone_channel_urgency_source_and_dates(city: Any) -> Non
 
 
 def test_case_search_by_phone_stays_within_scope(city: Any, make_handler: Any) -> None:
-    mine = new_case(citizen_phone="13900003333")
-    theirs = new_case(citizen_phone="13900003333")
-    case_transition(case_id=mine.pk, action="review", actor=actor("dispatcher"), data={})
-    case_transition(
-        case_id=mine.pk,
-        action="dispatch",
-        actor=actor("dispatcher"),
-        data={"lead_unit": city.units["D-SJ"].pk},
-    )
-    handler = make_handler("D-SJ")
-    found = hotline_selectors.case_list(actor(handler), phone="13900003333")
+    """A street's dispatcher finds a caller's orders in that street only."""
+    from chuangcheng.org.models import Membership, Region, Unit
+
+    other = Region.objects.filter(parent=city.streets["150102001"]).order_by("code").first()
+    assert other is not None
+    mine = new_case(citizen_phone="13900003333", lat=other.lat, lng=other.lng)
+    theirs = new_case(citizen_phone="13900003333")  # 中山西路街道
+    assert mine.street_id == city.streets["150102001"].pk != theirs.street_id
+    username = make_handler("S-150102001", "disp_hld")
+    Membership.objects.filter(user__username=username).update(role="dispatcher")
+    assert Unit.objects.get(code="S-150102001").region_id == city.streets["150102001"].pk
+    found = hotline_selectors.case_list(actor(username), phone="13900003333")
     assert [c.number for c in found] == [mine.number]
     assert theirs.number not in [c.number for c in found]
     # a role that does not look callers up gets nothing for a phone

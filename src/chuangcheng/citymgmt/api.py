@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from chuangcheng.api.schema import ErrorOut
 from chuangcheng.citymgmt.geo import grid_for_point
 from chuangcheng.citymgmt.models import Component, ComponentSource, ComponentState, ZoneClass
 from chuangcheng.citymgmt.selectors import component_list, parse_filters, require_staff
@@ -70,11 +71,6 @@ class GridLookupOut(serializers.Serializer):
     zone_class = serializers.ChoiceField(choices=ZoneClass.choices, help_text="区域类别")
     community = _Ref()
     street = _Ref()
-
-
-class ErrorOut(serializers.Serializer):
-    detail = serializers.CharField()
-    code = serializers.CharField()
 
 
 def _dept(unit: Any, name: str) -> dict[str, Any] | None:
