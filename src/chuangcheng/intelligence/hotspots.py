@@ -2,30 +2,44 @@
 
 Grouping
     1. Places are extracted from subject + body (:func:`extract_places`): districts such as
-       ``A3区`` / ``A7县`` and named places ending in 小区/花园/苑/路/街/村/学校/公司... A name
-       such as 伊景园滨河苑 also yields its parts (伊景园, 滨河苑) as keys, so a message that only
-       says 滨河苑 still matches.
+       ``A3区`` / ``A7县`` and named places ending in 小区/花园/苑/路/街/村/学校/公司/项目...
+       (a name may end in several suffix words: 金桥公司, 丽发新城小区; 某某有限公司 is read as
+       某某公司). A name such as 伊景园滨河苑 also yields its parts (伊景园, 滨河苑) as keys, so a
+       message that only says 滨河苑 still matches. A message whose subject names no place also
+       gets the entities its body names that some other message's subject names
+       (:func:`with_body_entities`): 魅力之城, A2小区, 某某公司 named only in the body.
     2. Text similarity is the cosine of TF-IDF vectors of character 2-3-grams (subject counted
-       twice, body cut to ``body_chars``).
+       twice, body cut to ``body_chars``). *Problem* similarity is the cosine of TF-IDF vectors
+       of the words that say what is wrong (:func:`_problem_matrix`: places, districts,
+       building numbers and words such as 小区/投诉/反映 taken out).
     3. Two messages may be linked only when their places are compatible: no conflicting
-       districts, and a shared place key (then similarity ≥ ``same_place_sim``); without a
-       shared key they need near-identical text (≥ ``no_place_sim``, or
+       districts, and a shared place key (then similarity ≥ ``same_place_sim`` *and* their
+       subjects' problem words meet, cosine ≥ ``problem_gate``: a shared place name alone makes
+       texts alike); without a shared key they need near-identical text (≥ ``no_place_sim``, or
        ``different_place_sim`` when both name different places).
     4. Candidate links are merged best first with average linkage: two groups merge only when
        the mean similarity over all their message pairs is ≥ ``group_sim`` and the groups'
-       places are still compatible. This avoids the chaining of single linkage, so different
-       problems at one place, or one problem at different places, stay apart.
+       places are still compatible; a second pass merges groups at one place whose centroids
+       have cosine ≥ ``centroid_sim``.
+    5. A third pass merges, best pair first, groups that share a place key (strong or from the
+       body) and whose problem centroids have cosine ≥ ``problem_sim``: many messages about one
+       problem at one place, worded differently, end in one group; different problems at one
+       place do not meet on problem words and stay apart.
+
+Every choice that could depend on set or dict order (labels, ties) is made by an explicit
+order, so a run gives the same result under every ``PYTHONHASHSEED``.
 
 Heat index of a group (documented in docs/intelligence.md)::
 
-    heat = 10 × (ln(1+U) + 0.5·ln(1+N−U) + 0.7·ln(1+S⁺) + 0.2·ln(1+D)) × (0.5 + 0.5·e^(−A/30))
+    heat = 10 × (ln(1+U) + 0.5·ln(1+N−U) + 0.7·ln(1+S⁺) + 0.2·ln(1+D))
 
     N  messages in the group            U  distinct users
     S⁺ max(0, Σlikes − Σdislikes)       D  time span in days (first to last message)
-    A  days from the group's last message to the reference time (newest message in the file)
 
 Distinct people weigh most; repeated messages from the same person, net support and
-persistence add with diminishing (log) returns; recency halves the heat of stale groups at most.
+persistence add with diminishing (log) returns. How long ago the group's last message was,
+compared with the newest message of the input, does not count: a file is a period under review,
+and an issue raised for months is not cooler because it was raised earlier in that period.
 """
 
 from __future__ import annotations
@@ -391,8 +405,10 @@ def _problem_matrix(
     messages: Sequence[Message], places: Sequence[Places], body_chars: int = 100
 ) -> Any:
     """Row-normalised TF-IDF of the words that say *what* the problem is: subject (twice) and
-    the body's first sentence (60 characters), with the message's place names and districts
-    taken out, and words such as 小区/投诉/反映 dropped. ``None`` when no such word exists."""
+    the body's first ``body_chars`` characters, with place names (the message's and any found
+    in that text), districts and building numbers taken out, words such as 小区/投诉/反映
+    dropped, and words of three or more characters also counted by their two-character parts.
+    ``None`` when no such word exists."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     from .text import tokenize
