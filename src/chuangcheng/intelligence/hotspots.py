@@ -2,30 +2,44 @@
 
 Grouping
     1. Places are extracted from subject + body (:func:`extract_places`): districts such as
-       ``A3区`` / ``A7县`` and named places ending in 小区/花园/苑/路/街/村/学校/公司... A name
-       such as 伊景园滨河苑 also yields its parts (伊景园, 滨河苑) as keys, so a message that only
-       says 滨河苑 still matches.
+       ``A3区`` / ``A7县`` and named places ending in 小区/花园/苑/路/街/村/学校/公司/项目...
+       (a name may end in several suffix words: 金桥公司, 丽发新城小区; 某某有限公司 is read as
+       某某公司). A name such as 伊景园滨河苑 also yields its parts (伊景园, 滨河苑) as keys, so a
+       message that only says 滨河苑 still matches. A message whose subject names no place also
+       gets the entities its body names that some other message's subject names
+       (:func:`with_body_entities`): 魅力之城, A2小区, 某某公司 named only in the body.
     2. Text similarity is the cosine of TF-IDF vectors of character 2-3-grams (subject counted
-       twice, body cut to ``body_chars``).
+       twice, body cut to ``body_chars``). *Problem* similarity is the cosine of TF-IDF vectors
+       of the words that say what is wrong (:func:`_problem_matrix`: places, districts,
+       building numbers and words such as 小区/投诉/反映 taken out).
     3. Two messages may be linked only when their places are compatible: no conflicting
-       districts, and a shared place key (then similarity ≥ ``same_place_sim``); without a
-       shared key they need near-identical text (≥ ``no_place_sim``, or
+       districts, and a shared place key (then similarity ≥ ``same_place_sim`` *and* their
+       subjects' problem words meet, cosine ≥ ``problem_gate``: a shared place name alone makes
+       texts alike); without a shared key they need near-identical text (≥ ``no_place_sim``, or
        ``different_place_sim`` when both name different places).
     4. Candidate links are merged best first with average linkage: two groups merge only when
        the mean similarity over all their message pairs is ≥ ``group_sim`` and the groups'
-       places are still compatible. This avoids the chaining of single linkage, so different
-       problems at one place, or one problem at different places, stay apart.
+       places are still compatible; a second pass merges groups at one place whose centroids
+       have cosine ≥ ``centroid_sim``.
+    5. A third pass merges, best pair first, groups that share a place key (strong or from the
+       body) and whose problem centroids have cosine ≥ ``problem_sim``: many messages about one
+       problem at one place, worded differently, end in one group; different problems at one
+       place do not meet on problem words and stay apart.
+
+Every choice that could depend on set or dict order (labels, ties) is made by an explicit
+order, so a run gives the same result under every ``PYTHONHASHSEED``.
 
 Heat index of a group (documented in docs/intelligence.md)::
 
-    heat = 10 × (ln(1+U) + 0.5·ln(1+N−U) + 0.7·ln(1+S⁺) + 0.2·ln(1+D)) × (0.5 + 0.5·e^(−A/30))
+    heat = 10 × (ln(1+U) + 0.5·ln(1+N−U) + 0.7·ln(1+S⁺) + 0.2·ln(1+D))
 
     N  messages in the group            U  distinct users
     S⁺ max(0, Σlikes − Σdislikes)       D  time span in days (first to last message)
-    A  days from the group's last message to the reference time (newest message in the file)
 
 Distinct people weigh most; repeated messages from the same person, net support and
-persistence add with diminishing (log) returns; recency halves the heat of stale groups at most.
+persistence add with diminishing (log) returns. How long ago the group's last message was,
+compared with the newest message of the input, does not count: a file is a period under review,
+and an issue raised for months is not cooler because it was raised earlier in that period.
 """
 
 from __future__ import annotations
@@ -61,7 +75,9 @@ _SUFFIXES = (
     "小区|花园|家园|新村|新城|公寓|大厦|广场|社区|街道|大道|中学|小学|大学|学院|学校|幼儿园|医院|"
     "公司|集团|市场|公园|项目|苑|园|府|城|湾|庭|邸|郡|墅|路|街|巷|村|镇|乡|桥"
 )
-_NAME = re.compile(rf"[\u4e00-\u9fa5A-Za-z0-9]{{1,6}}?(?:{_SUFFIXES})")
+# a name may end in more than one suffix word: 金桥公司 (桥 + 公司), 丽发新城小区 (城 + 小区)
+_WORD_SUFFIXES = "|".join(x for x in _SUFFIXES.split("|") if len(x) > 1)
+_NAME = re.compile(rf"[\u4e00-\u9fa5A-Za-z0-9]{{1,6}}?(?:{_SUFFIXES})(?:{_WORD_SUFFIXES})*")
 _TRAILING_SUFFIX = re.compile(rf"(?:{_SUFFIXES})$")
 # Words that start a clause but are not part of a place name.
 _LEADERS = re.compile(
@@ -151,6 +167,15 @@ _GENERIC = frozenset(
 )
 
 
+# 某某股份有限公司 / 某某有限责任公司 / 某某有限公司 are one company: 某某公司
+_COMPANY_FORM = re.compile(r"(?:股份)?有限(?:责任)?公司")
+
+
+def _name_order(name: str) -> tuple[int, str]:
+    """Longest name first, then in code-point order: a label never depends on set order."""
+    return (-len(name), name)
+
+
 @dataclass(frozen=True)
 class Places:
     """Districts (A3区) and place-name keys found in a text."""
@@ -163,12 +188,13 @@ class Places:
     def label(self) -> str:
         parts = sorted(self.districts)
         if self.names:
-            parts.append(max(self.names, key=len))
+            parts.append(min(self.names, key=_name_order))
         return " ".join(parts)
 
 
 def _names_in(text: str) -> set[str]:
     names: set[str] = set()
+    text = _COMPANY_FORM.sub("公司", text)
     for chunk in _SPLIT.split(_DISTRICT.sub(" ", text)):
         for piece in _LEADERS.split(chunk):
             parts = [m.group(0) for m in _NAME.finditer(piece)]
@@ -206,6 +232,35 @@ def extract_places(text: str, body: str = "") -> Places:
 def places_match(a: frozenset[str] | set[str], b: frozenset[str] | set[str]) -> bool:
     """True when a place name of ``a`` equals, contains or is contained in one of ``b``."""
     return any(x == y or x in y or y in x for x in a for y in b)
+
+
+def with_body_entities(
+    messages: Sequence[Message], *, body_chars: int = 300, limit: int = 2
+) -> list[Places]:
+    """The places of each message; one whose subject names no place also gets the named
+    entities (estate, company, project, road...) of its body that some message's subject names:
+    the first ``limit`` found in the body's first ``body_chars`` characters, longest name first
+    at each position. Such names are weak keys (a body mentions incidental places too)."""
+    by_head: dict[str, list[str]] = {}
+    for name in {n for m in messages if m.places.strong for n in m.places.names}:
+        by_head.setdefault(name[:2], []).append(name)
+    for names in by_head.values():
+        names.sort(key=_name_order)
+    out = []
+    for m in messages:
+        if m.places.strong or not by_head:
+            out.append(m.places)
+            continue
+        body = _COMPANY_FORM.sub("公司", normalise(m.body)[:body_chars])
+        found: list[str] = []
+        i = 0
+        while i < len(body) - 2 and len(found) < limit:
+            hit = next((n for n in by_head.get(body[i : i + 2], ()) if body.startswith(n, i)), "")
+            if hit and hit not in found:
+                found.append(hit)
+            i += len(hit) or 1
+        out.append(Places(m.places.districts, m.places.names | frozenset(found), strong=False))
+    return out
 
 
 @dataclass
@@ -301,14 +356,12 @@ def read_messages_csv(path: str | Path) -> list[Message]:
     return messages
 
 
-def heat_index(
-    n_messages: int, n_users: int, support: int, span_days: float, age_days: float
-) -> float:
-    """The heat of a group (see the module docstring)."""
+def heat_index(n_messages: int, n_users: int, support: int, span_days: float) -> float:
+    """The heat of a group (see the module docstring): the issue's own people, messages,
+    support and persistence; how long ago it was last raised does not cool it down."""
     base = math.log1p(n_users) + 0.5 * math.log1p(max(0, n_messages - n_users))
     base += 0.7 * math.log1p(max(0, support)) + 0.2 * math.log1p(max(0.0, span_days))
-    recency = 0.5 + 0.5 * math.exp(-max(0.0, age_days) / 30.0)
-    return round(10.0 * base * recency, 2)
+    return round(10.0 * base, 2)
 
 
 def _compatible(a: Places, b: Places) -> bool:
@@ -332,6 +385,82 @@ def _similarity_matrix(messages: Sequence[Message], body_chars: int) -> np.ndarr
     return (matrix @ matrix.T).toarray()
 
 
+# Words that say nothing about which problem a message raises.
+_NOT_PROBLEM_WORDS = """
+小区 问题 反映 投诉 举报 严重 请求 恳请 希望 领导 政府 相关 部门 咨询 建议 业主 居民 市民
+请问 何时 为何 什么 时候 能否 是否 附近 旁边 尊敬 您好 你好 一个 我们 本人 情况 有关
+街道 社区 位于 地处
+"""
+_NOT_PROBLEM = frozenset(_NOT_PROBLEM_WORDS.split())
+
+# building numbers, a7 栋, 3 期...: parts of an address, not of a problem
+_ASCII_ALNUM = re.compile(r"[A-Za-z0-9]")
+
+
+def _identity(tokens: list[str]) -> list[str]:
+    return tokens
+
+
+def _problem_matrix(
+    messages: Sequence[Message], places: Sequence[Places], body_chars: int = 100
+) -> Any:
+    """Row-normalised TF-IDF of the words that say *what* the problem is: subject (twice) and
+    the body's first ``body_chars`` characters, with place names (the message's and any found
+    in that text), districts and building numbers taken out, words such as 小区/投诉/反映
+    dropped, and words of three or more characters also counted by their two-character parts.
+    ``None`` when no such word exists."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from .text import tokenize
+
+    docs = []
+    for m, p in zip(messages, places, strict=True):
+        subject = normalise(m.subject)
+        text = _COMPANY_FORM.sub("公司", f"{subject}。{subject}。{normalise(m.body)[:body_chars]}")
+        for name in sorted(p.names | _names_in(text), key=_name_order):
+            text = text.replace(name, "，")
+        text = _DISTRICT.sub("，", text)
+        words = [
+            w
+            for w in tokenize(text)
+            if len(w) > 1 and w not in _NOT_PROBLEM and not _ASCII_ALNUM.search(w)
+        ]
+        # 搅拌站 / 搅拌厂, 油烟味 / 油烟: longer words also count by their two-character parts
+        docs.append(words + [w[k : k + 2] for w in words if len(w) > 2 for k in range(len(w) - 1)])
+    # a word only one message uses cannot tie it to another, but it is still a problem word:
+    # without any left (subject-only vectors), the message would pass every gate
+    big = len(docs) >= 200
+    min_df = 2 if big and body_chars else 1
+    vec = TfidfVectorizer(
+        analyzer=_identity, sublinear_tf=True, min_df=min_df, max_df=0.1 if big else 1.0
+    )
+    try:
+        return vec.fit_transform(docs).tocsr()
+    except ValueError:  # empty vocabulary
+        return None
+
+
+def _same_problem(problems: Any, i: int, j: int, gate: float) -> bool:
+    """Whether messages ``i`` and ``j`` share problem words (cosine ≥ ``gate``); a message with
+    no problem word left (only places and 投诉/反映...) is not held against anyone."""
+    if problems is None or not problems[i].nnz or not problems[j].nnz:
+        return True
+    return float(problems[i].multiply(problems[j]).sum()) >= gate
+
+
+def _related_keys(keys: set[str]) -> dict[str, set[str]]:
+    """For each place key, the keys it equals, contains or is contained in."""
+    related: dict[str, set[str]] = {k: {k} for k in keys}
+    for k in keys:
+        for size in range(3, len(k)):
+            for start in range(len(k) - size + 1):
+                part = k[start : start + size]
+                if part in related:
+                    related[k].add(part)
+                    related[part].add(k)
+    return related
+
+
 def group_messages(
     messages: Sequence[Message],
     *,
@@ -340,6 +469,8 @@ def group_messages(
     no_place_sim: float = 0.5,
     group_sim: float = 0.18,
     centroid_sim: float = 0.5,
+    problem_sim: float = 0.2,
+    problem_gate: float = 0.15,
     body_chars: int = 400,
 ) -> list[list[int]]:
     """Indices of ``messages`` grouped by problem and place (see module docstring)."""
@@ -348,15 +479,21 @@ def group_messages(
         return []
     if n == 1:
         return [[0]]
+    places = with_body_entities(messages)
+    problems = _problem_matrix(messages, places)
+    subject_problems = _problem_matrix(messages, places, body_chars=0)
     sim = _similarity_matrix(messages, body_chars)
     np.fill_diagonal(sim, 0.0)
     rows, cols = np.nonzero(np.triu(sim >= min(same_place_sim, no_place_sim)))
     edges = []
     for i, j in zip(rows.tolist(), cols.tolist(), strict=True):
-        a, b, s = messages[i].places, messages[j].places, float(sim[i, j])
+        a, b, s = places[i], places[j], float(sim[i, j])
         if not _compatible(a, b):
             continue
         if places_match(a.names, b.names):
+            # the shared place name alone makes texts alike: the problem words must meet too
+            if not _same_problem(subject_problems, i, j, problem_gate):
+                continue
             needed = same_place_sim
         elif a.strong and b.strong:
             needed = different_place_sim
@@ -369,9 +506,10 @@ def group_messages(
     members: dict[int, list[int]] = {i: [i] for i in range(n)}
     root = list(range(n))
     names: dict[int, set[str]] = {
-        i: set(messages[i].places.names) if messages[i].places.strong else set() for i in range(n)
+        i: set(places[i].names) if places[i].strong else set() for i in range(n)
     }
-    districts: dict[int, set[str]] = {i: set(messages[i].places.districts) for i in range(n)}
+    districts: dict[int, set[str]] = {i: set(places[i].districts) for i in range(n)}
+    keys: dict[int, set[str]] = {i: set(places[i].names) for i in range(n)}
 
     def find(i: int) -> int:
         while root[i] != i:
@@ -381,21 +519,26 @@ def group_messages(
 
     np.fill_diagonal(sim, 1.0)
 
-    def merge(ri: int, rj: int) -> None:
+    def merge(ri: int, rj: int) -> int:
         if len(members[ri]) < len(members[rj]):
             ri, rj = rj, ri
         root[rj] = ri
         members[ri].extend(members.pop(rj))
         names[ri] |= names.pop(rj)
         districts[ri] |= districts.pop(rj)
+        keys[ri] |= keys.pop(rj)
+        return ri
 
     def coherence(group: list[int]) -> float:
         return float(sim[np.ix_(group, group)].mean())
 
-    def mergeable(ri: int, rj: int, second_pass: bool) -> bool:
+    def same_place(ri: int, rj: int) -> bool:
         if districts[ri] and districts[rj] and not districts[ri] & districts[rj]:
             return False
-        if names[ri] and names[rj] and not places_match(names[ri], names[rj]):
+        return not (names[ri] and names[rj] and not places_match(names[ri], names[rj]))
+
+    def mergeable(ri: int, rj: int, second_pass: bool) -> bool:
+        if not same_place(ri, rj):
             return False
         between = float(sim[np.ix_(members[ri], members[rj])].mean())
         if not second_pass:
@@ -410,35 +553,106 @@ def group_messages(
             ri, rj = find(i), find(j)
             if ri != rj and mergeable(ri, rj, second_pass):
                 merge(ri, rj)
-    return [sorted(m) for m in members.values()]
+
+    # third pass: groups sharing a place key (strong, or an entity named in the body) that raise
+    # the same problem, however many messages they hold and however differently worded
+    if problems is not None:
+        _merge_same_problem(problems, members, keys, same_place, merge, problem_sim)
+    return sorted(sorted(m) for m in members.values())
 
 
-def _describe(messages: Sequence[Message], group: list[int], reference: datetime | None) -> dict:
+def _merge_same_problem(
+    problems: Any,
+    members: dict[int, list[int]],
+    keys: dict[int, set[str]],
+    same_place: Any,
+    merge: Any,
+    threshold: float,
+) -> None:
+    """Merge, best pair first, groups at one place whose problem centroids have cosine
+    ≥ ``threshold`` (centroids are recomputed after every merge)."""
+    import heapq
+
+    from scipy import sparse
+
+    related = _related_keys({k for ks in keys.values() for k in ks})
+    holders: dict[str, set[int]] = {}
+    for root, ks in keys.items():
+        for k in ks:
+            holders.setdefault(k, set()).add(root)
+    sums: dict[int, Any] = {}
+    version: dict[int, int] = {}
+
+    def centroid(root: int) -> Any:
+        if root not in sums:
+            total = sparse.csr_matrix(problems[members[root]].sum(axis=0))
+            norm = math.sqrt(float(total.multiply(total).sum()))
+            sums[root] = total / norm if norm else total
+            version[root] = version.get(root, 0)
+        return sums[root]
+
+    def candidates(root: int) -> set[int]:
+        near = {r for k in keys[root] for k2 in related[k] for r in holders[k2]}
+        return {r for r in near if r != root and r in members}
+
+    heap: list[tuple[float, int, int, int, int]] = []
+
+    def push(a: int, b: int) -> None:
+        a, b = min(a, b), max(a, b)
+        score = float(centroid(a).multiply(centroid(b)).sum())
+        if score >= threshold and same_place(a, b):
+            heapq.heappush(heap, (-score, a, b, version[a], version[b]))
+
+    for root in sorted(r for r in members if keys[r]):
+        for other in sorted(candidates(root)):
+            if other > root:
+                push(root, other)
+    while heap:
+        _score, a, b, va, vb = heapq.heappop(heap)
+        if a not in members or b not in members or (version[a], version[b]) != (va, vb):
+            continue
+        if not same_place(a, b):
+            continue
+        kept = merge(a, b)
+        gone = b if kept == a else a
+        sums.pop(gone, None)
+        sums.pop(kept, None)
+        version[kept] += 1
+        for k in keys[kept]:
+            holders[k].add(kept)
+        for other in sorted(candidates(kept)):
+            push(kept, other)
+
+
+def _most_common(counts: Counter[str]) -> str:
+    """The most frequent key; ties go to the longest, then the first in code-point order."""
+    return min(counts, key=lambda k: (-counts[k], *_name_order(k)))
+
+
+def _describe(messages: Sequence[Message], places: Sequence[Places], group: list[int]) -> dict:
     items = [messages[i] for i in group]
     times = [m.time for m in items if m.time]
     first, last = (min(times), max(times)) if times else (None, None)
     span = (last - first).total_seconds() / 86400 if first and last else 0.0
-    age = (reference - last).total_seconds() / 86400 if reference and last else 0.0
     users = {m.user or m.msg_id for m in items}
     support = sum(m.likes - m.dislikes for m in items)
-    name_counts: Counter[str] = Counter(n for m in items for n in m.places.names)
-    district_counts: Counter[str] = Counter(d for m in items for d in m.places.districts)
-    place_parts = [d for d, _ in district_counts.most_common(1)]
-    if name_counts:
-        top = max(name_counts.values())
-        place_parts.append(max((k for k, v in name_counts.items() if v == top), key=len))
-    # summary: subject of the most supported message, ties -> earliest
-    best = max(
+    name_counts: Counter[str] = Counter(n for i in group for n in places[i].names)
+    district_counts: Counter[str] = Counter(d for i in group for d in places[i].districts)
+    place_parts = [_most_common(c) for c in (district_counts, name_counts) if c]
+    # summary: subject of the most supported message, ties -> earliest, then lowest id
+    best = min(
         items,
-        key=lambda m: (m.likes - m.dislikes, -m.time.timestamp() if m.time else -math.inf),
+        key=lambda m: (-(m.likes - m.dislikes), m.time or datetime.max, m.msg_id),
     )
     return {
-        "heat": heat_index(len(items), len(users), support, span, age),
+        "heat": heat_index(len(items), len(users), support, span),
         "place": " ".join(place_parts) or "（未识别地点）",
         "first": first,
         "last": last,
         "summary": best.subject or best.body[:40],
-        "msg_ids": [m.msg_id for m in sorted(items, key=lambda m: m.time or datetime.min)],
+        "msg_ids": [
+            m.msg_id for m in sorted(items, key=lambda m: (m.time or datetime.min, m.msg_id))
+        ],
         "n_messages": len(items),
         "n_users": len(users),
         "support": support,
@@ -448,12 +662,12 @@ def _describe(messages: Sequence[Message], group: list[int], reference: datetime
 def find_hot_issues(
     messages: Sequence[Message], top: int = 5, **group_options: Any
 ) -> list[HotIssue]:
-    """Group ``messages`` and return the ``top`` groups by heat."""
+    """Group ``messages`` and return the ``top`` groups by heat (ties: more messages, then the
+    earlier first message id)."""
     groups = group_messages(messages, **group_options)
-    times = [m.time for m in messages if m.time]
-    reference = max(times) if times else None
-    described = [_describe(messages, g, reference) for g in groups]
-    described.sort(key=lambda d: (-d["heat"], -d["n_messages"]))
+    places = with_body_entities(messages)
+    described = [_describe(messages, places, g) for g in groups]
+    described.sort(key=lambda d: (-d["heat"], -d["n_messages"], d["msg_ids"]))
     return [HotIssue(rank=r, **d) for r, d in enumerate(described[:top], start=1)]
 
 
@@ -475,10 +689,10 @@ def rising_clusters(
         count ≥ min_count  and  z = (count − μ) / σ ≥ z_threshold  and  count ≥ min_ratio · μ.
 
     ``min_count`` keeps single stray orders from ever alarming. Results are sorted by ``z``
-    (highest first): dicts with region, category, count, expected, z, ratio and a Chinese
+    (highest first; ties by count, then region and category, whatever the input order): dicts with region, category, count, expected, z, ratio and a Chinese
     ``reason``.
     """
-    flagged = []
+    flagged: list[dict[str, Any]] = []
     for key, count in current_counts.items():
         if count < min_count:
             continue
@@ -501,5 +715,6 @@ def rising_clusters(
                     "reason": f"本时段 {count} 件，常态约 {mean:.1f} 件（高出 {z:.1f} 个标准差）",
                 }
             )
-    flagged.sort(key=lambda d: -float(d["z"]))  # type: ignore[arg-type]
+    # ties (equal z) in a fixed order: more orders first, then by region and category
+    flagged.sort(key=lambda d: (-d["z"], -d["count"], str(d["region"]), str(d["category"])))
     return flagged

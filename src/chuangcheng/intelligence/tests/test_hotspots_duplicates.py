@@ -14,10 +14,10 @@ def test_extract_places() -> None:
 
 
 def test_heat_index_orders_sensibly() -> None:
-    many = heat_index(10, 10, 5, 3, 0)
-    assert many > heat_index(10, 1, 5, 3, 0)  # distinct people weigh more than repeats
-    assert heat_index(3, 3, 500, 1, 0) > heat_index(3, 3, 0, 1, 0)
-    assert heat_index(10, 10, 5, 3, 200) < many  # stale issues cool down
+    many = heat_index(10, 10, 5, 3)
+    assert many > heat_index(10, 1, 5, 3)  # distinct people weigh more than repeats
+    assert heat_index(3, 3, 500, 1) > heat_index(3, 3, 0, 1)
+    assert heat_index(10, 10, 5, 120) > many  # an issue that persists is hotter, not staler
 
 
 def test_rising_clusters_flags_spike_only() -> None:
