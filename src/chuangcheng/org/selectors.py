@@ -105,5 +105,11 @@ def units_search(q: str = "") -> QuerySet[Unit]:
     return qs.order_by("kind", "code")
 
 
+def group_name(group_by: str, pk: int) -> str | None:
+    """The name of a unit (group_by "unit") or a region ("street"), None if there is none."""
+    model: type[Unit] | type[Region] = Unit if group_by == "unit" else Region
+    return model.objects.filter(pk=pk).values_list("name", flat=True).first()
+
+
 def regions_tree() -> QuerySet[Region]:
     return Region.objects.order_by("path")
