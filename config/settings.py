@@ -84,7 +84,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "django_tasks_db",
+    "chuangcheng.core.task_queue_app.TasksConfig",  # django_tasks_db, named in Chinese
     "chuangcheng.core",
     "chuangcheng.org",
     "chuangcheng.cases",

@@ -116,7 +116,7 @@ class Case(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    region_path = models.CharField(max_length=255, blank=True, editable=False)
+    region_path = models.CharField("区域路径", max_length=255, blank=True, editable=False)
     lead_unit = models.ForeignKey(
         Unit,
         verbose_name="主办单位",
@@ -129,6 +129,7 @@ class Case(models.Model):
     external_id = models.CharField("外部编号", max_length=80, blank=True)
     citizen_user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name="居民账号",
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -136,6 +137,7 @@ class Case(models.Model):
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name="受理人",
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -161,8 +163,8 @@ class Case(models.Model):
     citizen_rating = models.PositiveSmallIntegerField("群众评价", null=True, blank=True)
     # flags
     pending = models.CharField("待审申请", max_length=20, blank=True)
-    pending_data = models.JSONField(default=dict, blank=True)
-    resume_status = models.CharField(max_length=24, blank=True)
+    pending_data = models.JSONField("待审申请内容", default=dict, blank=True)
+    resume_status = models.CharField("审批后恢复状态", max_length=24, blank=True)
     supervision_level = models.CharField("督办级别", max_length=20, blank=True)
     supervision_due = models.DateTimeField("督办期限", null=True, blank=True)
     merged_into = models.ForeignKey(
@@ -185,8 +187,8 @@ class Case(models.Model):
         editable=False,
         help_text="标题与内容开头的规范化文本，用于并单查重（PostgreSQL 三元组索引）",
     )
-    last_hash = models.CharField(max_length=64, blank=True, editable=False)
-    event_count = models.PositiveIntegerField(default=0, editable=False)
+    last_hash = models.CharField("最新记录哈希", max_length=64, blank=True, editable=False)
+    event_count = models.PositiveIntegerField("办理记录数", default=0, editable=False)
 
     class Meta:
         verbose_name = "工单"
@@ -303,13 +305,16 @@ class CaseEvent(models.Model):
     """One step in a case's history. Append-only (a PostgreSQL trigger refuses UPDATE/DELETE);
     each carries the hash of the previous one, so tampering shows."""
 
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
+    case = models.ForeignKey(
+        Case, verbose_name="工单", on_delete=models.PROTECT, related_name="events"
+    )
     seq = models.PositiveIntegerField("序号")
     action = models.CharField("动作", max_length=30)
     from_status = models.CharField("原状态", max_length=24, blank=True)
     to_status = models.CharField("新状态", max_length=24)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name="操作人账号",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -317,13 +322,18 @@ class CaseEvent(models.Model):
     )
     actor_name = models.CharField("操作人", max_length=150, blank=True)
     unit = models.ForeignKey(
-        Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Unit,
+        verbose_name="操作单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     note = models.TextField("说明", blank=True)
     data = models.JSONField("数据", default=dict, blank=True)
     created_at = models.DateTimeField("时间")
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64)
+    prev_hash = models.CharField("上一条哈希", max_length=64)
+    hash = models.CharField("哈希", max_length=64)
 
     class Meta:
         verbose_name = "办理记录"
@@ -396,10 +406,12 @@ class Attachment(models.Model):
 class ContactReveal(models.Model):
     """Audit row: someone looked at a caller's full phone number (查看号码留痕)."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    case = models.ForeignKey(Case, verbose_name="工单", on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="查看人", on_delete=models.PROTECT, related_name="+"
+    )
     reason = models.CharField("事由", max_length=200, blank=True)
-    at = models.DateTimeField()
+    at = models.DateTimeField("查看时间")
 
     class Meta:
         verbose_name = "号码查看记录"

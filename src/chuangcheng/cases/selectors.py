@@ -55,7 +55,9 @@ def overdue_q(now: object | None = None) -> Q:
 
 
 def case_events(case: Case) -> QuerySet[CaseEvent]:
-    return case.events.select_related("unit").prefetch_related("attachments").order_by("seq")
+    return (
+        case.events.select_related("unit", "actor").prefetch_related("attachments").order_by("seq")
+    )
 
 
 def verify_chain(case: Case) -> bool:

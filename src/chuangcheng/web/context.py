@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from chuangcheng.org.access import actor_for
+from chuangcheng.org.people import citizen_facing_name, person_name
 from chuangcheng.org.roles import ROLE_LABELS
 from chuangcheng.web.access import NAV_LINKS, may
 
@@ -32,12 +33,13 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
                 )
     display = ""
     if user is not None and getattr(user, "is_authenticated", False):
-        display = user.first_name or user.get_username()
+        display = citizen_facing_name(user) if actor.is_citizen_only else person_name(user)
     return {
         "actor": actor,
         "role_labels": [ROLE_LABELS.get(r, r) for r in sorted(actor.roles)],
         "nav_links": links,
         "display_name": display,
+        "is_admin": bool(getattr(user, "is_staff", False) and getattr(user, "is_active", False)),
         "now": timezone.now(),
         "map_tiles": settings.CC_MAP_TILES,
         "city_bounds": list(settings.CC_CITY_BOUNDS),
