@@ -46,6 +46,9 @@ def clear_cache() -> None:
     global _points, _regions
     _points = (0.0, [])
     _regions = (0.0, {})
+    from chuangcheng.org import outlines
+
+    outlines.clear_cache()
 
 
 def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:

@@ -42,5 +42,30 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "is_admin": bool(getattr(user, "is_staff", False) and getattr(user, "is_active", False)),
         "now": timezone.now(),
         "map_tiles": settings.CC_MAP_TILES,
+        "map_config": map_config(),
         "city_bounds": list(settings.CC_CITY_BOUNDS),
     }
+
+
+TIANDITU = "https://t{s}.tianditu.gov.cn/DataServer?T=%s&x={x}&y={y}&l={z}&tk=%s"
+
+
+def map_config() -> dict[str, Any]:
+    """What map.js draws: tile layers (天地图 with a key, else CC_MAP_TILES, else none) and
+    where the city's outlines are (drawn always; filled and labelled when there are no tiles)."""
+    layers: list[dict[str, str]] = []
+    key = settings.CC_MAP_TIANDITU_KEY
+    if key:
+        attribution = settings.CC_MAP_ATTRIBUTION or "© 天地图"
+        for layer in ("vec_w", "cva_w"):  # the vector map, then its Chinese labels
+            url = TIANDITU % (layer, key)
+            layers.append({"url": url, "subdomains": "01234567", "attribution": attribution})
+    elif settings.CC_MAP_TILES:
+        layers.append(
+            {
+                "url": settings.CC_MAP_TILES,
+                "subdomains": settings.CC_MAP_SUBDOMAINS,
+                "attribution": settings.CC_MAP_ATTRIBUTION,
+            }
+        )
+    return {"layers": layers, "outlines": reverse("web:map_outlines")}

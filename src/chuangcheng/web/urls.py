@@ -1,6 +1,15 @@
 from django.urls import path
 
-from chuangcheng.web.views import auth, cases, citizen, dashboard, intake, intelligence, work
+from chuangcheng.web.views import (
+    auth,
+    cases,
+    citizen,
+    dashboard,
+    intake,
+    intelligence,
+    maps,
+    work,
+)
 
 app_name = "web"
 
@@ -22,6 +31,7 @@ urlpatterns = [
     path("hotline/cases/<int:case_id>/do/<str:action>/", cases.case_action, name="case_action"),
     path("hotline/cases/<int:case_id>/contact/", cases.case_contact, name="case_contact"),
     path("attachments/<str:token>", cases.attachment, name="attachment"),
+    path("map/outlines.geojson", maps.outlines, name="map_outlines"),
     path("m/", citizen.m_home, name="m_home"),
     path("m/submit/", citizen.m_submit, name="m_submit"),
     path("m/track/", citizen.m_track, name="m_track"),
