@@ -18,7 +18,7 @@
     var config = readJSON("map-config") || { layers: [] };
     var layers = config.layers || [];
     var tiles = layers.length > 0;
-    var map = L.map(el, { zoomControl: true, attributionControl: tiles }).setView(CENTER, 12);
+    var map = L.map(el, { zoomControl: true, attributionControl: tiles, zoomSnap: 0.25 }).setView(CENTER, 12);
     layers.forEach(function (t) {
       L.tileLayer(t.url, { maxZoom: 18, subdomains: t.subdomains || "abc", attribution: t.attribution || "" }).addTo(map);
     });
@@ -58,7 +58,8 @@
     }
     (readJSON("map-landmarks") || []).forEach(function (p) {
       L.circleMarker([p.lat, p.lng], { radius: 4, color: "#1f4e79", weight: 1, fillOpacity: 0.6 })
-        .bindTooltip(p.name, { permanent: !tiles, direction: "right", className: "landmark" }).addTo(map);
+        // offline with no outlines, the street names are the only orientation there is
+        .bindTooltip(p.name, { permanent: !tiles && !config.outlines, direction: "right", className: "landmark" }).addTo(map);
     });
     function pin(lat, lng, pan) {
       lat = Math.round(lat * 1e6) / 1e6; lng = Math.round(lng * 1e6) / 1e6;
