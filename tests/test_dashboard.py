@@ -188,12 +188,14 @@ def test_a_street_leader_sees_the_months_of_their_street(october: dict[str, Case
         {"month": "October", "figure": "received"},
         {"month": "2026-10", "figure": "received", "group_by": "district"},
         {"month": "2026-10", "figure": "received", "unit": "abc"},
+        {"month": "9999-12", "figure": "received"},
+        {"month": "0000-01", "figure": "received"},
     ],
 )
 def test_a_malformed_figure_is_a_400(city: DemoCity, params: dict[str, str]) -> None:
     resp = login("leader").get("/hotline/cases/", params)
     assert resp.status_code == 400
-    assert re.search("无效|格式|未知|只能", resp.content.decode())
+    assert re.search("无效|格式|未知|只能|超出", resp.content.decode())
 
 
 def test_a_handler_cannot_open_a_figure(october: dict[str, Case]) -> None:

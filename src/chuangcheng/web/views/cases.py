@@ -20,7 +20,7 @@ from chuangcheng.cases.workflow import workflow_for
 from chuangcheng.core.errors import DomainError, NotFound
 from chuangcheng.hotline import selectors as hotline_selectors
 from chuangcheng.hotline.constants import APPEAL_TYPE_LABELS
-from chuangcheng.hotline.indicators import FIGURES, NO_GROUP, indicator_cases
+from chuangcheng.hotline.indicators import FIGURES, NO_GROUP, indicator_cases, month_bounds
 from chuangcheng.hotline.workflow import HOTLINE
 from chuangcheng.org.access import Actor
 from chuangcheng.org.roles import CENTRE_ROLES, CONTACT_ROLES
@@ -221,6 +221,10 @@ def dashboard_figure(g: Any) -> dict[str, Any] | None:
     month = g.get("month", "")
     if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
         raise ValueError("月份格式应为 YYYY-MM，例如 2026-10。")
+    try:
+        month_bounds(month)  # 0000-01 and 9999-12 have no bounds
+    except ValueError:
+        raise ValueError("月份超出范围。") from None
     group_by = g.get("group_by", "unit")
     if group_by not in ("unit", "street"):
         raise ValueError("统计维度只能是按承办单位或按街道。")
