@@ -33,8 +33,10 @@ def test_weak_units_miss_the_response_limit_more_often(db: Any) -> None:
 
     weak = [c for c, q in UNIT_QUALITY.items() if q <= -0.04]
     good = [c for c, q in UNIT_QUALITY.items() if q >= 0.04]
-    assert late_share(weak) >= 0.012  # one order in 80 or more
-    assert late_share(good) <= 0.004
-    assert late_share(weak) > 4 * late_share(good)
+    # weak units miss it for 1.2-2.3% of their orders, good ones for 0-0.25% (seeds 11-13 over
+    # several "todays"); with the flat 0.1% of before, both were about 0.1%
+    assert late_share(weak) >= 0.008
+    assert late_share(good) <= 0.005
+    assert late_share(weak) > 3 * late_share(good)
     # and the city as a whole stays where the seed reports put it (赛罕区 99.94%), a little lower
     assert 0.985 <= summary(cases)["response_rate"] <= 0.998
