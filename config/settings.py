@@ -115,7 +115,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "django_tasks_db",
+    "chuangcheng.core.task_queue_app.TasksConfig",  # django_tasks_db, named in Chinese
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -353,7 +353,13 @@ LOGGING = {
 CC_CITY_BOUNDS = tuple(
     float(x) for x in os.environ.get("CC_CITY_BOUNDS", "110.4,40.4,112.3,41.4").split(",")
 )  # min_lng, min_lat, max_lng, max_lat
-CC_MAP_TILES = os.environ.get("CC_MAP_TILES", "")  # e.g. a 天地图 URL template; empty = offline
+# Map tiles: a 天地图 key (vector map + Chinese labels, https://console.tianditu.gov.cn), or any
+# XYZ URL template ({s} {z} {x} {y}); with neither, maps draw the city's own street and
+# community outlines (works offline). The key is a browser key: it is sent to the browser.
+CC_MAP_TIANDITU_KEY = os.environ.get("CC_MAP_TIANDITU_KEY", "")
+CC_MAP_TILES = os.environ.get("CC_MAP_TILES", "")  # e.g. https://{s}.tile.example/{z}/{x}/{y}.png
+CC_MAP_SUBDOMAINS = os.environ.get("CC_MAP_SUBDOMAINS", "abc")  # the {s} of CC_MAP_TILES
+CC_MAP_ATTRIBUTION = os.environ.get("CC_MAP_ATTRIBUTION", "")  # shown in the map's corner
 
 # The covering indexes on Case (INCLUDE columns) are a PostgreSQL feature; SQLite (demo only)
 # builds them without the extra columns, which is fine there.

@@ -3,6 +3,7 @@ from django.apps import AppConfig
 
 class Config(AppConfig):
     name = "chuangcheng.api"
+    verbose_name = "接口"
     label = "api"
     default_auto_field = "django.db.models.BigAutoField"
 

@@ -16,6 +16,7 @@ from chuangcheng.cases.models import (
     RoutingRule,
     TimeLimit,
 )
+from chuangcheng.org.people import person_name
 
 
 @admin.register(Category)
@@ -62,13 +63,23 @@ class CaseAdmin(ReadOnlyAdmin):
 
 @admin.register(CaseEvent)
 class CaseEventAdmin(ReadOnlyAdmin):
-    list_display = ["case", "seq", "action", "from_status", "to_status", "actor_name", "created_at"]
+    list_display = ["case", "seq", "action", "from_status", "to_status", "person", "created_at"]
     list_filter = ["action"]
+    list_select_related = ["case", "actor"]
     search_fields = ["case__number"]
     show_full_result_count = False
+
+    @admin.display(description="操作人")
+    def person(self, obj: CaseEvent) -> str:
+        return person_name(obj.actor) if obj.actor_id else obj.actor_name
 
 
 @admin.register(ContactReveal)
 class ContactRevealAdmin(ReadOnlyAdmin):
-    list_display = ["case", "user", "reason", "at"]
-    search_fields = ["case__number", "user__username"]
+    list_display = ["case", "person", "reason", "at"]
+    list_select_related = ["case", "user"]
+    search_fields = ["case__number", "user__username", "user__first_name", "user__last_name"]
+
+    @admin.display(description="查看人")
+    def person(self, obj: ContactReveal) -> str:
+        return person_name(obj.user)

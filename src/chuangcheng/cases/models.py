@@ -116,7 +116,7 @@ class Case(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    region_path = models.CharField(max_length=255, blank=True, editable=False)
+    region_path = models.CharField("区域路径", max_length=255, blank=True, editable=False)
     lead_unit = models.ForeignKey(
         Unit,
         verbose_name="主办单位",
@@ -129,6 +129,7 @@ class Case(models.Model):
     external_id = models.CharField("外部编号", max_length=80, blank=True)
     citizen_user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name="居民账号",
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -136,6 +137,7 @@ class Case(models.Model):
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name="受理人",
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -189,8 +191,8 @@ class Case(models.Model):
         editable=False,
         help_text="标题与内容开头的规范化文本，用于并单查重（PostgreSQL 三元组索引）",
     )
-    last_hash = models.CharField(max_length=64, blank=True, editable=False)
-    event_count = models.PositiveIntegerField(default=0, editable=False)
+    last_hash = models.CharField("最新记录哈希", max_length=64, blank=True, editable=False)
+    event_count = models.PositiveIntegerField("办理记录数", default=0, editable=False)
 
     class Meta:
         verbose_name = "工单"
@@ -394,13 +396,16 @@ class CaseEvent(models.Model):
     """One step in a case's history. Append-only (a PostgreSQL trigger refuses UPDATE/DELETE);
     each carries the hash of the previous one, so tampering shows."""
 
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
+    case = models.ForeignKey(
+        Case, verbose_name="工单", on_delete=models.PROTECT, related_name="events"
+    )
     seq = models.PositiveIntegerField("序号")
     action = models.CharField("动作", max_length=30)
     from_status = models.CharField("原状态", max_length=24, blank=True)
     to_status = models.CharField("新状态", max_length=24)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name="操作人账号",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -408,7 +413,12 @@ class CaseEvent(models.Model):
     )
     actor_name = models.CharField("操作人", max_length=150, blank=True)
     unit = models.ForeignKey(
-        Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Unit,
+        verbose_name="操作单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     note = models.TextField("说明", blank=True)
     data = models.JSONField("数据", default=dict, blank=True)
@@ -419,8 +429,8 @@ class CaseEvent(models.Model):
         help_text="本步骤改变的工单字段（cases/history.py），用于校验工单表与办理记录一致",
     )
     created_at = models.DateTimeField("时间")
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64)
+    prev_hash = models.CharField("上一条哈希", max_length=64)
+    hash = models.CharField("哈希", max_length=64)
 
     class Meta:
         verbose_name = "办理记录"
@@ -495,10 +505,12 @@ class ContactReveal(models.Model):
     """Audit row: someone looked at a caller's full phone number (查看号码留痕). Append-only
     like the case events (a trigger refuses UPDATE and DELETE)."""
 
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="+")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    case = models.ForeignKey(Case, verbose_name="工单", on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="查看人", on_delete=models.PROTECT, related_name="+"
+    )
     reason = models.CharField("事由", max_length=200, blank=True)
-    at = models.DateTimeField()
+    at = models.DateTimeField("查看时间")
 
     class Meta:
         verbose_name = "号码查看记录"

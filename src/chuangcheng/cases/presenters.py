@@ -15,6 +15,7 @@ from chuangcheng.cases.models import Assignment, Case, CaseContact
 from chuangcheng.cases.workflow import workflow_for
 from chuangcheng.core.privacy import mask_name, mask_phone
 from chuangcheng.org.access import Actor
+from chuangcheng.org.people import person_name
 
 
 def iso(value: dt.datetime | None) -> str | None:
@@ -138,7 +139,8 @@ def case_detail(case: Case, actor: Actor, allowed: list[Any]) -> dict[str, Any]:
                     "action": e.action,
                     "from": e.from_status,
                     "to": e.to_status,
-                    "actor": e.actor_name,
+                    # the person by name (their username was written into older events)
+                    "actor": person_name(e.actor) if e.actor_id else e.actor_name,
                     "unit": e.unit.name if e.unit else None,
                     "note": e.note,
                     "data": e.data,

@@ -136,7 +136,9 @@ def pending_requests_of(case: Case) -> list[CaseRequest]:
 
 
 def case_events(case: Case) -> QuerySet[CaseEvent]:
-    return case.events.select_related("unit").prefetch_related("attachments").order_by("seq")
+    return (
+        case.events.select_related("unit", "actor").prefetch_related("attachments").order_by("seq")
+    )
 
 
 def chain_problems(case: Case, events: Sequence[CaseEvent]) -> list[str]:

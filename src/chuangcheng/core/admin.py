@@ -6,9 +6,16 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django_tasks_db.admin import DBTaskResultAdmin
+from django_tasks_db.models import DBTaskResult
 
 from chuangcheng.core.models import CalendarOverride, Setting, WorkerHeartbeat
 from chuangcheng.core.settings_store import SPECS, setting_set, validate_setting
+
+admin.site.site_header = "创城 · 管理后台"
+admin.site.site_title = "创城管理后台"
+admin.site.index_title = "系统配置"
+admin.site.site_url = "/"  # 查看站点: back to the pages
 
 
 @admin.register(CalendarOverride)
@@ -156,3 +163,33 @@ class WorkerHeartbeatAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+# django-tasks-db's task results, with Chinese column names (its fields are translated in
+# locale/zh_Hans; these are the columns its admin computes)
+admin.site.unregister(DBTaskResult)
+
+
+@admin.register(DBTaskResult)
+class TaskResultAdmin(DBTaskResultAdmin):
+    list_display = (  # type: ignore[assignment]  # its own columns, less the id
+        "task",
+        "status",
+        "enqueued_at",
+        "started_at",
+        "finished_at",
+        "priority",
+        "queue_name",
+    )
+
+    @admin.display(description="任务")
+    def task(self, obj: DBTaskResult) -> str:
+        return str(obj.task_name)
+
+    @admin.display(description="错误堆栈")
+    def formatted_traceback(self, obj: DBTaskResult) -> str:
+        return super().formatted_traceback(obj)
+
+    @admin.display(description="最早执行时间")
+    def display_run_after(self, obj: DBTaskResult) -> Any:
+        return super().display_run_after(obj)

@@ -174,16 +174,26 @@ TIME_LIMITS = [
 
 DEMO_PASSWORD = "cc-demo-2026"
 DEMO_USERS = [
-    # username, display name, role, unit code
-    ("operator", "受理员 王芳", OPERATOR, "C-12345"),
-    ("dispatcher", "派单员 李强", DISPATCHER, "C-12345"),
-    ("handler_zsxl", "中山西路街道 张敏", HANDLER, "S-150103004"),
-    ("handler_cg", "城管局 赵磊", HANDLER, "D-CG"),
-    ("callback", "回访员 刘洋", CALLBACK, "C-12345"),
-    ("supervisor", "督办员 陈静", SUPERVISOR, "C-12345"),
-    ("leader", "领导 孙伟", LEADER, "C-12345"),
-    ("citizen", "居民 周杰", CITIZEN, None),
+    # username, the person's name (姓名), role, unit code
+    ("operator", "王芳", OPERATOR, "C-12345"),
+    ("dispatcher", "李强", DISPATCHER, "C-12345"),
+    ("handler_zsxl", "张敏", HANDLER, "S-150103004"),
+    ("handler_cg", "赵磊", HANDLER, "D-CG"),
+    ("callback", "刘洋", CALLBACK, "C-12345"),
+    ("supervisor", "陈静", SUPERVISOR, "C-12345"),
+    ("leader", "孙伟", LEADER, "C-12345"),
+    ("citizen", "周杰", CITIZEN, None),
 ]
+# Han surnames of one character that the demo's names use; other names (Mongolian names such as
+# 乌兰, 苏日娜) are kept whole in first_name
+SURNAMES = set("王李张赵刘陈孙周马高郭何冯白曹邓杨黄吴徐朱胡林郑韩梁宋唐许谢罗董萧程袁田于")
+
+
+def name_fields(name: str) -> dict[str, str]:
+    """'王芳' → last_name 王, first_name 芳 (shown as 王芳, see org.people.person_name)."""
+    if len(name) in (2, 3) and name[0] in SURNAMES:
+        return {"last_name": name[0], "first_name": name[1:]}
+    return {"last_name": "", "first_name": name}
 
 
 @dataclass
@@ -330,10 +340,8 @@ def _hash_with(password: str, algorithm: str, iterations: str) -> str:
 
 def create_demo_users(units: dict[str, Unit], password: str) -> None:
     User = get_user_model()
-    for username, display, role, unit_code in DEMO_USERS:
-        user, created = User.objects.get_or_create(
-            username=username, defaults={"first_name": display}
-        )
+    for username, name, role, unit_code in DEMO_USERS:
+        user, created = User.objects.get_or_create(username=username, defaults=name_fields(name))
         if created:
             user.password = _password_hash(password)
             user.save()

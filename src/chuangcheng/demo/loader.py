@@ -12,6 +12,7 @@ the numbers used so that new intakes continue the day's series.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -37,6 +38,7 @@ from chuangcheng.cases.workflow import workflow_for
 from chuangcheng.core.hashing import GENESIS, chain_hash
 from chuangcheng.core.models import DailySequence
 from chuangcheng.core.settings_store import get_setting
+from chuangcheng.demo.city import SURNAMES, name_fields
 from chuangcheng.demo.history import History
 from chuangcheng.demo.steps import CityData, GeneratedCase, Person, Place, UnitInfo
 from chuangcheng.org.models import Membership, Region, Unit
@@ -47,9 +49,9 @@ SERIES = "hotline"  # case_open numbers hotline orders in the series named after
 DEFAULT_SEED = 20261123
 # extra centre staff, so that the history is not all done by the few demo accounts
 EXTRA_STAFF = [
-    (OPERATOR, ["受理员 马丽", "受理员 高原", "受理员 郭婷", "受理员 何静", "受理员 乌兰"]),
-    (DISPATCHER, ["派单员 冯刚", "派单员 白雪"]),
-    (CALLBACK, ["回访员 苏日娜", "回访员 曹颖", "回访员 邓杰"]),
+    (OPERATOR, ["马丽", "高原", "郭婷", "何静", "乌兰"]),
+    (DISPATCHER, ["冯刚", "白雪"]),
+    (CALLBACK, ["苏日娜", "曹颖", "邓杰"]),
 ]
 STAFF_PREFIX = {OPERATOR: "op", DISPATCHER: "dp", CALLBACK: "cb"}
 
@@ -61,6 +63,33 @@ except ImportError:  # pragma: no cover
 
 def has_history() -> bool:
     return Case.objects.filter(kind=KIND).exists()
+
+
+GIVEN_NAMES = [
+    "建国",
+    "秀英",
+    "志强",
+    "海燕",
+    "丽娜",
+    "晓东",
+    "红梅",
+    "国华",
+    "春生",
+    "桂兰",
+    "文静",
+    "宏伟",
+    "雅琴",
+    "立新",
+    "玉梅",
+    "振华",
+]
+
+
+def handler_name(unit_code: str) -> str:
+    """A realistic name for a unit's demo handler, the same on every run."""
+    digest = hashlib.sha256(unit_code.encode()).digest()
+    surnames = sorted(SURNAMES)
+    return surnames[digest[0] % len(surnames)] + GIVEN_NAMES[digest[1] % len(GIVEN_NAMES)]
 
 
 def _handler_username(unit_code: str) -> str:
@@ -82,7 +111,7 @@ def ensure_staff() -> None:
             wanted.append(
                 (
                     _handler_username(unit.code),
-                    f"{unit.short_name or unit.name} 承办人",
+                    handler_name(unit.code),
                     HANDLER,
                     unit,
                 )
@@ -93,7 +122,7 @@ def ensure_staff() -> None:
     new_users = []
     for username, display, _role, _unit in wanted:
         if username not in existing:
-            user = User(username=username, first_name=display)
+            user = User(username=username, **name_fields(display))
             user.set_unusable_password()
             new_users.append(user)
     User.objects.bulk_create(new_users)

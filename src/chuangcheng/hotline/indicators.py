@@ -20,7 +20,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -75,22 +75,42 @@ def _group_field(group_by: str) -> tuple[str, Any]:
     raise ValueError("group_by 只能是 unit 或 street")
 
 
+# The conditions behind each figure, shared by the counts and by the lists of orders a
+# figure drills down to (`indicator_cases`), so that a list always has as many orders as its
+# figure says. Those on closed orders apply to the orders closed in the month.
+VALID_Q = Q(contacted=True, excluded_from_scoring=False)
+CLOSED_LATE_Q = Q(finish_at__gt=F("finish_due"))
+RESPONDED_Q = VALID_Q & (Q(respond_at__lte=F("respond_due")) | Q(respond_due__isnull=True))
+RESOLVED_Q = VALID_Q & Q(resolution="resolved")
+SATISFIED_Q = VALID_Q & Q(satisfaction="satisfied")
+BASIC_Q = VALID_Q & Q(satisfaction="basic")
+
+
 def _callback_aggregates() -> dict[str, Any]:
     """What the 三率 are computed from, for orders closed in a period (one row per group)."""
-    valid = Q(contacted=True, excluded_from_scoring=False)
     return {
         "completed": Count("id"),
-        "late": Count("id", filter=Q(finish_at__gt=F("finish_due"))),
-        "valid": Count("id", filter=valid),
-        "responded": Count(
-            "id",
-            filter=valid & Q(respond_at__lte=F("respond_due"))
-            | valid & Q(respond_due__isnull=True),
-        ),
-        "resolved": Count("id", filter=valid & Q(resolution="resolved")),
-        "satisfied": Count("id", filter=valid & Q(satisfaction="satisfied")),
-        "basic": Count("id", filter=valid & Q(satisfaction="basic")),
+        "late": Count("id", filter=CLOSED_LATE_Q),
+        "valid": Count("id", filter=VALID_Q),
+        "responded": Count("id", filter=RESPONDED_Q),
+        "resolved": Count("id", filter=RESOLVED_Q),
+        "satisfied": Count("id", filter=SATISFIED_Q),
+        "basic": Count("id", filter=BASIC_Q),
     }
+
+
+def _closed_in(start: dt.datetime, end: dt.datetime) -> Q:
+    return Q(closed_at__gte=start, closed_at__lt=end) & ~Q(status="merged")
+
+
+def _open_late_q(now: dt.datetime, end: dt.datetime) -> Q:
+    """超期 among the open orders: past the finish deadline now (or at the end of the month)."""
+    return Q(finish_due__lt=min(now, end))
+
+
+def _open_at(end: dt.datetime) -> Q:
+    """在办: open now and taken in before the end of the month."""
+    return ~Q(status__in=["closed", "merged"]) & Q(created_at__lt=end)
 
 
 @dataclass(frozen=True)
@@ -147,16 +167,16 @@ def hotline_indicators(
         return counts.setdefault(gid, {"received": 0, "in_progress": 0})
 
     scoring = Scoring.current()
-    closed = qs.filter(closed_at__gte=start, closed_at__lt=end).exclude(status="merged")
+    closed = qs.filter(_closed_in(start, end))
     for r in closed.values(key).annotate(**_callback_aggregates()):
         counted(r[key]).update(r)
     for r in (
         qs.filter(created_at__gte=start, created_at__lt=end).values(key).annotate(n=Count("id"))
     ):
         counted(r[key])["received"] = r["n"]
-    open_qs = qs.exclude(status__in=["closed", "merged"]).filter(created_at__lt=end)
+    open_qs = qs.filter(_open_at(end))
     for r in open_qs.values(key).annotate(
-        n=Count("id"), late=Count("id", filter=Q(finish_due__lt=min(now, end)))
+        n=Count("id"), late=Count("id", filter=_open_late_q(now, end))
     ):
         c = counted(r[key])
         c["in_progress"], c["open_late"] = r["n"], r["late"]
@@ -202,7 +222,13 @@ def hotline_indicators(
     else:
         for r in returns.values("case__street_id", "case__street__name").annotate(n=Count("id")):
             row(r["case__street_id"], r["case__street__name"]).returned = r["n"]
-    result = [r for r in rows.values() if r.group_id is not None or r.received or r.completed]
+    # （未指定） is kept whenever it counts anything (open orders with no unit yet are 在办), so
+    # that the totals are those of the lists they drill down to
+    result = [
+        r
+        for r in rows.values()
+        if r.group_id is not None or r.received or r.completed or r.in_progress or r.returned
+    ]
     ranked = sorted((r for r in result if r.score is not None), key=lambda r: -(r.score or 0))
     for i, r in enumerate(ranked, start=1):
         r.rank = i
@@ -288,8 +314,7 @@ def _trend_counts(qs: Any, months: list[str]) -> dict[str, dict[str, int]]:
     )
     out: dict[str, dict[str, int]] = {m: dict(empty) for m in months}
     closed = (
-        qs.filter(closed_at__gte=start, closed_at__lt=end)
-        .exclude(status="merged")
+        qs.filter(_closed_in(start, end))
         .annotate(month=TruncMonth("closed_at", tzinfo=tz))
         .values("month")
         .annotate(**_callback_aggregates())
@@ -333,5 +358,116 @@ def hotline_breakdown(month: str, *, base: Any = None) -> dict[str, list[dict[st
         kind=KIND, created_at__gte=start, created_at__lt=end
     )
     by_type = list(qs.values("appeal_type").annotate(n=Count("id")).order_by("-n"))
-    by_category = list(qs.values("category__name").annotate(n=Count("id")).order_by("-n")[:15])
+    by_category = list(
+        qs.values("category_id", "category__name").annotate(n=Count("id")).order_by("-n")[:15]
+    )
     return {"by_type": by_type, "by_category": by_category}
+
+
+# ---------------------------------------------------------------- drilling down
+# Each figure of the dashboard and the orders it counts (工单查询 with ?month=&figure=).
+FIGURES: dict[str, str] = {
+    "received": "受理",
+    "returned": "退回",
+    "in_progress": "在办",
+    "completed": "办结",
+    "overdue": "超期",
+    "valid": "有效回访",
+    "responded": "按时响应",
+    "resolved": "已解决",
+    "satisfied": "满意或基本满意",
+}
+NO_GROUP = 0  # the （未指定） row: orders with no lead unit, or not located in a street
+
+
+def indicator_cases(
+    qs: QuerySet[Case],
+    month: str,
+    figure: str,
+    *,
+    group_by: str = "unit",
+    group: int | None = None,
+    now: dt.datetime | None = None,
+) -> QuerySet[Case]:
+    """The orders behind one figure of `hotline_indicators(month, group_by)`: of one group
+    (a unit or street id, `NO_GROUP` for （未指定）) or, with no group, of all of them. The list
+    has as many orders as the figure counts; the one exception is 退回, which counts approved
+    returns, so an order returned twice in the month by the same unit is listed once.
+    满意或基本满意 lists the orders behind the 满意率's numerator (基本满意 weighs 0.9 there)."""
+    if figure not in FIGURES:
+        raise ValueError("未知的统计指标")
+    start, end = month_bounds(month)
+    now = now or timezone.now()
+    key, _names = _group_field(group_by)
+    qs = qs.filter(kind=KIND)
+    if figure == "returned":
+        returns = CaseEvent.objects.filter(
+            action="approve_return", created_at__gte=start, created_at__lt=end, case__kind=KIND
+        )
+        if group is not None and group_by == "unit":
+            # the unit that returned the order, not the one that holds it now
+            returns = returns.filter(data__returned_by=group or None)
+            group = None
+        return qs.filter(pk__in=returns.values("case_id")).filter(_group_q(key, group))
+    qs = qs.filter(_group_q(key, group))
+    if figure == "received":
+        return qs.filter(created_at__gte=start, created_at__lt=end)
+    if figure == "in_progress":
+        return qs.filter(_open_at(end))
+    if figure == "overdue":
+        return qs.filter(
+            (_closed_in(start, end) & CLOSED_LATE_Q) | (_open_at(end) & _open_late_q(now, end))
+        )
+    closed = qs.filter(_closed_in(start, end))
+    conditions = {
+        "completed": Q(),
+        "valid": VALID_Q,
+        "responded": RESPONDED_Q,
+        "resolved": RESOLVED_Q,
+        "satisfied": SATISFIED_Q | BASIC_Q,
+    }
+    return closed.filter(conditions[figure])
+
+
+def _group_q(key: str, group: int | None) -> Q:
+    if group is None:
+        return Q()
+    if group == NO_GROUP:
+        return Q(**{f"{key}__isnull": True})
+    return Q(**{key: group})
+
+
+MONTHS_CACHE_SECONDS = 3600
+
+
+def months_with_orders(months: list[str], *, base: Any = None) -> list[str]:
+    """Those of `months` in which orders were taken in (newest first), for the month picker.
+    Ended months are cached per jurisdiction, like the trend; the current one is asked."""
+    if not months:
+        return []
+    qs = (base if base is not None else Case.objects.all()).filter(kind=KIND)
+    try:
+        scope = hashlib.sha1(str(qs.query).encode()).hexdigest()[:16]
+    except EmptyResultSet:
+        return []
+    now = timezone.now()
+    ended = [m for m in months if month_bounds(m)[1] <= now]
+    key = f"hotline-months:1:{min(ended) if ended else ''}:{max(ended) if ended else ''}:{scope}"
+    found: set[str] | None = cache.get(key) if ended else set()
+    if found is None:
+        tz = timezone.get_current_timezone()
+        first, last = month_bounds(min(ended))[0], month_bounds(max(ended))[1]
+        found = {
+            _month_key(m, tz)
+            for m in qs.filter(created_at__gte=first, created_at__lt=last)
+            .annotate(month=TruncMonth("created_at", tzinfo=tz))
+            .values_list("month", flat=True)
+            .distinct()
+        }
+        cache.set(key, found, timeout=MONTHS_CACHE_SECONDS)
+    for m in months:
+        if m not in ended:
+            start, end = month_bounds(m)
+            if qs.filter(created_at__gte=start, created_at__lt=end).exists():
+                found = found | {m}
+    return sorted((m for m in months if m in found), reverse=True)

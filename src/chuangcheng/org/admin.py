@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin
 
 from chuangcheng.org.models import Membership, Region, Unit
+from chuangcheng.org.people import person_name
 from chuangcheng.org.roles import role_choices
 
 
@@ -40,7 +41,12 @@ class MembershipForm(forms.ModelForm):
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
     form = MembershipForm
-    list_display = ["user", "role", "unit"]
+    list_display = ["person", "role", "unit"]
     list_filter = ["role"]
-    search_fields = ["user__username", "unit__name"]
+    list_select_related = ["user", "unit"]
+    search_fields = ["user__username", "user__first_name", "user__last_name", "unit__name"]
     raw_id_fields = ["user", "unit"]
+
+    @admin.display(description="人员", ordering="user__last_name")
+    def person(self, obj: Membership) -> str:
+        return person_name(obj.user)

@@ -46,6 +46,9 @@ def clear_cache() -> None:
     global _points, _regions
     _points = (0.0, [])
     _regions = (0.0, {})
+    from chuangcheng.org import outlines
+
+    outlines.clear_cache()
 
 
 def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
@@ -140,6 +143,12 @@ def unit_search_text(unit: Unit) -> str:
 def streets() -> list[Region]:
     """The streets (街道/镇), by code: the street filter of lists."""
     return [r for r in _region_index().values() if r.level == Region.Level.STREET]
+
+
+def group_name(group_by: str, pk: int) -> str | None:
+    """The name of a unit (group_by "unit") or a region ("street"), None if there is none."""
+    model: type[Unit] | type[Region] = Unit if group_by == "unit" else Region
+    return model.objects.filter(pk=pk).values_list("name", flat=True).first()
 
 
 def regions_tree() -> QuerySet[Region]:

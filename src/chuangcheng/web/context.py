@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from chuangcheng.org.access import actor_for
+from chuangcheng.org.people import citizen_facing_name, person_name
 from chuangcheng.org.roles import role_label
 from chuangcheng.web.access import NAV_LINKS, may
 
@@ -32,13 +33,39 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
                 )
     display = ""
     if user is not None and getattr(user, "is_authenticated", False):
-        display = user.first_name or user.get_username()
+        display = citizen_facing_name(user) if actor.is_citizen_only else person_name(user)
     return {
         "actor": actor,
         "role_labels": [role_label(r) for r in sorted(actor.roles)],
         "nav_links": links,
         "display_name": display,
+        "is_admin": bool(getattr(user, "is_staff", False) and getattr(user, "is_active", False)),
         "now": timezone.now(),
         "map_tiles": settings.CC_MAP_TILES,
+        "map_config": map_config(),
         "city_bounds": list(settings.CC_CITY_BOUNDS),
     }
+
+
+TIANDITU = "https://t{s}.tianditu.gov.cn/DataServer?T=%s&x={x}&y={y}&l={z}&tk=%s"
+
+
+def map_config() -> dict[str, Any]:
+    """What map.js draws: tile layers (天地图 with a key, else CC_MAP_TILES, else none) and
+    where the city's outlines are (drawn always; filled and labelled when there are no tiles)."""
+    layers: list[dict[str, str]] = []
+    key = settings.CC_MAP_TIANDITU_KEY
+    if key:
+        attribution = settings.CC_MAP_ATTRIBUTION or "© 天地图"
+        for layer in ("vec_w", "cva_w"):  # the vector map, then its Chinese labels
+            url = TIANDITU % (layer, key)
+            layers.append({"url": url, "subdomains": "01234567", "attribution": attribution})
+    elif settings.CC_MAP_TILES:
+        layers.append(
+            {
+                "url": settings.CC_MAP_TILES,
+                "subdomains": settings.CC_MAP_SUBDOMAINS,
+                "attribution": settings.CC_MAP_ATTRIBUTION,
+            }
+        )
+    return {"layers": layers, "outlines": reverse("web:map_outlines")}

@@ -7,6 +7,7 @@ from chuangcheng.web.views import (
     dashboard,
     intake,
     intelligence,
+    maps,
     notifications,
     work,
 )
@@ -45,6 +46,7 @@ urlpatterns = [
         name="notifications_read_all",
     ),
     path("attachments/<str:token>", cases.attachment, name="attachment"),
+    path("map/outlines.geojson", maps.outlines, name="map_outlines"),
     path("m/", citizen.m_home, name="m_home"),
     path("m/submit/", citizen.m_submit, name="m_submit"),
     path("m/track/", citizen.m_track, name="m_track"),

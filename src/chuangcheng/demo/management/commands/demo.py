@@ -159,8 +159,8 @@ class Command(BaseCommand):
                 f"  网址：http://{shown}:{port}/    （管理后台 /admin/；登录后可看接口文档 /api/docs/）"
             )
         lines.append("  演示账号（密码均为 " + DEMO_PASSWORD + "）：")
-        for username, display, role, _unit in DEMO_USERS:
-            lines.append(f"    {username:<14}{role_label(role):<6}{display}")
+        for username, name, role, _unit in DEMO_USERS:
+            lines.append(f"    {username:<14}{role_label(role):<6}{name}")
         lines.append(f"    {'admin':<14}{'管理员':<6}系统管理员（可进入管理后台）")
         if serve:
             lines.append("  按 Ctrl-C 停止网站和后台任务进程。")

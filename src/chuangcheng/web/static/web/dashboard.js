@@ -1,10 +1,11 @@
-/* 领导看板 charts (ECharts, vendored). Data comes from the json_script "chart-data". */
+/* 领导看板 charts (ECharts, vendored). Data comes from the json_script "chart-data".
+   Every bar, point and slice opens the 工单查询 list of the orders it counts. */
 (function () {
   "use strict";
   var COLORS = ["#b71c1c", "#1f4e79", "#e08e0b", "#2e7d32", "#6a1b9a", "#00838f", "#8d6e63", "#546e7a"];
   var FONT = '"PingFang SC","Microsoft YaHei","WenQuanYi Micro Hei",sans-serif';
 
-  function chart(id, option) {
+  function chart(id, option, linkFor) {
     var el = document.getElementById(id);
     if (!el || typeof echarts === "undefined") return;
     var c = echarts.init(el, null, { renderer: "canvas" });
@@ -12,6 +13,12 @@
     option.textStyle = { fontFamily: FONT };
     option.animation = false;
     c.setOption(option);
+    if (linkFor) {
+      c.on("click", function (p) {
+        var url = linkFor(p);
+        if (url) window.location.href = url;
+      });
+    }
     window.addEventListener("resize", function () { c.resize(); });
     el.setAttribute("data-rendered", "1");
   }
@@ -39,7 +46,7 @@
       ] : [],
       series: [{ type: "bar", data: d.ranking.scores, label: { show: true, position: "right" } }],
       graphic: d.ranking.names.length ? [] : [{ type: "text", left: "center", top: "middle", style: { text: "本月暂无有效回访", fill: "#999" } }]
-    });
+    }, function (p) { return d.ranking.links[p.dataIndex]; });
     chart("chart-trend", {
       grid: { left: 50, right: 50, top: 40, bottom: 40 },
       tooltip: { trigger: "axis" },
@@ -53,18 +60,18 @@
         { name: "解决率", type: "line", yAxisIndex: 1, data: d.trend.resolution, tooltip: { valueFormatter: pctFmt } },
         { name: "满意率", type: "line", yAxisIndex: 1, data: d.trend.satisfaction, tooltip: { valueFormatter: pctFmt } }
       ]
-    });
+    }, function (p) { return (d.trend.links[p.seriesName] || [])[p.dataIndex]; });
     chart("chart-type", {
       tooltip: { trigger: "item" },
       legend: { bottom: 0 },
       series: [{ type: "pie", radius: ["35%", "65%"], data: d.by_type, label: { formatter: "{b} {c}" } }]
-    });
+    }, function (p) { return (d.by_type[p.dataIndex] || {}).link; });
     chart("chart-category", {
       grid: { left: 110, right: 40, top: 10, bottom: 30 },
       tooltip: { trigger: "axis" },
       xAxis: { type: "value" },
       yAxis: { type: "category", data: d.by_category.map(function (r) { return r.name; }).reverse() },
       series: [{ type: "bar", data: d.by_category.map(function (r) { return r.value; }).reverse(), label: { show: true, position: "right" } }]
-    });
+    }, function (p) { return (d.by_category[d.by_category.length - 1 - p.dataIndex] || {}).link; });
   });
 })();

@@ -1,5 +1,7 @@
-/* Leaflet map pin for intake and the citizen's appeal. Works offline: with no tile URL the map
-   shows a plain grid background and still takes a click. */
+/* Leaflet map pin for intake and the citizen's appeal. Tiles come from the json_script
+   "map-config" (天地图 with a key, or any XYZ source). The city's own street and community
+   outlines are drawn over them; with no tiles (offline) they are the map: filled, with the
+   streets' names, zoomed to the city. */
 (function () {
   "use strict";
   var CENTER = [40.842, 111.70];
@@ -13,12 +15,41 @@
     if (typeof L === "undefined") return;
     var latInput = document.getElementById(el.getAttribute("data-lat-input"));
     var lngInput = document.getElementById(el.getAttribute("data-lng-input"));
-    var tiles = el.getAttribute("data-tiles");
-    var map = L.map(el, { zoomControl: true, attributionControl: !!tiles }).setView(CENTER, 12);
-    if (tiles) {
-      L.tileLayer(tiles, { maxZoom: 18, subdomains: "01234567" }).addTo(map);
-    } else {
-      el.classList.add("offline");
+    var config = readJSON("map-config") || { layers: [] };
+    var layers = config.layers || [];
+    var tiles = layers.length > 0;
+    var map = L.map(el, { zoomControl: true, attributionControl: tiles, zoomSnap: 0.25 }).setView(CENTER, 12);
+    layers.forEach(function (t) {
+      L.tileLayer(t.url, { maxZoom: 18, subdomains: t.subdomains || "abc", attribution: t.attribution || "" }).addTo(map);
+    });
+    if (!tiles) el.classList.add("offline");
+    var marker = null;
+    if (config.outlines && window.fetch) {
+      fetch(config.outlines, { credentials: "same-origin" }).then(function (r) {
+        return r.ok ? r.json() : null;
+      }).then(function (data) {
+        if (!data || !data.features || !data.features.length) return;
+        var streets = L.geoJSON(data, {
+          filter: function (f) { return f.properties.level === "street"; },
+          interactive: false,
+          style: tiles
+            ? { color: "#b71c1c", weight: 1.5, opacity: 0.7, fill: false, dashArray: "6 4" }
+            : { color: "#1f4e79", weight: 2, opacity: 0.9, fillColor: "#dbe7f3", fillOpacity: 0.55 },
+          onEachFeature: function (f, layer) {
+            if (!tiles) layer.bindTooltip(f.properties.name, { permanent: true, direction: "center", className: "region-label" });
+          }
+        });
+        var communities = L.geoJSON(data, {
+          filter: function (f) { return f.properties.level === "community"; },
+          interactive: false,
+          style: { color: "#5b7fa6", weight: 0.8, opacity: 0.8, dashArray: "2 3", fill: false }
+        });
+        if (!tiles) communities.addTo(map);
+        streets.addTo(map);
+        el.classList.add("outlined");
+        el.setAttribute("data-outlines", String(data.features.length));
+        if (!marker && !tiles) map.fitBounds(streets.getBounds(), { padding: [8, 8] });
+      }).catch(function () { /* the map still takes a click */ });
     }
     var bounds = readJSON("city-bounds");
     if (bounds) {
@@ -27,9 +58,9 @@
     }
     (readJSON("map-landmarks") || []).forEach(function (p) {
       L.circleMarker([p.lat, p.lng], { radius: 4, color: "#1f4e79", weight: 1, fillOpacity: 0.6 })
-        .bindTooltip(p.name, { permanent: !tiles, direction: "right", className: "landmark" }).addTo(map);
+        // offline with no outlines, the street names are the only orientation there is
+        .bindTooltip(p.name, { permanent: !tiles && !config.outlines, direction: "right", className: "landmark" }).addTo(map);
     });
-    var marker = null;
     function pin(lat, lng, pan) {
       lat = Math.round(lat * 1e6) / 1e6; lng = Math.round(lng * 1e6) / 1e6;
       if (marker) marker.setLatLng([lat, lng]);
