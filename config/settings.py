@@ -116,9 +116,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "chuangcheng.core.task_queue_app.TasksConfig",  # django_tasks_db, named in Chinese
-    "axes",
+    "chuangcheng.core.third_party_apps.AxesConfig",  # django-axes, named in Chinese
     "django_otp",
-    "django_otp.plugins.otp_totp",
+    "chuangcheng.core.third_party_apps.TOTPConfig",  # django-otp's TOTP, named in Chinese
     "chuangcheng.core",
     "chuangcheng.org",
     "chuangcheng.cases",

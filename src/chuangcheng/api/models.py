@@ -15,7 +15,7 @@ class ApiToken(models.Model):
     and by the admin action.
     """
 
-    digest = models.CharField(max_length=64, unique=True)
+    digest = models.CharField("令牌摘要", max_length=64, unique=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,

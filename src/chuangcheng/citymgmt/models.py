@@ -174,10 +174,10 @@ class UnitGrid(models.Model):
         "边界（WKT，经度 纬度）", help_text="POLYGON((lng lat, …)) 或 MULTIPOLYGON"
     )
     # the bounding box and a representative point, computed from the boundary on save
-    min_lng = models.FloatField(editable=False, default=0)
-    min_lat = models.FloatField(editable=False, default=0)
-    max_lng = models.FloatField(editable=False, default=0)
-    max_lat = models.FloatField(editable=False, default=0)
+    min_lng = models.FloatField("最小经度", editable=False, default=0)
+    min_lat = models.FloatField("最小纬度", editable=False, default=0)
+    max_lng = models.FloatField("最大经度", editable=False, default=0)
+    max_lat = models.FloatField("最大纬度", editable=False, default=0)
     center_lat = models.FloatField("中心纬度", editable=False, default=0)
     center_lng = models.FloatField("中心经度", editable=False, default=0)
     active = models.BooleanField("启用", default=True)

@@ -2,14 +2,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from axes.admin import AccessAttemptAdmin
+from axes.models import AccessAttempt
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_tasks_db.admin import DBTaskResultAdmin
 from django_tasks_db.models import DBTaskResult
 
-from chuangcheng.core.models import CalendarOverride, Setting, WorkerHeartbeat
+from chuangcheng.core.models import CalendarOverride, PhoneAuthenticator, Setting, WorkerHeartbeat
 from chuangcheng.core.settings_store import SPECS, setting_set, validate_setting
 
 admin.site.site_header = "创城 · 管理后台"
@@ -193,3 +197,67 @@ class TaskResultAdmin(DBTaskResultAdmin):
     @admin.display(description="最早执行时间")
     def display_run_after(self, obj: DBTaskResult) -> Any:
         return super().display_run_after(obj)
+
+
+# django-axes' list of attempts: its two computed columns, named in Chinese
+admin.site.unregister(AccessAttempt)
+
+
+@admin.register(AccessAttempt)
+class LoginAttemptAdmin(AccessAttemptAdmin):
+    @admin.display(description="过期时间")
+    def expiration(self, obj: AccessAttempt) -> Any:
+        return super().expiration(obj)
+
+    @admin.display(description="状态")
+    def status(self, obj: AccessAttempt) -> Any:
+        return super().status(obj)
+
+
+# django-otp's TOTP devices, as 手机验证器 with Chinese labels
+admin.site.unregister(TOTPDevice)
+
+PHONE_AUTHENTICATOR_LABELS = {
+    "user": "用户",
+    "name": "名称",
+    "confirmed": "已确认",
+    "key": "密钥",
+    "step": "时间步长（秒）",
+    "t0": "起始时间 t0",
+    "digits": "位数",
+    "tolerance": "容差",
+    "drift": "时钟偏移",
+    "last_t": "最近使用的时间步",
+    "throttling_failure_timestamp": "最近验证失败时间",
+    "throttling_failure_count": "连续验证失败次数",
+    "created_at": "创建时间",
+    "last_used_at": "最近使用时间",
+}
+
+
+@admin.register(PhoneAuthenticator)
+class PhoneAuthenticatorAdmin(TOTPDeviceAdmin):
+    list_display = ["person", "device_name", "is_confirmed", "used_at"]
+
+    @admin.display(description="用户", ordering="user__username")
+    def person(self, obj: PhoneAuthenticator) -> str:
+        user = obj.user
+        return f"{user.last_name}{user.first_name}".strip() or user.get_username()
+
+    @admin.display(description="名称", ordering="name")
+    def device_name(self, obj: PhoneAuthenticator) -> str:
+        return obj.name
+
+    @admin.display(description="已确认", boolean=True, ordering="confirmed")
+    def is_confirmed(self, obj: PhoneAuthenticator) -> bool:
+        return bool(obj.confirmed)
+
+    @admin.display(description="最近使用时间", ordering="last_used_at")
+    def used_at(self, obj: PhoneAuthenticator) -> Any:
+        return obj.last_used_at
+
+    def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, **kwargs)
+        for name, field in form.base_fields.items():
+            field.label = PHONE_AUTHENTICATOR_LABELS.get(name, field.label)
+        return form

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 
 class CalendarOverride(models.Model):
@@ -69,3 +70,13 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.host}:{self.pid} ({self.worker_id})"
+
+
+class PhoneAuthenticator(TOTPDevice):
+    """A person's 手机验证器 (django-otp's TOTP device), shown in the admin under Chinese names:
+    the library names its model and fields in English only."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "手机验证器"
+        verbose_name_plural = "手机验证器"

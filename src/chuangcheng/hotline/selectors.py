@@ -272,6 +272,7 @@ def citizen_contact_defaults(actor: Actor) -> dict[str, str]:
     from django.contrib.auth import get_user_model
 
     from chuangcheng.core.privacy import is_phone, normalise_phone
+    from chuangcheng.org.people import person_name
 
     last = (
         CaseContact.objects.filter(case__in=citizen_cases(actor))
@@ -286,8 +287,9 @@ def citizen_contact_defaults(actor: Actor) -> dict[str, str]:
     if user is None:
         return {}
     username = normalise_phone(user.get_username())
+    named = bool((user.first_name or "").strip() or (user.last_name or "").strip())
     return {
-        "citizen_name": user.get_full_name(),
+        "citizen_name": person_name(user) if named else "",
         "citizen_phone": username if is_phone(username) else "",
     }
 
