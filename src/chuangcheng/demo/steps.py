@@ -543,14 +543,14 @@ class Sim:
         self._status(*SUPERVISABLE)
         due = (local(at) + dt.timedelta(days=3)).date()
         self.f["supervision_level"] = level
-        # the workflow combines the date with 18:00 in the tz of its `now` (UTC)
-        self.f["supervision_due"] = dt.datetime.combine(due, dt.time(18, 0), tzinfo=dt.UTC)
+        # as hotline.workflow.do_supervise: the date at 18:00 in the city's time zone
+        self.f["supervision_due"] = dt.datetime.combine(due, dt.time(18, 0), tzinfo=TZ)
         return self._record(
             "supervise",
             at,
             self._centre(self.g.city.supervisors),
             note=self.g.rng.choice(T.SUPERVISION_NOTES),
-            data={"level": level, "due": due.isoformat()},
+            data={"level": level, "due": self.f["supervision_due"].isoformat()},
         )
 
     def reply_supervision(self, at: dt.datetime) -> dt.datetime:
