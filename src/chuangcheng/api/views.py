@@ -1,6 +1,6 @@
 """REST API v1. Thin: parse, call a service or selector, present. No business rule lives here.
 
-Who may call which endpoint comes from org.roles, the same role sets the pages use; what comes
+Who may call which endpoint comes from the loop's roles (hotline.roles), the same role sets the pages use; what comes
 back is scoped like the matching page (a citizen gets what their phone pages show)."""
 
 from __future__ import annotations
@@ -40,14 +40,14 @@ from chuangcheng.cases.services import allowed_actions, case_transition, contact
 from chuangcheng.core.errors import DomainError, PermissionDenied, ValidationFailed
 from chuangcheng.hotline import selectors as hotline_selectors
 from chuangcheng.hotline.indicators import hotline_indicators
-from chuangcheng.hotline.services import BATCH_MAX, hotline_intake, hotline_intake_many
-from chuangcheng.org.access import Actor, actor_for
-from chuangcheng.org.roles import (
+from chuangcheng.hotline.roles import (
     ANALYTICS_ROLES,
     CALLER_HISTORY_ROLES,
     INTAKE_REPEAT_ROLES,
     SUGGESTION_ROLES,
 )
+from chuangcheng.hotline.services import BATCH_MAX, hotline_intake, hotline_intake_many
+from chuangcheng.org.access import Actor, actor_for
 from chuangcheng.org.selectors import regions_tree, units_search
 from chuangcheng.web import security
 

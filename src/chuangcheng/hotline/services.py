@@ -12,9 +12,9 @@ from chuangcheng.cases.services import NewCase, case_open, case_open_many, case_
 from chuangcheng.core.errors import DomainError, PermissionDenied, ValidationFailed
 from chuangcheng.core.forms import bind_form
 from chuangcheng.hotline.forms import IntakeForm
+from chuangcheng.hotline.roles import CITIZEN, OPERATOR
 from chuangcheng.hotline.workflow import KIND
 from chuangcheng.org.access import Actor
-from chuangcheng.org.roles import CITIZEN, OPERATOR
 from chuangcheng.org.selectors import resolve_region
 
 BATCH_MAX = 500  # orders per batch request (hotline_intake_many)

@@ -11,8 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from chuangcheng.core.errors import DomainError
-from chuangcheng.org.access import Actor, actor_for
-from chuangcheng.org.roles import (
+from chuangcheng.hotline.roles import (
     ANALYTICS_ROLES,
     CALLBACK,
     CENTRE_ROLES,
@@ -24,8 +23,7 @@ from chuangcheng.org.roles import (
     OPERATOR,
     SUPERVISOR,
 )
-
-STAFF_ROLES = CENTRE_ROLES | {HANDLER}
+from chuangcheng.org.access import Actor, actor_for
 
 # (url name, label, roles that see it), in the order of the loop
 NAV_LINKS: list[tuple[str, str, frozenset[str]]] = [

@@ -28,12 +28,17 @@ from chuangcheng.hotline.constants import (
     URGENCY_LABELS,
 )
 from chuangcheng.hotline.indicators import FIGURES, NO_GROUP, indicator_cases, month_bounds
+from chuangcheng.hotline.roles import (
+    CALLER_HISTORY_ROLES,
+    CENTRE_ROLES,
+    CONTACT_ROLES,
+    STAFF_ROLES,
+)
 from chuangcheng.hotline.workflow import HOTLINE
 from chuangcheng.org.access import Actor
-from chuangcheng.org.roles import CENTRE_ROLES, CONTACT_ROLES
 from chuangcheng.org.selectors import group_name, streets, units_grouped
 from chuangcheng.web import formatting
-from chuangcheng.web.access import STAFF_ROLES, error_page, page
+from chuangcheng.web.access import error_page, page
 from chuangcheng.web.forms import ActionForm, action_form, failed_action_form
 from chuangcheng.web.views.common import is_htmx, paginate, query_without_page, safe_next, uploaded
 
@@ -184,7 +189,7 @@ def case_list_page(request: HttpRequest) -> HttpResponse:
         errors.append("日期格式应为 YYYY-MM-DD，该条件未生效。")
     if since and until and since > until:
         errors.append("开始日期晚于结束日期，没有符合的工单。")
-    can_phone = bool(actor.roles & hotline_selectors.CALLER_HISTORY_ROLES) or actor.is_superuser
+    can_phone = bool(actor.roles & CALLER_HISTORY_ROLES) or actor.is_superuser
     if phone and not can_phone:
         errors.append("您的角色不能按诉求人电话查询。")
     try:

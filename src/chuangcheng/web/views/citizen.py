@@ -16,9 +16,9 @@ from chuangcheng.cases.selectors import case_get_visible
 from chuangcheng.cases.services import allowed_actions, case_transition
 from chuangcheng.core.errors import DomainError, NotFound
 from chuangcheng.hotline import selectors as hotline_selectors
+from chuangcheng.hotline.roles import CITIZEN
 from chuangcheng.hotline.services import hotline_intake
 from chuangcheng.org.access import actor_for
-from chuangcheng.org.roles import CITIZEN
 from chuangcheng.web import formatting, limits
 from chuangcheng.web.access import error_page, page
 from chuangcheng.web.forms import action_form, attach_errors, failed_action_form, intake_form

@@ -21,8 +21,8 @@ from chuangcheng.hotline.indicators import (
     previous_month,
     trend_months,
 )
+from chuangcheng.hotline.roles import ANALYTICS_ROLES
 from chuangcheng.hotline.selectors import hotline_cases
-from chuangcheng.org.roles import ANALYTICS_ROLES
 from chuangcheng.web.access import page
 from chuangcheng.web.formatting import cn_month
 

@@ -10,9 +10,9 @@ from chuangcheng.cases.selectors import case_get_visible
 from chuangcheng.core.errors import DomainError, NotFound
 from chuangcheng.core.privacy import normalise_phone
 from chuangcheng.hotline import selectors as hotline_selectors
+from chuangcheng.hotline.roles import CALLER_HISTORY_ROLES, OPERATOR
 from chuangcheng.hotline.services import hotline_intake
 from chuangcheng.org.models import Region
-from chuangcheng.org.roles import CALLER_HISTORY_ROLES, OPERATOR
 from chuangcheng.org.selectors import regions_tree
 from chuangcheng.web.access import page
 from chuangcheng.web.forms import attach_errors, intake_form

@@ -16,11 +16,11 @@ from django.utils.http import urlencode
 
 from chuangcheng.cases.models import Case
 from chuangcheng.hotline import selectors as hotline_selectors
+from chuangcheng.hotline.roles import HOT_ISSUE_ROLES, INTAKE_REPEAT_ROLES, SUGGESTION_ROLES
 from chuangcheng.hotline.workflow import KIND
 from chuangcheng.intelligence import selectors as intel_selectors
 from chuangcheng.intelligence import services as intel_services
 from chuangcheng.org.access import Actor
-from chuangcheng.org.roles import HOT_ISSUE_ROLES, INTAKE_REPEAT_ROLES, SUGGESTION_ROLES
 from chuangcheng.web.access import page
 from chuangcheng.web.forms import ActionForm
 

@@ -12,8 +12,8 @@ from django.utils import timezone
 from chuangcheng.cases.selectors import pending_request_q
 from chuangcheng.core.settings_store import get_setting
 from chuangcheng.hotline import selectors as hotline_selectors
+from chuangcheng.hotline.roles import CALLBACK, DISPATCHER, HANDLER, SUPERVISOR
 from chuangcheng.hotline.workflow import HOTLINE, NO_CALLBACK_REASONS
-from chuangcheng.org.roles import CALLBACK, DISPATCHER, HANDLER, SUPERVISOR
 from chuangcheng.web.access import page
 from chuangcheng.web.forms import ActionForm, dress
 from chuangcheng.web.views.common import paginate, query_without_page
