@@ -7,6 +7,7 @@ urlpatterns = [
     path("api/", include("chuangcheng.api.urls")),
     path("api/v1/", include("chuangcheng.citymgmt.urls")),
     path("", include("chuangcheng.web.urls")),
+    path("", include("chuangcheng.hotline.urls")),
 ]
 
 # JSON under /api/, a Chinese page elsewhere; never a debug page (DEBUG is off in the demo)

@@ -53,7 +53,7 @@ def intake(request: HttpRequest) -> HttpResponse:
             error, status = exc, exc.status_code
             extra_errors = attach_errors(form, exc)
         else:
-            return redirect(f"{reverse('web:intake')}?done={case.pk}")
+            return redirect(f"{reverse('hotline:intake')}?done={case.pk}")
     else:
         form = intake_form()
         if request.GET.get("done", "").isdigit():
@@ -63,7 +63,7 @@ def intake(request: HttpRequest) -> HttpResponse:
                 created = None
     return render(
         request,
-        "web/hotline/intake.html",
+        "hotline/intake.html",
         {
             "form": form,
             "created": created,
@@ -89,4 +89,4 @@ def caller_history(request: HttpRequest) -> HttpResponse:
     actor = request.actor  # type: ignore[attr-defined]
     phone = normalise_phone(request.GET.get("citizen_phone") or request.GET.get("phone") or "")
     cases = list(hotline_selectors.caller_history(actor, phone)) if len(phone) >= 7 else []
-    return render(request, "web/partials/caller_history.html", {"cases": cases, "phone": phone})
+    return render(request, "hotline/partials/caller_history.html", {"cases": cases, "phone": phone})
