@@ -5,6 +5,7 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("chuangcheng.api.urls")),
+    path("api/v1/", include("chuangcheng.hotline.api_urls")),
     path("api/v1/", include("chuangcheng.citymgmt.urls")),
     path("", include("chuangcheng.web.urls")),
     path("", include("chuangcheng.hotline.urls")),
