@@ -2,7 +2,7 @@
 actions, its reporter's contact) plus the organisation's units and regions. Thin: parse, call a
 service or selector, present. No business rule lives here.
 
-Each loop's own endpoints live in its app (hotline/api.py: the 12345 order list and intake,
+Each loop's own endpoints live in its app's api.py (for 12345: the order list and intake,
 callers, repeats, suggestions, indicators), included under /api/v1/ from config/urls.py."""
 
 from __future__ import annotations

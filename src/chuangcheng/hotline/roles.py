@@ -23,6 +23,11 @@ STAFF_ROLES = CENTRE_ROLES | {HANDLER}
 # Roles that may see a caller's full phone number (they must call them) — each view is audited.
 CONTACT_ROLES = frozenset({OPERATOR, DISPATCHER, CALLBACK, HANDLER})
 
+# 受理: who may open an order (the 受理 page, 我要反映 on the phone, POST /api/v1/cases)...
+INTAKE_ROLES = frozenset({OPERATOR, CITIZEN})
+# ...and several at once (POST /api/v1/cases/batch: an integration's operator account).
+BATCH_INTAKE_ROLES = frozenset({OPERATOR})
+
 # 数据看板 and GET /api/v1/indicators/hotline: the 三率, counts and ranking.
 ANALYTICS_ROLES = frozenset({LEADER, SUPERVISOR, DISPATCHER})
 # 热点问题 · 未诉先办 (rising issues, most-reported open orders).
