@@ -150,3 +150,19 @@ def test_the_loop_pages_keep_their_paths_and_answer_from_the_loop_app() -> None:
     assert reverse("web:case_detail", args=[7]) == "/hotline/cases/7/"
     assert resolve("/hotline/cases/7/").func.__module__ == "chuangcheng.web.views.cases"
     assert resolve("/api/v1/cases/7").func.__module__ == "chuangcheng.api.views"
+
+
+def test_the_engine_asks_role_groups_that_the_loop_fills() -> None:
+    """org names no loop's role; 12345 puts its roles in the groups the engine asks about."""
+    from chuangcheng.org.roles import CENTRE, CONTACT, PUBLIC, declare_role_group, role_group
+
+    assert {"operator", "dispatcher", "callback", "handler"} <= role_group(CONTACT)
+    assert not {"leader", "supervisor", "citizen"} & role_group(CONTACT)
+    assert role_group(PUBLIC) >= {"citizen"} and "handler" not in role_group(PUBLIC)
+    assert {"operator", "dispatcher", "callback", "supervisor", "leader"} <= role_group(CENTRE)
+    assert "handler" not in role_group(CENTRE)
+    with pytest.raises(ValueError):
+        declare_role_group("everyone", {"operator"})
+    org_roles = (SRC / "org" / "roles.py").read_text(encoding="utf-8")
+    for code in ("operator", "dispatcher", "handler", "callback", "citizen"):  # as a role code
+        assert f'"{code}"' not in org_roles and f"'{code}'" not in org_roles
