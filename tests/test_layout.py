@@ -166,3 +166,20 @@ def test_the_engine_asks_role_groups_that_the_loop_fills() -> None:
     org_roles = (SRC / "org" / "roles.py").read_text(encoding="utf-8")
     for code in ("operator", "dispatcher", "handler", "callback", "citizen"):  # as a role code
         assert f'"{code}"' not in org_roles and f"'{code}'" not in org_roles
+
+
+@pytest.mark.django_db
+def test_the_phone_layout_and_sign_in_link_the_public_pages_the_loop_adds() -> None:
+    from django.test import Client
+
+    html = Client().get("/m/track/").content.decode()
+    for href, label in [
+        ("/m/", "首页"),
+        ("/m/submit/", "我要反映"),
+        ("/m/track/", "进度查询"),
+        ("/m/cases/", "我的诉求"),
+    ]:
+        assert f'<a href="{href}">{label}</a>' in html
+    assert (
+        '<a href="/m/track/">凭工单编号查询办理进度</a>' in Client().get("/login/").content.decode()
+    )

@@ -43,6 +43,15 @@ class Config(AppConfig):
         (LEADER, "hotline:dashboard"),
         (CITIZEN, "hotline:m_home"),
     ]
+    # the 居民's tab bar on the phone layout, and where the sign-in page sends someone to follow
+    # an order by its number
+    public_nav = [
+        ("hotline:m_home", "首页"),
+        ("hotline:m_submit", "我要反映"),
+        ("hotline:m_track", "进度查询"),
+        ("hotline:m_cases", "我的诉求"),
+    ]
+    public_track_page = "hotline:m_track"
     superuser_home = "hotline:case_list"
     no_role_home = "hotline:m_home"
     public_case_page = "hotline:m_case"  # where a notice takes a 居民

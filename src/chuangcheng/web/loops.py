@@ -5,6 +5,8 @@ A loop declares these on its AppConfig (see hotline.apps), so web/ names no loop
 
     nav = [("hotline:intake", "受理", frozenset({OPERATOR})), ...]   # url name, label, roles
     home_by_role = [(OPERATOR, "hotline:intake"), ...]               # first matching role wins
+    public_nav = [("hotline:m_home", "首页"), ...]  # the phone layout's tab bar (url name, label)
+    public_track_page = "hotline:m_track"       # follow a case by its number (sign-in page)
     superuser_home = "hotline:case_list"        # an administrator without a role
     no_role_home = "hotline:m_home"             # a signed-in person with no role at all
     public_case_page = "hotline:m_case"         # a member of the public's page of one case
@@ -44,6 +46,20 @@ def home_by_role() -> list[tuple[str, str]]:
 def _first(attribute: str) -> str | None:
     """The first loop's url name for `attribute` (None if no loop names one)."""
     return next((v for c in loop_apps() if (v := getattr(c, attribute, ""))), None)
+
+
+def public_links() -> list[dict[str, str]]:
+    """The phone layout's tab bar: every loop's public pages."""
+    return [
+        {"url": reverse(name), "label": label}
+        for c in loop_apps()
+        for name, label in getattr(c, "public_nav", [])
+    ]
+
+
+def public_track_url() -> str:
+    name = _first("public_track_page")
+    return reverse(name) if name else ""
 
 
 def superuser_home() -> str | None:
