@@ -182,8 +182,8 @@ def ensure_bench_users() -> None:
     from django.contrib.auth import get_user_model
 
     from chuangcheng.demo.city import DEMO_PASSWORD
+    from chuangcheng.hotline.roles import OPERATOR
     from chuangcheng.org.models import Membership, Unit
-    from chuangcheng.org.roles import OPERATOR
 
     User = get_user_model()
     user, created = User.objects.get_or_create(

@@ -5,8 +5,10 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("chuangcheng.api.urls")),
+    path("api/v1/", include("chuangcheng.hotline.api_urls")),
     path("api/v1/", include("chuangcheng.citymgmt.urls")),
     path("", include("chuangcheng.web.urls")),
+    path("", include("chuangcheng.hotline.urls")),
 ]
 
 # JSON under /api/, a Chinese page elsewhere; never a debug page (DEBUG is off in the demo)

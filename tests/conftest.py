@@ -10,10 +10,10 @@ from rest_framework.test import APIClient
 
 from chuangcheng.core import calendar
 from chuangcheng.demo.city import DEMO_PASSWORD, DemoCity, build_demo_city
+from chuangcheng.hotline.roles import HANDLER
 from chuangcheng.org import selectors as org_selectors
 from chuangcheng.org.access import Actor, actor_for
 from chuangcheng.org.models import Membership, Unit
-from chuangcheng.org.roles import HANDLER
 
 
 @pytest.fixture(autouse=True)

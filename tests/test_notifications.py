@@ -12,8 +12,8 @@ from django.test import Client
 from chuangcheng.cases.models import Case, CaseEvent, Notification
 from chuangcheng.cases.tasks import notify_event
 from chuangcheng.demo.city import DEMO_PASSWORD
+from chuangcheng.hotline.roles import DISPATCHER
 from chuangcheng.org.models import Membership, Unit
-from chuangcheng.org.roles import DISPATCHER
 from tests.conftest import INTAKE
 
 

@@ -25,9 +25,9 @@ from chuangcheng.core.models import Setting
 from chuangcheng.core.settings_store import get_setting, setting_set
 from chuangcheng.demo.city import DEMO_PASSWORD
 from chuangcheng.hotline import selectors as hotline_selectors
+from chuangcheng.hotline.roles import DISPATCHER
 from chuangcheng.hotline.services import hotline_intake
 from chuangcheng.org.models import Membership, Unit
-from chuangcheng.org.roles import DISPATCHER
 from chuangcheng.org.selectors import units_grouped, units_search
 from tests.conftest import INTAKE, actor
 

@@ -33,9 +33,9 @@ from chuangcheng.cases.workflow import (
 )
 from chuangcheng.core.errors import Conflict, NotFound, PermissionDenied
 from chuangcheng.demo.city import DemoCity
+from chuangcheng.hotline.roles import DISPATCHER
 from chuangcheng.org.access import Actor, actor_for
 from chuangcheng.org.models import Membership, Unit
-from chuangcheng.org.roles import DISPATCHER
 from tests.test_engine import new_case
 
 KIND = "tl_repair"

@@ -22,11 +22,11 @@ REDOC_CSP: dict[str, Any] = {
     "worker-src": [CSP.SELF, "blob:"],
 }
 
+# Authentication, the generic case endpoints, notifications and the schema; each loop's own
+# endpoints come from its app (config/urls.py includes them under /api/v1/).
 urlpatterns = [
     path("v1/auth/token", views.TokenView.as_view(), name="api-token"),
     path("v1/auth/logout", views.LogoutView.as_view(), name="api-logout"),
-    path("v1/cases", views.CaseListView.as_view(), name="api-cases"),
-    path("v1/cases/batch", views.CaseBatchView.as_view(), name="api-cases-batch"),
     path("v1/cases/<int:case_id>", views.CaseDetailView.as_view(), name="api-case"),
     path(
         "v1/cases/<int:case_id>/actions/<str:action>",
@@ -36,16 +36,8 @@ urlpatterns = [
     path(
         "v1/cases/<int:case_id>/contact", views.CaseContactView.as_view(), name="api-case-contact"
     ),
-    path(
-        "v1/cases/<int:case_id>/suggestions",
-        views.CaseSuggestionsView.as_view(),
-        name="api-case-suggestions",
-    ),
-    path("v1/repeats", views.RepeatLookupView.as_view(), name="api-repeats"),
-    path("v1/callers", views.CallerHistoryView.as_view(), name="api-callers"),
     path("v1/units", views.UnitListView.as_view(), name="api-units"),
     path("v1/regions", views.RegionListView.as_view(), name="api-regions"),
-    path("v1/indicators/hotline", views.HotlineIndicatorsView.as_view(), name="api-indicators"),
     path(
         "v1/notifications", notifications.NotificationListView.as_view(), name="api-notifications"
     ),

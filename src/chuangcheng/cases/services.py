@@ -56,7 +56,7 @@ from chuangcheng.core.numbering import allocate_numbers, allocate_numbers_with_i
 from chuangcheng.core.uploads import check_upload
 from chuangcheng.org.access import Actor
 from chuangcheng.org.models import Region
-from chuangcheng.org.roles import CONTACT_ROLES
+from chuangcheng.org.roles import CONTACT, role_group
 
 
 def _new_event(
@@ -799,7 +799,7 @@ def case_transition(
 
 def contact_reveal(*, actor: Actor, case_id: int, reason: str = "") -> CaseContact:
     """Show a caller's full contact details to a role that needs them, and record that it did."""
-    if not (actor.roles & CONTACT_ROLES):
+    if not (actor.roles & role_group(CONTACT)):
         raise PermissionDenied("您的角色无权查看诉求人完整号码。")
     case = case_get_visible(actor, case_id)
     contact = CaseContact.objects.filter(case=case).first()

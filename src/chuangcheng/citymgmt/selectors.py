@@ -17,12 +17,12 @@ from chuangcheng.citymgmt.models import CatalogueClass, Component, ComponentStat
 from chuangcheng.core.errors import PermissionDenied, ValidationFailed
 from chuangcheng.org.access import Actor
 from chuangcheng.org.models import Region, Unit
-from chuangcheng.org.roles import CITIZEN
+from chuangcheng.org.roles import PUBLIC, role_group
 
 
 def is_staff(actor: Actor) -> bool:
     """Anyone with a working role (受理、派遣、处置、监督…), not a citizen or a stranger."""
-    return actor.is_superuser or bool(actor.roles - {CITIZEN})
+    return actor.is_superuser or bool(actor.roles - role_group(PUBLIC))
 
 
 def require_staff(actor: Actor) -> None:

@@ -11,8 +11,7 @@ from django.contrib.auth.hashers import get_hasher, make_password
 from django.db import transaction
 
 from chuangcheng.cases.models import Category, RoutingRule, TimeLimit
-from chuangcheng.org.models import Membership, Region, Unit
-from chuangcheng.org.roles import (
+from chuangcheng.hotline.roles import (
     CALLBACK,
     CITIZEN,
     DISPATCHER,
@@ -21,6 +20,7 @@ from chuangcheng.org.roles import (
     OPERATOR,
     SUPERVISOR,
 )
+from chuangcheng.org.models import Membership, Region, Unit
 
 DISTRICTS = [
     ("150102", "新城区", 40.858, 111.690),

@@ -41,8 +41,8 @@ from chuangcheng.core.settings_store import get_setting
 from chuangcheng.demo.city import SURNAMES, name_fields
 from chuangcheng.demo.history import History
 from chuangcheng.demo.steps import CityData, GeneratedCase, Person, Place, UnitInfo
+from chuangcheng.hotline.roles import CALLBACK, CITIZEN, DISPATCHER, HANDLER, OPERATOR, SUPERVISOR
 from chuangcheng.org.models import Membership, Region, Unit
-from chuangcheng.org.roles import CALLBACK, CITIZEN, DISPATCHER, HANDLER, OPERATOR, SUPERVISOR
 
 KIND = "hotline"
 SERIES = "hotline"  # case_open numbers hotline orders in the series named after the kind

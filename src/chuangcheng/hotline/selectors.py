@@ -19,10 +19,10 @@ from chuangcheng.cases.selectors import (
 from chuangcheng.core.calendar import add_working_days
 from chuangcheng.core.privacy import normalise_phone
 from chuangcheng.core.settings_store import get_setting
+from chuangcheng.hotline.roles import CALLBACK, CALLER_HISTORY_ROLES, DISPATCHER, OPERATOR
 from chuangcheng.hotline.workflow import HOTLINE, KIND
 from chuangcheng.org.access import Actor
 from chuangcheng.org.models import Unit
-from chuangcheng.org.roles import CALLBACK, CALLER_HISTORY_ROLES, DISPATCHER, OPERATOR
 
 LIST_FIELDS = (
     "id",

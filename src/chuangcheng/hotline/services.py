@@ -12,16 +12,16 @@ from chuangcheng.cases.services import NewCase, case_open, case_open_many, case_
 from chuangcheng.core.errors import DomainError, PermissionDenied, ValidationFailed
 from chuangcheng.core.forms import bind_form
 from chuangcheng.hotline.forms import IntakeForm
+from chuangcheng.hotline.roles import BATCH_INTAKE_ROLES, CITIZEN, INTAKE_ROLES
 from chuangcheng.hotline.workflow import KIND
 from chuangcheng.org.access import Actor
-from chuangcheng.org.roles import CITIZEN, OPERATOR
 from chuangcheng.org.selectors import resolve_region
 
 BATCH_MAX = 500  # orders per batch request (hotline_intake_many)
 
 
 def _check_may_intake(actor: Actor) -> None:
-    if not (actor.roles & {OPERATOR, CITIZEN}) and not actor.is_superuser:
+    if not (actor.roles & INTAKE_ROLES) and not actor.is_superuser:
         raise PermissionDenied("只有受理员或居民本人可以提交诉求。")
 
 
@@ -114,7 +114,7 @@ def hotline_intake_many(
     request is refused (PermissionDenied / ValidationFailed) only for who may not use it and
     for more than BATCH_MAX items."""
     _check_may_intake(actor)
-    if not (actor.roles & {OPERATOR}) and not actor.is_superuser:
+    if not (actor.roles & BATCH_INTAKE_ROLES) and not actor.is_superuser:
         raise PermissionDenied("批量受理仅限受理员（对接平台）账号使用。")
     if len(items) > BATCH_MAX:
         raise ValidationFailed(

@@ -37,9 +37,9 @@ def dashboard_scopes() -> list[Any]:
     """The distinct sets of orders the dashboard users see (city-wide, each jurisdiction)."""
     from django.contrib.auth import get_user_model
 
+    from chuangcheng.hotline.roles import DISPATCHER, LEADER, SUPERVISOR
     from chuangcheng.hotline.selectors import hotline_cases
     from chuangcheng.org.access import actor_for
-    from chuangcheng.org.roles import DISPATCHER, LEADER, SUPERVISOR
 
     users = (
         get_user_model()

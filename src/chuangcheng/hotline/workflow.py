@@ -52,9 +52,7 @@ from chuangcheng.hotline.constants import (
     SUPERVISION_LEVELS,
     URGENCIES,
 )
-from chuangcheng.org.access import Actor
-from chuangcheng.org.models import Unit
-from chuangcheng.org.roles import (
+from chuangcheng.hotline.roles import (
     CALLBACK,
     CITIZEN,
     DISPATCHER,
@@ -63,6 +61,8 @@ from chuangcheng.org.roles import (
     OPERATOR,
     SUPERVISOR,
 )
+from chuangcheng.org.access import Actor
+from chuangcheng.org.models import Unit
 
 KIND = "hotline"
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chuangcheng.org.models import Membership, Region
-from chuangcheng.org.roles import CENTRE_ROLES, CITIZEN
+from chuangcheng.org.roles import CENTRE, PUBLIC, role_group
 
 
 @dataclass(frozen=True)
@@ -49,11 +49,11 @@ class Actor:
 
     @property
     def is_centre(self) -> bool:
-        return bool(self.roles & CENTRE_ROLES) or self.is_superuser
+        return bool(self.roles & role_group(CENTRE)) or self.is_superuser
 
     @property
     def is_citizen_only(self) -> bool:
-        return self.roles == frozenset({CITIZEN})
+        return bool(self.roles) and self.roles <= role_group(PUBLIC)
 
 
 ANONYMOUS = Actor(user_id=None, username="", roles=frozenset())
@@ -92,11 +92,12 @@ def _actor_from(
     units_by_role: dict[str, set[int]] = {}
     paths_by_role: dict[str, set[str]] = {}
     centre_paths: list[str] = []
+    centre_roles = role_group(CENTRE)
     for role, unit_id, path in rows:
         if unit_id is not None:
             units_by_role.setdefault(role, set()).add(unit_id)
         paths_by_role.setdefault(role, set()).add(path or "/")
-        if role in CENTRE_ROLES:
+        if role in centre_roles:
             centre_paths.append(path or "/")
     member_units = {u for units in units_by_role.values() for u in units}
     if sub_units is None:

@@ -12,48 +12,19 @@ from django.shortcuts import render
 
 from chuangcheng.core.errors import DomainError
 from chuangcheng.org.access import Actor, actor_for
-from chuangcheng.org.roles import (
-    ANALYTICS_ROLES,
-    CALLBACK,
-    CENTRE_ROLES,
-    CITIZEN,
-    DISPATCHER,
-    HANDLER,
-    HOT_ISSUE_ROLES,
-    LEADER,
-    OPERATOR,
-    SUPERVISOR,
-)
+from chuangcheng.org.roles import PUBLIC, role_choices, role_group
 
-STAFF_ROLES = CENTRE_ROLES | {HANDLER}
 
-# (url name, label, roles that see it), in the order of the loop
-NAV_LINKS: list[tuple[str, str, frozenset[str]]] = [
-    ("web:intake", "受理", frozenset({OPERATOR})),
-    ("web:dispatch", "派单台", frozenset({DISPATCHER})),
-    ("web:queue", "我的工单", frozenset({HANDLER})),
-    ("web:callbacks", "回访", frozenset({CALLBACK})),
-    ("web:supervision", "督办", frozenset({SUPERVISOR})),
-    ("web:case_list", "工单查询", CENTRE_ROLES),
-    ("web:dashboard", "数据看板", ANALYTICS_ROLES),
-    ("web:hot", "热点", HOT_ISSUE_ROLES),
-    ("web:m_home", "我的诉求", frozenset({CITIZEN})),
-]
-# where `/` sends a person, first matching role wins
-HOME_BY_ROLE = [
-    (OPERATOR, "web:intake"),
-    (DISPATCHER, "web:dispatch"),
-    (HANDLER, "web:queue"),
-    (CALLBACK, "web:callbacks"),
-    (SUPERVISOR, "web:supervision"),
-    (LEADER, "web:dashboard"),
-    (CITIZEN, "web:m_home"),
-]
+def staff_roles() -> frozenset[str]:
+    """Everyone who works on cases: every role some loop declares, except the public's."""
+    return frozenset(code for code, _label in role_choices()) - role_group(PUBLIC)
 
 
 def may(actor: Actor, roles: Iterable[str]) -> bool:
+    """Holds one of `roles`; an administrator may open every page but the public's own."""
     roles = frozenset(roles)
-    return bool(actor.roles & roles) or (actor.is_superuser and roles != {CITIZEN})
+    public_only = bool(roles) and roles <= role_group(PUBLIC)
+    return bool(actor.roles & roles) or (actor.is_superuser and not public_only)
 
 
 def error_page(
@@ -73,9 +44,12 @@ def error_page(
     )
 
 
-def page(*roles: str, mobile: bool = False) -> Callable[..., Callable[..., HttpResponse]]:
-    """Login required; the person must hold one of `roles` (403 page otherwise). Domain errors
-    raised by the view become a Chinese error page with their status code."""
+def page(
+    *roles: str, mobile: bool = False, staff: bool = False
+) -> Callable[..., Callable[..., HttpResponse]]:
+    """Login required; the person must hold one of `roles` (403 page otherwise; `staff`: any
+    working role of any loop, see staff_roles). Domain errors raised by the view become a
+    Chinese error page with their status code."""
 
     def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
@@ -83,7 +57,8 @@ def page(*roles: str, mobile: bool = False) -> Callable[..., Callable[..., HttpR
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             actor = actor_for(request.user)
-            if roles and not may(actor, roles):
+            wanted = staff_roles() if staff else roles
+            if wanted and not may(actor, wanted):
                 return error_page(request, 403, "您的角色无权访问此页面。", mobile=mobile)
             request.actor = actor  # type: ignore[attr-defined]
             try:

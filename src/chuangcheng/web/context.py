@@ -12,7 +12,8 @@ from django.utils import timezone
 from chuangcheng.org.access import actor_for
 from chuangcheng.org.people import citizen_facing_name, person_name
 from chuangcheng.org.roles import role_label
-from chuangcheng.web.access import NAV_LINKS, may
+from chuangcheng.web.access import may
+from chuangcheng.web.loops import nav_links, public_links, public_track_url
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -21,7 +22,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     links = []
     if actor.user_id is not None:
         path = request.path
-        for name, label, roles in NAV_LINKS:
+        for name, label, roles in nav_links():
             if may(actor, roles):
                 url = reverse(name)
                 links.append(
@@ -38,6 +39,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "actor": actor,
         "role_labels": [role_label(r) for r in sorted(actor.roles)],
         "nav_links": links,
+        "public_links": public_links(),
+        "public_track_url": public_track_url(),
         "display_name": display,
         "is_admin": bool(getattr(user, "is_staff", False) and getattr(user, "is_active", False)),
         "now": timezone.now(),

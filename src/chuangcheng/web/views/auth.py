@@ -22,8 +22,7 @@ from django_otp import login as otp_login
 from django_otp import match_token
 
 from chuangcheng.org.access import actor_for
-from chuangcheng.web import security
-from chuangcheng.web.access import HOME_BY_ROLE
+from chuangcheng.web import loops, security
 
 
 class ChineseAuthenticationForm(AuthenticationForm):
@@ -139,9 +138,11 @@ def home(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect(reverse("web:login"))
     actor = actor_for(request.user)
-    for role, name in HOME_BY_ROLE:
+    for role, name in loops.home_by_role():
         if actor.has(role):
             return HttpResponseRedirect(reverse(name))
-    if actor.is_superuser:
-        return HttpResponseRedirect(reverse("web:case_list"))
-    return redirect(reverse("web:m_home"))
+    target = loops.superuser_home() if actor.is_superuser else None
+    target = target or loops.no_role_home()
+    if target is None:  # no loop installed that has pages
+        return redirect(reverse("web:notifications"))
+    return redirect(reverse(target))

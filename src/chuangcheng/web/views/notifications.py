@@ -16,14 +16,14 @@ from chuangcheng.cases.selectors import (
 )
 from chuangcheng.cases.services import notification_mark_read
 from chuangcheng.org.access import Actor
+from chuangcheng.web import loops
 from chuangcheng.web.access import error_page, page
 from chuangcheng.web.views.common import paginate
 
 
 def _case_url(actor: Actor, case_id: int) -> str:
-    if actor.is_citizen_only:
-        return reverse("web:m_case", args=[case_id])
-    return reverse("web:case_detail", args=[case_id])
+    public = loops.public_case_url(case_id) if actor.is_citizen_only else None
+    return public or reverse("web:case_detail", args=[case_id])
 
 
 @page()

@@ -12,8 +12,8 @@ from django.utils import timezone
 from chuangcheng.cases.selectors import pending_request_q
 from chuangcheng.core.settings_store import get_setting
 from chuangcheng.hotline import selectors as hotline_selectors
+from chuangcheng.hotline.roles import CALLBACK, DISPATCHER, HANDLER, SUPERVISOR
 from chuangcheng.hotline.workflow import HOTLINE, NO_CALLBACK_REASONS
-from chuangcheng.org.roles import CALLBACK, DISPATCHER, HANDLER, SUPERVISOR
 from chuangcheng.web.access import page
 from chuangcheng.web.forms import ActionForm, dress
 from chuangcheng.web.views.common import paginate, query_without_page
@@ -58,7 +58,7 @@ def dispatch_board(request: HttpRequest) -> HttpResponse:
     cond = next(c for k, _l, c in DISPATCH_TABS if k == current)
     return render(
         request,
-        "web/hotline/dispatch.html",
+        "hotline/dispatch.html",
         {
             "tabs": _tab_counts(inbox, DISPATCH_TABS, current),
             "tab": current,
@@ -77,7 +77,7 @@ def handler_queue(request: HttpRequest) -> HttpResponse:
     warn = float(get_setting("hotline.warn_fraction"))
     return render(
         request,
-        "web/hotline/queue.html",
+        "hotline/queue.html",
         {
             "page": page_obj,
             "rows": hotline_selectors.queue_rows(list(page_obj.object_list), warn=warn),
@@ -130,7 +130,7 @@ def callbacks(request: HttpRequest) -> HttpResponse:
             "limit_days": get_setting("hotline.callback_limit_workdays"),
         }
     )
-    return render(request, "web/hotline/callbacks.html", ctx)
+    return render(request, "hotline/callbacks.html", ctx)
 
 
 @page(SUPERVISOR)
@@ -149,7 +149,7 @@ def supervision(request: HttpRequest) -> HttpResponse:
     rows = [{"case": c, "form": inline_form("supervise", c.pk)} for c in page_obj.object_list]
     return render(
         request,
-        "web/hotline/supervision.html",
+        "hotline/supervision.html",
         {
             "tabs": tabs,
             "tab": current,

@@ -21,8 +21,8 @@ from chuangcheng.hotline.indicators import (
     previous_month,
     trend_months,
 )
+from chuangcheng.hotline.roles import ANALYTICS_ROLES
 from chuangcheng.hotline.selectors import hotline_cases
-from chuangcheng.org.roles import ANALYTICS_ROLES
 from chuangcheng.web.access import page
 from chuangcheng.web.formatting import cn_month
 
@@ -55,7 +55,7 @@ def figure_url(
     if group is not None:
         params[group_by] = "none" if group == NO_GROUP else group
     params.update(extra)
-    return f"{reverse('web:case_list')}?{urlencode(params)}"
+    return f"{reverse('hotline:case_list')}?{urlencode(params)}"
 
 
 @page(*ANALYTICS_ROLES)
@@ -141,7 +141,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     }
     return render(
         request,
-        "web/hotline/dashboard.html",
+        "hotline/dashboard.html",
         {
             "rows": rows,
             "table": table,

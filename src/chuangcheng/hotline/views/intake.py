@@ -10,9 +10,9 @@ from chuangcheng.cases.selectors import case_get_visible
 from chuangcheng.core.errors import DomainError, NotFound
 from chuangcheng.core.privacy import normalise_phone
 from chuangcheng.hotline import selectors as hotline_selectors
+from chuangcheng.hotline.roles import CALLER_HISTORY_ROLES, OPERATOR
 from chuangcheng.hotline.services import hotline_intake
 from chuangcheng.org.models import Region
-from chuangcheng.org.roles import CALLER_HISTORY_ROLES, OPERATOR
 from chuangcheng.org.selectors import regions_tree
 from chuangcheng.web.access import page
 from chuangcheng.web.forms import attach_errors, intake_form
@@ -53,7 +53,7 @@ def intake(request: HttpRequest) -> HttpResponse:
             error, status = exc, exc.status_code
             extra_errors = attach_errors(form, exc)
         else:
-            return redirect(f"{reverse('web:intake')}?done={case.pk}")
+            return redirect(f"{reverse('hotline:intake')}?done={case.pk}")
     else:
         form = intake_form()
         if request.GET.get("done", "").isdigit():
@@ -63,7 +63,7 @@ def intake(request: HttpRequest) -> HttpResponse:
                 created = None
     return render(
         request,
-        "web/hotline/intake.html",
+        "hotline/intake.html",
         {
             "form": form,
             "created": created,
@@ -89,4 +89,4 @@ def caller_history(request: HttpRequest) -> HttpResponse:
     actor = request.actor  # type: ignore[attr-defined]
     phone = normalise_phone(request.GET.get("citizen_phone") or request.GET.get("phone") or "")
     cases = list(hotline_selectors.caller_history(actor, phone)) if len(phone) >= 7 else []
-    return render(request, "web/partials/caller_history.html", {"cases": cases, "phone": phone})
+    return render(request, "hotline/partials/caller_history.html", {"cases": cases, "phone": phone})

@@ -16,11 +16,11 @@ from django.utils.http import urlencode
 
 from chuangcheng.cases.models import Case
 from chuangcheng.hotline import selectors as hotline_selectors
+from chuangcheng.hotline.roles import HOT_ISSUE_ROLES, INTAKE_REPEAT_ROLES, SUGGESTION_ROLES
 from chuangcheng.hotline.workflow import KIND
 from chuangcheng.intelligence import selectors as intel_selectors
 from chuangcheng.intelligence import services as intel_services
 from chuangcheng.org.access import Actor
-from chuangcheng.org.roles import HOT_ISSUE_ROLES, INTAKE_REPEAT_ROLES, SUGGESTION_ROLES
 from chuangcheng.web.access import page
 from chuangcheng.web.forms import ActionForm
 
@@ -132,7 +132,7 @@ def intake_repeats(request: HttpRequest) -> HttpResponse:
         )
     return render(
         request,
-        "web/intelligence/intake_repeats.html",
+        "intelligence/intake_repeats.html",
         {
             "typed": typed,
             "located": bool(address or (lat is not None and lng is not None)),
@@ -147,7 +147,7 @@ def hot_issues(request: HttpRequest) -> HttpResponse:
     and the open orders that the most people reported."""
     actor = request.actor  # type: ignore[attr-defined]
     issues = intel_selectors.rising_issues(actor)
-    list_url = reverse("web:case_list")
+    list_url = reverse("hotline:case_list")
     for item in issues:
         query = {
             "street": item["street_id"],
@@ -157,7 +157,7 @@ def hot_issues(request: HttpRequest) -> HttpResponse:
         item["cases_url"] = f"{list_url}?{urlencode(query)}"
     return render(
         request,
-        "web/intelligence/hot.html",
+        "intelligence/hot.html",
         {
             "issues": issues,
             "clusters": hotline_selectors.most_reported_open(actor),

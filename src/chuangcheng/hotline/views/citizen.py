@@ -16,9 +16,9 @@ from chuangcheng.cases.selectors import case_get_visible
 from chuangcheng.cases.services import allowed_actions, case_transition
 from chuangcheng.core.errors import DomainError, NotFound
 from chuangcheng.hotline import selectors as hotline_selectors
+from chuangcheng.hotline.roles import CITIZEN
 from chuangcheng.hotline.services import hotline_intake
 from chuangcheng.org.access import actor_for
-from chuangcheng.org.roles import CITIZEN
 from chuangcheng.web import formatting, limits
 from chuangcheng.web.access import error_page, page
 from chuangcheng.web.forms import action_form, attach_errors, failed_action_form, intake_form
@@ -53,7 +53,9 @@ def m_home(request: HttpRequest) -> HttpResponse:
     recent = (
         list(hotline_selectors.citizen_cases(actor)[:5]) if actor.has(CITIZEN) else []
     )  # newest first
-    return render(request, "web/m/home.html", {"recent": recent, "is_citizen": actor.has(CITIZEN)})
+    return render(
+        request, "hotline/m/home.html", {"recent": recent, "is_citizen": actor.has(CITIZEN)}
+    )
 
 
 @page(CITIZEN, mobile=True)
@@ -74,13 +76,13 @@ def m_submit(request: HttpRequest) -> HttpResponse:
             extra = attach_errors(form, exc)
         else:
             messages.success(request, f"提交成功！您的工单编号是 {case.number}，请妥善保存。")
-            return redirect(reverse("web:m_case", args=[case.pk]) + "?new=1")
+            return redirect(reverse("hotline:m_case", args=[case.pk]) + "?new=1")
     else:
         form = intake_form(citizen=True, initial=hotline_selectors.citizen_contact_defaults(actor))
     fields = [form[name] for name in SUBMIT_FIELDS]
     return render(
         request,
-        "web/m/submit.html",
+        "hotline/m/submit.html",
         {
             "form": form,
             "fields": fields,
@@ -118,14 +120,14 @@ def m_track(request: HttpRequest) -> HttpResponse:
                 status = 404
             else:
                 ctx.update(public_view(case))
-    return render(request, "web/m/track.html", ctx, status=status)
+    return render(request, "hotline/m/track.html", ctx, status=status)
 
 
 @page(CITIZEN, mobile=True)
 def m_cases(request: HttpRequest) -> HttpResponse:
     actor = request.actor  # type: ignore[attr-defined]
     qs = hotline_selectors.citizen_cases(actor)
-    return render(request, "web/m/cases.html", {"page": paginate(request, qs, 20)})
+    return render(request, "hotline/m/cases.html", {"page": paginate(request, qs, 20)})
 
 
 def _m_case_context(actor: Any, case_id: int, **failed: Any) -> dict[str, Any]:
@@ -146,7 +148,7 @@ def m_case(request: HttpRequest, case_id: int) -> HttpResponse:
     actor = request.actor  # type: ignore[attr-defined]
     ctx = _m_case_context(actor, case_id)
     ctx["new"] = request.GET.get("new") == "1"
-    return render(request, "web/m/case.html", ctx)
+    return render(request, "hotline/m/case.html", ctx)
 
 
 @require_POST
@@ -159,6 +161,6 @@ def m_rate(request: HttpRequest, case_id: int) -> HttpResponse:
         if isinstance(exc, NotFound):
             return error_page(request, 404, exc.message, mobile=True)
         ctx = _m_case_context(actor, case_id, data=request.POST, error=exc)
-        return render(request, "web/m/case.html", ctx, status=exc.status_code)
+        return render(request, "hotline/m/case.html", ctx, status=exc.status_code)
     messages.success(request, "感谢您的评价！")
-    return redirect(reverse("web:m_case", args=[case_id]))
+    return redirect(reverse("hotline:m_case", args=[case_id]))
