@@ -110,7 +110,7 @@ def test_light_turns_yellow_past_the_warn_fraction_setting(city: Any) -> None:
     html = login("handler_zsxl").get("/hotline/queue/").content.decode()
     row = re.search(rf'<tr[^>]*data-case="{case.number}"[^>]*>', html)
     assert row and 'data-light="yellow"' in row.group(0) and 'data-clock="sign"' in row.group(0)
-    setting_set(actor=None, key="hotline.warn_fraction", value=0.9)
+    setting_set(actor=None, key="cases.warn_fraction", value=0.9)
     html = login("handler_zsxl").get("/hotline/queue/").content.decode()
     row = re.search(rf'<tr[^>]*data-case="{case.number}"[^>]*>', html)
     assert row and 'data-light="green"' in row.group(0)
@@ -123,7 +123,7 @@ def test_data_migration_fills_next_due_for_open_cases(city: Any) -> None:
     Case.objects.filter(pk=closed.pk).update(
         status="closed", closed_at=timezone.now(), sign_due=timezone.now()
     )
-    migration = importlib.import_module("chuangcheng.cases.migrations.0009_case_next_due")
+    migration = importlib.import_module("chuangcheng.cases.migrations.0013_case_next_due")
 
     class Editor:
         pass

@@ -14,8 +14,15 @@ def fill_next_due(apps, schema_editor):
     from django.db.models import Case as Choose, F, When
     from django.db.models.functions import Least
 
-    from chuangcheng.cases.clocks import next_due
     from chuangcheng.cases.workflow import registered
+
+    def next_due(workflow, status, get):  # the rule of the time (clocks as columns)
+        dues = [
+            get(f"{c.name}_due")
+            for c in workflow.clocks
+            if get(f"{c.name}_due") is not None and get(f"{c.name}_at") is None
+        ]
+        return min(dues) if dues and status not in workflow.final else None
 
     Case = apps.get_model("cases", "Case")
     for workflow in registered():
