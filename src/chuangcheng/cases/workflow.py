@@ -273,7 +273,9 @@ class Workflow:
         for a in self.actions:
             requested = {a.opens, a.decides} - {None} | set(a.lapses)
             if requested - request_names:
-                raise ValueError(f"{self.kind}.{a.name}: unknown request {requested - request_names}")
+                raise ValueError(
+                    f"{self.kind}.{a.name}: unknown request {requested - request_names}"
+                )
             if (a.decides is None) != (a.decision == "") or (
                 a.decision and a.decision not in DECISIONS
             ):
