@@ -733,7 +733,8 @@ def case_transition(
     """Apply one workflow action to one case, atomically: lock, check, apply, stamp clocks,
     append the event, commit; side effects run after commit."""
     data = data or {}
-    now = now or timezone.now()
+    # events hash their time as stored (UTC): a caller's local-time `now` must not break the chain
+    now = (now or timezone.now()).astimezone(dt.UTC)
     # Visibility first, without a lock: 404 for missing and not-yours alike.
     case = case_get_visible(actor, case_id)
     workflow = workflow_for(case.kind)
