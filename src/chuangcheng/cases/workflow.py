@@ -239,7 +239,7 @@ class Workflow:
     event_labels: dict[str, str] = field(default_factory=dict)
     # Called by the engine, in the step's transaction and before its event is written, with
     # the case and its clock rows whenever a step changed a clock: a loop may keep its own copy
-    # of them on its own columns (the 12345 loop's sign_due/sign_at…, read by its indicators).
+    # of them on its own columns (read by its indicators with index-only scans).
     on_clocks: ClocksHook | None = None
 
     def __post_init__(self) -> None:
