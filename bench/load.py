@@ -377,9 +377,9 @@ CASE_VALUES = {
 # data). Each case gets the steps listed in bench_clocks.steps (by its status).
 EVENT_SQL = """
 INSERT INTO cases_caseevent (case_id, seq, action, from_status, to_status, actor_id, actor_name,
-                             unit_id, note, data, created_at, prev_hash, hash)
+                             unit_id, note, data, changes, created_at, prev_hash, hash)
 SELECT c.id, e.seq, d.action, d.from_s, d.to_s, d.actor, d.actor_name, d.unit, d.note, d.data,
-       d.at,
+       '{}'::jsonb, d.at,
        CASE WHEN e.seq = 1 THEN repeat('0', 64)
             ELSE encode(sha256(convert_to('bench:' || c.id || ':' || (e.seq - 1), 'UTF8')), 'hex') END,
        encode(sha256(convert_to('bench:' || c.id || ':' || e.seq, 'UTF8')), 'hex')
