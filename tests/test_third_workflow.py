@@ -22,7 +22,14 @@ from chuangcheng.cases.models import (
     CaseRequest,
     Notification,
 )
-from chuangcheng.cases.selectors import cases_visible_to, due_soon_q, overdue_q, verify_chain
+from chuangcheng.cases.selectors import (
+    cases_visible_to,
+    due_soon_clocks,
+    due_soon_q,
+    overdue_clocks,
+    overdue_q,
+    verify_chain,
+)
 from chuangcheng.cases.services import allowed_actions, case_open, case_transition
 from chuangcheng.cases.tasks import notify_event
 from chuangcheng.cases.workflow import (
@@ -393,6 +400,10 @@ def listed(q: Any, case: Case) -> bool:
     return Case.objects.filter(q, pk=case.pk).exists()
 
 
+def clocks_listed(clock_rows: Any, case: Case) -> list[str]:
+    return list(clock_rows.filter(case=case).values_list("name", flat=True))
+
+
 def test_a_clock_in_working_hours_pauses_resumes_and_extends(
     staff: dict[str, Actor], city: DemoCity
 ) -> None:
@@ -414,6 +425,9 @@ def test_a_clock_in_working_hours_pauses_resumes_and_extends(
     assert not listed(overdue_q(at(27, 15, 59)), case)
     assert listed(due_soon_q(at(27, 15), dt.timedelta(hours=2)), case)
     assert not listed(due_soon_q(at(27, 11), dt.timedelta(hours=2)), case)
+    assert clocks_listed(overdue_clocks(at(27, 16, 30)), case) == ["fix"]
+    assert clocks_listed(due_soon_clocks(at(27, 15), dt.timedelta(hours=2)), case) == ["fix"]
+    assert clocks_listed(due_soon_clocks(at(27, 11), dt.timedelta(hours=2)), case) == []
 
     # 暂停 approved Fri 11:00 (1 hour used): the count stops, nothing is due any more
     step(case, "request_pause", fixer, at(27, 10, 30), note="等待配件")
@@ -421,6 +435,7 @@ def test_a_clock_in_working_hours_pauses_resumes_and_extends(
     assert fix_clock(case).paused_at == at(27, 11)
     assert case.next_due is None
     assert not listed(overdue_q(at(27, 17)), case)  # past the old due, but paused
+    assert clocks_listed(overdue_clocks(at(27, 17)), case) == []
     assert light(case, at(28, 12)) == "green"  # the light keeps what it showed at 11:00
     # 复工 Mon 09:00: paused Fri 11–12, 14–18, Mon 8–9 = 6 working hours; 3 hours were left
     case = step(case, "resume", desk, at(30, 9))
@@ -452,6 +467,7 @@ def test_a_clock_in_working_hours_pauses_resumes_and_extends(
     assert row.stopped_at == at(30, 17) and row.due_at == at(30, 16)
     assert case.next_due is None and light(case, at(30, 18)) is None
     assert not listed(overdue_q(at(30, 18)), case)
+    assert clocks_listed(overdue_clocks(at(30, 18)), case) == []
     # 核查不通过 restarts it: 4 working hours from Tue 09:00
     checker = staff["checker"]
     case = step(case, "fail", checker, dt.datetime(2026, 12, 1, 9, tzinfo=SH))

@@ -127,14 +127,18 @@ def due_soon_clocks(now: dt.datetime | None, within: dt.timedelta) -> QuerySet[C
 
 
 def overdue_q(now: dt.datetime | None = None) -> Q:
-    """Cases with a running clock past its due (超期), whatever the loop or the clock: a query
-    over the clock rows, not a flag."""
-    return Q(Exists(overdue_clocks(now).filter(case_id=OuterRef("pk"))))
+    """Cases with a running clock past its due (超期), whatever the loop or the clock: a query,
+    not a flag. `next_due` is the earliest due of the running clocks (the engine keeps it), so
+    this is `next_due < now`, a range of the partial index case_next_due, with no join; the
+    clocks themselves are `overdue_clocks(now)`."""
+    return Q(next_due__lt=now or timezone.now())
 
 
 def due_soon_q(now: dt.datetime | None, within: dt.timedelta) -> Q:
-    """Cases with a running clock due within `within` (临期), whatever the loop or the clock."""
-    return Q(Exists(due_soon_clocks(now, within).filter(case_id=OuterRef("pk"))))
+    """Cases whose nearest running clock falls due within `within` (临期; not yet overdue),
+    whatever the loop or the clock (index case_next_due)."""
+    now = now or timezone.now()
+    return Q(next_due__gte=now, next_due__lt=now + within)
 
 
 def pending_request_q(kind: str) -> Q:
