@@ -248,6 +248,13 @@ class Case(models.Model):
                 name="case_unfinished_recent",
                 condition=Q(finish_at__isnull=True, closed_at__isnull=True),
             ),
+            # overdue / due-soon lists (overdue_q, due_soon_q: next_due), newest first: a list
+            # scoped to a unit reads the newest cases with a running clock until it has a page
+            models.Index(
+                fields=["-created_at", "-id"],
+                name="case_running_recent",
+                condition=Q(next_due__isnull=False),
+            ),
             models.Index(
                 fields=["kind", "created_at"],
                 name="case_open_created",
