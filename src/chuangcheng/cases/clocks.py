@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
@@ -212,7 +213,19 @@ def _upsert(rows: list[CaseClock]) -> None:
         cur.execute(_UPSERT.format(values=values), params)
 
 
-def light(clock: CaseClock, now: dt.datetime, warn: float) -> str | None:
+@dataclass(frozen=True, slots=True)
+class ClockView:
+    """What `light` reads of a clock, for lists that fetch plain values (no model instances)."""
+
+    due_at: dt.datetime | None
+    limit_amount: int | None
+    limit_unit: str
+    extended: float
+    stopped_at: dt.datetime | None = None
+    paused_at: dt.datetime | None = None
+
+
+def light(clock: CaseClock | ClockView, now: dt.datetime, warn: float) -> str | None:
     """A clock's light: red past its due, yellow once `warn` (setting cases.warn_fraction) of
     its limit (with extensions) is used, counted in the clock's unit, green before. Paused
     clocks keep the light they had when paused; stopped or unstarted clocks have none."""

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from chuangcheng.cases.clocks import LIGHT_LABELS
+from chuangcheng.cases.clocks import LIGHT_LABELS, ClockView
 from chuangcheng.cases.clocks import light as clock_light
-from chuangcheng.cases.models import Case, CaseClock, CaseContact, CaseEvent
+from chuangcheng.cases.models import Case, CaseContact, CaseEvent
 from chuangcheng.cases.selectors import (
     cases_visible_to,
     overdue_q,
@@ -180,13 +180,17 @@ def clock_marks(cases: list[Case], now: dt.datetime, warn: float) -> dict[int, C
     for the whole page)."""
     marks: dict[int, ClockMark | None] = {c.pk: None for c in cases}
     open_ids = [c.pk for c in cases if c.status not in HOTLINE.final and c.next_due is not None]
-    nearest: dict[int, CaseClock] = {}
-    for row in running_clocks().filter(case_id__in=open_ids).order_by("case_id", "due_at", "name"):
-        nearest.setdefault(row.case_id, row)
-    for case_id, row in nearest.items():
-        assert row.due_at is not None
-        shade = clock_light(row, now, warn) or "green"
-        marks[case_id] = ClockMark(row.name, HOTLINE.clock(row.name).label, row.due_at, shade)
+    rows = (
+        running_clocks()
+        .filter(case_id__in=open_ids)
+        .order_by("case_id", "due_at", "name")
+        .values_list("case_id", "name", "due_at", "limit_amount", "limit_unit", "extended")
+    )
+    for case_id, name, due, amount, unit, extended in rows:
+        if marks[case_id] is not None or due is None:
+            continue  # a later clock of an order already marked (running clocks have a due)
+        shade = clock_light(ClockView(due, amount, unit, extended), now, warn) or "green"
+        marks[case_id] = ClockMark(name, HOTLINE.clock(name).label, due, shade)
     return marks
 
 
