@@ -24,15 +24,26 @@ GREEN, YELLOW, RED = "green", "yellow", "red"
 LIGHT_LABELS = {GREEN: "正常", YELLOW: "临期", RED: "超期"}
 
 
-def limit_for(workflow: Workflow, case: Case, clock: str) -> tuple[int, str]:
-    """Most specific TimeLimit row wins: urgency+type, urgency, type, then any."""
-    rows = list(
-        TimeLimit.objects.filter(kind=workflow.kind, clock=clock).values_list(
-            "appeal_type", "urgency", "amount", "unit"
+LimitRow = tuple[str, str, str, int, str]  # clock, appeal type, urgency, amount, unit
+
+
+def limit_rows(workflow: Workflow) -> list[LimitRow]:
+    """The 办理时限 rows of a workflow's kind (one query for all its clocks)."""
+    return list(
+        TimeLimit.objects.filter(kind=workflow.kind).values_list(
+            "clock", "appeal_type", "urgency", "amount", "unit"
         )
     )
+
+
+def limit_for(
+    workflow: Workflow, case: Case, clock: str, rows: list[LimitRow] | None = None
+) -> tuple[int, str]:
+    """Most specific TimeLimit row wins: urgency+type, urgency, type, then any."""
     best: tuple[int, tuple[int, str]] | None = None
-    for appeal_type, urgency, amount, unit in rows:
+    for name, appeal_type, urgency, amount, unit in limit_rows(workflow) if rows is None else rows:
+        if name != clock:
+            continue
         if appeal_type and appeal_type != getattr(case, "appeal_type", ""):
             continue
         if urgency and urgency != case.urgency:
@@ -70,6 +81,7 @@ class CaseClocks:
         self.workflow = workflow
         self.case = case
         self._rows: dict[str, CaseClock] | None = {} if new else None
+        self._limits: list[LimitRow] | None = None
         self.changed: set[str] = set()
 
     @property
@@ -95,7 +107,9 @@ class CaseClocks:
 
     def start(self, name: str, now: dt.datetime) -> dt.datetime:
         """(Re)start a clock now with the limit of the 办理时限 table; returns its due."""
-        amount, unit = limit_for(self.workflow, self.case, name)
+        if self._limits is None:
+            self._limits = limit_rows(self.workflow)
+        amount, unit = limit_for(self.workflow, self.case, name, self._limits)
         row = self._row(name)
         row.started_at, row.stopped_at, row.paused_at = now, None, None
         row.limit_amount, row.limit_unit, row.extended = amount, unit, 0
