@@ -32,6 +32,10 @@ def bench_env() -> dict[str, str]:
     env.setdefault("CC_ENV", "production")
     env.setdefault("CC_SECRET_KEY", "bench-only-secret-key-" + "b" * 40)
     env.setdefault("CC_DEBUG", "0")
+    # production settings require these since sign-in security (ADR 0009): a bench-only history
+    # key, and no TOTP for the bench's own accounts (they sign in through the test client)
+    env.setdefault("CC_HISTORY_KEY", "bench-only-history-key-" + "h" * 40)
+    env.setdefault("CC_REQUIRE_2FA", "0")
     env.setdefault("CC_SSL_REDIRECT", "0")
     env.setdefault("CC_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
     env.setdefault("CC_DATA_DIR", str(ROOT / "var" / "bench" / "data"))

@@ -34,7 +34,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import BENCH_OPERATOR, ROOT, bench_env, say, setup_django
 
-BIG_TABLES = ("cases_case", "cases_caseevent", "cases_casecontact", "cases_assignment")
+BIG_TABLES = (
+    "cases_case",
+    "cases_caseevent",
+    "cases_casecontact",
+    "cases_assignment",
+    "cases_caseclock",
+)
 
 TITLES = {
     "010101": ["小区物业不作为，楼道垃圾长期无人清理", "物业擅自提高停车费"],
@@ -371,9 +377,9 @@ CASE_VALUES = {
 # data). Each case gets the steps listed in bench_clocks.steps (by its status).
 EVENT_SQL = """
 INSERT INTO cases_caseevent (case_id, seq, action, from_status, to_status, actor_id, actor_name,
-                             unit_id, note, data, created_at, prev_hash, hash)
+                             unit_id, note, data, changes, created_at, prev_hash, hash)
 SELECT c.id, e.seq, d.action, d.from_s, d.to_s, d.actor, d.actor_name, d.unit, d.note, d.data,
-       d.at,
+       '{}'::jsonb, d.at,
        CASE WHEN e.seq = 1 THEN repeat('0', 64)
             ELSE encode(sha256(convert_to('bench:' || c.id || ':' || (e.seq - 1), 'UTF8')), 'hex') END,
        encode(sha256(convert_to('bench:' || c.id || ':' || e.seq, 'UTF8')), 'hex')
@@ -446,6 +452,22 @@ INSERT INTO cases_caserequest (case_id, kind, status, data, from_status, opened_
 SELECT c.id, 'return', 'pending', '{}'::jsonb, 'dispatched', 4, %(handler)s, c.first_unit,
        c.created_at + interval '2 hours'
 FROM bench_clocks c WHERE c.status = 'return_requested';
+"""
+
+# one CaseClock row per clock that ran (签收, 响应, 办结), as the engine writes them: started at
+# dispatch, the limit in hours, stopped when met or when the order ended (final states)
+CLOCK_SQL = """
+INSERT INTO cases_caseclock (case_id, name, started_at, due_at, stopped_at, paused_at,
+                             limit_amount, limit_unit, extended)
+SELECT c.id, k.name, c.dispatched_at, k.due,
+       coalesce(k.at, CASE WHEN c.status = 'closed' THEN c.finish_at + interval '26 hours' END),
+       NULL, (extract(epoch FROM k.len) / 3600)::int, 'hours', 0
+FROM bench_clocks c
+CROSS JOIN LATERAL (VALUES ('sign', c.sign_due, c.sign_at, c.sign_len),
+                           ('respond', c.respond_due, c.respond_at, c.respond_len),
+                           ('finish', c.finish_due, c.finish_at, c.finish_len)) AS k(name, due, at, len)
+WHERE k.due IS NOT NULL OR k.at IS NOT NULL
+ORDER BY c.id;
 """
 
 
@@ -531,6 +553,7 @@ def bulk_load(n: int) -> None:
         ("assignments", ASSIGNMENT_SQL),
         ("events", EVENT_SQL),
         ("requests", REQUEST_SQL),
+        ("clocks", CLOCK_SQL),
     ]
     t_all = time.perf_counter()
     with connection.cursor() as cur:
@@ -541,7 +564,7 @@ def bulk_load(n: int) -> None:
         with transaction.atomic():
             cur.execute("SET LOCAL session_replication_role = replica")
             cur.execute(
-                "TRUNCATE cases_caseevent, cases_casecontact, cases_assignment, "
+                "TRUNCATE cases_caseevent, cases_casecontact, cases_assignment, cases_caseclock, "
                 "cases_attachment, cases_contactreveal, cases_case RESTART IDENTITY CASCADE"
             )
             cur.execute(f"DELETE FROM {seq_table} WHERE series = 'hotline'")
@@ -561,7 +584,7 @@ def bulk_load(n: int) -> None:
                 "FROM bench_stage GROUP BY 2 ON CONFLICT (series, day) "
                 f"DO UPDATE SET last = greatest({seq_table}.last, EXCLUDED.last)"
             )
-            for table in ("cases_case", "cases_caseevent", "cases_casecontact", "cases_assignment"):
+            for table in BIG_TABLES:
                 cur.execute(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                     f"coalesce((SELECT max(id) FROM {table}), 1))"

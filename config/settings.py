@@ -191,6 +191,8 @@ LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
+# 工作时: the windows of a working day that clocks counted in working hours run in (local time)
+CC_WORK_HOURS = os.environ.get("CC_WORK_HOURS", "08:00-12:00,14:00-18:00")
 USE_I18N = True
 USE_TZ = True
 

@@ -12,13 +12,18 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from chuangcheng.cases.models import Case
 from chuangcheng.cases.services import case_transition
 from chuangcheng.core import calendar
 from chuangcheng.core.calendar import (
+    UNITS,
     add_duration,
     add_working_days,
+    count_between,
     is_workday,
     working_days_between,
 )
@@ -166,3 +171,75 @@ def test_return_limit_counts_working_days(city: DemoCity) -> None:
             data={"reason": "不属于本单位"},
             now=at(2026, 10, 12),
         )
+
+
+# ---------------------------------------------------------------- working hours (工作时)
+def test_working_hours_skip_lunch_nights_and_holidays(db: Any) -> None:
+    # Wed Sept 30, 10:00 + 4 working hours: 10–12 (2 h), lunch, 14–16 (2 h)
+    assert add_duration(at(2026, 9, 30, 10), 4, "workhours") == at(2026, 9, 30, 16)
+    # + 8 h: 10–12, 14–18 (6 h), then 国庆 Oct 1–7 off: Oct 8 08:00–10:00
+    assert add_duration(at(2026, 9, 30, 10), 8, "workhours") == at(2026, 10, 8, 10)
+    # a start in the lunch break counts from 14:00; a start at night from the next morning
+    assert add_duration(at(2026, 9, 30, 12, 30), 1, "workhours") == at(2026, 9, 30, 15)
+    assert add_duration(at(2026, 9, 29, 22), 1, "workhours") == at(2026, 9, 30, 9)
+    # half an hour, exactly to the end of a window
+    assert add_duration(at(2026, 9, 30, 11, 30), 0.5, "workhours") == at(2026, 9, 30, 12)
+    # Sunday Sept 20 is a 调休 working day
+    assert add_duration(at(2026, 9, 19, 17), 1, "workhours") == at(2026, 9, 20, 9)
+    assert count_between(at(2026, 9, 30, 10), at(2026, 10, 8, 10), "workhours") == 8
+    assert count_between(at(2026, 9, 30, 12), at(2026, 9, 30, 14), "workhours") == 0
+    assert count_between(at(2026, 9, 30, 16), at(2026, 9, 30, 10), "workhours") == 0
+
+
+def test_working_hours_windows_are_a_setting(db: Any, settings: Any) -> None:
+    settings.CC_WORK_HOURS = "09:00-12:00,13:30-17:30"
+    assert add_duration(at(2026, 9, 30, 11), 2, "workhours") == at(2026, 9, 30, 14, 30)
+    assert calendar.work_hours()[1] == (dt.time(13, 30), dt.time(17, 30))
+    with pytest.raises(ValueError):
+        calendar.parse_work_hours("14:00-12:00")
+
+
+def test_working_hours_follow_local_overrides(db: Any) -> None:
+    CalendarOverride.objects.create(day=dt.date(2026, 10, 8), is_workday=False, note="本地调休")
+    calendar.clear_cache()
+    assert add_duration(at(2026, 9, 30, 17), 2, "workhours") == at(2026, 10, 9, 9)
+
+
+def test_count_between_every_unit(db: Any) -> None:
+    start = at(2026, 9, 30, 10)
+    assert count_between(start, at(2026, 10, 1, 16), "hours") == 30
+    assert count_between(start, at(2026, 10, 2, 9), "days") == 1  # 1 day 23 h
+    assert count_between(start, at(2026, 10, 2, 10), "days") == 2
+    # working days: Oct 8, 9 (whole), Oct 10 (Sat, 调休) not yet at 10:00
+    assert count_between(start, at(2026, 10, 10, 9), "workdays") == 2
+    assert count_between(start, at(2026, 10, 10, 10), "workdays") == 3
+    assert count_between(start, at(2026, 10, 11, 9), "workdays") == 3  # Sunday, off
+    with pytest.raises(ValueError):
+        count_between(start, at(2026, 10, 2), "weeks")
+
+
+_starts = st.datetimes(min_value=dt.datetime(2025, 1, 1), max_value=dt.datetime(2027, 12, 31)).map(
+    lambda d: d.replace(second=0, microsecond=0, tzinfo=SH)
+)
+
+
+@hsettings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(start=_starts, amount=st.integers(min_value=0, max_value=60), unit=st.sampled_from(UNITS))
+def test_add_then_count_round_trips(db: Any, start: dt.datetime, amount: int, unit: str) -> None:
+    end = add_duration(start, amount, unit)
+    assert end >= start
+    assert count_between(start, end, unit) == amount
+    # one step less is never enough: the due is the first moment the amount is reached
+    if amount and unit in ("hours", "workhours"):
+        assert count_between(start, end - dt.timedelta(minutes=1), unit) < amount
+
+
+@hsettings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(start=_starts, a=st.integers(0, 30), b=st.integers(0, 30), unit=st.sampled_from(UNITS))
+def test_counting_is_additive(db: Any, start: dt.datetime, a: int, b: int, unit: str) -> None:
+    middle = add_duration(start, a, unit)
+    assert count_between(start, add_duration(middle, b, unit), unit) == a + b

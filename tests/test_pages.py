@@ -16,7 +16,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from PIL import Image
 
-from chuangcheng.cases.models import Attachment, Case, CaseEvent, ContactReveal
+from chuangcheng.cases.models import Attachment, Case, CaseClock, CaseEvent, ContactReveal
 from chuangcheng.cases.services import case_transition
 from chuangcheng.demo.city import DEMO_PASSWORD
 from chuangcheng.hotline.selectors import suggest_unit
@@ -387,9 +387,17 @@ def test_handler_queue_query_count_is_constant(
     assert html.count('class="countdown') == 30
 
 
+def make_overdue(case: Case) -> None:
+    """办结 long past its due, as a repair in SQL would: the clock row, the engine's next_due
+    and the hotline's copy (ADR 0012, 0013)."""
+    due = case.created_at.replace(year=2020)
+    CaseClock.objects.filter(case=case, name="finish").update(due_at=due)
+    Case.objects.filter(pk=case.pk).update(finish_due=due, next_due=due)
+
+
 def test_handler_queue_paginates_and_marks_overdue(city: Any) -> None:
     case = dispatched_case(city)
-    Case.objects.filter(pk=case.pk).update(finish_due=case.created_at.replace(year=2020))
+    make_overdue(case)
     html = login("handler_zsxl").get("/hotline/queue/").content.decode()
     assert "row-overdue" in html and "已超期" in html
 
@@ -428,7 +436,7 @@ def test_callback_and_supervision_inline_forms(city: Any) -> None:
     assert Case.objects.get(pk=case.pk).status == "closed"
 
     late = dispatched_case(city)
-    Case.objects.filter(pk=late.pk).update(finish_due=late.created_at.replace(year=2020))
+    make_overdue(late)
     client = login("supervisor")
     html = client.get("/hotline/supervision/").content.decode()
     assert late.number in html and f"/hotline/cases/{late.pk}/do/supervise/" in html

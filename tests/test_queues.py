@@ -17,9 +17,10 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from chuangcheng.cases.models import Case, CaseEvent
-from chuangcheng.cases.selectors import verify_chain
+from chuangcheng.cases.models import Case, CaseClock, CaseEvent
+from chuangcheng.cases.selectors import overdue_clocks, verify_chain
 from chuangcheng.cases.services import case_transition
+from chuangcheng.core.calendar import add_working_days
 from chuangcheng.core.errors import ValidationFailed
 from chuangcheng.core.models import Setting
 from chuangcheng.core.settings_store import get_setting, setting_set
@@ -84,6 +85,95 @@ def test_next_due_follows_the_running_clocks(city: Any) -> None:
     assert Case.objects.get(pk=case.pk).next_due is None
 
 
+def clock_rows(case: Case) -> dict[str, tuple[Any, Any]]:
+    return {c.name: (c.due_at, c.stopped_at) for c in CaseClock.objects.filter(case=case)}
+
+
+def columns(case: Case) -> dict[str, tuple[Any, Any]]:
+    case = Case.objects.get(pk=case.pk)
+    return {
+        n: (getattr(case, f"{n}_due"), getattr(case, f"{n}_at"))
+        for n in ("sign", "respond", "finish")
+    }
+
+
+def test_the_hotline_clocks_are_rows_and_its_columns_a_copy(city: Any) -> None:
+    t = timezone.now() - dt.timedelta(days=1)
+    case = dispatch(city, new_case(), at=t)
+    rows = clock_rows(case)
+    assert rows == {
+        "sign": (t + 2 * HOUR, None),
+        "respond": (t + 24 * HOUR, None),
+        "finish": rows["finish"],
+    }
+    assert rows["finish"][0] is not None and rows == columns(case)
+    h, d = actor("handler_zsxl"), actor("dispatcher")
+    case_transition(case_id=case.pk, action="accept", actor=h, now=t + HOUR)
+    assert clock_rows(case)["sign"] == (t + 2 * HOUR, t + HOUR) == columns(case)["sign"]
+    before = clock_rows(case)["finish"][0]
+    case_transition(
+        case_id=case.pk, action="request_extension", actor=h, data={"days": 3, "reason": "协调"}
+    )
+    case_transition(case_id=case.pk, action="approve_extension", actor=d)
+    finish = CaseClock.objects.get(case=case, name="finish")
+    assert finish.extended == 3 and finish.due_at == add_working_days(before, 3)
+    assert clock_rows(case) == columns(case)
+    case_transition(
+        case_id=case.pk, action="request_return", actor=h, data={"reason": "不属于本单位"}
+    )
+    case_transition(case_id=case.pk, action="approve_return", actor=d)
+    assert {n: due for n, (due, _at) in clock_rows(case).items()} == {
+        "sign": None,
+        "respond": None,
+        "finish": None,
+    }
+    assert clock_rows(case) == columns(case)
+    assert Case.objects.get(pk=case.pk).next_due is None
+
+
+def test_the_engine_names_no_clock_column() -> None:
+    from pathlib import Path
+
+    import chuangcheng.cases as engine
+
+    # (cases/history.py lists the recorded columns of Case, where the 12345 copy still lives)
+    for name in ("services.py", "clocks.py", "selectors.py", "workflow.py"):
+        text = (Path(engine.__file__).parent / name).read_text()
+        assert not re.search(r'\}_(due|at)"', text), name  # f"{name}_due", f"{clock}_at"
+        assert not re.search(r"\b(sign|respond|finish)_(due|at)\b", text), name
+
+
+def test_data_migration_writes_clock_rows_from_the_columns(city: Any) -> None:
+    t = timezone.now() - dt.timedelta(hours=3)
+    running = dispatch(city, new_case(), at=t)
+    case_transition(case_id=running.pk, action="accept", actor=actor("handler_zsxl"), now=t + HOUR)
+    closed = dispatch(city, new_case(), at=t)
+    Case.objects.filter(pk=closed.pk).update(status="closed", closed_at=t + 2 * HOUR)
+    expected = columns(running)
+    CaseClock.objects.all().delete()
+    migration = importlib.import_module(
+        "chuangcheng.cases.migrations.0016_case_clock_rows_from_columns"
+    )
+
+    class Editor:
+        pass
+
+    editor = Editor()
+    editor.connection = connection  # type: ignore[attr-defined]
+    migration.rows_from_columns(django_apps, editor)
+    assert clock_rows(running) == expected
+    sign = CaseClock.objects.get(case=running, name="sign")
+    assert (sign.started_at, sign.limit_amount, sign.limit_unit) == (t, 2, "hours")
+    # a clock left running on a case that ended stops when it ended: never overdue
+    assert {at for _due, at in clock_rows(closed).values()} == {t + 2 * HOUR}
+    later = t + dt.timedelta(days=30)
+    assert not overdue_clocks(later).filter(case=closed).exists()
+    assert set(overdue_clocks(later).filter(case=running).values_list("name", flat=True)) == {
+        "respond",
+        "finish",
+    }
+
+
 def test_overdue_sign_is_red_at_the_top_not_behind_a_nearer_finish(city: Any) -> None:
     now = timezone.now()
     # B: signed and contacted, its 办结 due sooner than A's
@@ -110,7 +200,7 @@ def test_light_turns_yellow_past_the_warn_fraction_setting(city: Any) -> None:
     html = login("handler_zsxl").get("/hotline/queue/").content.decode()
     row = re.search(rf'<tr[^>]*data-case="{case.number}"[^>]*>', html)
     assert row and 'data-light="yellow"' in row.group(0) and 'data-clock="sign"' in row.group(0)
-    setting_set(actor=None, key="hotline.warn_fraction", value=0.9)
+    setting_set(actor=None, key="cases.warn_fraction", value=0.9)
     html = login("handler_zsxl").get("/hotline/queue/").content.decode()
     row = re.search(rf'<tr[^>]*data-case="{case.number}"[^>]*>', html)
     assert row and 'data-light="green"' in row.group(0)

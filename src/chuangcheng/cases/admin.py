@@ -10,6 +10,7 @@ from django.http import HttpRequest
 
 from chuangcheng.cases.models import (
     Case,
+    CaseClock,
     CaseEvent,
     Category,
     ContactReveal,
@@ -59,6 +60,15 @@ class CaseAdmin(ReadOnlyAdmin):
     search_fields = ["number", "title"]
     show_full_result_count = False
     exclude = ["match_text"]
+
+
+@admin.register(CaseClock)
+class CaseClockAdmin(ReadOnlyAdmin):
+    list_display = ["case", "name", "started_at", "due_at", "stopped_at", "paused_at", "extended"]
+    list_filter = ["name", "limit_unit"]
+    search_fields = ["case__number"]
+    raw_id_fields = ["case"]
+    show_full_result_count = False
 
 
 @admin.register(CaseEvent)

@@ -62,7 +62,7 @@ class RoutingRule(models.Model):
 class TimeLimit(models.Model):
     """办理时限: deadlines for one kind of case, by appeal type and urgency (blank = any)."""
 
-    UNITS = [("hours", "小时"), ("days", "自然日"), ("workdays", "工作日")]
+    UNITS = [("hours", "小时"), ("workhours", "工作时"), ("workdays", "工作日"), ("days", "自然日")]
 
     kind = models.CharField("业务", max_length=20, default="hotline")
     appeal_type = models.CharField("诉求类型", max_length=20, blank=True)
@@ -250,6 +250,13 @@ class Case(models.Model):
                 name="case_unfinished_recent",
                 condition=Q(finish_at__isnull=True, closed_at__isnull=True),
             ),
+            # overdue / due-soon lists (overdue_q, due_soon_q: next_due), newest first: a list
+            # scoped to a unit reads the newest cases with a running clock until it has a page
+            models.Index(
+                fields=["-created_at", "-id"],
+                name="case_running_recent",
+                condition=Q(next_due__isnull=False),
+            ),
             models.Index(
                 fields=["kind", "created_at"],
                 name="case_open_created",
@@ -262,6 +269,47 @@ class Case(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
+
+
+class CaseClock(models.Model):
+    """One clock (时钟) of one case, any name its workflow declares: when it started, its due
+    (时限), and whether it is stopped (met), paused (缓办, 挂账, 申诉) or extended (延期). It runs
+    while it has a due and is neither stopped nor paused. Written only by the engine
+    (case_open, case_transition) in the case's transaction; `Case.next_due` is the earliest due
+    of the running ones."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="clocks")
+    name = models.CharField("时钟", max_length=20)
+    started_at = models.DateTimeField("起算时间", null=True, blank=True)
+    due_at = models.DateTimeField("时限", null=True, blank=True)
+    stopped_at = models.DateTimeField("停止时间", null=True, blank=True)
+    paused_at = models.DateTimeField("暂停时间", null=True, blank=True)
+    limit_amount = models.PositiveIntegerField("时长", null=True, blank=True)
+    limit_unit = models.CharField("单位", max_length=10, choices=TimeLimit.UNITS, blank=True)
+    extended = models.FloatField("已延长", default=0, help_text="以时钟自身的单位计")
+
+    class Meta:
+        verbose_name = "时钟"
+        verbose_name_plural = "时钟"
+        constraints = [
+            models.UniqueConstraint(fields=["case", "name"], name="caseclock_one_per_name")
+        ]
+        indexes = [
+            # "overdue" (due < now) and "due soon" (now <= due < now + N) over the running
+            # clocks of every loop: a range scan of this small index (only running clocks)
+            models.Index(
+                fields=["due_at", "case"],
+                name="caseclock_running_due",
+                condition=Q(stopped_at__isnull=True, paused_at__isnull=True, due_at__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.name} {self.due_at}"
+
+    @property
+    def running(self) -> bool:
+        return self.due_at is not None and self.stopped_at is None and self.paused_at is None
 
 
 class CaseRequest(models.Model):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -11,6 +12,7 @@ from chuangcheng.cases.models import (
     Assignment,
     Attachment,
     Case,
+    CaseClock,
     CaseEvent,
     CaseRequest,
     Notification,
@@ -105,10 +107,38 @@ def case_get_visible(actor: Actor, case_id: int) -> Case:
     return case
 
 
-def overdue_q(now: object | None = None) -> Q:
-    """Open and past the finish deadline (超期): a query, not a flag."""
+def running_clocks() -> QuerySet[CaseClock]:
+    """The clocks that are counting, of every case of every loop (the partial index
+    caseclock_running_due holds exactly these rows)."""
+    return CaseClock.objects.filter(
+        stopped_at__isnull=True, paused_at__isnull=True, due_at__isnull=False
+    )
+
+
+def overdue_clocks(now: dt.datetime | None = None) -> QuerySet[CaseClock]:
+    """Running clocks past their due (超期), any clock of any loop: a range scan of the index."""
+    return running_clocks().filter(due_at__lt=now or timezone.now())
+
+
+def due_soon_clocks(now: dt.datetime | None, within: dt.timedelta) -> QuerySet[CaseClock]:
+    """Running clocks that fall due within `within` from now (临期), not yet overdue."""
     now = now or timezone.now()
-    return Q(finish_due__lt=now, finish_at__isnull=True, closed_at__isnull=True)
+    return running_clocks().filter(due_at__gte=now, due_at__lt=now + within)
+
+
+def overdue_q(now: dt.datetime | None = None) -> Q:
+    """Cases with a running clock past its due (超期), whatever the loop or the clock: a query,
+    not a flag. `next_due` is the earliest due of the running clocks (the engine keeps it), so
+    this is `next_due < now`, a range of the partial index case_next_due, with no join; the
+    clocks themselves are `overdue_clocks(now)`."""
+    return Q(next_due__lt=now or timezone.now())
+
+
+def due_soon_q(now: dt.datetime | None, within: dt.timedelta) -> Q:
+    """Cases whose nearest running clock falls due within `within` (临期; not yet overdue),
+    whatever the loop or the clock (index case_next_due)."""
+    now = now or timezone.now()
+    return Q(next_due__gte=now, next_due__lt=now + within)
 
 
 def pending_request_q(kind: str) -> Q:

@@ -45,6 +45,7 @@ from chuangcheng.cases.workflow import (
     OWNER,
     Action,
     Step,
+    Workflow,
     registered,
     workflow_for,
 )
@@ -240,7 +241,7 @@ def _build(
         match_text=match_text_for(fields.get("title", ""), fields.get("content", "")),
         **fields,
     )
-    case.next_due = clocks.next_due_of(workflow_for(kind), case)
+    case.next_due = None  # no clock runs before the first step starts one
     event = _new_event(
         case,
         action="open",
@@ -688,6 +689,38 @@ def _record_requests(
     case._cc_pending = None  # type: ignore[attr-defined]
 
 
+def _run_clocks(
+    workflow: Workflow,
+    step: Step,
+    step_def: Action,
+    case_clocks: clocks.CaseClocks,
+    from_status: str,
+) -> None:
+    """Apply the step's clocks (after what `apply` did): stops, pauses, resumes, starts; a case
+    entering a final state stops every clock. Then `Case.next_due` and the loop's own copy
+    (`Workflow.on_clocks`). A step that touches no clock loads no clock row."""
+    now, case = step.now, step.case
+    for name in step.stop_clocks:
+        case_clocks.stop(name, now)
+    for name in step_def.pauses:
+        case_clocks.pause(name, now)
+    for name in step_def.resumes:
+        case_clocks.resume(name, now)
+    for name in step.start_clocks:
+        case_clocks.start(name, now)
+    final = step.target in workflow.final
+    if final and from_status not in workflow.final:
+        case_clocks.stop_running(now)
+    if case_clocks.changed:
+        case.next_due = case_clocks.next_due(step.target)
+    elif final:
+        case.next_due = None
+    if case_clocks.changed:
+        if workflow.on_clocks is not None:
+            workflow.on_clocks(case, case_clocks.rows)
+        case_clocks.save()
+
+
 def case_transition(
     *,
     case_id: int,
@@ -700,7 +733,8 @@ def case_transition(
     """Apply one workflow action to one case, atomically: lock, check, apply, stamp clocks,
     append the event, commit; side effects run after commit."""
     data = data or {}
-    now = now or timezone.now()
+    # events hash their time as stored (UTC): a caller's local-time `now` must not break the chain
+    now = (now or timezone.now()).astimezone(dt.UTC)
     # Visibility first, without a lock: 404 for missing and not-yours alike.
     case = case_get_visible(actor, case_id)
     workflow = workflow_for(case.kind)
@@ -742,16 +776,11 @@ def case_transition(
             step.request = pending_requests(case)[step_def.decides]
         if step_def.opens is not None:
             step.request_data = _plain_data(cleaned)
+        step.clocks = case_clocks = clocks.CaseClocks(workflow, case)
         if step_def.apply is not None:
             step_def.apply(step)
-        for name in step.stop_clocks:
-            if getattr(case, f"{name}_at") is None:
-                setattr(case, f"{name}_at", now)
-        for name in step.start_clocks:
-            setattr(case, f"{name}_due", clocks.deadline(workflow, case, name, now))
-            setattr(case, f"{name}_at", None)
+        _run_clocks(workflow, step, step_def, case_clocks, from_status)
         case.status = step.target
-        case.next_due = clocks.next_due_of(workflow, case)
         if step.target in workflow.final and from_status not in workflow.final:
             RepeatKey.objects.filter(case_id=case.pk).delete()
         if step.target in workflow.final and case.closed_at is None:

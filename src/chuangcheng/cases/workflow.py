@@ -14,8 +14,11 @@ from typing import TYPE_CHECKING, Any
 
 from django import forms
 
+from chuangcheng.core.calendar import UNITS as DURATION_UNITS
+
 if TYPE_CHECKING:
-    from chuangcheng.cases.models import Case, CaseRequest
+    from chuangcheng.cases.clocks import CaseClocks
+    from chuangcheng.cases.models import Case, CaseClock, CaseRequest
     from chuangcheng.org.access import Actor
 
 
@@ -106,6 +109,34 @@ class Step:
     stop_clocks: list[str] = field(default_factory=list)
     on_commit: list[Callable[[], None]] = field(default_factory=list)
     related: list[RelatedEvent] = field(default_factory=list)
+    clocks: CaseClocks | None = None  # the case's clock rows, filled by the engine
+
+    # What an `apply` may do to the case's clocks beyond the action's declared starts, stops,
+    # pauses and resumes (which the engine applies after `apply`, in that order).
+    def _clocks(self) -> CaseClocks:
+        assert self.clocks is not None, "the engine fills Step.clocks"
+        return self.clocks
+
+    def extend(self, clock: str, amount: float, unit: str | None = None) -> dt.datetime | None:
+        """延期: move the clock's due by `amount` in its own unit (or `unit`); returns the new
+        due (None when the clock has no due)."""
+        return self._clocks().extend(clock, amount, unit)
+
+    def stop(self, clock: str) -> None:
+        """Stop the clock now (a clock never started is recorded as met now)."""
+        self._clocks().stop(clock, self.now)
+
+    def undo_stop(self, clock: str) -> None:
+        """The stopped clock runs again towards the due it had."""
+        self._clocks().undo_stop(clock)
+
+    def cancel(self, clock: str) -> None:
+        """The clock loses its due (it runs no more until started again)."""
+        self._clocks().cancel(clock)
+
+    def clock(self, name: str) -> CaseClock | None:
+        """The case's row of this clock (None when it never ran)."""
+        return self._clocks().get(name)
 
 
 Guard = Callable[["Case", "Actor", dt.datetime], str | None]
@@ -125,8 +156,10 @@ class Action:
     form: type[forms.Form] | None = None
     guard: Guard | None = None  # returns a Chinese reason when not allowed now (→ 409)
     apply: Apply | None = None
-    starts: tuple[str, ...] = ()
-    stops: tuple[str, ...] = ()
+    starts: tuple[str, ...] = ()  # clocks (re)started by this step
+    stops: tuple[str, ...] = ()  # clocks met by this step
+    pauses: tuple[str, ...] = ()  # clocks that stop counting (缓办, 挂账, 申诉)…
+    resumes: tuple[str, ...] = ()  # … and count again, their due moved by the paused span
     accepts_files: bool = False
     help: str = ""
     notice: Notice | None = None
@@ -138,9 +171,14 @@ class Action:
 
 @dataclass(frozen=True)
 class Clock:
-    name: str  # matches Case.<name>_due / <name>_at
+    """A clock a workflow declares (any name): one CaseClock row per case once it runs."""
+
+    name: str
     label: str
-    default: tuple[int, str]  # (amount, unit) when no TimeLimit row matches
+    default: tuple[int, str]  # (amount, unit) when no TimeLimit row matches; unit in UNITS
+
+
+ClocksHook = Callable[["Case", "Mapping[str, CaseClock]"], None]
 
 
 # What a role sees of a workflow's cases (its data scope):
@@ -199,6 +237,10 @@ class Workflow:
     public_result_states: frozenset[str] = frozenset()
     # labels of events that are not actions of their own (written as a RelatedEvent)
     event_labels: dict[str, str] = field(default_factory=dict)
+    # Called by the engine, in the step's transaction and before its event is written, with
+    # the case and its clock rows whenever a step changed a clock: a loop may keep its own copy
+    # of them on its own columns (read by its indicators with index-only scans).
+    on_clocks: ClocksHook | None = None
 
     def __post_init__(self) -> None:
         if self.initial not in self.states:
@@ -215,17 +257,25 @@ class Workflow:
             if unknown:
                 raise ValueError(f"{self.kind}.{a.name}: unknown states {unknown}")
         clock_names = {c.name for c in self.clocks}
+        if len(clock_names) != len(self.clocks):
+            raise ValueError(f"{self.kind}: duplicate clock names")
+        for c in self.clocks:
+            if c.default[1] not in DURATION_UNITS or c.default[0] < 0:
+                raise ValueError(f"{self.kind}: clock {c.name!r} has a bad default {c.default}")
         for a in self.actions:
-            if set(a.starts) - clock_names or set(a.stops) - clock_names:
-                raise ValueError(f"{self.kind}.{a.name}: unknown clock")
+            named = set(a.starts) | set(a.stops) | set(a.pauses) | set(a.resumes)
+            if named - clock_names:
+                raise ValueError(f"{self.kind}.{a.name}: unknown clock {named - clock_names}")
         undeclared = {r for a in self.actions for r in a.roles} - set(self.roles)
         if self.roles and undeclared:
             raise ValueError(f"{self.kind}: actions name undeclared roles {undeclared}")
         request_names = {r.name for r in self.requests}
         for a in self.actions:
-            named = {a.opens, a.decides} - {None} | set(a.lapses)
-            if named - request_names:
-                raise ValueError(f"{self.kind}.{a.name}: unknown request {named - request_names}")
+            requested = {a.opens, a.decides} - {None} | set(a.lapses)
+            if requested - request_names:
+                raise ValueError(
+                    f"{self.kind}.{a.name}: unknown request {requested - request_names}"
+                )
             if (a.decides is None) != (a.decision == "") or (
                 a.decision and a.decision not in DECISIONS
             ):

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Iterator
 from functools import lru_cache
 
 import chinese_calendar
+from django.conf import settings
 from django.utils import timezone
 
 _OVERRIDE_TTL_SECONDS = 60.0
@@ -78,12 +80,114 @@ def working_days_between(start: dt.datetime, end: dt.datetime) -> int:
     return count
 
 
-def add_duration(start: dt.datetime, amount: int, unit: str) -> dt.datetime:
-    """`unit` is "hours", "days" (calendar days) or "workdays"."""
+UNITS = ("hours", "workhours", "workdays", "days")
+"""How a limit is counted: continuous hours (紧急), working hours (工作时), working days, calendar
+days."""
+
+
+def parse_work_hours(text: str) -> tuple[tuple[dt.time, dt.time], ...]:
+    """ "08:00-12:00,14:00-18:00" → the day's windows, in order, not overlapping."""
+    windows: list[tuple[dt.time, dt.time]] = []
+    for part in text.split(","):
+        begin, _sep, end = part.strip().partition("-")
+        a, b = dt.time.fromisoformat(begin.strip()), dt.time.fromisoformat(end.strip())
+        if not a < b or (windows and a < windows[-1][1]):
+            raise ValueError(f"bad working-hours window {part!r} in {text!r}")
+        windows.append((a, b))
+    if not windows:
+        raise ValueError("no working-hours window")
+    return tuple(windows)
+
+
+def work_hours() -> tuple[tuple[dt.time, dt.time], ...]:
+    """The windows of a working day (setting CC_WORK_HOURS, default 08:00–12:00, 14:00–18:00)."""
+    return _parsed_work_hours(getattr(settings, "CC_WORK_HOURS", "08:00-12:00,14:00-18:00"))
+
+
+@lru_cache(maxsize=8)
+def _parsed_work_hours(text: str) -> tuple[tuple[dt.time, dt.time], ...]:
+    return parse_work_hours(text)
+
+
+def _windows_from(start: dt.datetime) -> Iterator[tuple[dt.datetime, dt.datetime]]:
+    """The working-hour windows that end after `start`, in order (the first one clipped to
+    begin at `start`), without end."""
+    local = timezone.localtime(start)
+    tz = local.tzinfo
+    day = local.date()
+    windows = work_hours()
+    while True:
+        if is_workday(day):
+            for a, b in windows:
+                begin = dt.datetime.combine(day, a, tzinfo=tz)
+                end = dt.datetime.combine(day, b, tzinfo=tz)
+                if end > local:
+                    yield max(begin, local), end
+        day += dt.timedelta(days=1)
+
+
+def add_working_hours(start: dt.datetime, hours: float) -> dt.datetime:
+    """The moment when `hours` working hours have passed since `start` (a start outside the
+    windows counts from the next window)."""
+    if hours < 0:
+        raise ValueError("hours must not be negative")
+    remaining = dt.timedelta(hours=hours)
+    if not remaining:
+        return start
+    for begin, end in _windows_from(start):
+        if remaining <= end - begin:
+            return begin + remaining
+        remaining -= end - begin
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def working_hours_between(start: dt.datetime, end: dt.datetime) -> float:
+    """Working hours in [start, end] (0 when end is not after start)."""
+    if end <= start:
+        return 0.0
+    total = dt.timedelta()
+    for begin, stop in _windows_from(start):
+        if begin >= end:
+            break
+        total += min(stop, end) - begin
+    return total / dt.timedelta(hours=1)
+
+
+def add_duration(start: dt.datetime, amount: float, unit: str) -> dt.datetime:
+    """`start` plus `amount` counted in `unit` (one of UNITS). Days and working days are whole:
+    the same local clock time N (working) days later."""
     if unit == "hours":
         return start + dt.timedelta(hours=amount)
+    if unit == "workhours":
+        return add_working_hours(start, amount)
     if unit == "days":
-        return start + dt.timedelta(days=amount)
+        return start + dt.timedelta(days=int(amount))
     if unit == "workdays":
-        return add_working_days(start, amount)
+        return add_working_days(start, int(amount))
+    raise ValueError(f"unknown duration unit {unit!r}")
+
+
+def count_between(start: dt.datetime, end: dt.datetime, unit: str) -> float:
+    """How much of `unit` lies between start and end (0 when end is not after start): hours and
+    working hours with fractions, calendar days and working days whole (a day counts once its
+    clock time is reached). `count_between(s, add_duration(s, n, u), u) == n`."""
+    if end <= start:
+        return 0
+    if unit == "hours":
+        return (end - start) / dt.timedelta(hours=1)
+    if unit == "workhours":
+        return working_hours_between(start, end)
+    if unit == "days":
+        return (end - start) // dt.timedelta(days=1)
+    if unit == "workdays":
+        whole = working_days_between(start, end)
+        local_end = timezone.localtime(end)
+        # end's own working day counts only once start's clock time is reached on it
+        if (
+            whole
+            and is_workday(local_end.date())
+            and local_end.time() < timezone.localtime(start).time()
+        ):
+            whole -= 1
+        return whole
     raise ValueError(f"unknown duration unit {unit!r}")

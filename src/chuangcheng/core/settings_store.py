@@ -73,7 +73,7 @@ SPECS: dict[str, SettingSpec] = {
             maximum=60,
         ),
         SettingSpec(
-            "hotline.warn_fraction",
+            "cases.warn_fraction",
             "黄灯阈值（已用时限比例）",
             "float",
             0.8,

@@ -527,6 +527,8 @@ class History:
                 events=sim.events,
                 merged_into_key=s.main.key if s.merged and s.main else None,
                 requests=sim.requests,
+                clocks=list(sim.clocks.values()),
+                next_due=sim.next_due(),
             )
 
     def _settle_repeats(self, main: Spec, fields: dict[str, Any]) -> int:

@@ -22,11 +22,11 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from chuangcheng.cases.clocks import next_due
 from chuangcheng.cases.history import blank_state, changes_between, recorded_state
 from chuangcheng.cases.models import (
     Assignment,
     Case,
+    CaseClock,
     CaseContact,
     CaseEvent,
     CaseRequest,
@@ -290,6 +290,7 @@ def _insert(batch: list[GeneratedCase], base: int) -> int:
     cases, contacts = _Table(Case, with_pk=True), _Table(CaseContact, with_pk=False)
     requests = _Table(CaseRequest, with_pk=False)
     assignments, events = _Table(Assignment, with_pk=False), _Table(CaseEvent, with_pk=False)
+    clocks = _Table(CaseClock, with_pk=False)
     blank = blank_state()
     for g in batch:
         pk = base + g.key
@@ -331,7 +332,9 @@ def _insert(batch: list[GeneratedCase], base: int) -> int:
         values["last_hash"] = prev
         if match_text_for is not None:
             values["match_text"] = match_text_for(f["title"], f["content"])
-        values["next_due"] = next_due(workflow_for(f["kind"]), f["status"], values.get)
+        values["next_due"] = g.next_due
+        for clock in g.clocks:
+            clocks.add({**clock, "case_id": pk})
         cases.add(values)
         name, phone, confidential = g.contact
         contacts.add({"case_id": pk, "name": name, "phone": phone, "confidential": confidential})
@@ -369,6 +372,7 @@ def _insert(batch: list[GeneratedCase], base: int) -> int:
         assignments.flush()
         count = events.flush()
         requests.flush()
+        clocks.flush()
         return count
 
 

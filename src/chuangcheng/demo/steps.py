@@ -12,7 +12,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from chuangcheng.core.calendar import add_duration, add_working_days, working_days_between
+from chuangcheng.core.calendar import (
+    add_duration,
+    add_working_days,
+    count_between,
+    working_days_between,
+)
 from chuangcheng.demo import texts as T
 from chuangcheng.hotline.workflow import HOTLINE
 
@@ -126,6 +131,8 @@ class GeneratedCase:
     events: list[Event]
     merged_into_key: int | None = None
     requests: list[Req] = field(default_factory=list)
+    clocks: list[dict[str, Any]] = field(default_factory=list)  # CaseClock rows
+    next_due: dt.datetime | None = None
 
 
 @dataclass(slots=True)
@@ -205,6 +212,7 @@ class Sim:
         self.last: dt.datetime | None = None
         self.lead: UnitInfo | None = None
         self.handler: Person | None = None
+        self.clocks: dict[str, dict[str, Any]] = {}  # CaseClock rows, as the engine keeps them
 
     # -- plumbing
     def _time(self, at: dt.datetime) -> dt.datetime:
@@ -237,13 +245,21 @@ class Sim:
     ) -> dt.datetime:
         f = self.f
         for name in stops:
-            if f[f"{name}_at"] is None:
-                f[f"{name}_at"] = at
+            self._stop(name, at)
         for name in starts:
-            f[f"{name}_due"] = self.deadline(name, at)
-            f[f"{name}_at"] = None
+            amount, limit_unit = self.limit(name)
+            clock = self._clock(name)
+            clock.update(started_at=at, stopped_at=None, paused_at=None, extended=0.0)
+            clock.update(limit_amount=amount, limit_unit=limit_unit)
+            clock["due_at"] = add_duration(at, amount, limit_unit)
         frm = f["status"]
         f["status"] = to or frm
+        if f["status"] in FINAL and frm not in FINAL:  # the engine stops every clock
+            for clock in self.clocks.values():
+                if clock["due_at"] is not None and clock["stopped_at"] is None:
+                    clock["stopped_at"] = at
+        for name, clock in self.clocks.items():  # the hotline's copy (workflow.copy_clocks)
+            f[f"{name}_due"], f[f"{name}_at"] = clock["due_at"], clock["stopped_at"]
         if f["status"] in FINAL and f["closed_at"] is None:
             f["closed_at"] = at
         f["updated_at"] = at
@@ -283,7 +299,42 @@ class Sim:
     def pending(self, kind: str) -> Req | None:
         return next((r for r in self.requests if r.kind == kind and r.status == "pending"), None)
 
+    def _clock(self, name: str) -> dict[str, Any]:
+        return self.clocks.setdefault(
+            name,
+            {
+                "name": name,
+                "started_at": None,
+                "due_at": None,
+                "stopped_at": None,
+                "paused_at": None,
+                "limit_amount": None,
+                "limit_unit": "",
+                "extended": 0.0,
+            },
+        )
+
+    def _stop(self, name: str, at: dt.datetime) -> None:
+        row = self._clock(name)
+        if row["stopped_at"] is None:
+            row["stopped_at"] = at
+
+    def next_due(self) -> dt.datetime | None:
+        """Case.next_due as the engine keeps it: the earliest due of the running clocks."""
+        if self.f["status"] in FINAL:
+            return None
+        dues = [
+            r["due_at"]
+            for r in self.clocks.values()
+            if r["due_at"] is not None and r["stopped_at"] is None and r["paused_at"] is None
+        ]
+        return min(dues) if dues else None
+
     def deadline(self, clock: str, start: dt.datetime) -> dt.datetime:
+        amount, unit = self.limit(clock)
+        return add_duration(start, amount, unit)
+
+    def limit(self, clock: str) -> tuple[int, str]:
         """clocks.limit_for on the snapshot of the 办理时限 table."""
         best: tuple[int, tuple[int, str]] | None = None
         for c, appeal_type, urgency, amount, unit in self.g.city.time_limits:
@@ -294,8 +345,7 @@ class Sim:
             score = (2 if urgency else 0) + (1 if appeal_type else 0)
             if best is None or score > best[0]:
                 best = (score, (amount, unit))
-        amount, unit = best[1] if best else self.g.city.clock_defaults[clock]
-        return add_duration(start, amount, unit)
+        return best[1] if best else self.g.city.clock_defaults[clock]
 
     def _status(self, *allowed: str) -> None:
         if self.f["status"] not in allowed:  # a bug in the generator, never in the data
@@ -315,7 +365,8 @@ class Sim:
         at = self._time(at)
         self._status("received")
         self.f["result"] = answer
-        self.f["finish_at"] = self.f["respond_at"] = at
+        self._stop("finish", at)
+        self._stop("respond", at)
         return self._record(
             "answer_directly", at, self._centre(self.g.city.operators), to="closed", note=answer
         )
@@ -399,7 +450,8 @@ class Sim:
         data = {"returned_by": self.f["lead_unit_id"]}
         self.f["lead_unit_id"] = None
         self.f["return_count"] += 1
-        self.f["sign_due"] = self.f["respond_due"] = self.f["finish_due"] = None
+        for name in ("sign", "respond", "finish"):
+            self._clock(name)["due_at"] = None
         return self._record(
             "approve_return",
             at,
@@ -438,10 +490,13 @@ class Sim:
         req = self.pending("extension")
         assert req is not None
         days = int(req.data["days"])
-        if self.f["finish_due"] is not None:
-            self.f["finish_due"] = add_working_days(self.f["finish_due"], days)
+        finish = self._clock("finish")
+        old = due = finish["due_at"]
+        if old is not None:  # in working days, recorded in the clock's own unit
+            due = finish["due_at"] = add_working_days(old, days)
+            own = finish["limit_unit"]
+            finish["extended"] += days if own == "workdays" else count_between(old, due, own)
         self.f["extension_workdays"] += days
-        due = self.f["finish_due"]
         data = {"days": days, "finish_due": due.isoformat() if due else None}
         return self._record(
             "approve_extension", at, self._centre(self.g.city.dispatchers), data=data
@@ -477,7 +532,7 @@ class Sim:
     def reject_feedback(self, at: dt.datetime) -> dt.datetime:
         at = self._time(at)
         self._status("fed_back")
-        self.f["finish_at"] = None
+        self._clock("finish")["stopped_at"] = None
         return self._record(
             "reject_feedback",
             at,
@@ -512,7 +567,7 @@ class Sim:
         self._status("unsatisfied")
         f = self.f
         f["reopen_count"] += 1
-        f["finish_at"] = f["callback_at"] = None
+        f["callback_at"] = None
         f["contacted"], f["resolution"], f["satisfaction"] = None, "", ""
         people = self.g.city.callbacks if self.g.rng.random() < 0.5 else self.g.city.dispatchers
         return self._record(
@@ -527,7 +582,7 @@ class Sim:
     def close(self, at: dt.datetime, note: str) -> dt.datetime:
         at = self._time(at)
         self._status("unsatisfied", "callback")
-        self.f["finish_at"] = self.f["finish_at"] or at
+        self._stop("finish", at)
         # closing a 待回访 order whose caller was never reached records why (hotline do_close)
         data = (
             {"no_callback_reason": "unreachable", "no_callback_reason_label": "无法联系"}

@@ -8,12 +8,14 @@ from dataclasses import dataclass, field
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from chuangcheng.cases.clocks import running_clocks
+from chuangcheng.cases.clocks import LIGHT_LABELS, ClockView
+from chuangcheng.cases.clocks import light as clock_light
 from chuangcheng.cases.models import Case, CaseContact, CaseEvent
 from chuangcheng.cases.selectors import (
     cases_visible_to,
     overdue_q,
     pending_request_q,
+    running_clocks,
     with_pending_requests,
 )
 from chuangcheng.core.calendar import add_working_days
@@ -159,8 +161,9 @@ def handler_queue(actor: Actor, *, now: dt.datetime | None = None) -> QuerySet[C
 
 @dataclass(frozen=True)
 class ClockMark:
-    """The clock that is nearest on an order and its light: green, yellow once `warn` of its
-    time is used (setting hotline.warn_fraction), red past its deadline."""
+    """The clock that is nearest on an order and its light (the engine's `clocks.light`):
+    green, yellow once `warn` of its limit is used (setting cases.warn_fraction), red past
+    its due."""
 
     name: str
     label: str
@@ -169,24 +172,26 @@ class ClockMark:
 
     @property
     def light_label(self) -> str:
-        return {"green": "正常", "yellow": "临期", "red": "超期"}[self.light]
+        return LIGHT_LABELS[self.light]
 
 
-def clock_mark(case: Case, now: dt.datetime, warn: float) -> ClockMark | None:
-    """The nearest running clock of an order. Every 12345 clock starts at dispatch, so its
-    limit is due − dispatched_at (an extension lengthens it; a 重办 restarts 办结 later than
-    dispatch, which makes its light turn yellow a little early, never late)."""
-    running = running_clocks(HOTLINE, case.status, lambda name: getattr(case, name))
-    if not running:
-        return None
-    clock, due = running[0]
-    if now >= due:
-        light = "red"
-    else:
-        start = case.dispatched_at
-        used = (now - start) / (due - start) if start is not None and due > start else 0.0
-        light = "yellow" if used >= warn else "green"
-    return ClockMark(clock.name, clock.label, due, light)
+def clock_marks(cases: list[Case], now: dt.datetime, warn: float) -> dict[int, ClockMark | None]:
+    """The nearest running clock of each order with its light, from the clock rows (one query
+    for the whole page)."""
+    marks: dict[int, ClockMark | None] = {c.pk: None for c in cases}
+    open_ids = [c.pk for c in cases if c.status not in HOTLINE.final and c.next_due is not None]
+    rows = (
+        running_clocks()
+        .filter(case_id__in=open_ids)
+        .order_by("case_id", "due_at", "name")
+        .values_list("case_id", "name", "due_at", "limit_amount", "limit_unit", "extended")
+    )
+    for case_id, name, due, amount, unit, extended in rows:
+        if marks[case_id] is not None or due is None:
+            continue  # a later clock of an order already marked (running clocks have a due)
+        shade = clock_light(ClockView(due, amount, unit, extended), now, warn) or "green"
+        marks[case_id] = ClockMark(name, HOTLINE.clock(name).label, due, shade)
+    return marks
 
 
 def queue_rows(
@@ -194,8 +199,9 @@ def queue_rows(
 ) -> list[dict[str, object]]:
     """Rows of the handler's queue: each order with its nearest clock and light."""
     now = now or timezone.now()
-    warn = float(get_setting("hotline.warn_fraction")) if warn is None else warn
-    return [{"case": c, "mark": clock_mark(c, now, warn)} for c in cases]
+    warn = float(get_setting("cases.warn_fraction")) if warn is None else warn
+    marks = clock_marks(cases, now, warn)
+    return [{"case": c, "mark": marks[c.pk]} for c in cases]
 
 
 def inbox_for(actor: Actor) -> QuerySet[Case]:

@@ -18,12 +18,13 @@ Defaults follow DOMAIN.md and are overridden by rows in the 办理时限 table.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from chuangcheng.cases.models import Assignment, Case, Category
+from chuangcheng.cases.models import Assignment, Case, CaseClock, Category
 from chuangcheng.cases.workflow import (
     JURISDICTION,
     LEAD,
@@ -43,7 +44,7 @@ from chuangcheng.cases.workflow import (
     role,
     unit_of,
 )
-from chuangcheng.core.calendar import add_working_days, working_days_between
+from chuangcheng.core.calendar import working_days_between
 from chuangcheng.core.settings_store import get_setting
 from chuangcheng.hotline.constants import (
     APPEAL_TYPES,
@@ -310,11 +311,27 @@ def callback_possible(case: Case, actor: Actor, now: dt.datetime) -> str | None:
     return None
 
 
+# ---------------------------------------------------------------- clocks
+CLOCKS = ("sign", "respond", "finish")
+
+
+def copy_clocks(case: Case, rows: Mapping[str, CaseClock]) -> None:
+    """The 12345 loop keeps its own copy of its three clocks on the case (`sign_due`/`sign_at`,
+    `respond_*`, `finish_*`: read by its indicators and lists with index-only scans). The
+    engine calls this whenever a step changed a clock; the CaseClock rows are the truth."""
+    for name in CLOCKS:
+        row = rows.get(name)
+        if row is not None:
+            setattr(case, f"{name}_due", row.due_at)
+            setattr(case, f"{name}_at", row.stopped_at)
+
+
 # ---------------------------------------------------------------- effects
 def do_answer_directly(step: Step) -> None:
     case = step.case
     case.result = step.data.get("note") or "已当场答复。"
-    case.finish_at = case.respond_at = step.now
+    step.stop("finish")
+    step.stop("respond")
 
 
 def do_review(step: Step) -> None:
@@ -359,7 +376,8 @@ def do_approve_return(step: Step) -> None:
     step.event_data = {"returned_by": case.lead_unit_id}
     case.lead_unit = None
     case.return_count += 1
-    case.sign_due = case.respond_due = case.finish_due = None
+    for clock in CLOCKS:
+        step.cancel(clock)
 
 
 def do_reject_return(step: Step) -> None:
@@ -387,13 +405,10 @@ def do_approve_extension(step: Step) -> None:
     case = step.case
     assert step.request is not None
     days = int(step.request.data.get("days", 0))
-    if case.finish_due is not None:
-        case.finish_due = add_working_days(case.finish_due, days)
+    # 延期 is granted in working days whatever the unit of the order's 办结 limit
+    due = step.extend("finish", days, "workdays")
     case.extension_workdays += days
-    step.event_data = {
-        "days": days,
-        "finish_due": case.finish_due.isoformat() if case.finish_due else None,
-    }
+    step.event_data = {"days": days, "finish_due": due.isoformat() if due else None}
 
 
 def do_feedback(step: Step) -> None:
@@ -402,7 +417,7 @@ def do_feedback(step: Step) -> None:
 
 
 def do_reject_feedback(step: Step) -> None:
-    step.case.finish_at = None
+    step.undo_stop("finish")
 
 
 def do_callback(step: Step) -> None:
@@ -425,7 +440,6 @@ def do_callback(step: Step) -> None:
 def do_reopen(step: Step) -> None:
     case = step.case
     case.reopen_count += 1
-    case.finish_at = None
     case.callback_at = None
     case.contacted, case.resolution, case.satisfaction = None, "", ""
 
@@ -526,7 +540,7 @@ def do_close(step: Step) -> None:
         label = NO_CALLBACK_REASON_LABELS[reason]
         step.event_data = {"no_callback_reason": reason, "no_callback_reason_label": label}
         step.note = step.data.get("note") or f"未回访结案：{label}"
-    case.finish_at = case.finish_at or step.now
+    step.stop("finish")
 
 
 # ---------------------------------------------------------------- who is told (消息提醒)
@@ -574,6 +588,7 @@ HOTLINE = register(
             Clock("finish", "办结", (5, "workdays")),
         ),
         event_labels={"merged_in": "并入"},
+        on_clocks=copy_clocks,
         actions=(
             Action(
                 "answer_directly",

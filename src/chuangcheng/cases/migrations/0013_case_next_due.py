@@ -14,27 +14,39 @@ def fill_next_due(apps, schema_editor):
     from django.db.models import Case as Choose, F, When
     from django.db.models.functions import Least
 
-    from chuangcheng.cases.clocks import next_due
     from chuangcheng.cases.workflow import registered
 
+    def next_due(workflow, kept, status, get):  # the rule of the time (clocks as columns)
+        dues = [
+            get(f"{c.name}_due")
+            for c in kept
+            if get(f"{c.name}_due") is not None and get(f"{c.name}_at") is None
+        ]
+        return min(dues) if dues and status not in workflow.final else None
+
     Case = apps.get_model("cases", "Case")
+    columns = {f.attname for f in Case._meta.concrete_fields}
     for workflow in registered():
+        # clocks kept as columns then (a clock declared later, without columns, ran nowhere)
+        kept = [c for c in workflow.clocks if {f"{c.name}_due", f"{c.name}_at"} <= columns]
         open_cases = Case.objects.filter(kind=workflow.kind, closed_at__isnull=True).exclude(
             status__in=sorted(workflow.final)
         )
-        if not workflow.clocks:
+        if not kept:
             continue
         if schema_editor.connection.vendor == "postgresql":
             running = [
                 Choose(When(**{f"{c.name}_at__isnull": True}, then=F(f"{c.name}_due")))
-                for c in workflow.clocks
+                for c in kept
             ]
             expr = running[0] if len(running) == 1 else Least(*running)
             open_cases.update(next_due=expr)
             continue
         batch = []
         for case in open_cases.iterator(2000):
-            case.next_due = next_due(workflow, case.status, lambda n, c=case: getattr(c, n))
+            case.next_due = next_due(
+                workflow, kept, case.status, lambda n, c=case: getattr(c, n)
+            )
             batch.append(case)
             if len(batch) >= 2000:
                 Case.objects.bulk_update(batch, ["next_due"])

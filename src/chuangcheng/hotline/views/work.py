@@ -74,7 +74,7 @@ def handler_queue(request: HttpRequest) -> HttpResponse:
     row marked with that clock and its light (constant number of queries)."""
     actor = request.actor  # type: ignore[attr-defined]
     page_obj = paginate(request, hotline_selectors.handler_queue(actor))
-    warn = float(get_setting("hotline.warn_fraction"))
+    warn = float(get_setting("cases.warn_fraction"))
     return render(
         request,
         "hotline/queue.html",
