@@ -39,8 +39,6 @@ def bench_env() -> dict[str, str]:
     env.setdefault("CC_SSL_REDIRECT", "0")
     env.setdefault("CC_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
     env.setdefault("CC_DATA_DIR", str(ROOT / "var" / "bench" / "data"))
-    # the benchmarks log in a handful of times per minute, more than the 10/min login throttle
-    env.setdefault("CC_LOGIN_RATE", "1000/min")
     # keep one PostgreSQL backend per process for the whole run (ServerTimer reads its CPU)
     env.setdefault("CC_CONN_MAX_AGE", "3600")
     return env
