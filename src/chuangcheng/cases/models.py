@@ -278,7 +278,9 @@ class CaseClock(models.Model):
     (case_open, case_transition) in the case's transaction; `Case.next_due` is the earliest due
     of the running ones."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="clocks")
+    case = models.ForeignKey(
+        Case, verbose_name="工单", on_delete=models.CASCADE, related_name="clocks"
+    )
     name = models.CharField("时钟", max_length=20)
     started_at = models.DateTimeField("起算时间", null=True, blank=True)
     due_at = models.DateTimeField("时限", null=True, blank=True)

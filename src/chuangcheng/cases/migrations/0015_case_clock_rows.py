@@ -28,7 +28,7 @@ class Migration(migrations.Migration):
                 ('limit_amount', models.PositiveIntegerField(blank=True, null=True, verbose_name='时长')),
                 ('limit_unit', models.CharField(blank=True, choices=[('hours', '小时'), ('workhours', '工作时'), ('workdays', '工作日'), ('days', '自然日')], max_length=10, verbose_name='单位')),
                 ('extended', models.FloatField(default=0, help_text='以时钟自身的单位计', verbose_name='已延长')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='clocks', to='cases.case')),
+                ('case', models.ForeignKey(verbose_name='工单', on_delete=django.db.models.deletion.CASCADE, related_name='clocks', to='cases.case')),
             ],
             options={
                 'verbose_name': '时钟',
