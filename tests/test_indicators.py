@@ -337,12 +337,12 @@ def test_the_worker_keeps_the_trend_warm(october: dict[str, Case], city: DemoCit
     from django_tasks_db.models import DBTaskResult
 
     from chuangcheng.hotline.indicators import trend_months
-    from chuangcheng.hotline.selectors import hotline_cases
+    from chuangcheng.hotline.selectors import figures_base
     from chuangcheng.hotline.tasks import WARM_EVERY, dashboard_scopes, warm_dashboards, warm_now
 
     months = trend_months(now=NOW)
     assert (months[0], months[-1], len(months)) == ("2025-11", "2026-10", 12)
-    leader = hotline_cases(actor("leader"))
+    leader = figures_base(actor("leader"))
     before = {t["month"]: t for t in hotline_trend(months, base=leader, now=NOW)}
     hotline_trend(months, base=leader, now=NOW)  # warm now: queues nothing more
     waiting = DBTaskResult.objects.ready().filter(task_path=warm_dashboards.module_path)
@@ -367,7 +367,7 @@ def test_each_jurisdiction_is_warmed(october: dict[str, Case], city: DemoCity) -
     from django.contrib.auth import get_user_model
 
     from chuangcheng.hotline.indicators import trend_months
-    from chuangcheng.hotline.selectors import hotline_cases
+    from chuangcheng.hotline.selectors import figures_base
     from chuangcheng.hotline.tasks import dashboard_scopes, warm_now
     from chuangcheng.org.models import Membership
 
@@ -377,7 +377,7 @@ def test_each_jurisdiction_is_warmed(october: dict[str, Case], city: DemoCity) -
     Membership.objects.create(user=inactive, role="leader", unit=city.units["D-CG"])
     assert len(dashboard_scopes()) == 2  # the city, 中山西路街道; not the inactive account
     assert warm_now(now=NOW)["scopes"] == 2
-    own = hotline_cases(actor("leader_zsxl"))
+    own = figures_base(actor("leader_zsxl"))
     with CaptureQueriesContext(connection) as warm:
         trend = {t["month"]: t for t in hotline_trend(trend_months(now=NOW), base=own, now=NOW)}
     assert len(warm) == 2
@@ -389,14 +389,14 @@ def test_the_warm_command(october: dict[str, Case], city: DemoCity) -> None:
 
     from django.core.management import call_command
 
-    from chuangcheng.hotline.selectors import hotline_cases
+    from chuangcheng.hotline.selectors import figures_base
 
     out = io.StringIO()
     with time_machine.travel(NOW, tick=False):
         call_command("warm_dashboards", stdout=out)
     text = out.getvalue()
     assert "已预热 1 个管辖范围、各 12 个月的趋势" in text and "每 5 小时" in text
-    leader = hotline_cases(actor("leader"))
+    leader = figures_base(actor("leader"))
     with CaptureQueriesContext(connection) as warm, time_machine.travel(NOW, tick=False):
         hotline_trend(
             [f"2025-{m:02d}" for m in (11, 12)] + [f"2026-{m:02d}" for m in range(1, 11)],
@@ -404,3 +404,21 @@ def test_the_warm_command(october: dict[str, Case], city: DemoCity) -> None:
             now=NOW,
         )
     assert len(warm) == 2
+
+
+def test_city_wide_figures_are_counted_without_a_scoping_subquery(city: Any) -> None:
+    """A city-wide leader sees every order: the indicators endpoint then counts them straight
+    from the table (the covering index), not through `case_id IN (SELECT … every order)`,
+    which cost the endpoint 2.5× at 200k orders (bench/README.md). A street's leader still
+    gets their street only (tests/test_permissions.py)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.test_engine import client_for
+
+    client = client_for("leader")
+    with CaptureQueriesContext(connection) as ctx:
+        resp = client.get("/api/v1/indicators/hotline?month=2026-10&group_by=unit")
+    assert resp.status_code == 200
+    counting = [q["sql"] for q in ctx.captured_queries if "cases_case" in q["sql"]]
+    assert counting and not any("IN (SELECT" in sql.upper() for sql in counting), counting

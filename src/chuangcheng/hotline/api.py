@@ -242,7 +242,7 @@ class HotlineIndicatorsView(APIView):
         group_by = request.query_params.get("group_by", "unit")
         try:
             # scoped like the 数据看板: a street's leader sees their street's orders only
-            rows = hotline_indicators(month, group_by, base=hotline_selectors.hotline_cases(actor))
+            rows = hotline_indicators(month, group_by, base=hotline_selectors.figures_base(actor))
         except ValueError as exc:
             raise ValidationFailed(str(exc)) from None
         return Response(

@@ -42,10 +42,27 @@ def _region_index() -> dict[int, Region]:
     return index
 
 
+_whole: tuple[float, frozenset[str]] = (0.0, frozenset())
+
+
+def whole_area_paths() -> frozenset[str]:
+    """Region paths that cover every region: "/" (no unit), and the path of the top region
+    when there is only one (the city). Cached per process like the index above."""
+    global _whole
+    loaded, paths = _whole
+    if time.monotonic() - loaded < _CACHE_TTL and paths:
+        return paths
+    roots = list(Region.objects.filter(parent__isnull=True).values_list("path", flat=True)[:2])
+    paths = frozenset({"/", *roots}) if len(roots) == 1 else frozenset({"/"})
+    _whole = (time.monotonic(), paths)
+    return paths
+
+
 def clear_cache() -> None:
-    global _points, _regions
+    global _points, _regions, _whole
     _points = (0.0, [])
     _regions = (0.0, {})
+    _whole = (0.0, frozenset())
     from chuangcheng.org import outlines
 
     outlines.clear_cache()

@@ -22,7 +22,7 @@ from chuangcheng.hotline.indicators import (
     trend_months,
 )
 from chuangcheng.hotline.roles import ANALYTICS_ROLES
-from chuangcheng.hotline.selectors import hotline_cases
+from chuangcheng.hotline.selectors import figures_base
 from chuangcheng.web.access import page
 from chuangcheng.web.formatting import cn_month
 
@@ -63,7 +63,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     actor = request.actor  # type: ignore[attr-defined]
     current = timezone.localdate()
     this_month = f"{current.year:04d}-{current.month:02d}"
-    base = hotline_cases(actor)
+    base = figures_base(actor)
     # only the months in which this person's jurisdiction has orders
     options = months_with_orders([month_add(this_month, -i) for i in range(0, 25)], base=base)
     default = previous_month(current)
