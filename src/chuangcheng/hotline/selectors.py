@@ -129,7 +129,7 @@ def case_list(
             qs = qs.filter(number__startswith=q)
         else:
             qs = qs.filter(Q(title__icontains=q) | Q(address__icontains=q))
-    return with_pending_requests(qs, HOTLINE).order_by("-created_at", "-id")
+    return qs.order_by("-created_at", "-id")
 
 
 def most_reported_open(actor: Actor, limit: int = 20) -> list[Case]:

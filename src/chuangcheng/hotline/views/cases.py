@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
+from chuangcheng.cases.selectors import with_pending_requests
 from chuangcheng.core.privacy import mask_phone, normalise_phone
 from chuangcheng.hotline import selectors as hotline_selectors
 from chuangcheng.hotline.constants import (
@@ -86,6 +87,7 @@ def case_list_page(request: HttpRequest) -> HttpResponse:
         urgency=urgency,
         source=source,
     )
+    qs = with_pending_requests(qs, HOTLINE)  # the rows mark requests awaiting a decision
     if appeal_type:
         qs = qs.filter(appeal_type=appeal_type)
     if figure is not None:
