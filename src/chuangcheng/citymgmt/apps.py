@@ -6,3 +6,6 @@ class CitymgmtConfig(AppConfig):
     name = "chuangcheng.citymgmt"
     label = "citymgmt"
     verbose_name = "数字城管"
+
+    def ready(self) -> None:
+        from chuangcheng.citymgmt import workflow  # noqa: F401  (registers the workflow)
