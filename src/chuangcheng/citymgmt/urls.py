@@ -6,5 +6,6 @@ from chuangcheng.citymgmt import api
 
 urlpatterns = [
     path("components", api.ComponentListView.as_view(), name="api-components"),
+    path("citymgmt/reports", api.ReportView.as_view(), name="api-citymgmt-reports"),
     path("grids/lookup", api.GridLookupView.as_view(), name="api-grids-lookup"),
 ]

@@ -50,6 +50,7 @@ from chuangcheng.citymgmt.models import (
     HandlingLimit,
     VerifyResult,
 )
+from chuangcheng.citymgmt.presenters import city_case_fields
 from chuangcheng.core.errors import ValidationFailed
 from chuangcheng.org.access import Actor
 from chuangcheng.org.models import Unit
@@ -321,6 +322,7 @@ CITYMGMT = register(
             Clock("check", "核查", (2, "workhours")),
         ),
         clock_limit=handle_limit,
+        present=city_case_fields,
         actions=(
             Action(
                 "send_verify",
