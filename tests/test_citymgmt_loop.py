@@ -106,7 +106,7 @@ def test_a_report_walks_to_closure_with_a_rework(loop: dict[str, Any]) -> None:
     assert sorted(case.attachments.values_list("label", flat=True)) == ["近景", "远景"]
 
     mon = dt.datetime(2026, 11, 30, 9, tzinfo=SH)
-    case = go(case, "file", loop["shift"], mon)
+    case = go(case, "file_case", loop["shift"], mon)
     assert case.status == "dispatching"
     hw = Unit.objects.get(code="D-HW")
     case = go(case, "dispatch", loop["dispatcher"], mon, unit=hw.pk)
@@ -137,7 +137,7 @@ def test_a_report_walks_to_closure_with_a_rework(loop: dict[str, Any]) -> None:
     actions = list(CaseEvent.objects.filter(case=case).values_list("action", flat=True))
     assert actions == [
         "open",
-        "file",
+        "file_case",
         "dispatch",
         "feedback",
         "check_fail",
@@ -197,7 +197,7 @@ def test_public_reports_are_verified_before_filing(loop: dict[str, Any]) -> None
         citymgmt_intake(actor=loop["inspector"], data=data)
     case = citymgmt_intake(actor=loop["operator"], data=data)
     with pytest.raises(Conflict, match="核实属实后才能立案"):
-        go(case, "file", loop["shift"])
+        go(case, "file_case", loop["shift"])
     assert Case.objects.get(pk=case.pk).status == "filing"
     case = go(case, "send_verify", loop["operator"])
     assert CaseClock.objects.get(case=case, name="verify").due_at is not None
@@ -205,7 +205,7 @@ def test_public_reports_are_verified_before_filing(loop: dict[str, Any]) -> None
         go(case, "verify", loop["inspector"], result="maybe")
     case = go(case, "verify", loop["inspector"], result="exists")
     assert CityCase.objects.get(case=case).verify_result == "exists"
-    case = go(case, "file", loop["shift"])
+    case = go(case, "file_case", loop["shift"])
     assert case.status == "dispatching"
 
 
@@ -225,10 +225,10 @@ def test_who_sees_a_city_case(loop: dict[str, Any]) -> None:
         assert not sees(actor(username)), username
     # a 12345 dispatcher cannot 派遣 it, and nothing changes
     with pytest.raises(NotFound):
-        go(case, "file", actor("dispatcher"))
+        go(case, "file_case", actor("dispatcher"))
     # the inspector may not 立案 his own report
     with pytest.raises(PermissionDenied):
-        go(case, "file", loop["inspector"])
+        go(case, "file_case", loop["inspector"])
     assert Case.objects.get(pk=case.pk).status == "filing"
     assert CaseEvent.objects.filter(case=case).count() == 1
 
@@ -247,7 +247,7 @@ def test_the_department_is_suggested_by_the_responsibility_list(loop: dict[str, 
 def test_suspend_pauses_the_handling_clock_and_returns_are_counted(loop: dict[str, Any]) -> None:
     case, _ = report(loop)
     mon = dt.datetime(2026, 11, 30, 9, tzinfo=SH)
-    go(case, "file", loop["shift"], mon)
+    go(case, "file_case", loop["shift"], mon)
     hw = Unit.objects.get(code="D-HW")
     go(case, "dispatch", loop["dispatcher"], mon, unit=hw.pk)
     go(case, "request_suspend", loop["hw"], mon, reason="需协调产权单位")

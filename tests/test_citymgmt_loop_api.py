@@ -117,7 +117,7 @@ def test_actions_over_the_api_and_a_refusal_changes_nothing(
 ) -> None:
     case, _ = report(logins)
     hw = Unit.objects.get(code="D-HW").pk
-    assert api("cm_sh").post(f"/api/v1/cases/{case.pk}/actions/file").status_code == 200
+    assert api("cm_sh").post(f"/api/v1/cases/{case.pk}/actions/file_case").status_code == 200
     # the inspector may not 派遣
     resp = api("cm_insp").post(
         f"/api/v1/cases/{case.pk}/actions/dispatch", {"unit": hw}, format="json"

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def test_fifty_dispatchers_dispatch_at_once_one_wins(loop: dict[str, Any]) -> None:  # noqa: F811
     case, _ = report(loop)
-    case_transition(case_id=case.pk, action="file", actor=loop["shift"], data={})
+    case_transition(case_id=case.pk, action="file_case", actor=loop["shift"], data={})
     dispatchers = [person(f"cm_dp_{i}", ("cm_dispatcher", "C-12345")) for i in range(50)]
     hw = Unit.objects.get(code="D-HW").pk
 

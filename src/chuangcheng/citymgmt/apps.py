@@ -7,5 +7,20 @@ class CitymgmtConfig(AppConfig):
     label = "citymgmt"
     verbose_name = "数字城管"
 
+    # What this loop adds to the shell (read by web.loops): its navigation and where `/` sends
+    # its people. Role codes as declared in citymgmt.workflow.
+    nav = [
+        ("citymgmt:inspector", "城管上报", frozenset({"cm_inspector"})),
+        ("citymgmt:shift", "立案结案", frozenset({"cm_shift"})),
+        ("citymgmt:dispatch", "城管派遣", frozenset({"cm_dispatcher"})),
+        ("citymgmt:queue", "城管处置", frozenset({"cm_handler"})),
+    ]
+    home_by_role = [
+        ("cm_inspector", "citymgmt:inspector"),
+        ("cm_shift", "citymgmt:shift"),
+        ("cm_dispatcher", "citymgmt:dispatch"),
+        ("cm_handler", "citymgmt:queue"),
+    ]
+
     def ready(self) -> None:
         from chuangcheng.citymgmt import workflow  # noqa: F401  (registers the workflow)

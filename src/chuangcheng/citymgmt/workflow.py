@@ -1,6 +1,6 @@
 """The 数字化城市管理 (数字城管) loop on the case engine. Reading this file tells you the whole loop:
 
-    监督员上报 ─▶ filing 待立案 ──file (立案)──▶ dispatching 待派遣 ──dispatch (派遣)──▶ handling 处置中
+    监督员上报 ─▶ filing 待立案 ──file_case (立案)──▶ dispatching 待派遣 ──dispatch (派遣)──▶ handling 处置中
     公众/12345/视频 ─▶ filing ──send_verify──▶ verifying 待核实 ──verify (核实)──▶ filing
     filing ──reject (不予立案)──▶ rejected;  作废: request_void ▶ approve_void ──▶ void
     handling ──feedback (处置反馈, 处置前/处置后照片)──▶ checking 待核查
@@ -11,7 +11,7 @@
     filing ──self_handle (自处理, inspector's own report, photos)──▶ self_review ──approve_self──▶ closed
     督办 (supervise) at any open state: the department is told.
 
-Clocks: verify 核实, file 立案, dispatch 派遣, handle 处置 (limit from the subclass's 立案标准 row by
+Clocks: verify 核实, filing 立案, dispatch 派遣, handle 处置 (limit from the subclass's 立案标准 row by
 the grid's 区域类别 and its 计时类型: `Workflow.clock_limit`), check 核查.
 """
 
@@ -316,7 +316,7 @@ CITYMGMT = register(
         ),
         clocks=(
             Clock("verify", "核实", (1, "workhours")),
-            Clock("file", "立案", (1, "workhours")),
+            Clock("filing", "立案", (1, "workhours")),
             Clock("dispatch", "派遣", (1, "workhours")),
             Clock("handle", "处置", (4, "workhours")),
             Clock("check", "核查", (2, "workhours")),
@@ -344,17 +344,17 @@ CITYMGMT = register(
                 apply=do_verify,
                 accepts_files=True,
                 stops=("verify",),
-                starts=("file",),
+                starts=("filing",),
             ),
             Action(
-                "file",
+                "file_case",
                 "立案",
                 S({"filing"}),
                 "dispatching",
                 S({SHIFT}),
                 form=NoteForm,
                 guard=needs_verify,
-                stops=("file",),
+                stops=("filing",),
                 starts=("dispatch",),
             ),
             Action(
