@@ -14,13 +14,16 @@ class CitymgmtConfig(AppConfig):
         ("citymgmt:shift", "立案结案", frozenset({"cm_shift"})),
         ("citymgmt:dispatch", "城管派遣", frozenset({"cm_dispatcher"})),
         ("citymgmt:queue", "城管处置", frozenset({"cm_handler"})),
+        ("citymgmt:indicators", "城管考核", frozenset({"cm_leader", "cm_shift"})),
     ]
     home_by_role = [
         ("cm_inspector", "citymgmt:inspector"),
         ("cm_shift", "citymgmt:shift"),
         ("cm_dispatcher", "citymgmt:dispatch"),
         ("cm_handler", "citymgmt:queue"),
+        ("cm_leader", "citymgmt:indicators"),
     ]
 
     def ready(self) -> None:
-        from chuangcheng.citymgmt import workflow  # noqa: F401  (registers the workflow)
+        # registers the workflow, and the indicators' settings (参数设置)
+        from chuangcheng.citymgmt import indicators, workflow  # noqa: F401

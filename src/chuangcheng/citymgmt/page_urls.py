@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from chuangcheng.citymgmt.views import work
+from chuangcheng.citymgmt.views import indicators, work
 
 app_name = "citymgmt"
 
@@ -11,4 +11,6 @@ urlpatterns = [
     path("citymgmt/board/", work.shift_board, name="shift"),
     path("citymgmt/dispatch/", work.dispatch_board, name="dispatch"),
     path("citymgmt/queue/", work.department_queue, name="queue"),
+    path("citymgmt/indicators/", indicators.indicators_page, name="indicators"),
+    path("citymgmt/indicators.xlsx", indicators.indicators_xlsx, name="indicators_xlsx"),
 ]

@@ -3,6 +3,7 @@ change to the unit grids writes a new grid-index token in the same transaction (
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -241,7 +242,7 @@ def suggest_department(
     return best[1] if best else None
 
 
-def _open_city_case(
+def citymgmt_case_open(
     *,
     actor: Actor,
     data: dict[str, Any],
@@ -249,6 +250,7 @@ def _open_city_case(
     source: str,
     external: tuple[str, str],
     hotline_case: Case | None = None,
+    now: dt.datetime | None = None,
 ) -> tuple[Case, bool]:
     sub = subclass_by_code(data.get("subclass"))
     hit = _where(data.get("lat"), data.get("lng"))
@@ -284,6 +286,7 @@ def _open_city_case(
             },
             region=grid.community,
             files=photos,
+            now=now,
         )
         if created:
             CityCase.objects.create(
@@ -322,7 +325,7 @@ def citymgmt_report(
     photos = _photos(files)
     if not photos:
         raise ValidationFailed("请至少上传一张现场照片。", fields={"photos": ["缺少照片"]})
-    return _open_city_case(
+    return citymgmt_case_open(
         actor=actor, data=data, photos=photos, source=Source.INSPECTOR, external=external
     )
 
@@ -340,7 +343,7 @@ def citymgmt_intake(
             + "、".join(f"{s.value}（{s.label}）" for s in Source if s in NEEDS_VERIFY),
             fields={"source": ["不是允许的值"]},
         )
-    case, _created = _open_city_case(
+    case, _created = citymgmt_case_open(
         actor=actor, data=data, photos=_photos(files), source=source, external=("", "")
     )
     return case
