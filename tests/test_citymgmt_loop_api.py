@@ -151,3 +151,29 @@ def test_schema_lists_the_coded_values(logins: dict[str, Any], api: Any) -> None
     for value in ("normal", "overdue", "error", "special", "not_exists", "inspector", "citymgmt"):
         assert value in text, value
     assert "/api/v1/citymgmt/reports" in schema["paths"]
+
+
+@pytest.mark.parametrize(
+    ("who", "source", "expected"),
+    [
+        (None, "public", 401),
+        ("cm_insp", "public", 403),  # an inspector reports through /reports
+        ("dispatcher", "public", 403),  # 12345: wrong loop
+        ("cm_op", "inspector", 400),  # an inspector's report is not registered by the desk
+        ("cm_op", "public", 201),
+    ],
+)
+def test_intake_of_public_reports(
+    logins: dict[str, Any], api: Any, who: str | None, source: str, expected: int
+) -> None:
+    data = form(logins)
+    data["source"] = source
+    resp = api(who).post("/api/v1/citymgmt/intake", data, format="multipart")
+    assert resp.status_code == expected, resp.content
+    made = Case.objects.filter(kind="citymgmt")
+    if expected == 201:
+        body = resp.json()
+        assert body["status"] == "filing" and body["loop"]["source"] == "public"
+        assert made.count() == 1
+    else:
+        assert not made.exists()

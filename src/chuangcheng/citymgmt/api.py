@@ -29,7 +29,7 @@ from chuangcheng.citymgmt.models import (
 )
 from chuangcheng.citymgmt.presenters import city_case_fields
 from chuangcheng.citymgmt.selectors import component_list, parse_filters, require_staff
-from chuangcheng.citymgmt.services import citymgmt_report
+from chuangcheng.citymgmt.services import citymgmt_intake, citymgmt_report
 from chuangcheng.core.errors import ValidationFailed
 from chuangcheng.org.access import actor_for
 
@@ -246,7 +246,9 @@ class ReportIn(serializers.Serializer):
     subclass = serializers.CharField(help_text="6 位小类目录代码，如 200201 非法小广告")
     lat = serializers.FloatField()
     lng = serializers.FloatField()
-    client_key = serializers.CharField(help_text="手机端生成的 8–64 位标识；重发不会产生第二个案卷")
+    client_key = serializers.CharField(
+        required=False, help_text="监督员上报必填：手机端生成的 8–64 位标识；重发不会产生第二个案卷"
+    )
     description = serializers.CharField(required=False)
     address = serializers.CharField(required=False)
     component = serializers.CharField(required=False, help_text="部件的 16 位标识码")
@@ -262,6 +264,11 @@ class ReportIn(serializers.Serializer):
     )
     after = serializers.ListField(
         child=serializers.FileField(), required=False, help_text="处置后照片"
+    )
+    source = serializers.ChoiceField(  # type: ignore[assignment]
+        choices=[(s.value, s.label) for s in Source if s != Source.INSPECTOR],
+        required=False,
+        help_text="仅受理登记：public 公众举报、hotline 12345转办、video 视频监控",
     )
 
 
@@ -294,3 +301,33 @@ class ReportView(APIView):
             "loop": city_case_fields(case),
         }
         return Response(body, status=201 if created else 200)
+
+
+class IntakeView(APIView):
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    @extend_schema(
+        summary="受理员登记公众举报、12345、视频监控来源的城管案件",
+        operation_id="v1_citymgmt_intake_create",
+        description="登记后的案卷须先发核实、经监督员核实属实后才能立案。",
+        parameters=[],
+        request={"multipart/form-data": ReportIn},
+        responses={
+            201: ReportOut,
+            400: OpenApiResponse(ErrorOut, description="来源、小类、位置或照片有误"),
+            401: OpenApiResponse(ErrorOut, description="未登录"),
+            403: OpenApiResponse(ErrorOut, description="不是受理员或值班长"),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        actor = request_actor(request)
+        photos = [(f, kind) for kind in PhotoType.values for f in request.FILES.getlist(kind)]
+        case = citymgmt_intake(actor=actor, data=plain(request.data), files=photos)
+        body = {
+            "id": case.pk,
+            "number": case.number,
+            "status": case.status,
+            "created": True,
+            "loop": city_case_fields(case),
+        }
+        return Response(body, status=201)

@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from chuangcheng.citymgmt import settings_keys  # noqa: F401  (declares the loop's settings)
+
 
 class CitymgmtConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
