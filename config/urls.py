@@ -9,6 +9,7 @@ urlpatterns = [
     path("api/v1/", include("chuangcheng.citymgmt.urls")),
     path("", include("chuangcheng.web.urls")),
     path("", include("chuangcheng.hotline.urls")),
+    path("", include("chuangcheng.citymgmt.page_urls")),
 ]
 
 # JSON under /api/, a Chinese page elsewhere; never a debug page (DEBUG is off in the demo)

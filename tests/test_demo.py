@@ -45,7 +45,9 @@ TODAY = dt.datetime(2026, 11, 23, 15, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
 @pytest.fixture
 def demo(db: Any) -> Iterator[None]:
     with time_machine.travel(TODAY, tick=False):
-        call_command("demo", "--no-serve", "--orders", str(ORDERS), verbosity=0)
+        call_command(
+            "demo", "--no-serve", "--orders", str(ORDERS), "--citymgmt-cases", "60", verbosity=0
+        )
         yield
 
 
@@ -201,7 +203,7 @@ def test_the_workflow_carries_on(demo: None) -> None:
 
 def test_running_again_keeps_the_history(demo: None) -> None:
     before = Case.objects.count(), CaseEvent.objects.count()
-    call_command("demo", "--no-serve", "--orders", "50", verbosity=0)
+    call_command("demo", "--no-serve", "--orders", "50", "--citymgmt-cases", "20", verbosity=0)
     assert (Case.objects.count(), CaseEvent.objects.count()) == before
 
 

@@ -56,7 +56,7 @@ def test_demo_builds_and_the_loop_runs_on_sqlite(tmp_path: Path) -> None:
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     manage = [sys.executable, str(ROOT / "manage.py")]
     built = subprocess.run(
-        [*manage, "demo", "--no-serve", "--orders", "300"],
+        [*manage, "demo", "--no-serve", "--orders", "300", "--citymgmt-cases", "60"],
         env=env,
         capture_output=True,
         text=True,

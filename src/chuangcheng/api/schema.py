@@ -188,6 +188,11 @@ CaseDetailOut = inline_serializer(
         "satisfaction": _choice(SATISFACTIONS, allow_blank=True),
         "citizen_rating": serializers.IntegerField(allow_null=True),
         "allowed_actions": _allowed_actions(),
+        "loop": serializers.DictField(
+            allow_null=True,
+            help_text="该业务（kind）自己的字段，如数字城管的小类、单元网格、返工次数；"
+            "数字城管的结构见 POST /api/v1/citymgmt/reports 的 loop",
+        ),
         "events": serializers.ListField(child=serializers.DictField()),
         "assignments": serializers.ListField(child=serializers.DictField()),
     },

@@ -39,7 +39,12 @@ def limit_rows(workflow: Workflow) -> list[LimitRow]:
 def limit_for(
     workflow: Workflow, case: Case, clock: str, rows: list[LimitRow] | None = None
 ) -> tuple[int, str]:
-    """Most specific TimeLimit row wins: urgency+type, urgency, type, then any."""
+    """The workflow's own limit (`Workflow.clock_limit`) if it gives one; else the most
+    specific TimeLimit row wins: urgency+type, urgency, type, then any."""
+    if workflow.clock_limit is not None:
+        own = workflow.clock_limit(case, clock)
+        if own is not None:
+            return own
     best: tuple[int, tuple[int, str]] | None = None
     for name, appeal_type, urgency, amount, unit in limit_rows(workflow) if rows is None else rows:
         if name != clock:

@@ -133,6 +133,7 @@ def case_detail(case: Case, actor: Actor, allowed: list[Any]) -> dict[str, Any]:
                 for a in assignments
             ],
             "allowed_actions": [{"name": a.name, "label": a.label} for a in allowed],
+            "loop": workflow.present(case) if workflow.present is not None else None,
             "events": [
                 {
                     "seq": e.seq,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from chuangcheng.cases.models import (
@@ -261,3 +261,27 @@ def notification_get(actor: Actor, notification_id: int) -> Notification:
     if found is None:
         raise NotFound("消息不存在。")
     return found
+
+
+def cases_of_kind(
+    actor: Actor,
+    kind: str,
+    *,
+    statuses: list[str] | None = None,
+    unit: int | None = None,
+    overdue: bool = False,
+    q: str = "",
+    now: dt.datetime | None = None,
+) -> QuerySet[Case]:
+    """The cases of one loop the actor may see (the generic list of any kind), the nearest
+    deadline first, then the newest."""
+    qs = cases_visible_to(actor).filter(kind=kind).select_related("lead_unit", "category", "street")
+    if statuses:
+        qs = qs.filter(status__in=statuses)
+    if unit:
+        qs = qs.filter(lead_unit_id=unit)
+    if overdue:
+        qs = qs.filter(overdue_q(now))
+    if q:
+        qs = qs.filter(Q(number=q) | Q(title__contains=q))
+    return qs.order_by(F("next_due").asc(nulls_last=True), "-created_at", "-id")

@@ -179,6 +179,11 @@ class Clock:
 
 
 ClocksHook = Callable[["Case", "Mapping[str, CaseClock]"], None]
+# A loop's own source of a clock's limit: (amount, unit) for this case, or None to fall back to
+# the 办理时限 (TimeLimit) rows and the clock's default.
+ClockLimitHook = Callable[["Case", str], "tuple[int, str] | None"]
+# A loop's own fields of a case (its one-to-one row), for the generic case detail (`loop`).
+PresentHook = Callable[["Case"], dict[str, Any]]
 
 
 # What a role sees of a workflow's cases (its data scope):
@@ -241,6 +246,11 @@ class Workflow:
     # the case and its clock rows whenever a step changed a clock: a loop may keep its own copy
     # of them on its own columns (read by its indicators with index-only scans).
     on_clocks: ClocksHook | None = None
+    # Called by the engine when a clock starts, before the 办理时限 rows are read: a loop whose
+    # limits depend on its own data (e.g. a catalogue's limit by zone) supplies them here.
+    clock_limit: ClockLimitHook | None = None
+    # The loop's own fields shown by the generic case detail (API and page) under "loop".
+    present: PresentHook | None = None
 
     def __post_init__(self) -> None:
         if self.initial not in self.states:

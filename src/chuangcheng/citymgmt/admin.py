@@ -20,6 +20,7 @@ from chuangcheng.citymgmt.models import (
     Component,
     HandlingLimit,
     ImportRecord,
+    Responsibility,
     Standard,
     Subclass,
     UnitGrid,
@@ -268,3 +269,12 @@ class ImportRecordAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(Responsibility)
+class ResponsibilityAdmin(AdministratorEdits, admin.ModelAdmin):
+    """权责清单: which department an event subclass goes to, by region (派遣's suggestion)."""
+
+    list_display = ["subclass", "region", "unit"]
+    list_select_related = ["subclass__klass", "region", "unit"]
+    autocomplete_fields = ["subclass"]

@@ -7,14 +7,29 @@ from typing import Any
 
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from chuangcheng.api.params import plain, request_actor
 from chuangcheng.api.schema import ErrorOut
 from chuangcheng.citymgmt.geo import grid_for_point
-from chuangcheng.citymgmt.models import Component, ComponentSource, ComponentState, ZoneClass
+from chuangcheng.citymgmt.models import (
+    CheckResult,
+    CloseType,
+    Component,
+    ComponentSource,
+    ComponentState,
+    Family,
+    PhotoType,
+    Source,
+    VerifyResult,
+    ZoneClass,
+)
+from chuangcheng.citymgmt.presenters import city_case_fields
 from chuangcheng.citymgmt.selectors import component_list, parse_filters, require_staff
+from chuangcheng.citymgmt.services import citymgmt_intake, citymgmt_report
 from chuangcheng.core.errors import ValidationFailed
 from chuangcheng.org.access import actor_for
 
@@ -187,3 +202,132 @@ class GridLookupView(APIView):
                 fields={k: ["必填"] for k, v in (("lat", lat), ("lng", lng)) if v in (None, "")},
             )
         return Response(grid_for_point(lat, lng).as_dict())
+
+
+# ---------------------------------------------------------------- the loop's cases
+
+
+class CityCaseOut(serializers.Serializer):
+    """The 数字城管 fields of a case (`loop` in the case detail)."""
+
+    family = serializers.ChoiceField(choices=Family.choices, help_text="部件 / 事件")
+    subclass = serializers.CharField(help_text="6 位小类目录代码")
+    subclass_name = serializers.CharField()
+    component = serializers.CharField(allow_null=True, help_text="部件标识码")
+    zone_class = serializers.ChoiceField(choices=ZoneClass.choices, help_text="区域类别")
+    source = serializers.ChoiceField(  # type: ignore[assignment]
+        choices=Source.choices, help_text="信息来源"
+    )
+    verify_result = serializers.ChoiceField(
+        choices=VerifyResult.choices, allow_blank=True, help_text="核实结果"
+    )
+    check_result = serializers.ChoiceField(
+        choices=CheckResult.choices, allow_blank=True, help_text="最近核查结果"
+    )
+    close_type = serializers.ChoiceField(
+        choices=CloseType.choices, allow_blank=True, help_text="结案类型"
+    )
+    rework_count = serializers.IntegerField(help_text="返工次数")
+    return_count = serializers.IntegerField(help_text="回退次数")
+    client_key = serializers.CharField()
+
+
+class ReportOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    status = serializers.CharField()
+    created = serializers.BooleanField(
+        help_text="false：同一 client_key 的重发，返回首次上报的案卷"
+    )
+    loop = CityCaseOut()
+
+
+class ReportIn(serializers.Serializer):
+    subclass = serializers.CharField(help_text="6 位小类目录代码，如 200201 非法小广告")
+    lat = serializers.FloatField()
+    lng = serializers.FloatField()
+    client_key = serializers.CharField(
+        required=False, help_text="监督员上报必填：手机端生成的 8–64 位标识；重发不会产生第二个案卷"
+    )
+    description = serializers.CharField(required=False)
+    address = serializers.CharField(required=False)
+    component = serializers.CharField(required=False, help_text="部件的 16 位标识码")
+    near = serializers.ListField(
+        child=serializers.FileField(), required=False, help_text="近景照片"
+    )
+    far = serializers.ListField(child=serializers.FileField(), required=False, help_text="远景照片")
+    reference = serializers.ListField(
+        child=serializers.FileField(), required=False, help_text="参照物照片"
+    )
+    before = serializers.ListField(
+        child=serializers.FileField(), required=False, help_text="处置前照片"
+    )
+    after = serializers.ListField(
+        child=serializers.FileField(), required=False, help_text="处置后照片"
+    )
+    source = serializers.ChoiceField(  # type: ignore[assignment]
+        choices=[(s.value, s.label) for s in Source if s != Source.INSPECTOR],
+        required=False,
+        help_text="仅受理登记：public 公众举报、hotline 12345转办、video 视频监控",
+    )
+
+
+class ReportView(APIView):
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    @extend_schema(
+        summary="监督员上报（手机）",
+        operation_id="v1_citymgmt_reports_create",
+        description="一次请求完成上报：小类、位置（解析到单元网格、社区、街道）、分类型照片。"
+        "同一监督员同一 client_key 重发时返回首次上报的案卷（200），不会重复立卷。",
+        request={"multipart/form-data": ReportIn},
+        responses={
+            201: ReportOut,
+            200: ReportOut,
+            400: OpenApiResponse(ErrorOut, description="小类不存在、不在任何单元网格内、照片有误"),
+            401: OpenApiResponse(ErrorOut, description="未登录"),
+            403: OpenApiResponse(ErrorOut, description="不是监督员"),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        actor = request_actor(request)
+        photos = [(f, kind) for kind in PhotoType.values for f in request.FILES.getlist(kind)]
+        case, created = citymgmt_report(actor=actor, data=plain(request.data), files=photos)
+        body = {
+            "id": case.pk,
+            "number": case.number,
+            "status": case.status,
+            "created": created,
+            "loop": city_case_fields(case),
+        }
+        return Response(body, status=201 if created else 200)
+
+
+class IntakeView(APIView):
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    @extend_schema(
+        summary="受理员登记公众举报、12345、视频监控来源的城管案件",
+        operation_id="v1_citymgmt_intake_create",
+        description="登记后的案卷须先发核实、经监督员核实属实后才能立案。",
+        parameters=[],
+        request={"multipart/form-data": ReportIn},
+        responses={
+            201: ReportOut,
+            400: OpenApiResponse(ErrorOut, description="来源、小类、位置或照片有误"),
+            401: OpenApiResponse(ErrorOut, description="未登录"),
+            403: OpenApiResponse(ErrorOut, description="不是受理员或值班长"),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        actor = request_actor(request)
+        photos = [(f, kind) for kind in PhotoType.values for f in request.FILES.getlist(kind)]
+        case = citymgmt_intake(actor=actor, data=plain(request.data), files=photos)
+        body = {
+            "id": case.pk,
+            "number": case.number,
+            "status": case.status,
+            "created": True,
+            "loop": city_case_fields(case),
+        }
+        return Response(body, status=201)

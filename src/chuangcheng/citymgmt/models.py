@@ -321,3 +321,144 @@ class ImportRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.filename}"
+
+
+# ---------------------------------------------------------------- the loop's cases
+
+
+class Responsibility(models.Model):
+    """One row of the 权责清单: which department handles an event subclass in a region (a blank
+    region: everywhere). The most specific region wins. A case about a registered component goes
+    to the component's 养护/权属/主管 department instead."""
+
+    subclass = models.ForeignKey(
+        Subclass, verbose_name="小类", on_delete=models.CASCADE, related_name="responsibilities"
+    )
+    region = models.ForeignKey(
+        Region,
+        verbose_name="区域",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name="责任部门", on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "权责清单"
+        verbose_name_plural = "权责清单"
+        constraints = [
+            models.UniqueConstraint(fields=["subclass", "region"], name="responsibility_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subclass_id} → {self.unit_id}"
+
+
+class Source(models.TextChoices):
+    """Where a 城管 case came from (信息来源). Only an inspector's own report skips 核实."""
+
+    INSPECTOR = "inspector", "监督员上报"
+    PUBLIC = "public", "公众举报"
+    HOTLINE = "hotline", "12345转办"
+    VIDEO = "video", "视频监控"
+
+
+NEEDS_VERIFY = frozenset({Source.PUBLIC, Source.HOTLINE, Source.VIDEO})
+
+
+class VerifyResult(models.TextChoices):
+    EXISTS = "exists", "属实"
+    NOT_EXISTS = "not_exists", "不属实"
+    UNABLE = "unable", "无法核实"
+
+
+class CheckResult(models.TextChoices):
+    PASSED = "passed", "核查通过"
+    NOT_PASSED = "not_passed", "核查不通过"
+
+
+class CloseType(models.TextChoices):
+    """结案类型 (eGova 1–4)."""
+
+    NORMAL = "normal", "正常结案"
+    OVERDUE = "overdue", "超时结案"
+    ERROR = "error", "差错结案"
+    SPECIAL = "special", "特殊结案"
+
+
+class PhotoType(models.TextChoices):
+    NEAR = "near", "近景"
+    FAR = "far", "远景"
+    REFERENCE = "reference", "参照物"
+    BEFORE = "before", "处置前"
+    AFTER = "after", "处置后"
+
+
+class CityCase(models.Model):
+    """The 数字城管 loop's own fields of a case (one-to-one with cases.Case), written in the same
+    transaction as the case (citymgmt.services) and by the loop's actions (citymgmt.workflow)."""
+
+    case = models.OneToOneField(
+        "cases.Case",
+        verbose_name="案卷",
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="citycase",
+    )
+    family = models.CharField("类别", max_length=10, choices=Family.choices)
+    subclass = models.ForeignKey(
+        Subclass, verbose_name="小类", on_delete=models.PROTECT, related_name="+"
+    )
+    standard = models.ForeignKey(
+        Standard,
+        verbose_name="立案标准",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    component = models.ForeignKey(
+        Component,
+        verbose_name="部件",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+    )
+    grid = models.ForeignKey(
+        UnitGrid, verbose_name="单元网格", on_delete=models.PROTECT, related_name="cases"
+    )
+    zone_class = models.CharField("区域类别", max_length=1, choices=ZoneClass.choices)
+    source = models.CharField("信息来源", max_length=10, choices=Source.choices)
+    client_key = models.CharField("上报端标识", max_length=64, blank=True)
+    verify_result = models.CharField(
+        "核实结果", max_length=12, choices=VerifyResult.choices, blank=True
+    )
+    check_result = models.CharField(
+        "最近核查结果", max_length=12, choices=CheckResult.choices, blank=True
+    )
+    close_type = models.CharField("结案类型", max_length=10, choices=CloseType.choices, blank=True)
+    rework_count = models.PositiveSmallIntegerField("返工次数", default=0)
+    return_count = models.PositiveSmallIntegerField("回退次数", default=0)
+    suspend_count = models.PositiveSmallIntegerField("缓办次数", default=0)
+    suspended = models.BooleanField("缓办中", default=False)
+    self_handled = models.BooleanField("自处理", default=False)
+    hotline_case = models.ForeignKey(
+        "cases.Case",
+        verbose_name="来源12345工单",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="citymgmt_transfers",
+    )
+
+    class Meta:
+        verbose_name = "城管案卷"
+        verbose_name_plural = "城管案卷"
+        indexes = [models.Index(fields=["grid"], name="citycase_grid")]
+
+    def __str__(self) -> str:
+        return f"城管案卷 {self.case_id}"

@@ -8,12 +8,25 @@ department the city) and those his unit manages, owns or maintains wherever they
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
-from chuangcheng.citymgmt.models import CatalogueClass, Component, ComponentState, Family, UnitGrid
+from chuangcheng.cases.clocks import light, running_of
+from chuangcheng.cases.models import Case, CaseClock
+from chuangcheng.cases.selectors import cases_visible_to, pending_request_q
+from chuangcheng.cases.workflow import workflow_for
+from chuangcheng.citymgmt.models import (
+    CatalogueClass,
+    CityCase,
+    Component,
+    ComponentState,
+    Family,
+    Subclass,
+    UnitGrid,
+)
 from chuangcheng.core.errors import PermissionDenied, ValidationFailed
 from chuangcheng.org.access import Actor
 from chuangcheng.org.models import Region, Unit
@@ -152,3 +165,96 @@ def component_classes() -> QuerySet[CatalogueClass]:
 
 def grids_in(region: Region) -> QuerySet[UnitGrid]:
     return UnitGrid.objects.filter(community__path__startswith=region.path)
+
+
+# ---------------------------------------------------------------- the loop's cases (案卷)
+
+
+def city_cases(actor: Actor) -> QuerySet[Case]:
+    """The 数字城管 cases the actor may see (the engine's visibility of the loop's roles)."""
+    from chuangcheng.citymgmt.workflow import KIND
+
+    return cases_visible_to(actor).filter(kind=KIND)
+
+
+def _by_due(qs: QuerySet[Case]) -> QuerySet[Case]:
+    return qs.select_related("citycase__subclass", "citycase__grid", "lead_unit").order_by(
+        F("next_due").asc(nulls_last=True), "created_at", "id"
+    )
+
+
+def inspector_tasks(actor: Actor) -> QuerySet[Case]:
+    """The inspector's 核实 and 核查 tasks: cases of his grids waiting for him on site."""
+    return _by_due(city_cases(actor).filter(status__in=["verifying", "checking"]))
+
+
+def inspector_recent(actor: Actor, limit: int = 10) -> list[Case]:
+    qs = city_cases(actor).filter(created_by_id=actor.user_id).select_related("citycase__subclass")
+    return list(qs.order_by("-created_at", "-id")[:limit])
+
+
+def recent_subclasses(actor: Actor, limit: int = 8) -> list[Subclass]:
+    """The subclasses the inspector reported most recently (his quick picks)."""
+    ids: list[int] = []
+    rows = (
+        CityCase.objects.filter(case__created_by_id=actor.user_id)
+        .order_by("-case__created_at")
+        .values_list("subclass_id", flat=True)[:200]
+    )
+    for sid in rows:
+        if sid not in ids:
+            ids.append(sid)
+        if len(ids) >= limit:
+            break
+    subs = {s.pk: s for s in Subclass.objects.select_related("klass").filter(pk__in=ids)}
+    return [subs[i] for i in ids if i in subs]
+
+
+def report_subclasses() -> list[Subclass]:
+    """Every active subclass, for the searchable list of the report page."""
+    return list(Subclass.objects.select_related("klass").filter(active=True, klass__active=True))
+
+
+def shift_board(actor: Actor) -> QuerySet[Case]:
+    """值班长: what waits for 立案, 结案, 自处理 approval or a 作废 decision."""
+    qs = city_cases(actor).filter(
+        Q(status__in=["filing", "closing", "self_review"]) | pending_request_q("void")
+    )
+    return _by_due(qs)
+
+
+def dispatch_board(actor: Actor) -> QuerySet[Case]:
+    """派遣员: cases waiting for 派遣 and the 回退/延期/缓办 requests awaiting his decision."""
+    qs = city_cases(actor).filter(
+        Q(status="dispatching")
+        | pending_request_q("return")
+        | pending_request_q("extension")
+        | pending_request_q("suspend")
+        | Q(status="handling", citycase__suspended=True)
+    )
+    return _by_due(qs)
+
+
+def department_queue(actor: Actor) -> QuerySet[Case]:
+    """专业部门: the cases his unit is handling, the nearest deadline first."""
+    return _by_due(city_cases(actor).filter(status="handling"))
+
+
+def with_lights(cases: list[Case], now: dt.datetime, warn: float) -> list[dict[str, object]]:
+    """Each case with its nearest running clock and that clock's light (one query)."""
+    by_case: dict[int, list[CaseClock]] = {}
+    for row in CaseClock.objects.filter(case_id__in=[c.pk for c in cases]):
+        by_case.setdefault(row.case_id, []).append(row)
+    out: list[dict[str, object]] = []
+    for case in cases:
+        running = running_of(by_case.get(case.pk, []))
+        clock = running[0] if running else None
+        out.append(
+            {
+                "case": case,
+                "clock": clock,
+                "clock_label": workflow_for(case.kind).clock(clock.name).label if clock else "",
+                "light": light(clock, now, warn) if clock else None,
+            }
+        )
+    return out

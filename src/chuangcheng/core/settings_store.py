@@ -95,6 +95,13 @@ SPECS: dict[str, SettingSpec] = {
 DEFAULTS: dict[str, Any] = {key: spec.default for key, spec in SPECS.items()}
 
 
+def declare_settings(*specs: SettingSpec) -> None:
+    """A loop app adds its own settings (from its AppConfig.ready); a key is declared once."""
+    for spec in specs:
+        SPECS.setdefault(spec.key, spec)
+        DEFAULTS.setdefault(spec.key, spec.default)
+
+
 def _number(spec: SettingSpec, value: Any, label: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValidationError(f"「{label}」须为数字")

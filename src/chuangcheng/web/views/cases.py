@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from chuangcheng.cases.models import CaseClock
 from chuangcheng.cases.presenters import case_detail
 from chuangcheng.cases.selectors import attachment_get_visible, case_get_visible
 from chuangcheng.cases.services import allowed_actions, case_transition, contact_reveal
@@ -54,11 +55,15 @@ def detail_context(
         else:
             forms.append(action_form(action, case))
     workflow = workflow_for(case.kind)
+    # the clock rows of the engine; a loop that keeps copies on columns of its own has those
+    rows = {c.name: c for c in CaseClock.objects.filter(case_id=case.pk)}
     clocks = [
         {
             "label": f"{clock.label}时限",
-            "due": getattr(case, f"{clock.name}_due", None),
-            "at": getattr(case, f"{clock.name}_at", None),
+            "due": getattr(case, f"{clock.name}_due", None)
+            or (rows[clock.name].due_at if clock.name in rows else None),
+            "at": getattr(case, f"{clock.name}_at", None)
+            or (rows[clock.name].stopped_at if clock.name in rows else None),
         }
         for clock in workflow.clocks
     ]

@@ -50,6 +50,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--reset", action="store_true", help="先删除 SQLite 演示数据库，重新生成全部数据"
         )
+        parser.add_argument(
+            "--citymgmt-cases",
+            type=int,
+            default=1354,
+            help="首次生成的数字城管案卷数（默认 1354，近一年，中山西路街道）",
+        )
         parser.add_argument("--no-serve", action="store_true", help="只构建数据，不启动服务")
         parser.add_argument("--workers", type=int, default=2, help="gunicorn 工作进程数（默认 2）")
 
@@ -63,6 +69,7 @@ class Command(BaseCommand):
         self._reseal_old_history()
         build_citymgmt_demo()  # 数字城管: unit grids and the component registry, once
         self._history(options)
+        self._citymgmt_history(options)
         if not options["no_serve"]:
             self._routing_models()
         self._banner(options["host"], options["port"], serve=not options["no_serve"])
@@ -114,6 +121,33 @@ class Command(BaseCommand):
             )
         )
 
+    def _citymgmt_history(self, options: dict[str, Any]) -> None:
+        """数字城管: the loop's posts with logins and a year of cases, walked through its
+        workflow (citymgmt.demo_cases), once."""
+        from tqdm import tqdm
+
+        from chuangcheng.citymgmt.demo_cases import build_citymgmt_history
+
+        total = max(int(options["citymgmt_cases"]), 0)
+        started = time.monotonic()
+        with tqdm(
+            total=total,
+            desc="生成数字城管案卷",
+            unit="件",
+            file=sys.stderr,
+            disable=total == 0 or options["verbosity"] == 0,
+        ) as bar:
+            stats = build_citymgmt_history(
+                now=timezone.now(), password=DEMO_PASSWORD, cases=total, progress=bar.update
+            )
+        if stats["cases"]:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"已生成 {stats['cases']:,} 件数字城管案卷（结案 {stats['closed']:,} 件），"
+                    f"用时 {time.monotonic() - started:.0f} 秒。"
+                )
+            )
+
     def _reseal_old_history(self) -> None:
         """A demo database built by a release before the keyed chain (ADR 0008): seal its
         history with this machine's key once, so that verify_history checks it."""
@@ -161,6 +195,11 @@ class Command(BaseCommand):
         lines.append("  演示账号（密码均为 " + DEMO_PASSWORD + "）：")
         for username, name, role, _unit in DEMO_USERS:
             lines.append(f"    {username:<14}{role_label(role):<6}{name}")
+        from chuangcheng.citymgmt.demo_cases import CM_USERS
+
+        for username, name, role, _unit in CM_USERS:
+            if username in ("cm_jdy01", "cm_zbz", "cm_pqy", "cm_hw", "cm_ld"):
+                lines.append(f"    {username:<14}{role_label(role):<6}{name}（数字城管）")
         lines.append(f"    {'admin':<14}{'管理员':<6}系统管理员（可进入管理后台）")
         if serve:
             lines.append("  按 Ctrl-C 停止网站和后台任务进程。")
