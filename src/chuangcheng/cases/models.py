@@ -23,7 +23,7 @@ class Category(models.Model):
         on_delete=models.PROTECT,
         related_name="children",
     )
-    kind = models.CharField("适用业务", max_length=20, default="hotline")
+    kind = models.CharField("适用业务", max_length=20, help_text="流程的 kind，如 12345 的 hotline")
     active = models.BooleanField("启用", default=True)
 
     class Meta:
@@ -64,7 +64,7 @@ class TimeLimit(models.Model):
 
     UNITS = [("hours", "小时"), ("workhours", "工作时"), ("workdays", "工作日"), ("days", "自然日")]
 
-    kind = models.CharField("业务", max_length=20, default="hotline")
+    kind = models.CharField("业务", max_length=20, help_text="流程的 kind，如 12345 的 hotline")
     appeal_type = models.CharField("诉求类型", max_length=20, blank=True)
     urgency = models.CharField("紧急程度", max_length=20, blank=True)
     clock = models.CharField(
@@ -489,14 +489,8 @@ class CaseEvent(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["case", "seq"], name="caseevent_case_seq_uniq")
         ]
-        indexes = [
-            # approved returns per month (退回 in hotline_indicators) without scanning all events
-            models.Index(
-                fields=["created_at"],
-                name="caseevent_returns",
-                condition=Q(action="approve_return"),
-            ),
-        ]
+        # a loop that counts one kind of event adds its own partial index in its own
+        # migrations (e.g. hotline/migrations/0001: the 12345 退回 per month)
 
     def __str__(self) -> str:
         return f"{self.case_id}#{self.seq} {self.action}"

@@ -202,7 +202,8 @@ def public_result(case: Case) -> str:
 
 
 def rating_comment(steps: list[dict[str, Any]]) -> str:
-    rated = [s for s in steps if s["action"] == "rate"]
+    """The comment of the reporter's latest rating (the step whose data carries a rating)."""
+    rated = [s for s in steps if s["data"].get("rating") is not None]
     return str(rated[-1]["data"].get("comment") or "") if rated else ""
 
 

@@ -57,7 +57,7 @@ from chuangcheng.core.numbering import allocate_numbers, allocate_numbers_with_i
 from chuangcheng.core.uploads import check_upload
 from chuangcheng.org.access import Actor
 from chuangcheng.org.models import Region
-from chuangcheng.org.roles import CONTACT, role_group
+from chuangcheng.org.roles import REVEAL_PHONE, role_group
 
 
 def _new_event(
@@ -828,7 +828,7 @@ def case_transition(
 
 def contact_reveal(*, actor: Actor, case_id: int, reason: str = "") -> CaseContact:
     """Show a caller's full contact details to a role that needs them, and record that it did."""
-    if not (actor.roles & role_group(CONTACT)):
+    if not (actor.roles & role_group(REVEAL_PHONE)):
         raise PermissionDenied("您的角色无权查看诉求人完整号码。")
     case = case_get_visible(actor, case_id)
     contact = CaseContact.objects.filter(case=case).first()

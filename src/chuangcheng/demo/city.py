@@ -296,11 +296,13 @@ def build_demo_city(*, with_users: bool = True, password: str = DEMO_PASSWORD) -
 
     categories: dict[str, Category] = {}
     for top_code, top_name, subs in CATALOGUE:
-        top, _ = Category.objects.get_or_create(code=top_code, defaults={"name": top_name})
+        top, _ = Category.objects.get_or_create(
+            code=top_code, defaults={"name": top_name, "kind": "hotline"}
+        )
         categories[top_code] = top
         for code, name, unit_code in subs:
             cat, created = Category.objects.get_or_create(
-                code=code, defaults={"name": name, "parent": top}
+                code=code, defaults={"name": name, "parent": top, "kind": "hotline"}
             )
             categories[code] = cat
             if not created:

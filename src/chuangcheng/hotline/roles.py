@@ -6,7 +6,7 @@ what each sees of the loop's orders are declared with the workflow (hotline.work
 
 from __future__ import annotations
 
-from chuangcheng.org.roles import CENTRE, CONTACT, PUBLIC, declare_role_group
+from chuangcheng.org.roles import CENTRE, PUBLIC, REVEAL_PHONE, declare_role_group
 
 OPERATOR = "operator"  # 受理员
 DISPATCHER = "dispatcher"  # 派单员
@@ -44,5 +44,5 @@ INTAKE_REPEAT_ROLES = frozenset({OPERATOR, DISPATCHER})
 
 # what the engine asks of a role without naming it (org.roles)
 declare_role_group(CENTRE, CENTRE_ROLES)
-declare_role_group(CONTACT, CONTACT_ROLES)
+declare_role_group(REVEAL_PHONE, CONTACT_ROLES)
 declare_role_group(PUBLIC, {CITIZEN})

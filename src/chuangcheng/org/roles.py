@@ -32,10 +32,10 @@ def role_label(code: str) -> str:
 # Works from a command centre (sees a confidential caller's name, reads the whole jurisdiction).
 CENTRE = "centre"
 # May see a reporter's full phone number (they must call them back) — each view is audited.
-CONTACT = "contact"
+REVEAL_PHONE = "reveal_phone"
 # A member of the public (居民): reports and follows their own cases only.
 PUBLIC = "public"
-GROUPS = frozenset({CENTRE, CONTACT, PUBLIC})
+GROUPS = frozenset({CENTRE, REVEAL_PHONE, PUBLIC})
 
 _GROUPS: dict[str, frozenset[str]] = {}
 

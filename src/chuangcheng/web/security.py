@@ -32,7 +32,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from ipware.ip import get_client_ip
 
 from chuangcheng.org.access import actor_for
-from chuangcheng.org.roles import CONTACT, role_group
+from chuangcheng.org.roles import REVEAL_PHONE, role_group
 
 LOCKED_MESSAGE = "登录失败次数过多，请 {minutes} 分钟后再试。"
 
@@ -134,7 +134,7 @@ def second_factor_required(user: Any) -> bool:
         return False
     if user.is_staff or user.is_superuser:
         return True
-    return bool(actor_for(user).roles & role_group(CONTACT))
+    return bool(actor_for(user).roles & role_group(REVEAL_PHONE))
 
 
 def totp_device_for_enrolment(*, actor: Any) -> TOTPDevice:

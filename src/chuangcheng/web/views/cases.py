@@ -21,7 +21,7 @@ from chuangcheng.cases.services import allowed_actions, case_transition, contact
 from chuangcheng.cases.workflow import workflow_for
 from chuangcheng.core.errors import DomainError, NotFound
 from chuangcheng.org.access import Actor
-from chuangcheng.org.roles import CONTACT, role_group
+from chuangcheng.org.roles import REVEAL_PHONE, role_group
 from chuangcheng.web import formatting, loops
 from chuangcheng.web.access import error_page, page
 from chuangcheng.web.forms import ActionForm, action_form, failed_action_form
@@ -74,7 +74,8 @@ def detail_context(
         "clocks": clocks,
         "events": timeline(detail["events"], case.kind),
         "workflow": workflow,
-        "can_reveal": bool(actor.roles & role_group(CONTACT)) and bool(detail["citizen"]["phone"]),
+        "can_reveal": bool(actor.roles & role_group(REVEAL_PHONE))
+        and bool(detail["citizen"]["phone"]),
         "error": error,
         "failed": failed,
         **loops.case_detail_extras(actor, case, forms),  # e.g. 12345's 智能派单建议
