@@ -138,10 +138,17 @@ def test_seven_steps_in_the_browser(
     thumbs = page.locator(".thumbs img")
     assert thumbs.count() == 2
     thumbs.last.scroll_into_view_if_needed()
-    page.wait_for_function(
-        "Array.from(document.querySelectorAll('.thumbs img'))"
-        ".every(i => i.complete && i.naturalWidth > 0)"
-    )
+    # page.wait_for_function polls by eval() once the first check fails, which the page's CSP
+    # refuses; page.evaluate runs through the debugger protocol, so poll with it instead
+    for _ in range(100):
+        if page.evaluate(
+            "Array.from(document.querySelectorAll('.thumbs img'))"
+            ".every(i => i.complete && i.naturalWidth > 0)"
+        ):
+            break
+        page.wait_for_timeout(100)
+    else:
+        pytest.fail("the photo thumbnails did not load within 10 s")
     page.evaluate("window.scrollTo(0, 0)")
 
     # 5 审核: the dispatcher approves the feedback
