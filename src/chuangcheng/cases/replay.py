@@ -49,6 +49,9 @@ from chuangcheng.core.errors import NotFound, PermissionDenied, ValidationFailed
 from chuangcheng.org.access import Actor
 
 
+_TIMES = [f.attname for f in Case._meta.concrete_fields if f.get_internal_type() == "DateTimeField"]
+
+
 class MemoryStore:
     """The rows of the cases a replay holds (see cases.store.CaseStore)."""
 
@@ -113,10 +116,16 @@ class MemoryStore:
         self.events_of.setdefault(event.case_id, []).append(event)
 
     def save_case(self, case: Case) -> None:
+        """As the database gives the row back: aware times in UTC (a loop that writes a local
+        time and later puts it in an event's data writes what case_transition would)."""
         self.own(case)
+        for name in _TIMES:
+            value = getattr(case, name)
+            if value is not None and value.tzinfo is not dt.UTC:
+                setattr(case, name, value.astimezone(dt.UTC))
 
     def save_related(self, case: Case, fields: Sequence[str]) -> None:
-        self.own(case)
+        self.save_case(case)
 
     def drop_repeat_keys(self, case: Case) -> None:
         pass  # the replay writes none (rebuilt after a load)

@@ -349,7 +349,7 @@ def case_open(
     """Create a case in its workflow's initial state. Returns (case, created): the same
     external_id from the same source returns the existing case instead of a second one."""
     workflow = workflow_for(kind)
-    now = now or timezone.now()
+    now = (now or timezone.now()).astimezone(dt.UTC)  # events hash their time as stored
     ext_source, ext_id = fields.get("external_source", ""), fields.get("external_id", "")
     if ext_id:
         existing = Case.objects.filter(external_source=ext_source, external_id=ext_id).first()
@@ -433,7 +433,7 @@ def case_open_many(
                 for it in items
             ]
     workflow = workflow_for(kind)
-    now = now or timezone.now()
+    now = (now or timezone.now()).astimezone(dt.UTC)  # events hash their time as stored
     ext_of = [
         (str(it.fields.get("external_source", "")), str(it.fields.get("external_id", "")))
         for it in items
