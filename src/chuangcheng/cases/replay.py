@@ -48,7 +48,6 @@ from chuangcheng.core import asof
 from chuangcheng.core.errors import NotFound, PermissionDenied, ValidationFailed
 from chuangcheng.org.access import Actor
 
-
 _TIMES = [f.attname for f in Case._meta.concrete_fields if f.get_internal_type() == "DateTimeField"]
 
 
