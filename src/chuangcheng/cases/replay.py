@@ -7,9 +7,8 @@ database, so a script of history (the demo's year of orders, an import from anot
 replayed without a query per step and written with a few INSERTs per table.
 
     replay = Replay()
-    case = replay.open(kind="hotline", case_id=..., number=..., actor=operator, at=t, fields={...})
-    replay.act(case, "review", dispatcher, t + minutes(5), {"note": "…"})
-    replay.act(case, "dispatch", dispatcher, t + minutes(9), {"lead_unit": unit_id})
+    case = replay.open(kind=KIND, case_id=…, number=…, actor=reporter, at=t, fields={…})
+    replay.act(case, ACTION, desk, t + minutes(5), {…})  # any action of the case's workflow
     replay.flush()  # one transaction: cases, contacts, assignments, events, requests, clocks
 
 What differs from `case_transition`, on purpose: there is no row lock and no data-scope check
