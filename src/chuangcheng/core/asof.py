@@ -14,20 +14,34 @@ from contextvars import ContextVar
 
 from django.utils import timezone
 
-_AT: ContextVar[dt.datetime | None] = ContextVar("chuangcheng_as_of", default=None)
+
+class Asked:
+    """Whether anything asked the time inside an `as_of` block (a replay caches the checks
+    of a form that did not, whatever the day)."""
+
+    def __init__(self, at: dt.datetime | None) -> None:
+        self.at, self.asked = at, False
+
+
+_AT: ContextVar[Asked | None] = ContextVar("chuangcheng_as_of", default=None)
 
 
 @contextmanager
-def as_of(at: dt.datetime | None) -> Iterator[None]:
-    token = _AT.set(at)
+def as_of(at: dt.datetime | None) -> Iterator[Asked]:
+    cell = Asked(at)
+    token = _AT.set(cell)
     try:
-        yield
+        yield cell
     finally:
         _AT.reset(token)
 
 
 def now() -> dt.datetime:
-    return _AT.get() or timezone.now()
+    cell = _AT.get()
+    if cell is None or cell.at is None:
+        return timezone.now()
+    cell.asked = True
+    return cell.at
 
 
 def localdate() -> dt.date:
