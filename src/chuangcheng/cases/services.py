@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from chuangcheng.cases import clocks
-from chuangcheng.cases.history import changes_between, opening_changes, recorded_state
+from chuangcheng.cases.history import changes_since, opening_changes, raw_state, recorded_state
 from chuangcheng.cases.models import (
     Assignment,
     Attachment,
@@ -694,7 +694,7 @@ def run_step(
     validated `cleaned` with the action's form and schedules the notice."""
     unit_id = check_action(step_def, case, actor, now, store)
     from_status = case.status
-    before = recorded_state(case)
+    before = raw_state(case)
     step = Step(
         case=case,
         actor=actor,
@@ -743,7 +743,7 @@ def run_step(
         note=step.note,
         data=step.event_data,
         now=now,
-        changes=changes_between(before, recorded_state(case)),
+        changes=changes_since(before, case),
     )
     store.append_event(event)
     store.save_case(case)
