@@ -105,6 +105,15 @@ def test_rows_are_what_the_workflow_leaves(demo: None) -> None:
         main = case.merged_into
         assert main is not None and case.closed_at is not None
         assert main.reporter_count >= 2 and main.created_at < case.closed_at
+        # the workflow's 并单 wrote where the new reporter came from into the main order
+        merged_in = CaseEvent.objects.get(
+            case=main, action="merged_in", data__merged_from=case.number
+        )
+        assert merged_in.created_at == case.closed_at
+        assert (
+            main.reporter_count
+            == 1 + CaseEvent.objects.filter(case=main, action="merged_in").count()
+        )
     # requests awaiting a decision are records of their own, each opened by an event
     extensions = CaseRequest.objects.filter(case__in=cases, kind="extension", status="pending")
     assert extensions.exists()
@@ -233,7 +242,8 @@ def test_generator_is_deterministic_and_mixed_like_the_reports(db: Any) -> None:
     assert season("080101", dt.date(2026, 1, 5)) > season("080101", dt.date(2026, 7, 5))
     assert heating[1] > 5 * max(heating[7], 1)
     actions = {e.action for c in first for e in c.events}
-    assert actions <= {a.name for a in HOTLINE.actions} | {"open"}
+    # the workflow's actions, and the 并入 events its 并单 writes into the order merged into
+    assert actions <= {a.name for a in HOTLINE.actions} | {"open"} | set(HOTLINE.event_labels)
     assert actions >= {
         "open",
         "review",
@@ -255,6 +265,7 @@ def test_generator_is_deterministic_and_mixed_like_the_reports(db: Any) -> None:
         "reply_supervision",
         "answer_directly",
         "close",
+        "merged_in",
     }
 
 

@@ -7,6 +7,7 @@ actions), so a new loop's words are forbidden as soon as its workflow exists."""
 from __future__ import annotations
 
 import importlib
+import inspect
 import re
 from pathlib import Path
 from types import ModuleType
@@ -201,3 +202,27 @@ def test_the_engine_names_no_loop_kind_or_action(app: str) -> None:
                 if match.group(1) in words:
                     found.append(f"{path}:{number} {match.group(1)}")
     assert found == []
+
+
+STATE_COPY = re.compile(
+    r"""(\.status\s*=[^=]|\[["']status["']\]\s*=[^=]|add_duration|add_working_days)"""
+)
+
+
+def test_the_demo_history_copies_no_state_machine() -> None:
+    """The demo decides what happens and when; states, clocks and fields come from the
+    workflows (cases.replay): nothing in demo/ sets a status or computes a due."""
+    for path in (SRC / "demo").rglob("*.py"):
+        found = STATE_COPY.findall(path.read_text(encoding="utf-8"))
+        assert not found, f"{path}: {found}"
+
+
+def test_loop_actions_write_nothing_through_the_orm_for_the_engine() -> None:
+    """A loop's `apply` assigns through the Step (the engine writes to the database or to a
+    bulk replay), never `Assignment.objects…`."""
+    for workflow in loop_workflows():
+        for action in workflow.actions:
+            if action.apply is None:
+                continue
+            source = inspect.getsource(action.apply)
+            assert "Assignment.objects" not in source, f"{workflow.kind}.{action.name}"

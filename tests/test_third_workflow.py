@@ -15,7 +15,6 @@ from django.contrib.auth import get_user_model
 
 from chuangcheng.cases import clocks
 from chuangcheng.cases.models import (
-    Assignment,
     Case,
     CaseClock,
     CaseEvent,
@@ -88,9 +87,7 @@ def paused_fix(case: Case, actor: Actor, now: dt.datetime) -> str | None:
 def do_assign(step: Step) -> None:
     fixer = get_user_model().objects.get(pk=step.data["fixer"])
     unit = Membership.objects.filter(user=fixer, role=FIXER).values_list("unit_id", flat=True)
-    Assignment.objects.create(
-        case=step.case, user=fixer, unit_id=unit.first(), role="lead", assigned_at=step.now
-    )
+    step.assign(unit.first(), "lead", user_id=fixer.pk)
     step.event_data = {"fixer": fixer.pk}
 
 

@@ -56,6 +56,25 @@ def recorded_state(case: Case) -> dict[str, Any]:
     return {name: _json(getattr(case, name)) for name in RECORDED_FIELDS}
 
 
+def raw_state(case: Case) -> tuple[Any, ...]:
+    """The recorded fields as they are on the instance (cheap: for `changes_since`)."""
+    return tuple([getattr(case, name) for name in RECORDED_FIELDS])
+
+
+def changes_since(before: tuple[Any, ...], case: Case) -> dict[str, Any]:
+    """`changes_between(recorded_state(...) before, recorded_state(case))`, converting only
+    the fields that changed (two aware times are equal when they are the same instant, as
+    their UTC JSON is)."""
+    out = {}
+    for name, old in zip(RECORDED_FIELDS, before, strict=True):
+        new = getattr(case, name)
+        if new != old:
+            value = _json(new)
+            if value != _json(old):
+                out[name] = value
+    return out
+
+
 def blank_state() -> dict[str, Any]:
     from chuangcheng.cases.models import Case
 

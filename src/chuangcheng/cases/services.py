@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from chuangcheng.cases import clocks
-from chuangcheng.cases.history import changes_between, opening_changes, recorded_state
+from chuangcheng.cases.history import changes_since, opening_changes, raw_state, recorded_state
 from chuangcheng.cases.models import (
     Assignment,
     Attachment,
@@ -34,6 +34,7 @@ from chuangcheng.cases.selectors import (
     notification_get,
     notifications_for,
 )
+from chuangcheng.cases.store import DATABASE, CaseStore
 from chuangcheng.cases.tasks import notify_event
 from chuangcheng.cases.workflow import (
     ASSIGNEE,
@@ -49,6 +50,7 @@ from chuangcheng.cases.workflow import (
     registered,
     workflow_for,
 )
+from chuangcheng.core import asof
 from chuangcheng.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from chuangcheng.core.forms import bind_form
 from chuangcheng.core.hashing import GENESIS, chain_hash
@@ -96,36 +98,7 @@ def _new_event(
     return event
 
 
-def _append_event(
-    case: Case,
-    *,
-    action: str,
-    from_status: str,
-    to_status: str,
-    actor: Actor,
-    unit_id: int | None,
-    note: str,
-    data: dict[str, Any],
-    now: dt.datetime,
-    changes: dict[str, Any],
-) -> CaseEvent:
-    event = _new_event(
-        case,
-        action=action,
-        from_status=from_status,
-        to_status=to_status,
-        actor=actor,
-        unit_id=unit_id,
-        note=note,
-        data=data,
-        now=now,
-        changes=changes,
-    )
-    event.save(force_insert=True)
-    return event
-
-
-def _save_files(
+def save_files(
     case: Case, event: CaseEvent, files: Sequence[tuple[Any, str]], now: dt.datetime
 ) -> None:
     for upload, label in files:
@@ -356,7 +329,7 @@ def _case_open_serialized(
         if built.contact is not None:
             built.contact.save(force_insert=True)
         built.event.save(force_insert=True)
-        _save_files(built.case, built.event, files, now)
+        save_files(built.case, built.event, files, now)
         RepeatKey.objects.bulk_create(built.keys)
     return built.case
 
@@ -376,7 +349,7 @@ def case_open(
     """Create a case in its workflow's initial state. Returns (case, created): the same
     external_id from the same source returns the existing case instead of a second one."""
     workflow = workflow_for(kind)
-    now = now or timezone.now()
+    now = (now or timezone.now()).astimezone(dt.UTC)  # events hash their time as stored
     ext_source, ext_id = fields.get("external_source", ""), fields.get("external_id", "")
     if ext_id:
         existing = Case.objects.filter(external_source=ext_source, external_id=ext_id).first()
@@ -413,7 +386,7 @@ def case_open(
                 if built.contact is not None:
                     built.contact.save(force_insert=True)
                 built.event.save(force_insert=True)
-                _save_files(case, built.event, files, now)
+                save_files(case, built.event, files, now)
                 RepeatKey.objects.bulk_create(built.keys)
         elif connection.in_atomic_block:  # a savepoint, so the caller can go on after a race
             with transaction.atomic():
@@ -460,7 +433,7 @@ def case_open_many(
                 for it in items
             ]
     workflow = workflow_for(kind)
-    now = now or timezone.now()
+    now = (now or timezone.now()).astimezone(dt.UTC)  # events hash their time as stored
     ext_of = [
         (str(it.fields.get("external_source", "")), str(it.fields.get("external_id", "")))
         for it in items
@@ -523,18 +496,7 @@ def case_open_many(
     return out
 
 
-def _active_assignments(case: Case) -> list[tuple[int | None, int | None, str]]:
-    """(unit id, user id, role) of the case's active assignments, read once per instance."""
-    cached: list[tuple[int | None, int | None, str]] | None = getattr(case, "_cc_assigned", None)
-    if cached is None:
-        cached = list(
-            case.assignments.filter(active=True).values_list("unit_id", "user_id", "role")
-        )
-        case._cc_assigned = cached  # type: ignore[attr-defined]
-    return cached
-
-
-def _unit_for(action: Action, case: Case, actor: Actor) -> int | None:
+def _unit_for(action: Action, case: Case, actor: Actor, store: CaseStore) -> int | None:
     """The unit the actor acts for, or raise PermissionDenied when the action's rule says they
     are not the one (cases.workflow: LEAD, CO, LEAD_OR_CO, ASSIGNEE, OWNER, CREATOR,
     NOT_HANDLER). Among several possible units the smallest id is taken, so it is stable."""
@@ -554,7 +516,7 @@ def _unit_for(action: Action, case: Case, actor: Actor) -> int | None:
     if rule is LEAD:
         allowed = lead
     else:
-        active = _active_assignments(case)
+        active = store.active_assignments(case)
         # units assigned as a whole; a person assigned by name is recorded with their unit,
         # which then counts as a unit that handled it, but only that person acts for it
         units = {u for u, user, _r in active if u is not None and user is None}
@@ -583,24 +545,22 @@ def _unit_for(action: Action, case: Case, actor: Actor) -> int | None:
 
 def pending_requests(case: Case) -> dict[str, CaseRequest]:
     """The case's requests awaiting a decision, by kind (read once per case instance)."""
-    cached: dict[str, CaseRequest] | None = getattr(case, "_cc_pending", None)
-    if cached is None:
-        cached = {r.kind: r for r in CaseRequest.objects.filter(case_id=case.pk, status="pending")}
-        case._cc_pending = cached  # type: ignore[attr-defined]
-    return cached
+    return DATABASE.pending_requests(case)
 
 
-def _check_requests(action: Action, case: Case) -> None:
+def _check_requests(action: Action, case: Case, store: CaseStore) -> None:
     if action.opens is None and action.decides is None:
         return
-    workflow, pending = workflow_for(case.kind), pending_requests(case)
+    workflow, pending = workflow_for(case.kind), store.pending_requests(case)
     if action.opens is not None and action.opens in pending:
         raise Conflict(f"已有{workflow.request_label(action.opens)}申请在审批中。")
     if action.decides is not None and action.decides not in pending:
         raise Conflict(f"没有待审批的{workflow.request_label(action.decides)}申请。")
 
 
-def check_action(action: Action, case: Case, actor: Actor, now: dt.datetime) -> int | None:
+def check_action(
+    action: Action, case: Case, actor: Actor, now: dt.datetime, store: CaseStore = DATABASE
+) -> int | None:
     """403 when the person may never do this, 409 when not now. Returns the acting unit."""
     if not (actor.roles & action.roles):
         raise PermissionDenied(f"您的角色不能执行「{action.label}」。")
@@ -609,8 +569,8 @@ def check_action(action: Action, case: Case, actor: Actor, now: dt.datetime) -> 
         raise Conflict(
             f"工单当前状态为「{workflow.state_label(case.status)}」，不能执行「{action.label}」。"
         )
-    unit_id = _unit_for(action, case, actor)
-    _check_requests(action, case)
+    unit_id = _unit_for(action, case, actor, store)
+    _check_requests(action, case, store)
     if action.guard is not None:
         reason = action.guard(case, actor, now)
         if reason:
@@ -658,33 +618,28 @@ def _record_requests(
     action: Action, step: Step, event: CaseEvent, from_status: str, *, final: bool
 ) -> None:
     """Open, decide or lapse the case's requests as the step declares (under the case lock)."""
-    case, actor = step.case, step.actor
+    case, actor, store = step.case, step.actor, step.store
+    assert store is not None
     if step.request is not None:
-        CaseRequest.objects.filter(pk=step.request.pk).update(
-            status=action.decision,
-            decided_seq=event.seq,
-            decided_by=actor.user_id,
-            decided_at=step.now,
+        store.decide_request(
+            step.request, status=action.decision, seq=event.seq, by=actor.user_id, at=step.now
         )
-    lapse = (
-        {"status": "pending"}
-        if final
-        else ({"status": "pending", "kind__in": action.lapses} if action.lapses else None)
-    )
-    if lapse is not None:
-        CaseRequest.objects.filter(case_id=case.pk, **lapse).update(
-            status=CaseRequest.Status.LAPSED, decided_seq=event.seq, decided_at=step.now
-        )
+    if final:
+        store.lapse_requests(case, None, seq=event.seq, at=step.now)
+    elif action.lapses:
+        store.lapse_requests(case, action.lapses, seq=event.seq, at=step.now)
     if action.opens is not None and not final:
-        CaseRequest.objects.create(
-            case=case,
-            kind=action.opens,
-            data=step.request_data or {},
-            from_status=from_status,
-            opened_seq=event.seq,
-            opened_by_id=actor.user_id,
-            opened_unit_id=step.unit_id,
-            opened_at=step.now,
+        store.open_request(
+            CaseRequest(
+                case=case,
+                kind=action.opens,
+                data=step.request_data or {},
+                from_status=from_status,
+                opened_seq=event.seq,
+                opened_by_id=actor.user_id,
+                opened_unit_id=step.unit_id,
+                opened_at=step.now,
+            )
         )
     case._cc_pending = None  # type: ignore[attr-defined]
 
@@ -695,6 +650,7 @@ def _run_clocks(
     step_def: Action,
     case_clocks: clocks.CaseClocks,
     from_status: str,
+    store: CaseStore,
 ) -> None:
     """Apply the step's clocks (after what `apply` did): stops, pauses, resumes, starts; a case
     entering a final state stops every clock. Then `Case.next_due` and the loop's own copy
@@ -718,7 +674,101 @@ def _run_clocks(
     if case_clocks.changed:
         if workflow.on_clocks is not None:
             workflow.on_clocks(case, case_clocks.rows)
-        case_clocks.save()
+        store.save_clocks(case_clocks)
+
+
+def run_step(
+    store: CaseStore,
+    workflow: Workflow,
+    step_def: Action,
+    case: Case,
+    actor: Actor,
+    cleaned: dict[str, Any],
+    now: dt.datetime,
+    *,
+    files: Sequence[tuple[Any, str]] = (),
+) -> tuple[Step, CaseEvent]:
+    """One step of one case, whatever stores it (`case_transition`: the locked row in the
+    database; `cases.replay`: rows in memory): check, apply, run the clocks, append the
+    hash-chained event (and the related cases' events), record the requests. The caller has
+    validated `cleaned` with the action's form and schedules the notice."""
+    unit_id = check_action(step_def, case, actor, now, store)
+    from_status = case.status
+    before = raw_state(case)
+    step = Step(
+        case=case,
+        actor=actor,
+        data=cleaned,
+        now=now,
+        target=step_def.target or case.status,
+        unit_id=unit_id,
+        note=str(cleaned.get("note") or cleaned.get("reason") or cleaned.get("comment") or ""),
+        start_clocks=list(step_def.starts),
+        stop_clocks=list(step_def.stops),
+        store=store,
+    )
+    step.files = list(files)
+    if step_def.decides is not None:
+        step.request = store.pending_requests(case)[step_def.decides]
+    if step_def.opens is not None:
+        step.request_data = _plain_data(cleaned)
+    step.clocks = case_clocks = store.clocks(workflow, case)
+    if step_def.apply is not None:
+        step_def.apply(step)
+    if step.ends_assignments:
+        store.end_assignments(case, now)
+    if step.new_assignments:
+        store.add_assignments(
+            case,
+            [
+                Assignment(case=case, unit_id=u, user_id=p, role=r, assigned_at=now)
+                for u, p, r in step.new_assignments
+            ],
+        )
+    _run_clocks(workflow, step, step_def, case_clocks, from_status, store)
+    case.status = step.target
+    final = step.target in workflow.final
+    if final and from_status not in workflow.final:
+        store.drop_repeat_keys(case)
+    if final and case.closed_at is None:
+        case.closed_at = now
+    case.updated_at = now
+    event = _new_event(
+        case,
+        action=step_def.name,
+        from_status=from_status,
+        to_status=step.target,
+        actor=actor,
+        unit_id=unit_id,
+        note=step.note,
+        data=step.event_data,
+        now=now,
+        changes=changes_since(before, case),
+    )
+    store.append_event(event)
+    store.save_case(case)
+    for related in step.related:
+        other = related.case
+        other_event = _new_event(
+            other,
+            action=related.action,
+            from_status=other.status,
+            to_status=other.status,
+            actor=actor,
+            unit_id=unit_id,
+            note=related.note,
+            data=related.data,
+            now=now,
+            # the recorded fields the related step changed on the other case
+            changes={k: v for k, v in recorded_state(other).items() if k in related.fields},
+        )
+        store.append_event(other_event)
+        other.updated_at = now
+        store.save_related(other, related.fields)
+    if step.files:
+        store.save_files(case, event, step.files, now)
+    _record_requests(step_def, step, event, from_status, final=final)
+    return step, event
 
 
 def case_transition(
@@ -744,7 +794,8 @@ def case_transition(
     # Cheap pre-checks outside the lock give clear 403s without waiting for the row.
     if not (actor.roles & step_def.roles):
         raise PermissionDenied(f"您的角色不能执行「{step_def.label}」。")
-    cleaned = _validate(step_def, data)
+    with asof.as_of(now):  # "today" in the form's checks is the step's day
+        cleaned = _validate(step_def, data)
     if attachments:
         if not step_def.accepts_files:
             raise ValidationFailed(f"「{step_def.label}」不能上传附件。")
@@ -757,72 +808,14 @@ def case_transition(
             .select_related("category", "lead_unit", "region", "street")
             .get(pk=case_id)
         )
-        unit_id = check_action(step_def, case, actor, now)
-        from_status = case.status
-        before = recorded_state(case)
-        step = Step(
-            case=case,
-            actor=actor,
-            data=cleaned,
-            now=now,
-            target=step_def.target or case.status,
-            unit_id=unit_id,
-            note=str(cleaned.get("note") or cleaned.get("reason") or cleaned.get("comment") or ""),
-            start_clocks=list(step_def.starts),
-            stop_clocks=list(step_def.stops),
+        step, event = run_step(
+            DATABASE, workflow, step_def, case, actor, cleaned, now, files=attachments
         )
-        step.files = list(attachments)
-        if step_def.decides is not None:
-            step.request = pending_requests(case)[step_def.decides]
-        if step_def.opens is not None:
-            step.request_data = _plain_data(cleaned)
-        step.clocks = case_clocks = clocks.CaseClocks(workflow, case)
-        if step_def.apply is not None:
-            step_def.apply(step)
-        _run_clocks(workflow, step, step_def, case_clocks, from_status)
-        case.status = step.target
-        if step.target in workflow.final and from_status not in workflow.final:
-            RepeatKey.objects.filter(case_id=case.pk).delete()
-        if step.target in workflow.final and case.closed_at is None:
-            case.closed_at = now
-        case.updated_at = now
-        event = _append_event(
-            case,
-            action=action,
-            from_status=from_status,
-            to_status=step.target,
-            actor=actor,
-            unit_id=unit_id,
-            note=step.note,
-            data=step.event_data,
-            now=now,
-            changes=changes_between(before, recorded_state(case)),
-        )
-        case.save()
-        for related in step.related:
-            other = related.case
-            _append_event(
-                other,
-                action=related.action,
-                from_status=other.status,
-                to_status=other.status,
-                actor=actor,
-                unit_id=unit_id,
-                note=related.note,
-                data=related.data,
-                now=now,
-                # the recorded fields the related step changed on the other case
-                changes={k: v for k, v in recorded_state(other).items() if k in related.fields},
-            )
-            other.updated_at = now
-            other.save(update_fields=[*related.fields, "last_hash", "event_count", "updated_at"])
-        _save_files(case, event, step.files, now)
-        _record_requests(step_def, step, event, from_status, final=step.target in workflow.final)
         if step_def.notice is not None:
             event_id = event.pk
             transaction.on_commit(lambda: notify_event.enqueue(event_id))
         for callback in step.on_commit:
-            transaction.on_commit(callback)
+            DATABASE.on_commit(callback)
     return case
 
 

@@ -19,6 +19,7 @@ from chuangcheng.core.calendar import UNITS as DURATION_UNITS
 if TYPE_CHECKING:
     from chuangcheng.cases.clocks import CaseClocks
     from chuangcheng.cases.models import Case, CaseClock, CaseRequest
+    from chuangcheng.cases.store import CaseStore
     from chuangcheng.org.access import Actor
 
 
@@ -110,6 +111,28 @@ class Step:
     on_commit: list[Callable[[], None]] = field(default_factory=list)
     related: list[RelatedEvent] = field(default_factory=list)
     clocks: CaseClocks | None = None  # the case's clock rows, filled by the engine
+    store: CaseStore | None = None  # where the step's rows live (database or replay memory)
+    # assignments the step ends and makes, written by the engine after `apply`
+    ends_assignments: bool = False
+    new_assignments: list[tuple[int, int | None, str]] = field(default_factory=list)
+
+    # What an `apply` may do to the case's assignments (never through the ORM: the engine
+    # writes them, to the database or to a bulk replay).
+    def end_assignments(self) -> None:
+        """Every active assignment of the case ends now (before the new ones start)."""
+        self.ends_assignments = True
+        self.new_assignments.clear()
+
+    def assign(self, unit_id: int, role: str, user_id: int | None = None) -> None:
+        """Assign the case to a unit (or a person of it) in a role (lead, co) from now."""
+        self.new_assignments.append((unit_id, user_id, role))
+
+    def find_case(self, number: str) -> Case | None:
+        """Another case of the same loop, by its number, among those the actor may see,
+        locked for this step (None when there is none): e.g. the order a repeat is merged
+        into. Whatever the step changes on it goes in a RelatedEvent."""
+        assert self.store is not None, "the engine fills Step.store"
+        return self.store.find_case(self.actor, self.case.kind, number)
 
     # What an `apply` may do to the case's clocks beyond the action's declared starts, stops,
     # pauses and resumes (which the engine applies after `apply`, in that order).

@@ -208,8 +208,8 @@ def do_verify(step: Step) -> None:
 def do_dispatch(step: Step) -> None:
     unit: Unit = step.data["unit"]
     case = step.case
-    Assignment.objects.filter(case=case, active=True).update(active=False, ended_at=step.now)
-    Assignment.objects.create(case=case, unit=unit, role=Assignment.Role.LEAD, assigned_at=step.now)
+    step.end_assignments()
+    step.assign(unit.pk, Assignment.Role.LEAD)
     case.lead_unit = unit
     case.dispatched_at = step.now
     step.event_data = {"unit": unit.pk, "unit_name": unit.name}
@@ -218,7 +218,7 @@ def do_dispatch(step: Step) -> None:
 
 def do_approve_return(step: Step) -> None:
     case = step.case
-    Assignment.objects.filter(case=case, active=True).update(active=False, ended_at=step.now)
+    step.end_assignments()
     step.event_data = {"returned_by": case.lead_unit_id}
     case.lead_unit = None
     own = _own(step)

@@ -1,10 +1,10 @@
-"""A year of 12345 history for the demo city, generated as plain data (no database writes).
+"""A year of 12345 history for the demo city, played through the 12345 workflow itself.
 
-`generate_history` yields one `GeneratedCase` per order, oldest first: the case's final fields,
-its caller, its assignments and every event, exactly as `case_transition` would have left them
-had each step been done through the workflow (same states, clocks, guards, event data and notes).
-`chuangcheng.demo.loader` reads the city from the database into a `CityData`, then inserts what
-this module produces in bulk and seals each case's hash chain.
+This module decides WHAT happens to each order and WHEN (realistic timing, outcomes, returns,
+extensions, 督办, repeats merged into the order they repeat); every step is played on the real
+workflow by a bulk replay (`cases.replay`, via `demo.play.Order`), in memory. `generate` yields
+one `Played` order per order, oldest first; `chuangcheng.demo.loader` flushes the replay to the
+database in batches.
 
 The same seed gives the same history (for the same `now` and city). The mixes follow the seed
 figures in DOMAIN.md: 求助 ≈ 85 %, 投诉 ≈ 9 %, 建议 ≈ 4 %, then 咨询, 举报, 表扬; 解决率 ≈ 86 %,
@@ -14,21 +14,22 @@ heating complaints in winter, noise and cooking fumes in summer; some units clea
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import random
 from collections.abc import Iterator
 from typing import Any
 
+from chuangcheng.cases.models import Case, CaseEvent
+from chuangcheng.cases.replay import Replay
 from chuangcheng.core.calendar import working_days_between
 from chuangcheng.demo import texts as T
+from chuangcheng.demo.play import Fields, Order
 from chuangcheng.demo.steps import (
-    FINAL,
     TZ,
     CityData,
-    GeneratedCase,
     Person,
     Place,
-    Sim,
     Spec,
     UnitInfo,
     _Cut,
@@ -198,6 +199,22 @@ UNIT_QUALITY = {  # explicit differences so that the rankings mean something
 STREET_QUALITY = {"150105001": 0.03, "150103004": 0.01, "150104002": -0.04, "150103001": -0.02}
 
 
+FINAL = frozenset({"closed", "merged"})  # (for the generator's own figures)
+
+
+class Played:
+    """One generated order: its case (as the workflow left it) and its events."""
+
+    def __init__(self, order: Order) -> None:
+        assert order.case is not None
+        self.key, self.case = order.spec.key, order.case
+        self.events: list[CaseEvent] = order.events
+
+    @property
+    def fields(self) -> Fields:
+        return Fields(self)
+
+
 # ---------------------------------------------------------------- the generator
 class History:
     def __init__(
@@ -207,9 +224,18 @@ class History:
         now: dt.datetime,
         seed: int,
         start_seq: dict[dt.date, int] | None = None,
+        replay: Replay | None = None,
+        base: int | None = None,
     ) -> None:
         self.city, self.now, self.rng = city, now.astimezone(dt.UTC), random.Random(seed)
         self.start_seq = start_seq or {}
+        self.replay = replay or Replay()
+        if base is None:  # case ids follow the table's (they are in each event's hash)
+            from django.db.models import Max
+
+            base = (Case.objects.aggregate(m=Max("id"))["m"] or 0) + 1
+        self.base = base
+        self.orders: dict[int, Order] = {}
         self.units_by_id = {u.id: u for u in city.units.values()}
         qrng = random.Random(seed + 1)
         self.quality = {
@@ -452,13 +478,11 @@ class History:
 
     # -- playing the steps
     def fields_for(self, s: Spec) -> dict[str, Any]:
+        """The columns an operator fills in at intake (the workflow does the rest)."""
         creator = self.city.citizen if s.citizen and self.city.citizen else None
         lat = s.place.lat + self.rng.gauss(0, 0.0011)
         lng = s.place.lng + self.rng.gauss(0, 0.0014)
         return {
-            "number": s.number,
-            "kind": "hotline",
-            "status": "received",
             "source": "citizen" if creator else "hotline",
             "channel": s.channel,
             "appeal_type": s.appeal_type,
@@ -472,31 +496,7 @@ class History:
             "region_id": s.place.region_id,
             "street_id": s.place.street_id,
             "region_path": s.place.path,
-            "lead_unit_id": None,
             "citizen_user_id": creator.id if creator else None,
-            "created_at": s.created_at,
-            "updated_at": s.created_at,
-            "dispatched_at": None,
-            "sign_due": None,
-            "sign_at": None,
-            "respond_due": None,
-            "respond_at": None,
-            "finish_due": None,
-            "finish_at": None,
-            "closed_at": None,
-            "result": "",
-            "callback_at": None,
-            "contacted": None,
-            "resolution": "",
-            "satisfaction": "",
-            "citizen_rating": None,
-            "supervision_level": "",
-            "supervision_due": None,
-            "reporter_count": 1,
-            "reopen_count": 0,
-            "return_count": 0,
-            "extension_workdays": 0,
-            "excluded_from_scoring": False,
         }
 
     def creator(self, s: Spec) -> Person:
@@ -504,52 +504,76 @@ class History:
             return self.city.citizen
         return self.rng.choice(self.city.operators)
 
-    def generate(self, orders: int) -> Iterator[GeneratedCase]:
+    def generate(self, orders: int) -> Iterator[Played]:
         from chuangcheng.demo.scenarios import play_scenario
 
         for s in self.specs(orders):
-            fields = self.fields_for(s)
-            sim = Sim(self, s, fields)
-            try:
-                if s.scenario:
-                    play_scenario(self, sim, s)
-                else:
-                    self.play(sim, s)
-            except _Cut:
-                pass
-            if s.repeats:
-                fields["reporter_count"] = 1 + self._settle_repeats(s, fields)
-            yield GeneratedCase(
-                key=s.key,
-                fields=fields,
-                contact=s.contact,
-                assignments=sim.assignments,
-                events=sim.events,
-                merged_into_key=s.main.key if s.merged and s.main else None,
-                requests=sim.requests,
-                clocks=list(sim.clocks.values()),
-                next_due=sim.next_due(),
-            )
+            order = self.orders.get(s.key)
+            if order is None:  # (a repeat merged while its main order was played is done)
+                order = self.orders[s.key] = Order(self, s, self.replay)
+                self._merge_times(s)
+                try:
+                    if s.scenario:
+                        play_scenario(self, order, s)
+                    else:
+                        self.play(order, s)
+                except _Cut:
+                    pass
+                if s.repeats:
+                    self._settle_repeats(order)
+            yield Played(self.orders.pop(s.key))
 
-    def _settle_repeats(self, main: Spec, fields: dict[str, Any]) -> int:
-        """Which repeats get merged into this order (it must still be open when they are)."""
-        closed = fields["closed_at"]
-        merged = 0
+    def _merge_times(self, main: Spec) -> None:
         for rep in main.repeats:
             rep.merge_at = office(self.rng, rep.created_at + mins(self.rng, 10, 90), 7.5, 22)
-            rep.merged = rep.merge_at < self.now and (closed is None or rep.merge_at < closed)
-            rep.outcome_of_main = (closed, fields["resolution"], fields["satisfaction"])
-            merged += rep.merged
-        return merged
+        main.repeats.sort(key=lambda rep: rep.merge_at or rep.created_at)
 
-    def play(self, sim: Sim, s: Spec) -> None:
+    def before_step(self, order: Order, at: dt.datetime) -> None:
+        """Before a step of an order that others repeat: the repeats the dispatcher merges
+        into it by then are merged (the order is still open)."""
+        for rep in order.spec.repeats:
+            if not rep.merged and rep.merge_at is not None and rep.merge_at <= at:
+                self._merge_repeat(order, rep)
+
+    def _merge_repeat(self, main: Order, rep: Spec) -> None:
+        assert rep.merge_at is not None and rep.main is not None
+        rep.merged = True
+        r, order = self.rng, Order(self, rep, self.replay)
+        self.orders[rep.key] = order
+        try:
+            order.open(rep.created_at, self.creator(rep))
+            if r.random() < 0.25:
+                order.review(rep.created_at + (rep.merge_at - rep.created_at) * 0.5)
+            order.merge(rep.merge_at, main.f["number"])
+        except _Cut:
+            pass
+
+    def _settle_repeats(self, main: Order) -> None:
+        """After the main order's steps: repeats due before now are merged if it is still
+        open; then the merged callers are called back once it is done."""
+        for rep in main.spec.repeats:
+            if rep.merged or rep.merge_at is None or rep.merge_at >= self.now:
+                continue
+            if main.f["status"] not in FINAL:
+                self._merge_repeat(main, rep)
+        closed, resolution = main.f["closed_at"], main.f["resolution"]
+        for rep in main.spec.repeats:
+            order = self.orders.get(rep.key)
+            if order is None or order.f["status"] != "merged" or closed is None or not resolution:
+                continue
+            r, satisfaction = self.rng, main.f["satisfaction"]
+            at = office(r, closed + hours(r, 0.2, 30), 8.5, 20.5)
+            if r.random() < 0.9:
+                if r.random() < 0.1:
+                    resolution, satisfaction = "resolved", "basic"
+                with contextlib.suppress(_Cut):
+                    order.callback(at, True, resolution, satisfaction)
+
+    def play(self, sim: Order, s: Spec) -> None:
         r = self.rng
         t = sim.open(s.created_at, self.creator(s))
         if s.answer:
             sim.answer_directly(t + mins(r, 2, 9), s.answer)
-            return
-        if s.main is not None and s.merged and s.merge_at is not None:
-            self._play_merge(sim, s)
             return
         t = sim.review(t + self._review_delay(t))
         lead = self.route(s.code, s.place)
@@ -564,22 +588,7 @@ class History:
             return office(r, t, 7.5, 23) - t
         return mins(r, 4, 75)
 
-    def _play_merge(self, sim: Sim, s: Spec) -> None:
-        assert s.main is not None and s.merge_at is not None
-        r = self.rng
-        if r.random() < 0.25:
-            sim.review(s.created_at + (s.merge_at - s.created_at) * 0.5)
-        sim.merge(s.merge_at, s.main.number)
-        closed, resolution, satisfaction = s.outcome_of_main
-        if closed is None or not resolution:
-            return
-        at = office(r, closed + hours(r, 0.2, 30), 8.5, 20.5)
-        if r.random() < 0.9:
-            if r.random() < 0.1:
-                resolution, satisfaction = "resolved", "basic"
-            sim.callback(at, True, resolution, satisfaction)
-
-    def _misroute(self, sim: Sim, s: Spec, t: dt.datetime, right: UnitInfo) -> dt.datetime:
+    def _misroute(self, sim: Order, s: Spec, t: dt.datetime, right: UnitInfo) -> dt.datetime:
         r = self.rng
         wrong = self.wrong_unit(right, s.place)
         t = sim.dispatch(t + mins(r, 3, 40), wrong, [])
@@ -630,7 +639,7 @@ class History:
             sat = "satisfied" if q < 0.06 else "basic" if q < 0.3 else "unsatisfied"
         return resolution, sat
 
-    def _handle(self, sim: Sim, s: Spec, t: dt.datetime, lead: UnitInfo) -> None:
+    def _handle(self, sim: Order, s: Spec, t: dt.datetime, lead: UnitInfo) -> None:
         r, f = self.rng, sim.f
         q = self.quality.get(lead.code, 0)
         if r.random() < 0.012 and f["urgency"] == "normal":  # a return the dispatcher turns down
@@ -660,7 +669,7 @@ class History:
             t = sim.reply_supervision(t + hours(r, 9, 20))
         self._finish(sim, s, t, lead)
 
-    def _finish(self, sim: Sim, s: Spec, t: dt.datetime, lead: UnitInfo, rounds: int = 0) -> None:
+    def _finish(self, sim: Order, s: Spec, t: dt.datetime, lead: UnitInfo, rounds: int = 0) -> None:
         r, f = self.rng, sim.f
         q = self.quality.get(lead.code, 0)
         hard = s.code in ("010103", "050101", "010102", "010104", "020101")
@@ -700,7 +709,7 @@ class History:
         t = sim.approve_feedback(office(r, t + hours(r, 0.3, 10), 8, 22))
         self._callback(sim, s, t, lead, rounds)
 
-    def _callback(self, sim: Sim, s: Spec, t: dt.datetime, lead: UnitInfo, rounds: int) -> None:
+    def _callback(self, sim: Order, s: Spec, t: dt.datetime, lead: UnitInfo, rounds: int) -> None:
         r = self.rng
         for attempt, p in enumerate((0.93, 0.8, 0.6)):
             wait = hours(r, 2, 40) if attempt == 0 else hours(r, 16, 30)
@@ -733,12 +742,12 @@ def generate_history(
     now: dt.datetime,
     seed: int = 12345,
     start_seq: dict[dt.date, int] | None = None,
-) -> Iterator[GeneratedCase]:
+) -> Iterator[Played]:
     """Yield `orders` generated orders, oldest first (deterministic for a seed)."""
     return History(city, now=now, seed=seed, start_seq=start_seq).generate(orders)
 
 
-def summary(cases: list[GeneratedCase]) -> dict[str, Any]:
+def summary(cases: list[Played]) -> dict[str, Any]:
     """Rough figures of a generated history (for calibration and the command's report)."""
     valid = [c.fields for c in cases if c.fields["status"] == "closed" and c.fields["contacted"]]
     n = max(len(valid), 1)

@@ -1,12 +1,11 @@
 """Put a generated history into the database, in bulk.
 
 `load_history` reads the demo city into plain data (`city_data`), makes sure every unit has a
-handler to act for it (`ensure_staff`), runs the generator (`chuangcheng.demo.history`) and
-inserts its output with `bulk_create`, a batch per transaction: cases (with ids given here so
-that each event's hash can include its case id), callers, assignments and events. Each case's
-events are sealed with the same hash chain as `cases.services._append_event`
-(`CaseEvent.hash_payload` + `core.hashing.chain_hash`), and `core.DailySequence` is moved past
-the numbers used so that new intakes continue the day's series.
+handler to act for it (`ensure_staff`), runs the generator (`chuangcheng.demo.history`), whose
+every step goes through the 12345 workflow in a bulk replay (`cases.replay`), and flushes the
+replay a batch of orders per transaction (cases with ids given here, so that each event's hash
+includes its case id). `core.DailySequence` is then moved past the numbers used so that new
+intakes continue the day's series, and the case id sequence past the ids used.
 """
 
 from __future__ import annotations
@@ -14,34 +13,29 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.management.color import no_style
-from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from chuangcheng.cases.history import blank_state, changes_between, recorded_state
 from chuangcheng.cases.models import (
-    Assignment,
     Case,
-    CaseClock,
-    CaseContact,
-    CaseEvent,
-    CaseRequest,
     Category,
     RoutingRule,
     TimeLimit,
 )
+from chuangcheng.cases.replay import Replay
 from chuangcheng.cases.workflow import workflow_for
-from chuangcheng.core.hashing import GENESIS, chain_hash
 from chuangcheng.core.models import DailySequence
 from chuangcheng.core.settings_store import get_setting
 from chuangcheng.demo.city import SURNAMES, name_fields
 from chuangcheng.demo.history import History
-from chuangcheng.demo.steps import CityData, GeneratedCase, Person, Place, UnitInfo
+from chuangcheng.demo.steps import CityData, Person, Place, UnitInfo
 from chuangcheng.hotline.roles import CALLBACK, CITIZEN, DISPATCHER, HANDLER, OPERATOR, SUPERVISOR
+from chuangcheng.org.access import Actor, actor_for
 from chuangcheng.org.models import Membership, Region, Unit
 
 KIND = "hotline"
@@ -135,6 +129,13 @@ def ensure_staff() -> None:
     )
 
 
+def _actors() -> dict[int, Actor]:
+    """Who each member of staff (and the demo citizen) acts as, read once."""
+    User = get_user_model()
+    users = User.objects.filter(pk__in=Membership.objects.values("user_id"))
+    return {u.pk: actor_for(u) for u in users}
+
+
 def city_data() -> CityData:
     """The demo city as the generator needs it (run `ensure_staff` first)."""
     units = {
@@ -203,177 +204,10 @@ def city_data() -> CityData:
         supervisors=people.get(SUPERVISOR, []),
         handlers=handlers,
         citizen=next(iter(people.get(CITIZEN, [])), None),
+        actors=_actors(),
         return_limit_workdays=int(get_setting("hotline.return_limit_workdays")),
         max_extension_workdays=int(get_setting("hotline.max_extension_workdays")),
     )
-
-
-class _EventRow:
-    """The attributes `CaseEvent.hash_payload` reads, without building a model instance."""
-
-    __slots__ = (
-        "action",
-        "actor_id",
-        "case_id",
-        "changes",
-        "created_at",
-        "data",
-        "from_status",
-        "note",
-        "seq",
-        "to_status",
-        "unit_id",
-    )
-
-    def __init__(self, case_id: int, seq: int, e: Any, changes: dict[str, Any]) -> None:
-        self.case_id, self.seq, self.action = case_id, seq, e.action
-        self.changes = changes
-        self.from_status, self.to_status = e.from_status, e.to_status
-        self.actor_id, self.unit_id, self.note, self.data = e.actor_id, e.unit_id, e.note, e.data
-        self.created_at = e.at
-
-
-class _Table:
-    """A fast INSERT of many rows into one model's table: every concrete field (those not given
-    take their default), each value adapted by the field itself (`get_db_prep_save`), sent with
-    one `executemany`. `Model.objects.bulk_create` spends far longer compiling the SQL."""
-
-    PLAIN = frozenset(
-        {
-            "AutoField",
-            "BigAutoField",
-            "BigIntegerField",
-            "BooleanField",
-            "CharField",
-            "FloatField",
-            "ForeignKey",
-            "IntegerField",
-            "OneToOneField",
-            "PositiveIntegerField",
-            "PositiveSmallIntegerField",
-            "SmallIntegerField",
-            "TextField",
-        }
-    )
-
-    def __init__(self, model: Any, *, with_pk: bool) -> None:
-        self.conn = connections[DEFAULT_DB_ALIAS]  # the real connection, not the proxy
-        self.fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
-        self.defaults = {f.attname: f.get_default() for f in self.fields if not f.primary_key}
-        # values of plain types go as they are; others (dates, JSON) through the field
-        self.plain = [f.get_internal_type() in self.PLAIN for f in self.fields]
-        qn = self.conn.ops.quote_name
-        columns = ", ".join(qn(f.column) for f in self.fields)
-        marks = ", ".join(["%s"] * len(self.fields))
-        self.sql = f"INSERT INTO {qn(model._meta.db_table)} ({columns}) VALUES ({marks})"
-        self.rows: list[list[Any]] = []
-
-    def add(self, values: dict[str, Any]) -> None:
-        row = []
-        conn, defaults = self.conn, self.defaults
-        for f, plain in zip(self.fields, self.plain, strict=True):
-            value = values[f.attname] if f.attname in values else defaults[f.attname]
-            row.append(value if plain or value is None else f.get_db_prep_save(value, conn))
-        self.rows.append(row)
-
-    def flush(self) -> int:
-        with self.conn.cursor() as cursor:
-            for start in range(0, len(self.rows), 2000):
-                cursor.executemany(self.sql, self.rows[start : start + 2000])
-        count, self.rows = len(self.rows), []
-        return count
-
-
-def _insert(batch: list[GeneratedCase], base: int) -> int:
-    """One transaction: the cases (ids given, so events can hash their case id), their callers,
-    assignments and hash-chained events."""
-    cases, contacts = _Table(Case, with_pk=True), _Table(CaseContact, with_pk=False)
-    requests = _Table(CaseRequest, with_pk=False)
-    assignments, events = _Table(Assignment, with_pk=False), _Table(CaseEvent, with_pk=False)
-    clocks = _Table(CaseClock, with_pk=False)
-    blank = blank_state()
-    for g in batch:
-        pk = base + g.key
-        f = g.fields
-        values = {
-            **f,
-            "id": pk,
-            "event_count": len(g.events),
-            "merged_into_id": None if g.merged_into_key is None else base + g.merged_into_key,
-        }
-        # the generator gives only the end state: the last event records all of it
-        final = changes_between(blank, recorded_state(Case(**values)))
-        prev = GENESIS
-        for seq, e in enumerate(g.events, start=1):
-            changes = final if seq == len(g.events) else {}
-            row = _EventRow(pk, seq, e, changes)
-            digest = chain_hash(
-                prev, CaseEvent.hash_payload(cast(CaseEvent, row))
-            )  # as services._append_event
-            events.add(
-                {
-                    "case_id": pk,
-                    "seq": seq,
-                    "action": e.action,
-                    "from_status": e.from_status,
-                    "to_status": e.to_status,
-                    "actor_id": e.actor_id,
-                    "actor_name": e.actor_name,
-                    "unit_id": e.unit_id,
-                    "note": e.note,
-                    "data": e.data,
-                    "changes": changes,
-                    "created_at": e.at,
-                    "prev_hash": prev,
-                    "hash": digest,
-                }
-            )
-            prev = digest
-        values["last_hash"] = prev
-        if match_text_for is not None:
-            values["match_text"] = match_text_for(f["title"], f["content"])
-        values["next_due"] = g.next_due
-        for clock in g.clocks:
-            clocks.add({**clock, "case_id": pk})
-        cases.add(values)
-        name, phone, confidential = g.contact
-        contacts.add({"case_id": pk, "name": name, "phone": phone, "confidential": confidential})
-        for q in g.requests:
-            requests.add(
-                {
-                    "case_id": pk,
-                    "kind": q.kind,
-                    "status": q.status,
-                    "data": q.data,
-                    "from_status": q.from_status,
-                    "opened_seq": q.opened_seq,
-                    "opened_by_id": q.opened_by,
-                    "opened_unit_id": q.opened_unit,
-                    "opened_at": q.opened_at,
-                    "decided_seq": q.decided_seq,
-                    "decided_by_id": q.decided_by,
-                    "decided_at": q.decided_at,
-                }
-            )
-        for a in g.assignments:
-            assignments.add(
-                {
-                    "case_id": pk,
-                    "unit_id": a.unit_id,
-                    "role": a.role,
-                    "active": a.active,
-                    "assigned_at": a.assigned_at,
-                    "ended_at": a.ended_at,
-                }
-            )
-    with transaction.atomic():
-        cases.flush()
-        contacts.flush()
-        assignments.flush()
-        count = events.flush()
-        requests.flush()
-        clocks.flush()
-        return count
 
 
 def load_history(
@@ -389,24 +223,24 @@ def load_history(
     ensure_staff()
     city = city_data()
     start_seq = dict(DailySequence.objects.filter(series=SERIES).values_list("day", "last"))
-    gen = History(city, now=now, seed=seed, start_seq=start_seq)
     base = (Case.objects.aggregate(m=Max("id"))["m"] or 0) + 1
-    buffer: list[GeneratedCase] = []
+    replay = Replay()
+    gen = History(city, now=now, seed=seed, start_seq=start_seq, replay=replay, base=base)
     stats = {"orders": 0, "events": 0, "open": 0}
-    for case in gen.generate(orders):
-        buffer.append(case)
-        stats["open"] += case.fields["status"] not in ("closed", "merged")
-        if len(buffer) >= batch:
-            stats["events"] += _insert(buffer, base)
-            stats["orders"] += len(buffer)
+    pending = 0
+    for played in gen.generate(orders):
+        stats["open"] += played.case.status not in ("closed", "merged")
+        pending += 1
+        if pending >= batch:
+            stats["events"] += replay.flush()
+            stats["orders"] += pending
             if progress:
-                progress(len(buffer))
-            buffer = []
-    if buffer:
-        stats["events"] += _insert(buffer, base)
-        stats["orders"] += len(buffer)
-        if progress:
-            progress(len(buffer))
+                progress(pending)
+            pending = 0
+    stats["events"] += replay.flush()
+    stats["orders"] += pending
+    if progress and pending:
+        progress(pending)
     with transaction.atomic():
         DailySequence.objects.bulk_create(
             [

@@ -5,7 +5,7 @@ extension waiting for approval, one return waiting for the dispatcher); the disp
 orders to review and dispatch, the callback agent orders to call back, and the citizen three
 orders of their own (one closed and not yet rated). A water outage in one compound brings
 nine calls in three days, so the command centre's 热点 page has a rising issue to show and the
-dispatcher finds likely repeats. They are played through the same `Sim` as the rest of the
+dispatcher finds likely repeats. They are played through the workflow like the rest of the
 history, with fixed ages so that each stops in its intended state.
 """
 
@@ -15,7 +15,8 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from chuangcheng.demo import texts as T
-from chuangcheng.demo.steps import Sim, Spec, hours, mins
+from chuangcheng.demo.play import Order
+from chuangcheng.demo.steps import Spec, hours, mins
 
 if TYPE_CHECKING:
     from chuangcheng.demo.history import History
@@ -118,7 +119,7 @@ def _rising_specs(gen: History) -> list[Spec]:
     return out
 
 
-def play_scenario(gen: History, sim: Sim, s: Spec) -> None:
+def play_scenario(gen: History, sim: Order, s: Spec) -> None:
     r, st, f = gen.rng, s.scenario, sim.f
     t = sim.open(s.created_at, gen.creator(s))
     if st == "received":

@@ -44,6 +44,7 @@ from chuangcheng.cases.workflow import (
     role,
     unit_of,
 )
+from chuangcheng.core import asof
 from chuangcheng.core.calendar import working_days_between
 from chuangcheng.core.settings_store import get_setting
 from chuangcheng.hotline.constants import (
@@ -229,7 +230,7 @@ class SuperviseForm(forms.Form):
 
     def clean_due(self) -> dt.date | None:
         due = self.cleaned_data.get("due")
-        if due is not None and due < timezone.localdate():
+        if due is not None and due < asof.localdate():  # the step's day (a replay's too)
             raise ValidationError("反馈期限不能早于今天")
         return due
 
@@ -349,11 +350,10 @@ def do_review(step: Step) -> None:
 
 def _assign(step: Step, lead: Unit, co: list[Unit]) -> None:
     case = step.case
-    Assignment.objects.filter(case=case, active=True).update(active=False, ended_at=step.now)
-    Assignment.objects.bulk_create(
-        [Assignment(case=case, unit=lead, role=Assignment.Role.LEAD, assigned_at=step.now)]
-        + [Assignment(case=case, unit=u, role=Assignment.Role.CO, assigned_at=step.now) for u in co]
-    )
+    step.end_assignments()
+    step.assign(lead.pk, Assignment.Role.LEAD)
+    for u in co:
+        step.assign(u.pk, Assignment.Role.CO)
     case.lead_unit = lead
     case.dispatched_at = step.now
 
@@ -372,7 +372,7 @@ def do_dispatch(step: Step) -> None:
 
 def do_approve_return(step: Step) -> None:
     case = step.case
-    Assignment.objects.filter(case=case, active=True).update(active=False, ended_at=step.now)
+    step.end_assignments()
     step.event_data = {"returned_by": case.lead_unit_id}
     case.lead_unit = None
     case.return_count += 1
@@ -469,28 +469,12 @@ def do_reply_supervision(step: Step) -> None:
 
 
 def do_merge(step: Step) -> None:
-    from django.db import OperationalError, transaction
-
-    from chuangcheng.cases.selectors import cases_visible_to
-    from chuangcheng.core.errors import Conflict, ValidationFailed
+    from chuangcheng.core.errors import ValidationFailed
 
     case = step.case
     # The target is looked up like every other order: among those the dispatcher may see
-    # (an order outside their jurisdiction is "不存在", as anywhere else).
-    # This locks a second order while ours is locked: two dispatchers merging A→B and B→A at
-    # once deadlock. PostgreSQL then aborts one of them; say so instead of failing with a 500.
-    try:
-        with transaction.atomic():
-            target = (
-                cases_visible_to(step.actor)
-                .select_for_update()
-                .filter(number=step.data["into"], kind=case.kind)
-                .first()
-            )
-    except OperationalError as exc:
-        if getattr(exc.__cause__, "sqlstate", None) != "40P01":  # deadlock_detected
-            raise
-        raise Conflict("目标工单正在被他人同时并单，请刷新后重试。") from exc
+    # (an order outside their jurisdiction is "不存在", as anywhere else), locked by the engine.
+    target = step.find_case(step.data["into"])
     if target is None or target.pk == case.pk:
         raise ValidationFailed("要并入的工单不存在。", fields={"into": ["工单编号不存在"]})
     if target.status in ("closed", "merged"):
