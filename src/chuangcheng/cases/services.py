@@ -196,12 +196,14 @@ def region_chain(region: Region | None) -> tuple[Region | None, str]:
 @dataclass(frozen=True)
 class NewCase:
     """One case to open: the Case fields (incl. external_source/external_id), the caller's
-    contact row, where it is, and the note of the open event."""
+    contact row, where it is, the note of the open event, and the values of the loop's own
+    row (`Workflow.detail`, created with the case when the workflow declares one)."""
 
     fields: dict[str, Any]
     contact: dict[str, Any] | None = None
     region: Region | None = None
     note: str = ""
+    detail: dict[str, Any] | None = None
 
 
 @dataclass
@@ -210,6 +212,49 @@ class _Built:
     contact: CaseContact | None
     event: CaseEvent
     keys: list[RepeatKey]
+    detail: Any = None  # the loop's own row (Workflow.detail)
+
+
+def _new_detail(workflow: Workflow, case: Case, values: dict[str, Any] | None) -> Any:
+    """The loop's own row of a new case (not saved), or None when the workflow has none."""
+    if workflow.detail is None:
+        if values:
+            raise ValueError(f"{workflow.kind}: detail values given but no Workflow.detail")
+        return None
+    detail = workflow.detail(case=case, **(values or {}))
+    accessor = workflow.detail_accessor
+    assert accessor is not None
+    case._state.fields_cache[accessor] = detail  # case.<accessor> without a query
+    return detail
+
+
+def _load_detail(workflow: Workflow, case: Case) -> Any:
+    """The loop's own row of a case loaded with `_locked_case` (no query), or None. With the
+    snapshot of its values `_save_detail` compares against."""
+    detail = workflow.detail_of(case)
+    if detail is not None:
+        detail._cc_before = _detail_values(detail)
+    return detail
+
+
+def _detail_values(detail: Any) -> dict[str, Any]:
+    return {f.attname: getattr(detail, f.attname) for f in detail._meta.concrete_fields}
+
+
+def _save_detail(detail: Any) -> None:
+    """Write the fields of the loop's own row that the step changed (none: no query)."""
+    if detail is None:
+        return
+    before: dict[str, Any] = getattr(detail, "_cc_before", {})
+    after = _detail_values(detail)
+    changed = [
+        f.name
+        for f in detail._meta.concrete_fields
+        if not f.primary_key and before.get(f.attname) != after[f.attname]
+    ]
+    if changed:
+        detail.save(update_fields=changed)
+    detail._cc_before = after
 
 
 def _build(
@@ -226,12 +271,13 @@ def _build(
     event's hash (which covers the case id) is computed before anything is written and the
     case is inserted with its chain head already set (no UPDATE afterwards)."""
     fields = spec.fields
+    workflow = workflow_for(kind)
     street, path = region_chain(spec.region)
     case = Case(
         pk=case_id,
         kind=kind,
         status=initial,
-        number=workflow_for(kind).number_prefix + number,
+        number=workflow.number_prefix + number,
         region=spec.region,
         street=street,
         region_path=path,
@@ -242,6 +288,7 @@ def _build(
         **fields,
     )
     case.next_due = None  # no clock runs before the first step starts one
+    detail = _new_detail(workflow, case, spec.detail)
     event = _new_event(
         case,
         action="open",
@@ -252,10 +299,10 @@ def _build(
         note=spec.note,
         data={},
         now=now,
-        changes=opening_changes(case),
+        changes=opening_changes(case, detail),
     )
     contact = CaseContact(case=case, **spec.contact) if spec.contact is not None else None
-    return _Built(case, contact, event, repeat_keys_for(case))
+    return _Built(case, contact, event, repeat_keys_for(case), detail)
 
 
 def _values(objs: Sequence[Any]) -> tuple[str, list[Any]]:
@@ -281,6 +328,7 @@ def _insert(built: Sequence[_Built]) -> None:
     parts = [
         _values([b.case for b in built]),
         *([_values(contacts)] if (contacts := [b.contact for b in built if b.contact]) else []),
+        *([_values(details)] if (details := [b.detail for b in built if b.detail]) else []),
         _values([b.event for b in built]),
         *([_values(keys)] if (keys := [k for b in built for k in b.keys]) else []),
     ]
@@ -289,7 +337,7 @@ def _insert(built: Sequence[_Built]) -> None:
     with connection.cursor() as cur:
         cur.execute(sql, [v for _sql, params in parts for v in params])
     for b in built:
-        for obj in (b.case, b.contact, b.event, *b.keys):
+        for obj in (b.case, b.contact, b.detail, b.event, *b.keys):
             if obj is not None:
                 obj._state.adding, obj._state.db = False, connection.alias
 
@@ -355,6 +403,8 @@ def _case_open_serialized(
         built.case.save(force_insert=True)
         if built.contact is not None:
             built.contact.save(force_insert=True)
+        if built.detail is not None:
+            built.detail.save(force_insert=True)
         built.event.save(force_insert=True)
         _save_files(built.case, built.event, files, now)
         RepeatKey.objects.bulk_create(built.keys)
@@ -372,9 +422,11 @@ def case_open(
     files: Sequence[tuple[Any, str]] = (),
     number_series: str | None = None,
     now: dt.datetime | None = None,
+    detail: dict[str, Any] | None = None,
 ) -> tuple[Case, bool]:
-    """Create a case in its workflow's initial state. Returns (case, created): the same
-    external_id from the same source returns the existing case instead of a second one."""
+    """Create a case in its workflow's initial state, with the loop's own row (`detail`: its
+    values) in the same statement. Returns (case, created): the same external_id from the
+    same source returns the existing case instead of a second one."""
     workflow = workflow_for(kind)
     now = now or timezone.now()
     ext_source, ext_id = fields.get("external_source", ""), fields.get("external_id", "")
@@ -387,7 +439,7 @@ def case_open(
         return _case_open_serialized(
             kind=kind,
             actor=actor,
-            spec=NewCase(fields, contact, region, note),
+            spec=NewCase(fields, contact, region, note, detail),
             files=files,
             number_series=number_series,
             now=now,
@@ -397,7 +449,7 @@ def case_open(
         number_series or kind, 1, Case._meta.db_table, now
     )
     built = _build(
-        NewCase(fields, contact, region, note),
+        NewCase(fields, contact, region, note, detail),
         kind=kind,
         initial=workflow.initial,
         actor=actor,
@@ -412,6 +464,8 @@ def case_open(
                 case.save(force_insert=True)
                 if built.contact is not None:
                     built.contact.save(force_insert=True)
+                if built.detail is not None:
+                    built.detail.save(force_insert=True)
                 built.event.save(force_insert=True)
                 _save_files(case, built.event, files, now)
                 RepeatKey.objects.bulk_create(built.keys)
@@ -456,6 +510,7 @@ def case_open_many(
                     note=it.note,
                     number_series=number_series,
                     now=now,
+                    detail=it.detail,
                 )
                 for it in items
             ]
@@ -721,6 +776,23 @@ def _run_clocks(
         case_clocks.save()
 
 
+def _fields_of(obj: Any, names: Sequence[str]) -> list[str]:
+    """Those of `names` that are concrete fields of the object's model."""
+    own = {f.name for f in obj._meta.concrete_fields} | {
+        f.attname for f in obj._meta.concrete_fields
+    }
+    return [n for n in names if n in own]
+
+
+def _locked_case(workflow: Workflow, case_id: int) -> Case:
+    """The case row locked for a step, with the small related rows and the loop's own row
+    (`Workflow.detail`, guarded by the case's lock) in the same query."""
+    related = ["category", "lead_unit", "region", "street"]
+    if workflow.detail_accessor is not None:
+        related.append(workflow.detail_accessor)
+    return Case.objects.select_for_update(of=("self",)).select_related(*related).get(pk=case_id)
+
+
 def case_transition(
     *,
     case_id: int,
@@ -752,14 +824,11 @@ def case_transition(
     with transaction.atomic():
         # Lock only the case row; the small related rows come along in the same query, so the
         # caller presenting the case (API/page) does not fetch each one separately.
-        case = (
-            Case.objects.select_for_update(of=("self",))
-            .select_related("category", "lead_unit", "region", "street")
-            .get(pk=case_id)
-        )
+        case = _locked_case(workflow, case_id)
+        detail = _load_detail(workflow, case)
         unit_id = check_action(step_def, case, actor, now)
         from_status = case.status
-        before = recorded_state(case)
+        before = recorded_state(case, detail)
         step = Step(
             case=case,
             actor=actor,
@@ -770,6 +839,7 @@ def case_transition(
             note=str(cleaned.get("note") or cleaned.get("reason") or cleaned.get("comment") or ""),
             start_clocks=list(step_def.starts),
             stop_clocks=list(step_def.stops),
+            detail=detail,
         )
         step.files = list(attachments)
         if step_def.decides is not None:
@@ -786,6 +856,7 @@ def case_transition(
         if step.target in workflow.final and case.closed_at is None:
             case.closed_at = now
         case.updated_at = now
+        _save_detail(detail)
         event = _append_event(
             case,
             action=action,
@@ -796,7 +867,7 @@ def case_transition(
             note=step.note,
             data=step.event_data,
             now=now,
-            changes=changes_between(before, recorded_state(case)),
+            changes=changes_between(before, recorded_state(case, detail)),
         )
         case.save()
         for related in step.related:
@@ -812,10 +883,23 @@ def case_transition(
                 data=related.data,
                 now=now,
                 # the recorded fields the related step changed on the other case
-                changes={k: v for k, v in recorded_state(other).items() if k in related.fields},
+                changes={
+                    k: v
+                    for k, v in recorded_state(other, related.detail).items()
+                    if k in related.fields
+                },
             )
             other.updated_at = now
-            other.save(update_fields=[*related.fields, "last_hash", "event_count", "updated_at"])
+            other.save(
+                update_fields=[
+                    *_fields_of(other, related.fields),
+                    "last_hash",
+                    "event_count",
+                    "updated_at",
+                ]
+            )
+            if related.detail is not None:
+                related.detail.save(update_fields=_fields_of(related.detail, related.fields))
         _save_files(case, event, step.files, now)
         _record_requests(step_def, step, event, from_status, final=step.target in workflow.final)
         if step_def.notice is not None:

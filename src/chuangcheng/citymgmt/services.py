@@ -18,7 +18,6 @@ from chuangcheng.citymgmt.geo import GridHit, OutsideGrids, grid_for_point, pars
 from chuangcheng.citymgmt.models import (
     FAMILY_DIGIT,
     NEEDS_VERIFY,
-    CityCase,
     Component,
     Family,
     GridIndexState,
@@ -287,19 +286,17 @@ def citymgmt_case_open(
             region=grid.community,
             files=photos,
             now=now,
+            detail={
+                "family": sub.klass.family,
+                "subclass": sub,
+                "component": component,
+                "grid": grid,
+                "zone_class": grid.zone_class,
+                "source": source,
+                "client_key": external[1] if external[0] == REPORT_SOURCE else "",
+                "hotline_case": hotline_case,
+            },
         )
-        if created:
-            CityCase.objects.create(
-                case=case,
-                family=sub.klass.family,
-                subclass=sub,
-                component=component,
-                grid=grid,
-                zone_class=grid.zone_class,
-                source=source,
-                client_key=external[1] if external[0] == REPORT_SOURCE else "",
-                hotline_case=hotline_case,
-            )
     return case, created
 
 
