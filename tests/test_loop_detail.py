@@ -5,18 +5,32 @@ none writes nothing to it. The 数字城管 loop (`CityCase`) runs on it."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from chuangcheng.cases.models import Case, CaseEvent
-from chuangcheng.cases.workflow import Action, Workflow, workflow_for
+from chuangcheng.cases.services import case_open, case_transition
+from chuangcheng.cases.workflow import (
+    _REGISTRY,
+    JURISDICTION,
+    Action,
+    Step,
+    Workflow,
+    register,
+    role,
+    workflow_for,
+)
 from chuangcheng.citymgmt.models import CityCase, UnitGrid
+from chuangcheng.citymgmt.services import subclass_by_code
 from chuangcheng.core.errors import Conflict
-from chuangcheng.org.models import Unit
-from tests.test_citymgmt_loop import go, loop, png, report  # noqa: F401  (fixture)
+from chuangcheng.org.access import actor_for
+from chuangcheng.org.models import Membership, Unit
+from tests.test_citymgmt_loop import GARBAGE, go, loop, png, report  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -103,3 +117,76 @@ def test_a_declaration_with_a_bad_detail_is_refused() -> None:
         Workflow(**base, detail=CityCase, recorded=("no_such_field",))
     ok = Workflow(**base, detail=CityCase, recorded=("rework_count", "grid_id"))
     assert ok.detail_accessor == "citycase"
+
+
+# ---------------------------------------------------------------- recorded fields of the row
+
+
+def _count(step: Step) -> None:
+    step.detail.rework_count += 1
+    step.detail.check_result = "not_passed"
+
+
+@pytest.fixture
+def counted(loop: dict[str, Any]) -> Iterator[Workflow]:  # noqa: F811
+    """A test-only workflow on the 数字城管 row that records two of its fields."""
+    workflow = register(
+        Workflow(
+            kind="tl_counted",
+            label="计数",
+            number_prefix="TK",
+            initial="open",
+            states={"open": "进行中", "done": "完成"},
+            final=frozenset({"done"}),
+            roles={"tl_counter": role("计数员", JURISDICTION)},
+            actions=(
+                Action("count", "计数", frozenset({"open"}), None, frozenset({"tl_counter"}),
+                       apply=_count),
+                Action("finish", "完成", frozenset({"open"}), "done", frozenset({"tl_counter"})),
+            ),
+            detail=CityCase,
+            recorded=("rework_count", "check_result"),
+        )
+    )  # fmt: skip
+    yield workflow
+    _REGISTRY.pop(workflow.kind, None)
+
+
+def test_the_declared_fields_of_the_row_are_recorded_and_verified(
+    loop: dict[str, Any],  # noqa: F811
+    counted: Workflow,
+) -> None:
+    from chuangcheng.cases.selectors import history_problems
+
+    grid = loop["grid"]
+    sub = subclass_by_code(GARBAGE)
+    user = get_user_model().objects.create_user("tl_counter_1")
+    Membership.objects.create(user=user, role="tl_counter", unit=Unit.objects.get(code="C-12345"))
+    who = actor_for(user)
+    case, created = case_open(
+        kind="tl_counted",
+        actor=who,
+        fields={"title": "计数", "content": "计数"},
+        region=grid.community,
+        detail={
+            "family": sub.klass.family,
+            "subclass": sub,
+            "grid": grid,
+            "zone_class": grid.zone_class,
+            "source": "inspector",
+            "rework_count": 2,
+        },
+    )
+    assert created and CityCase.objects.get(case=case).rework_count == 2
+    opened = CaseEvent.objects.get(case=case, seq=1)
+    assert opened.changes["rework_count"] == 2 and "check_result" not in opened.changes
+    case_transition(case_id=case.pk, action="count", actor=who)
+    step = CaseEvent.objects.get(case=case, seq=2)
+    assert step.changes == {"rework_count": 3, "check_result": "not_passed"}
+    case_transition(case_id=case.pk, action="finish", actor=who)
+    assert CaseEvent.objects.get(case=case, seq=3).changes.keys() == {"closed_at"}
+    assert history_problems(Case.objects.get(pk=case.pk)) == []
+    # someone edits the loop's table directly: the history says otherwise
+    CityCase.objects.filter(case=case).update(rework_count=9)
+    problems = history_problems(Case.objects.get(pk=case.pk))
+    assert problems == ["rework_count: 记录为 3，工单表为 9"]
