@@ -190,3 +190,14 @@ def test_the_declared_fields_of_the_row_are_recorded_and_verified(
     CityCase.objects.filter(case=case).update(rework_count=9)
     problems = history_problems(Case.objects.get(pk=case.pk))
     assert problems == ["rework_count: 记录为 3，工单表为 9"]
+
+
+def test_the_12345_open_orders_index_is_made_by_the_hotline_migrations() -> None:
+    """Not declared on the engine's Case (its condition names 12345 states), still there for
+    the 12345 "open now" figures: same key, cover and condition as before."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'case_open_created'")
+        (definition,) = cur.fetchone()
+    assert "(kind, created_at) INCLUDE (id, lead_unit_id, street_id, finish_due)" in definition
+    assert "'closed'" in definition and "'merged'" in definition
+    assert "case_open_created" not in {i.name for i in Case._meta.indexes}
