@@ -138,10 +138,16 @@ def test_seven_steps_in_the_browser(
     thumbs = page.locator(".thumbs img")
     assert thumbs.count() == 2
     thumbs.last.scroll_into_view_if_needed()
-    page.wait_for_function(
-        "Array.from(document.querySelectorAll('.thumbs img'))"
+    # polled from here: wait_for_function evaluates its string in the page on each poll,
+    # which the page's CSP (script-src 'self') refuses once the first check is not yet true
+    loaded = "Array.from(document.querySelectorAll('.thumbs img'))" + (
         ".every(i => i.complete && i.naturalWidth > 0)"
     )
+    for _ in range(100):
+        if page.evaluate(loaded):
+            break
+        page.wait_for_timeout(100)
+    assert page.evaluate(loaded), "the photos did not load"
     page.evaluate("window.scrollTo(0, 0)")
 
     # 5 审核: the dispatcher approves the feedback
