@@ -226,3 +226,44 @@ def test_loop_actions_write_nothing_through_the_orm_for_the_engine() -> None:
                 continue
             source = inspect.getsource(action.apply)
             assert "Assignment.objects" not in source, f"{workflow.kind}.{action.name}"
+
+
+# What every loop may use with the same meaning stays on the engine's Case; a loop's own
+# fields live in its own table, one-to-one with the case (`Workflow.detail`, ADR 0017).
+CASE_SHARED_FIELDS = {
+    "id", "number", "kind", "status", "source", "channel", "title", "content", "category",
+    "address", "lat", "lng", "region", "street", "region_path", "lead_unit", "external_source",
+    "external_id", "citizen_user", "created_by", "created_at", "updated_at", "dispatched_at",
+    "closed_at", "next_due", "merged_into", "match_text", "last_hash", "event_count",
+}  # fmt: skip
+# The 12345 loop's fields that are still columns of Case (issue 8 item 2: to move into the
+# hotline app). Empty this set as they move; nothing may be added to it.
+CASE_HOTLINE_FIELDS_TO_MOVE = {
+    "appeal_type", "urgency", "sign_due", "sign_at", "respond_due", "respond_at", "finish_due",
+    "finish_at", "result", "callback_at", "contacted", "resolution", "satisfaction",
+    "citizen_rating", "supervision_level", "supervision_due", "reporter_count", "reopen_count",
+    "return_count", "extension_workdays", "excluded_from_scoring",
+}  # fmt: skip
+
+
+def test_the_engines_case_keeps_only_what_every_loop_shares() -> None:
+    from chuangcheng.cases.models import Case
+
+    assert {f.name for f in Case._meta.concrete_fields} == (
+        CASE_SHARED_FIELDS | CASE_HOTLINE_FIELDS_TO_MOVE
+    )
+    # a loop's own fields are in its own table, named by its workflow
+    for workflow in loop_workflows():
+        if workflow.detail is not None:
+            own = {f.name for f in workflow.detail._meta.concrete_fields} - {"case"}
+            assert not own & CASE_SHARED_FIELDS - {"source"}, workflow.kind
+
+
+def test_no_index_of_the_engines_case_names_a_loops_state() -> None:
+    from chuangcheng.cases.models import Case
+
+    states = {s for w in loop_workflows() for s in w.states}
+    for index in Case._meta.indexes:
+        condition = str(index.condition or "")
+        assert "status" not in condition, (index.name, condition)
+        assert not any(f"'{s}'" in condition for s in states), index.name

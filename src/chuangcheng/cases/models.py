@@ -257,12 +257,8 @@ class Case(models.Model):
                 name="case_running_recent",
                 condition=Q(next_due__isnull=False),
             ),
-            models.Index(
-                fields=["kind", "created_at"],
-                name="case_open_created",
-                include=["id", "lead_unit", "street", "finish_due"],
-                condition=~Q(status__in=["closed", "merged"]),
-            ),
+            # an index whose condition names a loop's states lives in that loop's migrations
+            # (e.g. hotline/migrations/0002: the 12345 orders open now, by month)
             models.Index(fields=["region_path"], name="case_region_path"),
             models.Index(fields=["-created_at", "-id"], name="case_recent"),
         ]

@@ -63,16 +63,19 @@ class MemoryStore:
         self.assignments: dict[int, list[Assignment]] = {}
         self.requests: dict[int, list[CaseRequest]] = {}
         self.clock_rows: dict[int, dict[str, CaseClock]] = {}
+        self.details: dict[int, Any] = {}  # the loops' own rows (`Workflow.detail`), by case
         self.callbacks: list[Callable[[], None]] = []
         self._limits: dict[str, list[clocks_mod.LimitRow]] = {}
 
-    def add_case(self, case: Case, contact: CaseContact | None) -> None:
+    def add_case(self, case: Case, contact: CaseContact | None, detail: Any = None) -> None:
         if case.pk in self.cases:
             raise ValueError(f"case id {case.pk} is already in the replay")
         self.cases[case.pk] = case
         self.by_number[(case.kind, case.number)] = case
         if contact is not None:
             self.contacts.append(contact)
+        if detail is not None:
+            self.details[case.pk] = detail
 
     def own(self, case: Case) -> None:
         if self.cases.get(case.pk) is not case:
@@ -96,7 +99,15 @@ class MemoryStore:
         case_clocks._limits = limits
         return case_clocks
 
+    def detail(self, workflow: Workflow, case: Case) -> Any:
+        return self.details.get(case.pk)
+
     # -- what a step writes
+    def save_detail(self, detail: Any) -> None:
+        pass  # kept in memory, written by `Replay.flush`
+
+    def save_related_detail(self, detail: Any, fields: Sequence[str]) -> None:
+        pass
     def save_clocks(self, case_clocks: CaseClocks) -> None:
         for row in case_clocks.rows.values():
             row.case_id = case_clocks.case.pk
@@ -199,6 +210,7 @@ class Replay:
         at: dt.datetime,
         fields: dict[str, Any],
         contact: dict[str, Any] | None = None,
+        detail: dict[str, Any] | None = None,
         note: str = "",
     ) -> Case:
         """A new case in its workflow's initial state, as `case_open` makes it: `fields` are
@@ -218,6 +230,11 @@ class Replay:
             **fields,
         )
         case.next_due = None
+        own = None
+        if workflow.detail is not None and detail is not None:
+            own = workflow.detail(case=case, **detail)
+        elif detail:
+            raise ValueError(f"{kind}: the workflow declares no detail model")
         event = _new_event(
             case,
             action="open",
@@ -228,9 +245,9 @@ class Replay:
             note=note,
             data={},
             now=now,
-            changes=opening_changes(case),
+            changes=opening_changes(case, own),
         )
-        self.store.add_case(case, CaseContact(case=case, **contact) if contact else None)
+        self.store.add_case(case, CaseContact(case=case, **contact) if contact else None, own)
         self.store.append_event(event)
         return case
 
@@ -255,12 +272,17 @@ class Replay:
         now = at.astimezone(dt.UTC)
         cleaned = self._validate(step_def, data or {}, now)
         row = dict(case.__dict__)
+        own = self.store.details.get(case.pk)
+        own_row = dict(own.__dict__) if own is not None else None
         events = len(self.store.events)
         try:
             run_step(self.store, workflow, step_def, case, actor, cleaned, now)
         except Exception:  # a refused step leaves the case as it was (a rolled-back transaction)
             case.__dict__.clear()
             case.__dict__.update(row)
+            if own is not None and own_row is not None:
+                own.__dict__.clear()
+                own.__dict__.update(own_row)
             for event in self.store.events[events:]:
                 self.store.events_of[event.case_id].remove(event)
             del self.store.events[events:]
@@ -291,8 +313,14 @@ class Replay:
         for clock_rows in store.clock_rows.values():
             for c in clock_rows.values():
                 tables[CaseClock].add(c)
+        own: dict[Any, _Table] = {}
+        for detail in store.details.values():
+            model = type(detail)
+            if model not in own:
+                own[model] = _Table(model, with_pk=True)
+            own[model].add(detail)
         with transaction.atomic():
-            for table in tables.values():
+            for table in [*tables.values(), *own.values()]:
                 table.flush()
             for callback in store.callbacks:
                 transaction.on_commit(callback)

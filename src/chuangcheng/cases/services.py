@@ -169,12 +169,14 @@ def region_chain(region: Region | None) -> tuple[Region | None, str]:
 @dataclass(frozen=True)
 class NewCase:
     """One case to open: the Case fields (incl. external_source/external_id), the caller's
-    contact row, where it is, and the note of the open event."""
+    contact row, where it is, the note of the open event, and the values of the loop's own
+    row (`Workflow.detail`, created with the case when the workflow declares one)."""
 
     fields: dict[str, Any]
     contact: dict[str, Any] | None = None
     region: Region | None = None
     note: str = ""
+    detail: dict[str, Any] | None = None
 
 
 @dataclass
@@ -183,6 +185,49 @@ class _Built:
     contact: CaseContact | None
     event: CaseEvent
     keys: list[RepeatKey]
+    detail: Any = None  # the loop's own row (Workflow.detail)
+
+
+def _new_detail(workflow: Workflow, case: Case, values: dict[str, Any] | None) -> Any:
+    """The loop's own row of a new case (not saved), or None when the workflow has none."""
+    if workflow.detail is None:
+        if values:
+            raise ValueError(f"{workflow.kind}: detail values given but no Workflow.detail")
+        return None
+    detail = workflow.detail(case=case, **(values or {}))
+    accessor = workflow.detail_accessor
+    assert accessor is not None
+    case._state.fields_cache[accessor] = detail  # case.<accessor> without a query
+    return detail
+
+
+def _load_detail(workflow: Workflow, case: Case) -> Any:
+    """The loop's own row of a case loaded with `_locked_case` (no query), or None. With the
+    snapshot of its values `_save_detail` compares against."""
+    detail = workflow.detail_of(case)
+    if detail is not None:
+        detail._cc_before = _detail_values(detail)
+    return detail
+
+
+def _detail_values(detail: Any) -> dict[str, Any]:
+    return {f.attname: getattr(detail, f.attname) for f in detail._meta.concrete_fields}
+
+
+def _save_detail(detail: Any) -> None:
+    """Write the fields of the loop's own row that the step changed (none: no query)."""
+    if detail is None:
+        return
+    before: dict[str, Any] = getattr(detail, "_cc_before", {})
+    after = _detail_values(detail)
+    changed = [
+        f.name
+        for f in detail._meta.concrete_fields
+        if not f.primary_key and before.get(f.attname) != after[f.attname]
+    ]
+    if changed:
+        detail.save(update_fields=changed)
+    detail._cc_before = after
 
 
 def _build(
@@ -199,12 +244,13 @@ def _build(
     event's hash (which covers the case id) is computed before anything is written and the
     case is inserted with its chain head already set (no UPDATE afterwards)."""
     fields = spec.fields
+    workflow = workflow_for(kind)
     street, path = region_chain(spec.region)
     case = Case(
         pk=case_id,
         kind=kind,
         status=initial,
-        number=workflow_for(kind).number_prefix + number,
+        number=workflow.number_prefix + number,
         region=spec.region,
         street=street,
         region_path=path,
@@ -215,6 +261,7 @@ def _build(
         **fields,
     )
     case.next_due = None  # no clock runs before the first step starts one
+    detail = _new_detail(workflow, case, spec.detail)
     event = _new_event(
         case,
         action="open",
@@ -225,10 +272,10 @@ def _build(
         note=spec.note,
         data={},
         now=now,
-        changes=opening_changes(case),
+        changes=opening_changes(case, detail),
     )
     contact = CaseContact(case=case, **spec.contact) if spec.contact is not None else None
-    return _Built(case, contact, event, repeat_keys_for(case))
+    return _Built(case, contact, event, repeat_keys_for(case), detail)
 
 
 def _values(objs: Sequence[Any]) -> tuple[str, list[Any]]:
@@ -254,6 +301,7 @@ def _insert(built: Sequence[_Built]) -> None:
     parts = [
         _values([b.case for b in built]),
         *([_values(contacts)] if (contacts := [b.contact for b in built if b.contact]) else []),
+        *([_values(details)] if (details := [b.detail for b in built if b.detail]) else []),
         _values([b.event for b in built]),
         *([_values(keys)] if (keys := [k for b in built for k in b.keys]) else []),
     ]
@@ -262,7 +310,7 @@ def _insert(built: Sequence[_Built]) -> None:
     with connection.cursor() as cur:
         cur.execute(sql, [v for _sql, params in parts for v in params])
     for b in built:
-        for obj in (b.case, b.contact, b.event, *b.keys):
+        for obj in (b.case, b.contact, b.detail, b.event, *b.keys):
             if obj is not None:
                 obj._state.adding, obj._state.db = False, connection.alias
 
@@ -328,6 +376,8 @@ def _case_open_serialized(
         built.case.save(force_insert=True)
         if built.contact is not None:
             built.contact.save(force_insert=True)
+        if built.detail is not None:
+            built.detail.save(force_insert=True)
         built.event.save(force_insert=True)
         save_files(built.case, built.event, files, now)
         RepeatKey.objects.bulk_create(built.keys)
@@ -345,9 +395,11 @@ def case_open(
     files: Sequence[tuple[Any, str]] = (),
     number_series: str | None = None,
     now: dt.datetime | None = None,
+    detail: dict[str, Any] | None = None,
 ) -> tuple[Case, bool]:
-    """Create a case in its workflow's initial state. Returns (case, created): the same
-    external_id from the same source returns the existing case instead of a second one."""
+    """Create a case in its workflow's initial state, with the loop's own row (`detail`: its
+    values) in the same statement. Returns (case, created): the same external_id from the
+    same source returns the existing case instead of a second one."""
     workflow = workflow_for(kind)
     now = (now or timezone.now()).astimezone(dt.UTC)  # events hash their time as stored
     ext_source, ext_id = fields.get("external_source", ""), fields.get("external_id", "")
@@ -360,7 +412,7 @@ def case_open(
         return _case_open_serialized(
             kind=kind,
             actor=actor,
-            spec=NewCase(fields, contact, region, note),
+            spec=NewCase(fields, contact, region, note, detail),
             files=files,
             number_series=number_series,
             now=now,
@@ -370,7 +422,7 @@ def case_open(
         number_series or kind, 1, Case._meta.db_table, now
     )
     built = _build(
-        NewCase(fields, contact, region, note),
+        NewCase(fields, contact, region, note, detail),
         kind=kind,
         initial=workflow.initial,
         actor=actor,
@@ -385,6 +437,8 @@ def case_open(
                 case.save(force_insert=True)
                 if built.contact is not None:
                     built.contact.save(force_insert=True)
+                if built.detail is not None:
+                    built.detail.save(force_insert=True)
                 built.event.save(force_insert=True)
                 save_files(case, built.event, files, now)
                 RepeatKey.objects.bulk_create(built.keys)
@@ -429,6 +483,7 @@ def case_open_many(
                     note=it.note,
                     number_series=number_series,
                     now=now,
+                    detail=it.detail,
                 )
                 for it in items
             ]
@@ -692,9 +747,10 @@ def run_step(
     database; `cases.replay`: rows in memory): check, apply, run the clocks, append the
     hash-chained event (and the related cases' events), record the requests. The caller has
     validated `cleaned` with the action's form and schedules the notice."""
+    detail = store.detail(workflow, case)
     unit_id = check_action(step_def, case, actor, now, store)
     from_status = case.status
-    before = raw_state(case)
+    before = raw_state(case, detail)
     step = Step(
         case=case,
         actor=actor,
@@ -706,6 +762,7 @@ def run_step(
         start_clocks=list(step_def.starts),
         stop_clocks=list(step_def.stops),
         store=store,
+        detail=detail,
     )
     step.files = list(files)
     if step_def.decides is not None:
@@ -733,6 +790,7 @@ def run_step(
     if final and case.closed_at is None:
         case.closed_at = now
     case.updated_at = now
+    store.save_detail(detail)
     event = _new_event(
         case,
         action=step_def.name,
@@ -743,7 +801,7 @@ def run_step(
         note=step.note,
         data=step.event_data,
         now=now,
-        changes=changes_since(before, case),
+        changes=changes_since(before, case, detail),
     )
     store.append_event(event)
     store.save_case(case)
@@ -760,15 +818,38 @@ def run_step(
             data=related.data,
             now=now,
             # the recorded fields the related step changed on the other case
-            changes={k: v for k, v in recorded_state(other).items() if k in related.fields},
+            changes={
+                k: v
+                for k, v in recorded_state(other, related.detail).items()
+                if k in related.fields
+            },
         )
         store.append_event(other_event)
         other.updated_at = now
-        store.save_related(other, related.fields)
+        store.save_related(other, _fields_of(other, related.fields))
+        if related.detail is not None:
+            store.save_related_detail(related.detail, _fields_of(related.detail, related.fields))
     if step.files:
         store.save_files(case, event, step.files, now)
     _record_requests(step_def, step, event, from_status, final=final)
     return step, event
+
+
+def _fields_of(obj: Any, names: Sequence[str]) -> list[str]:
+    """Those of `names` that are concrete fields of the object's model."""
+    own = {f.name for f in obj._meta.concrete_fields} | {
+        f.attname for f in obj._meta.concrete_fields
+    }
+    return [n for n in names if n in own]
+
+
+def _locked_case(workflow: Workflow, case_id: int) -> Case:
+    """The case row locked for a step, with the small related rows and the loop's own row
+    (`Workflow.detail`, guarded by the case's lock) in the same query."""
+    related = ["category", "lead_unit", "region", "street"]
+    if workflow.detail_accessor is not None:
+        related.append(workflow.detail_accessor)
+    return Case.objects.select_for_update(of=("self",)).select_related(*related).get(pk=case_id)
 
 
 def case_transition(
@@ -803,11 +884,7 @@ def case_transition(
     with transaction.atomic():
         # Lock only the case row; the small related rows come along in the same query, so the
         # caller presenting the case (API/page) does not fetch each one separately.
-        case = (
-            Case.objects.select_for_update(of=("self",))
-            .select_related("category", "lead_unit", "region", "street")
-            .get(pk=case_id)
-        )
+        case = _locked_case(workflow, case_id)
         step, event = run_step(
             DATABASE, workflow, step_def, case, actor, cleaned, now, files=attachments
         )

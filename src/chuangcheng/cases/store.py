@@ -32,6 +32,12 @@ class CaseStore(Protocol):
 
     def clocks(self, workflow: Workflow, case: Case) -> CaseClocks: ...
 
+    def detail(self, workflow: Workflow, case: Case) -> Any: ...
+
+    def save_detail(self, detail: Any) -> None: ...
+
+    def save_related_detail(self, detail: Any, fields: Sequence[str]) -> None: ...
+
     def save_clocks(self, case_clocks: CaseClocks) -> None: ...
 
     def end_assignments(self, case: Case, now: dt.datetime) -> None: ...
@@ -96,6 +102,20 @@ class DatabaseStore:
 
     def save_clocks(self, case_clocks: CaseClocks) -> None:
         case_clocks.save()
+
+    def detail(self, workflow: Workflow, case: Case) -> Any:
+        """The loop's own row, loaded with the locked case (`_locked_case`): no query."""
+        from chuangcheng.cases.services import _load_detail
+
+        return _load_detail(workflow, case)
+
+    def save_detail(self, detail: Any) -> None:
+        from chuangcheng.cases.services import _save_detail
+
+        _save_detail(detail)
+
+    def save_related_detail(self, detail: Any, fields: Sequence[str]) -> None:
+        detail.save(update_fields=list(fields))
 
     def end_assignments(self, case: Case, now: dt.datetime) -> None:
         from chuangcheng.cases.models import Assignment

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Model
 
 from chuangcheng.core.calendar import UNITS as DURATION_UNITS
 
@@ -88,7 +90,8 @@ class RelatedEvent:
     action: str
     note: str = ""
     data: dict[str, Any] = field(default_factory=dict)
-    fields: tuple[str, ...] = ()
+    fields: tuple[str, ...] = ()  # of the case or of its loop's own row (`detail`)
+    detail: Any = None  # the other case's own row, when the step changed fields there
 
 
 @dataclass
@@ -133,6 +136,9 @@ class Step:
         into. Whatever the step changes on it goes in a RelatedEvent."""
         assert self.store is not None, "the engine fills Step.store"
         return self.store.find_case(self.actor, self.case.kind, number)
+    # the loop's own row of the case (`Workflow.detail`), loaded with the locked case; the
+    # engine saves the fields `apply` changed, in the step's transaction, before the event
+    detail: Any = None
 
     # What an `apply` may do to the case's clocks beyond the action's declared starts, stops,
     # pauses and resumes (which the engine applies after `apply`, in that order).
@@ -274,6 +280,13 @@ class Workflow:
     clock_limit: ClockLimitHook | None = None
     # The loop's own fields shown by the generic case detail (API and page) under "loop".
     present: PresentHook | None = None
+    # The loop's own fields of a case: a model one-to-one with Case (primary key `case`).
+    # `case_open` creates its row in the case's transaction from `NewCase.detail`;
+    # `case_transition` loads it with the locked case (`step.detail`, and `case.<accessor>`
+    # for guards) and saves the fields `apply` changed before the event is written.
+    detail: type[Model] | None = None
+    # Fields of the detail whose every change the case's events record (cases/history.py).
+    recorded: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.initial not in self.states:
@@ -302,6 +315,15 @@ class Workflow:
         undeclared = {r for a in self.actions for r in a.roles} - set(self.roles)
         if self.roles and undeclared:
             raise ValueError(f"{self.kind}: actions name undeclared roles {undeclared}")
+        if self.recorded and self.detail is None:
+            raise ValueError(f"{self.kind}: recorded fields need a detail model")
+        if self.detail is not None:
+            pk = self.detail._meta.pk
+            if pk is None or pk.name != "case" or not pk.one_to_one:
+                raise ValueError(f"{self.kind}: the detail's primary key must be `case`")
+            own = {f.attname for f in self.detail._meta.concrete_fields}
+            if set(self.recorded) - own:
+                raise ValueError(f"{self.kind}: unknown recorded fields {set(self.recorded) - own}")
         request_names = {r.name for r in self.requests}
         for a in self.actions:
             requested = {a.opens, a.decides} - {None} | set(a.lapses)
@@ -331,6 +353,24 @@ class Workflow:
 
     def clock(self, name: str) -> Clock:
         return next(c for c in self.clocks if c.name == name)
+
+    @property
+    def detail_accessor(self) -> str | None:
+        """The name under which a case reaches its detail row (`case.<accessor>`)."""
+        if self.detail is None:
+            return None
+        field_ = self.detail._meta.get_field("case")
+        return str(field_.remote_field.get_accessor_name())  # type: ignore[union-attr]
+
+    def detail_of(self, case: Case) -> Any:
+        """The case's detail row (None when the workflow has none, or the row is missing)."""
+        accessor = self.detail_accessor
+        if accessor is None:
+            return None
+        try:
+            return getattr(case, accessor)
+        except ObjectDoesNotExist:
+            return None
 
 
 _REGISTRY: dict[str, Workflow] = {}

@@ -18,7 +18,6 @@ from chuangcheng.citymgmt.geo import GridHit, OutsideGrids, grid_for_point, pars
 from chuangcheng.citymgmt.models import (
     FAMILY_DIGIT,
     NEEDS_VERIFY,
-    CityCase,
     Component,
     Family,
     GridIndexState,
@@ -269,37 +268,35 @@ def citymgmt_case_open(
     description = str(data.get("description") or "").strip()[:2000]
     address = str(data.get("address") or "").strip()[:255]
     grid = UnitGrid.objects.select_related("community").get(pk=hit.grid_id)
-    with transaction.atomic():
-        case, created = case_open(
-            kind=CITYMGMT_KIND,
-            actor=actor,
-            fields={
-                "title": f"{sub.name}（{hit.community_name}）",
-                "content": description or sub.name,
-                "address": address or f"{hit.street_name}{hit.community_name}{hit.grid_name}",
-                "lat": float(data["lat"]),
-                "lng": float(data["lng"]),
-                "source": Source(source).label,
-                "channel": source,
-                "external_source": external[0],
-                "external_id": external[1],
-            },
-            region=grid.community,
-            files=photos,
-            now=now,
-        )
-        if created:
-            CityCase.objects.create(
-                case=case,
-                family=sub.klass.family,
-                subclass=sub,
-                component=component,
-                grid=grid,
-                zone_class=grid.zone_class,
-                source=source,
-                client_key=external[1] if external[0] == REPORT_SOURCE else "",
-                hotline_case=hotline_case,
-            )
+    # the case and its 城管 row (CITYMGMT.detail) are written together by the engine
+    case, created = case_open(
+        kind=CITYMGMT_KIND,
+        actor=actor,
+        fields={
+            "title": f"{sub.name}（{hit.community_name}）",
+            "content": description or sub.name,
+            "address": address or f"{hit.street_name}{hit.community_name}{hit.grid_name}",
+            "lat": float(data["lat"]),
+            "lng": float(data["lng"]),
+            "source": Source(source).label,
+            "channel": source,
+            "external_source": external[0],
+            "external_id": external[1],
+        },
+        region=grid.community,
+        files=photos,
+        now=now,
+        detail={
+            "family": sub.klass.family,
+            "subclass": sub,
+            "component": component,
+            "grid": grid,
+            "zone_class": grid.zone_class,
+            "source": source,
+            "client_key": external[1] if external[0] == REPORT_SOURCE else "",
+            "hotline_case": hotline_case,
+        },
+    )
     return case, created
 
 

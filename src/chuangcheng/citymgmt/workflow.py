@@ -83,25 +83,32 @@ def handle_limit(case: Case, clock: str) -> tuple[int, str] | None:
     """处置时限: the case's 立案标准 row (or the subclass's first) for its grid's 区域类别."""
     if clock != "handle":
         return None
-    own = CityCase.objects.filter(case_id=case.pk).values(
-        "standard_id", "subclass_id", "zone_class"
-    )
-    row = own.first()
-    if row is None:
+    own = _own(case)
+    if own is None:
         return None
-    limits = HandlingLimit.objects.filter(zone_class=row["zone_class"])
-    if row["standard_id"]:
-        limits = limits.filter(standard_id=row["standard_id"])
+    limits = HandlingLimit.objects.filter(zone_class=own.zone_class)
+    if own.standard_id:
+        limits = limits.filter(standard_id=own.standard_id)
     else:
-        limits = limits.filter(standard__subclass_id=row["subclass_id"]).order_by("standard__seq")
+        limits = limits.filter(standard__subclass_id=own.subclass_id).order_by("standard__seq")
     hit = limits.values_list("amount", "counting").first()
     if hit is None:
         return None
     return int(hit[0]), COUNTING_UNITS.get(hit[1], "workhours")
 
 
-def _own(step: Step) -> CityCase:
-    return CityCase.objects.select_for_update().get(case_id=step.case.pk)
+def _own(case: Case) -> CityCase | None:
+    """The case's 数字城管 row (loaded with the case by the engine, else one query)."""
+    try:
+        return case.citycase
+    except CityCase.DoesNotExist:
+        return None
+
+
+def _detail(step: Step) -> CityCase:
+    """The case's 数字城管 row the engine loaded with the locked case and saves after `apply`."""
+    assert isinstance(step.detail, CityCase), "CITYMGMT declares detail=CityCase"
+    return step.detail
 
 
 # ---------------------------------------------------------------- forms
@@ -175,20 +182,22 @@ class CloseForm(forms.Form):
 
 
 def needs_verify(case: Case, actor: Actor, now: dt.datetime) -> str | None:
-    own = CityCase.objects.filter(case_id=case.pk).values_list("source", "verify_result").first()
-    if own and own[0] in NEEDS_VERIFY and own[1] != VerifyResult.EXISTS:
+    own = _own(case)
+    if own and own.source in NEEDS_VERIFY and own.verify_result != VerifyResult.EXISTS:
         return "该案件来自公众、12345或视频，须经监督员核实属实后才能立案。"
     return None
 
 
 def suspended(case: Case, actor: Actor, now: dt.datetime) -> str | None:
-    if CityCase.objects.filter(case_id=case.pk, suspended=True).exists():
+    own = _own(case)
+    if own is not None and own.suspended:
         return None
     return "该案件未在缓办中。"
 
 
 def not_suspended(case: Case, actor: Actor, now: dt.datetime) -> str | None:
-    if CityCase.objects.filter(case_id=case.pk, suspended=True).exists():
+    own = _own(case)
+    if own is not None and own.suspended:
         return "该案件缓办中，请先恢复。"
     return None
 
@@ -199,9 +208,8 @@ def _photos_required(step: Step, what: str) -> None:
 
 
 def do_verify(step: Step) -> None:
-    own = _own(step)
+    own = _detail(step)
     own.verify_result = step.data["result"]
-    own.save(update_fields=["verify_result"])
     step.event_data = {"result": own.verify_result}
 
 
@@ -221,9 +229,8 @@ def do_approve_return(step: Step) -> None:
     step.end_assignments()
     step.event_data = {"returned_by": case.lead_unit_id}
     case.lead_unit = None
-    own = _own(step)
+    own = _detail(step)
     own.return_count += 1
-    own.save(update_fields=["return_count"])
     step.cancel("handle")
 
 
@@ -235,13 +242,12 @@ def do_approve_extension(step: Step) -> None:
 
 
 def do_approve_suspend(step: Step) -> None:
-    own = _own(step)
+    own = _detail(step)
     own.suspended, own.suspend_count = True, own.suspend_count + 1
-    own.save(update_fields=["suspended", "suspend_count"])
 
 
 def do_restore(step: Step) -> None:
-    CityCase.objects.filter(case_id=step.case.pk).update(suspended=False)
+    _detail(step).suspended = False
 
 
 def do_feedback(step: Step) -> None:
@@ -250,24 +256,20 @@ def do_feedback(step: Step) -> None:
 
 def do_check(result: str) -> Callable[[Step], None]:
     def apply(step: Step) -> None:
-        own = _own(step)
+        own = _detail(step)
         own.check_result = result
-        fields = ["check_result"]
         if result == CheckResult.NOT_PASSED:
             own.rework_count += 1
-            fields.append("rework_count")
             step.event_data = {"result": result, "rework": own.rework_count}
         else:
             step.event_data = {"result": result}
-        own.save(update_fields=fields)
 
     return apply
 
 
 def do_close(step: Step) -> None:
-    own = _own(step)
+    own = _detail(step)
     own.close_type = step.data["close_type"]
-    own.save(update_fields=["close_type"])
     step.event_data = {"close_type": own.close_type}
 
 
@@ -276,9 +278,8 @@ def do_self_handle(step: Step) -> None:
 
 
 def do_approve_self(step: Step) -> None:
-    own = _own(step)
+    own = _detail(step)
     own.self_handled, own.close_type = True, CloseType.NORMAL
-    own.save(update_fields=["self_handled", "close_type"])
 
 
 CITYMGMT = register(
@@ -323,6 +324,7 @@ CITYMGMT = register(
         ),
         clock_limit=handle_limit,
         present=city_case_fields,
+        detail=CityCase,
         actions=(
             Action(
                 "send_verify",
