@@ -108,6 +108,7 @@ class MemoryStore:
 
     def save_related_detail(self, detail: Any, fields: Sequence[str]) -> None:
         pass
+
     def save_clocks(self, case_clocks: CaseClocks) -> None:
         for row in case_clocks.rows.values():
             row.case_id = case_clocks.case.pk

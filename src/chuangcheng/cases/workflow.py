@@ -136,6 +136,7 @@ class Step:
         into. Whatever the step changes on it goes in a RelatedEvent."""
         assert self.store is not None, "the engine fills Step.store"
         return self.store.find_case(self.actor, self.case.kind, number)
+
     # the loop's own row of the case (`Workflow.detail`), loaded with the locked case; the
     # engine saves the fields `apply` changed, in the step's transaction, before the event
     detail: Any = None
