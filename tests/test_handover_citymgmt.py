@@ -232,3 +232,29 @@ def test_fifty_racing_transfers_make_one_citymgmt_case(loop: dict[str, Any], api
     assert CityCase.objects.filter(hotline_case_id=order_id).count() == 1
     assert CaseLink.objects.filter(from_case_id=order_id).count() == 1
     assert assert_history_consistent(order_id).status == "transferred"
+
+
+def test_the_pages_show_the_link_within_scope(loop: dict[str, Any], api: Any) -> None:  # noqa: F811
+    from tests.test_citymgmt_pages import login
+
+    order_id = order(api, loop["grid"])
+    dispatcher = login("dispatcher")
+    page = dispatcher.get(f"/hotline/cases/{order_id}/").content.decode()
+    assert "转数字城管" in page and 'name="subclass"' in page
+    assert 'value="200102"' in page  # the 小类 suggested from the category table
+    resp = dispatcher.post(
+        f"/hotline/cases/{order_id}/do/transfer_citymgmt/", {"subclass": "200102"}
+    )
+    assert resp.status_code in (200, 302), resp.content
+    cm = CaseLink.objects.get(from_case_id=order_id).to_case
+    page = dispatcher.get(f"/hotline/cases/{order_id}/").content.decode()
+    assert 'data-testid="links"' in page and cm.number in page and "待立案" in page
+    assert f'href="/hotline/cases/{cm.pk}/"' not in page  # no 城管 role: number and state only
+
+    cm_user("cm_shift_p", "cm_shift", "C-12345")
+    shift = login("cm_shift_p")
+    page = shift.get(f"/hotline/cases/{cm.pk}/").content.decode()
+    number = link_number_of(order_id)
+    assert number in page and "12345转办" in page
+    assert f'href="/hotline/cases/{order_id}/"' not in page and "1381234" not in page
+    assert shift.get(f"/hotline/cases/{order_id}/").status_code == 404
