@@ -258,3 +258,26 @@ def test_the_pages_show_the_link_within_scope(loop: dict[str, Any], api: Any) ->
     assert number in page and "12345转办" in page
     assert f'href="/hotline/cases/{order_id}/"' not in page and "1381234" not in page
     assert shift.get(f"/hotline/cases/{order_id}/").status_code == 404
+
+
+def test_the_demo_transfers_orders_through_the_real_action(loop: dict[str, Any]) -> None:  # noqa: F811
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from chuangcheng.citymgmt.demo_cases import build_citymgmt_transfers
+
+    now = timezone.now()
+    stats = build_citymgmt_transfers(now=now, password="cc-demo-2026", count=12)
+    assert stats["transferred"] == 12 and 0 < stats["closed"] < 12
+    links = CaseLink.objects.select_related("from_case", "to_case")
+    assert links.count() == 12
+    statuses = {link.from_case.status for link in links}
+    assert "closed" in statuses and statuses <= {"closed", "reviewed", "transferred", "callback"}
+    for link in links:
+        assert link.to_case.created_at < now - dt.timedelta(minutes=30)
+        assert assert_history_consistent(link.from_case_id)
+    assert build_citymgmt_transfers(now=now, password="cc-demo-2026") == {
+        "transferred": 0,
+        "closed": 0,
+    }

@@ -147,6 +147,16 @@ class Command(BaseCommand):
                     f"用时 {time.monotonic() - started:.0f} 秒。"
                 )
             )
+        from chuangcheng.citymgmt.demo_cases import build_citymgmt_transfers
+
+        moved = build_citymgmt_transfers(now=timezone.now(), password=DEMO_PASSWORD)
+        if moved["transferred"]:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"已将 {moved['transferred']} 件 12345 工单转数字城管"
+                    f"（城管结案并回访 {moved['closed']} 件）。"
+                )
+            )
 
     def _reseal_old_history(self) -> None:
         """A demo database built by a release before the keyed chain (ADR 0008): seal its
