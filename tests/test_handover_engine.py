@@ -119,6 +119,7 @@ register(
                 apply=do_job_done,
             ),
             Action("job_back", "派工退回", S({"sent"}), "new", S(), system=True, form=ReturnForm),
+            Action("withdraw", "撤回", S({"sent"}), "new", S({DESK})),
         ),
     )
 )
@@ -210,6 +211,22 @@ def test_the_receiver_decides_which_cases_it_takes(
         case_transition(case_id=t.pk, action="send", actor=people["desk"], data={"crew_note": "x"})
     t.refresh_from_db()
     assert t.status == "new" and t.event_count == 1 and not CaseLink.objects.exists()
+
+
+def test_an_origin_that_moved_on_gets_a_note(people: dict[str, Actor], city: DemoCity) -> None:
+    t = ticket(people, city)
+    case_transition(case_id=t.pk, action="send", actor=people["desk"], data={"crew_note": "修"})
+    case_transition(case_id=t.pk, action="withdraw", actor=people["desk"], data={})
+    # the job it was handed to is still open: no second hand-over
+    with pytest.raises(Conflict, match="已转办"):
+        case_transition(case_id=t.pk, action="send", actor=people["desk"], data={"crew_note": "x"})
+    job = CaseLink.objects.get(from_case=t).to_case
+    case_transition(case_id=job.pk, action="finish", actor=people["crew"], data={})
+    t.refresh_from_db()
+    last = t.events.order_by("-seq").first()
+    assert t.status == "new" and last is not None and last.action == "linked_closed"
+    assert job.number in last.note and last.data["outcome"] == HANDOVER_DONE
+    assert verify_chain(t)
 
 
 def test_declarations_are_checked() -> None:

@@ -196,6 +196,12 @@ CaseDetailOut = inline_serializer(
         ),
         "events": serializers.ListField(child=serializers.DictField()),
         "assignments": serializers.ListField(child=serializers.DictField()),
+        "links": serializers.ListField(
+            child=serializers.DictField(),
+            help_text="关联工单（转办等，两个方向）：direction（out 转出 / in 来源）、number、loop、"
+            "status、status_label、final、visible；有权查看对方工单时另有 id、lights（时钟与红黄绿灯）"
+            "和 last_step",
+        ),
     },
 )
 CitizenCaseDetailOut = inline_serializer(

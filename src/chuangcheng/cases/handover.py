@@ -35,7 +35,7 @@ from chuangcheng.cases.workflow import (
     receiver_for,
     workflow_for,
 )
-from chuangcheng.core.errors import Conflict, PermissionDenied
+from chuangcheng.core.errors import Conflict, PermissionDenied, ValidationFailed
 from chuangcheng.org.access import SYSTEM, Actor
 
 if TYPE_CHECKING:
@@ -65,7 +65,10 @@ def refusal(action: Action, case: Case) -> str | None:
     """Why this case may not be handed over by this action now (None: it may)."""
     if action.hands_over is None:
         return None
-    receiving, rec = receiver_for(action.hands_over)
+    try:
+        receiving, rec = receiver_for(action.hands_over)
+    except LookupError:  # the receiving loop is not installed here
+        return f"接收方业务（{action.hands_over}）未启用，不能{action.label}。"
     if case.kind not in rec.accepts_from:
         return f"该类工单不能{rec.label}。"
     open_link = (
@@ -159,7 +162,7 @@ def tell_origin(case: Case, event: CaseEvent, now: dt.datetime) -> None:
             with transaction.atomic():
                 case_transition(case_id=origin.pk, action=action, actor=SYSTEM, data=data, now=now)
             return
-        except Conflict:
+        except (Conflict, ValidationFailed):  # no longer where it waits: a note instead
             pass
     system_note(
         case_id=origin.pk,
