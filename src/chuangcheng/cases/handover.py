@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.db import transaction
+from django.db.models import Q
 
 from chuangcheng.cases.models import Case, CaseLink
 from chuangcheng.cases.workflow import (
@@ -189,12 +190,12 @@ def links_of(case: Case, actor: Actor, now: dt.datetime | None = None) -> list[d
     from chuangcheng.cases.selectors import cases_visible_to
     from chuangcheng.core.settings_store import get_setting
 
-    rows = [
+    links = CaseLink.objects.filter(Q(from_case_id=case.pk) | Q(to_case_id=case.pk))
+    rows = [  # one query for both directions
         ("out", link, link.to_case)
-        for link in CaseLink.objects.filter(from_case_id=case.pk).select_related("to_case")
-    ] + [
-        ("in", link, link.from_case)
-        for link in CaseLink.objects.filter(to_case_id=case.pk).select_related("from_case")
+        if link.from_case_id == case.pk
+        else ("in", link, link.from_case)
+        for link in links.select_related("from_case", "to_case")
     ]
     if not rows:
         return []
