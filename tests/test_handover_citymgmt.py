@@ -255,9 +255,18 @@ def test_the_pages_show_the_link_within_scope(loop: dict[str, Any], api: Any) ->
     shift = login("cm_shift_p")
     page = shift.get(f"/hotline/cases/{cm.pk}/").content.decode()
     number = link_number_of(order_id)
-    assert number in page and "12345转办" in page
+    assert number in page and "12345转办" in page and f"来源：12345工单 {number}" in page
     assert f'href="/hotline/cases/{order_id}/"' not in page and "1381234" not in page
     assert shift.get(f"/hotline/cases/{order_id}/").status_code == 404
+
+    # someone who works in both loops gets the links both ways
+    both = cm_user("both_p", "cm_shift", "C-12345")
+    Membership.objects.create(user=both, role="dispatcher", unit=Unit.objects.get(code="C-12345"))
+    both_client = login("both_p")
+    page = both_client.get(f"/hotline/cases/{cm.pk}/").content.decode()
+    assert f'href="/hotline/cases/{order_id}/"' in page
+    page = both_client.get(f"/hotline/cases/{order_id}/").content.decode()
+    assert f'href="/hotline/cases/{cm.pk}/"' in page
 
 
 def test_the_demo_transfers_orders_through_the_real_action(loop: dict[str, Any]) -> None:  # noqa: F811
