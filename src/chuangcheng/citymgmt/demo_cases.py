@@ -300,7 +300,7 @@ def build_citymgmt_transfers(
     from chuangcheng.citymgmt.models import TransferCategory
     from chuangcheng.citymgmt.transfer import RECEIVER
 
-    if CaseLink.objects.filter(receiver=RECEIVER).exists():
+    if count <= 0 or CaseLink.objects.filter(receiver=RECEIVER).exists():
         return {"transferred": 0, "closed": 0}
     mapped = list(TransferCategory.objects.filter(active=True).select_related("category"))
     grids = list(
