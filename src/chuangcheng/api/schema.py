@@ -115,13 +115,14 @@ def form_serializer(name: str, form_classes: list[type[forms.Form]]) -> Any:
 
 
 IntakeIn = form_serializer("Intake", [IntakeForm])
+_PERSONS_ACTIONS = [a for a in HOTLINE.actions if not a.system]  # system steps: the engine's
 ActionIn = form_serializer(
-    "CaseActionInput", [a.form for a in HOTLINE.actions if a.form is not None]
+    "CaseActionInput", [a.form for a in _PERSONS_ACTIONS if a.form is not None]
 )
-ACTION_NAMES = [a.name for a in HOTLINE.actions]
+ACTION_NAMES = [a.name for a in _PERSONS_ACTIONS]
 ACTION_HELP = "；".join(
     f"{a.name}（{a.label}）: {', '.join(a.form.base_fields) if a.form else '无字段'}"
-    for a in HOTLINE.actions
+    for a in _PERSONS_ACTIONS
 )
 
 
@@ -195,6 +196,12 @@ CaseDetailOut = inline_serializer(
         ),
         "events": serializers.ListField(child=serializers.DictField()),
         "assignments": serializers.ListField(child=serializers.DictField()),
+        "links": serializers.ListField(
+            child=serializers.DictField(),
+            help_text="关联工单（转办等，两个方向）：direction（out 转出 / in 来源）、number、loop、"
+            "status、status_label、final、visible；有权查看对方工单时另有 id、lights（时钟与红黄绿灯）"
+            "和 last_step",
+        ),
     },
 )
 CitizenCaseDetailOut = inline_serializer(

@@ -12,6 +12,7 @@ from chuangcheng.cases.models import (
     Case,
     CaseClock,
     CaseEvent,
+    CaseLink,
     Category,
     ContactReveal,
     RoutingRule,
@@ -68,6 +69,15 @@ class CaseClockAdmin(ReadOnlyAdmin):
     list_filter = ["name", "limit_unit"]
     search_fields = ["case__number"]
     raw_id_fields = ["case"]
+    show_full_result_count = False
+
+
+@admin.register(CaseLink)
+class CaseLinkAdmin(ReadOnlyAdmin):
+    list_display = ["from_case", "to_case", "kind", "receiver", "created_at"]
+    list_filter = ["kind", "receiver"]
+    search_fields = ["from_case__number", "to_case__number"]
+    raw_id_fields = ["from_case", "to_case"]
     show_full_result_count = False
 
 

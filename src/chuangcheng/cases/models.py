@@ -606,3 +606,43 @@ class RepeatKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}:{self.key}"
+
+
+class CaseLink(models.Model):
+    """A link between two cases, of the same loop or of two (转办, 上报, 下派: `cases.handover`).
+    Append-only: written once, in the transaction of the step that made it, never changed; the
+    outcome travels back as a step of the origin case, not as an edit of the link."""
+
+    class Kind(models.TextChoices):
+        HANDOVER = "handover", "转办"
+
+    from_case = models.ForeignKey(
+        Case, verbose_name="来源工单", on_delete=models.PROTECT, related_name="links_out"
+    )
+    to_case = models.ForeignKey(
+        Case, verbose_name="接收工单", on_delete=models.PROTECT, related_name="links_in"
+    )
+    kind = models.CharField("关联类型", max_length=20, choices=Kind.choices)
+    receiver = models.CharField("接收方", max_length=40, blank=True)
+    created_at = models.DateTimeField("时间")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="操作人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "工单关联"
+        verbose_name_plural = "工单关联"
+        constraints = [
+            # a case is received once: the receiving case has one origin
+            models.UniqueConstraint(
+                fields=["to_case"], condition=Q(kind="handover"), name="caselink_one_origin"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_case_id} → {self.to_case_id} ({self.kind})"

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from chuangcheng.cases.handover import links_of
 from chuangcheng.cases.models import Assignment, Case, CaseContact
 from chuangcheng.cases.workflow import workflow_for
 from chuangcheng.core.privacy import mask_name, mask_phone
@@ -134,6 +135,8 @@ def case_detail(case: Case, actor: Actor, allowed: list[Any]) -> dict[str, Any]:
             ],
             "allowed_actions": [{"name": a.name, "label": a.label} for a in allowed],
             "loop": workflow.present(case) if workflow.present is not None else None,
+            # links to cases of other loops (转办…), both directions, within the person's scope
+            "links": links_of(case, actor),
             "events": [
                 {
                     "seq": e.seq,

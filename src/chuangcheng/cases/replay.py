@@ -41,7 +41,13 @@ from chuangcheng.cases.models import (
     CaseEvent,
     CaseRequest,
 )
-from chuangcheng.cases.services import _new_event, _validate, match_text_for, run_step
+from chuangcheng.cases.services import (
+    _new_event,
+    _open_clocks,
+    _validate,
+    match_text_for,
+    run_step,
+)
 from chuangcheng.cases.store import Assigned
 from chuangcheng.cases.workflow import Action, Workflow, workflow_for
 from chuangcheng.core import asof
@@ -236,6 +242,7 @@ class Replay:
             own = workflow.detail(case=case, **detail)
         elif detail:
             raise ValueError(f"{kind}: the workflow declares no detail model")
+        started = _open_clocks(case, now)  # the clocks the workflow starts at open, as case_open
         event = _new_event(
             case,
             action="open",
@@ -249,6 +256,8 @@ class Replay:
             changes=opening_changes(case, own),
         )
         self.store.add_case(case, CaseContact(case=case, **contact) if contact else None, own)
+        if started:
+            self.store.clock_rows[case.pk] = {row.name: row for row in started}
         self.store.append_event(event)
         return case
 
@@ -270,6 +279,8 @@ class Replay:
             raise NotFound(f"没有名为「{action}」的操作。")
         if not (actor.roles & step_def.roles):
             raise PermissionDenied(f"您的角色不能执行「{step_def.label}」。")
+        if step_def.hands_over is not None:  # it opens a case of another loop in the database
+            raise ValidationFailed(f"批量回放不能执行「{step_def.label}」（转到其他业务）。")
         now = at.astimezone(dt.UTC)
         cleaned = self._validate(step_def, data or {}, now)
         row = dict(case.__dict__)

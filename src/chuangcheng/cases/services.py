@@ -15,12 +15,13 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from chuangcheng.cases import clocks
+from chuangcheng.cases import clocks, handover
 from chuangcheng.cases.history import changes_since, opening_changes, raw_state, recorded_state
 from chuangcheng.cases.models import (
     Assignment,
     Attachment,
     Case,
+    CaseClock,
     CaseContact,
     CaseEvent,
     CaseRequest,
@@ -57,7 +58,7 @@ from chuangcheng.core.hashing import GENESIS, chain_hash
 from chuangcheng.core.minhash import band_keys
 from chuangcheng.core.numbering import allocate_numbers, allocate_numbers_with_ids
 from chuangcheng.core.uploads import check_upload
-from chuangcheng.org.access import Actor
+from chuangcheng.org.access import SYSTEM, Actor
 from chuangcheng.org.models import Region
 from chuangcheng.org.roles import REVEAL_PHONE, role_group
 
@@ -185,6 +186,7 @@ class _Built:
     contact: CaseContact | None
     event: CaseEvent
     keys: list[RepeatKey]
+    clocks: list[CaseClock]
     detail: Any = None  # the loop's own row (Workflow.detail)
 
 
@@ -230,6 +232,21 @@ def _save_detail(detail: Any) -> None:
     detail._cc_before = after
 
 
+def _open_clocks(case: Case, now: dt.datetime) -> list[CaseClock]:
+    """The clocks the workflow starts at open (`Workflow.open_starts`), set on the new case
+    (its `next_due`, the loop's own copy) before the open event records it."""
+    workflow = workflow_for(case.kind)
+    if not workflow.open_starts:
+        return []
+    own = clocks.CaseClocks(workflow, case, new=True)
+    for name in workflow.open_starts:
+        own.start(name, now)
+    case.next_due = own.next_due(case.status)
+    if workflow.on_clocks is not None:
+        workflow.on_clocks(case, own.rows)
+    return list(own.rows.values())
+
+
 def _build(
     spec: NewCase,
     *,
@@ -260,8 +277,9 @@ def _build(
         match_text=match_text_for(fields.get("title", ""), fields.get("content", "")),
         **fields,
     )
-    case.next_due = None  # no clock runs before the first step starts one
+    case.next_due = None  # no clock runs before the first step starts one…
     detail = _new_detail(workflow, case, spec.detail)
+    case_clocks = _open_clocks(case, now)  # … unless the workflow starts it at open
     event = _new_event(
         case,
         action="open",
@@ -275,7 +293,7 @@ def _build(
         changes=opening_changes(case, detail),
     )
     contact = CaseContact(case=case, **spec.contact) if spec.contact is not None else None
-    return _Built(case, contact, event, repeat_keys_for(case), detail)
+    return _Built(case, contact, event, repeat_keys_for(case), case_clocks, detail)
 
 
 def _values(objs: Sequence[Any]) -> tuple[str, list[Any]]:
@@ -304,13 +322,14 @@ def _insert(built: Sequence[_Built]) -> None:
         *([_values(details)] if (details := [b.detail for b in built if b.detail]) else []),
         _values([b.event for b in built]),
         *([_values(keys)] if (keys := [k for b in built for k in b.keys]) else []),
+        *([_values(rows)] if (rows := [c for b in built for c in b.clocks]) else []),
     ]
     sql = "WITH " + ", ".join(f"w{i} AS ({part})" for i, (part, _p) in enumerate(parts[:-1]))
     sql += " " + parts[-1][0]
     with connection.cursor() as cur:
         cur.execute(sql, [v for _sql, params in parts for v in params])
     for b in built:
-        for obj in (b.case, b.contact, b.detail, b.event, *b.keys):
+        for obj in (b.case, b.contact, b.detail, b.event, *b.keys, *b.clocks):
             if obj is not None:
                 obj._state.adding, obj._state.db = False, connection.alias
 
@@ -381,6 +400,7 @@ def _case_open_serialized(
         built.event.save(force_insert=True)
         save_files(built.case, built.event, files, now)
         RepeatKey.objects.bulk_create(built.keys)
+        CaseClock.objects.bulk_create(built.clocks)
     return built.case
 
 
@@ -442,6 +462,7 @@ def case_open(
                 built.event.save(force_insert=True)
                 save_files(case, built.event, files, now)
                 RepeatKey.objects.bulk_create(built.keys)
+                CaseClock.objects.bulk_create(built.clocks)
         elif connection.in_atomic_block:  # a savepoint, so the caller can go on after a race
             with transaction.atomic():
                 _insert([built])
@@ -617,7 +638,7 @@ def check_action(
     action: Action, case: Case, actor: Actor, now: dt.datetime, store: CaseStore = DATABASE
 ) -> int | None:
     """403 when the person may never do this, 409 when not now. Returns the acting unit."""
-    if not (actor.roles & action.roles):
+    if not handover.may_take(action, actor):
         raise PermissionDenied(f"您的角色不能执行「{action.label}」。")
     workflow = workflow_for(case.kind)
     if case.status not in action.sources:
@@ -630,6 +651,8 @@ def check_action(
         reason = action.guard(case, actor, now)
         if reason:
             raise Conflict(reason)
+    if action.hands_over is not None and (reason := handover.refusal(action, case)):
+        raise Conflict(reason)
     return unit_id
 
 
@@ -772,6 +795,8 @@ def run_step(
     step.clocks = case_clocks = store.clocks(workflow, case)
     if step_def.apply is not None:
         step_def.apply(step)
+    if step_def.hands_over is not None:
+        handover.hand_over(step, step_def)  # opens the receiving loop's case (database only)
     if step.ends_assignments:
         store.end_assignments(case, now)
     if step.new_assignments:
@@ -873,7 +898,7 @@ def case_transition(
     if step_def is None:
         raise NotFound(f"没有名为「{action}」的操作。")
     # Cheap pre-checks outside the lock give clear 403s without waiting for the row.
-    if not (actor.roles & step_def.roles):
+    if not handover.may_take(step_def, actor):
         raise PermissionDenied(f"您的角色不能执行「{step_def.label}」。")
     with asof.as_of(now):  # "today" in the form's checks is the step's day
         cleaned = _validate(step_def, data)
@@ -893,7 +918,38 @@ def case_transition(
             transaction.on_commit(lambda: notify_event.enqueue(event_id))
         for callback in step.on_commit:
             DATABASE.on_commit(callback)
+        if (
+            workflow.receives
+            and step.target in workflow.final
+            and event.from_status not in workflow.final
+        ):
+            handover.tell_origin(case, event, now)  # a received case is done: its origin moves on
     return case
+
+
+def system_note(
+    *, case_id: int, action: str, note: str, data: dict[str, Any], now: dt.datetime
+) -> CaseEvent:
+    """An event the engine writes into a case's history without a step of its workflow (its
+    status stays): e.g. the outcome of a linked case its origin could no longer act on."""
+    with transaction.atomic():
+        case = Case.objects.select_for_update(of=("self",)).get(pk=case_id)
+        event = _new_event(
+            case,
+            action=action,
+            from_status=case.status,
+            to_status=case.status,
+            actor=SYSTEM,
+            unit_id=None,
+            note=note,
+            data=data,
+            now=now,
+            changes={},
+        )
+        DATABASE.append_event(event)
+        case.updated_at = now
+        case.save(update_fields=["last_hash", "event_count", "updated_at"])
+    return event
 
 
 def contact_reveal(*, actor: Actor, case_id: int, reason: str = "") -> CaseContact:

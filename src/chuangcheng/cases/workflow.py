@@ -197,6 +197,12 @@ class Action:
     decides: str | None = None  # the kind of pending request this step decides…
     decision: str = ""  # … "approved" or "rejected"
     lapses: tuple[str, ...] = ()  # kinds of pending request this step makes moot
+    # the receiver (another loop's `Receiver.name`) this step hands the case over to
+    # (cases.handover): its form is the receiver's, the engine opens the other case
+    hands_over: str | None = None
+    # taken only by the engine (the origin's step when a case it handed over is done), never
+    # by a person: not offered, refused with 403 to everyone
+    system: bool = False
 
 
 @dataclass(frozen=True)
@@ -251,6 +257,48 @@ class RequestKind:
 
 DECISIONS = frozenset({"approved", "rejected"})
 
+# labels of the events the engine itself writes into a case's history (cases.handover)
+ENGINE_EVENT_LABELS = {"handed_in": "转入", "linked_closed": "关联案件办结"}
+
+# what a receiving loop reports when the case it received reaches a final state
+HANDOVER_DONE, HANDOVER_VOIDED = "done", "voided"
+HANDOVER_OUTCOMES = frozenset({HANDOVER_DONE, HANDOVER_VOIDED})
+
+
+@dataclass(frozen=True)
+class Received:
+    """What a receiving loop reports when its case reaches a final state: `outcome` is
+    HANDOVER_DONE or HANDOVER_VOIDED, `result` the text the sender records (its handling
+    result, or why the case was not taken up)."""
+
+    outcome: str
+    result: str
+
+
+# Opens the receiving loop's case in the sender's transaction: (origin case, acting person,
+# the receiver form's cleaned data, now) → the new case.
+ReceiverOpen = Callable[["Case", "Actor", dict[str, Any], dt.datetime], "Case"]
+
+
+@dataclass(frozen=True)
+class Receiver:
+    """A loop's declaration that it takes cases over from other loops (转办, 上报, 下派).
+
+    `accepts_from`: the kinds of workflow that may hand over to it; `accepts(case)` returns a
+    Chinese reason when this case may not be handed over (→ 409; the action is not offered);
+    `form`: what the receiver needs, `initial(case)` its suggestions from the origin case;
+    `open` opens the receiving case (in the same transaction); `outcome(case)` reads the final
+    state of the received case for the sender."""
+
+    name: str
+    label: str
+    accepts_from: frozenset[str]
+    form: type[forms.Form]
+    open: ReceiverOpen
+    outcome: Callable[[Case], Received]
+    accepts: Callable[[Case], str | None] | None = None
+    initial: Callable[[Case], dict[str, Any]] | None = None
+
 
 @dataclass(frozen=True)
 class Workflow:
@@ -288,6 +336,15 @@ class Workflow:
     detail: type[Model] | None = None
     # Fields of the detail whose every change the case's events record (cases/history.py).
     recorded: tuple[str, ...] = ()
+    # Clocks that start when a case is opened (the count starts at reporting, before any step).
+    open_starts: tuple[str, ...] = ()
+    # Cases this loop receives from other loops (转办/上报/下派), by receiver name
+    # (cases.handover): what it needs and how it opens its case.
+    receives: tuple[Receiver, ...] = ()
+    # What the sender is told when a case it handed over reaches a final state: the action of
+    # THIS workflow run on the origin case, as the system, by the outcome the receiver reports
+    # ("done" or "voided"). Its `apply` reads `step.data["handover"]` (cases.handover).
+    handover_returns: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.initial not in self.states:
@@ -309,6 +366,11 @@ class Workflow:
         for c in self.clocks:
             if c.default[1] not in DURATION_UNITS or c.default[0] < 0:
                 raise ValueError(f"{self.kind}: clock {c.name!r} has a bad default {c.default}")
+        if set(self.open_starts) - clock_names:
+            raise ValueError(f"{self.kind}: open_starts names unknown clocks")
+        for outcome, name in self.handover_returns.items():
+            if outcome not in HANDOVER_OUTCOMES or self.action(name) is None:
+                raise ValueError(f"{self.kind}: handover_returns {outcome!r} → {name!r}")
         for a in self.actions:
             named = set(a.starts) | set(a.stops) | set(a.pauses) | set(a.resumes)
             if named - clock_names:
@@ -385,9 +447,33 @@ def register(workflow: Workflow) -> Workflow:
             raise ValueError(
                 f"{workflow.kind}: number prefix {workflow.number_prefix!r} is {other.kind}'s"
             )
+        taken = {r.name for r in other.receives} & {r.name for r in workflow.receives}
+        if other.kind != workflow.kind and taken:
+            raise ValueError(f"{workflow.kind}: receiver {taken} is {other.kind}'s")
     _REGISTRY[workflow.kind] = workflow
+    _bind_handover_forms()
     declare_roles({code: spec.label for code, spec in workflow.roles.items()})
     return workflow
+
+
+def _bind_handover_forms() -> None:
+    """A hand-over action's form is its receiver's (what the receiving loop needs): bound here,
+    whichever of the two loops registers first, so every reader of `Action.form` (pages, API
+    schema, validation) sees it."""
+    receivers = {r.name: r for w in _REGISTRY.values() for r in w.receives}
+    for workflow in _REGISTRY.values():
+        for action in workflow.actions:
+            if action.hands_over is not None and action.hands_over in receivers:
+                object.__setattr__(action, "form", receivers[action.hands_over].form)
+
+
+def receiver_for(name: str) -> tuple[Workflow, Receiver]:
+    """The workflow that declares the receiver `name`, and the receiver."""
+    for workflow in _REGISTRY.values():
+        for rec in workflow.receives:
+            if rec.name == name:
+                return workflow, rec
+    raise LookupError(f"no workflow receives {name!r}")
 
 
 def workflow_for(kind: str) -> Workflow:

@@ -23,6 +23,7 @@ from chuangcheng.citymgmt.models import (
     Responsibility,
     Standard,
     Subclass,
+    TransferCategory,
     UnitGrid,
 )
 from chuangcheng.citymgmt.services import (
@@ -278,3 +279,15 @@ class ResponsibilityAdmin(AdministratorEdits, admin.ModelAdmin):
     list_display = ["subclass", "region", "unit"]
     list_select_related = ["subclass__klass", "region", "unit"]
     autocomplete_fields = ["subclass"]
+
+
+@admin.register(TransferCategory)
+class TransferCategoryAdmin(AdministratorEdits, admin.ModelAdmin):
+    """转数字城管分类对照: which 12345 categories may be transferred to 数字城管, and the 小类
+    suggested for them (the dispatcher may change it when transferring)."""
+
+    list_display = ["category", "subclass", "active"]
+    list_select_related = ["category", "subclass__klass"]
+    list_filter = ["active"]
+    autocomplete_fields = ["subclass"]
+    search_fields = ["category__code", "category__name", "subclass__name"]

@@ -285,3 +285,128 @@ def build_citymgmt_history(
                 if progress is not None:
                     progress(1)
     return {"cases": len(times), "closed": closed}
+
+
+def build_citymgmt_transfers(
+    *, now: dt.datetime, password: str, count: int = 36, seed: int = 19
+) -> dict[str, int]:
+    """转数字城管 in the demo: `count` 12345 orders in the mapped categories (转数字城管分类对照)
+    over the last 60 days, each reviewed and transferred by the 12345 dispatcher with the real
+    hand-over action, then walked through the 数字城管 loop with an explicit `now`: the older
+    ones closed by 城管 and called back by 12345, a few 不予立案 (back to the 12345 dispatcher),
+    the newest still open in 城管. Once: a database with a transfer is left alone."""
+    from chuangcheng.cases.models import CaseLink
+    from chuangcheng.cases.services import case_open
+    from chuangcheng.citymgmt.models import TransferCategory
+    from chuangcheng.citymgmt.transfer import RECEIVER
+
+    if count <= 0 or CaseLink.objects.filter(receiver=RECEIVER).exists():
+        return {"transferred": 0, "closed": 0}
+    mapped = list(TransferCategory.objects.filter(active=True).select_related("category"))
+    grids = list(
+        UnitGrid.objects.filter(street__code=DEMO_STREET, active=True).select_related(
+            "community", "street"
+        )
+    )
+    users = get_user_model().objects
+    hotline_people = {
+        u.username: actor_for(u) for u in users.filter(username__in=("dispatcher", "callback"))
+    }
+    if not mapped or not grids or len(hotline_people) < 2:
+        return {"transferred": 0, "closed": 0}
+    people = build_citymgmt_people(password)
+    dispatcher, callback = hotline_people["dispatcher"], hotline_people["callback"]
+    shift, cm_dispatcher, operator = people["cm_zbz"], people["cm_pqy"], people["cm_slz"]
+    inspectors = [people[u] for u, _n, r, _c in CM_USERS if r == INSPECTOR]
+    handlers = {unit: people[u] for u, _n, r, unit in CM_USERS if r == HANDLER}
+    rng = random.Random(seed)
+    transferred = closed = 0
+
+    def go(case: Case, action: str, who: Actor, at: dt.datetime, **data: Any) -> Case:
+        if at >= now:
+            raise _NotYet  # the rest of its path lies in the future: it stays open
+        files = data.pop("files", ())
+        return case_transition(
+            case_id=case.pk, action=action, actor=who, data=data, attachments=files, now=at
+        )
+
+    for i in range(count):
+        if i >= count - max(3, count // 4):  # the newest: still on their way in 城管
+            t = now - dt.timedelta(hours=rng.uniform(1.5, 8))  # review + transfer: < 1 h
+        else:
+            t = _working_time(now - dt.timedelta(days=60 * (count - i) / count), rng)
+            t = min(t, now - dt.timedelta(hours=8))
+        row, grid = rng.choice(mapped), rng.choice(grids)
+
+        with transaction.atomic():
+            order, _ = case_open(
+                kind="hotline",
+                actor=dispatcher,
+                fields={
+                    "source": "hotline",
+                    "channel": "phone",
+                    "appeal_type": "complaint",
+                    "title": f"{grid.community.name}附近{row.category.name}问题",
+                    "content": f"市民反映{grid.name}一带{row.category.name}问题，希望尽快处理。",
+                    "category": row.category,
+                    "address": f"{grid.street.name}{grid.community.name}{grid.name}",
+                    "lat": grid.center_lat,
+                    "lng": grid.center_lng,
+                },
+                contact={"name": "市民", "phone": f"139{rng.randint(10**7, 10**8 - 1)}"},
+                region=grid.community,
+                now=t,
+            )
+            step = t + dt.timedelta(minutes=rng.randint(5, 30))
+            order = go(order, "review", dispatcher, step, category=row.category.code)
+            step += dt.timedelta(minutes=rng.randint(5, 30))
+            order = go(
+                order, "transfer_citymgmt", dispatcher, step, subclass=row.subclass.full_code
+            )
+            transferred += 1
+            cm = CaseLink.objects.get(from_case=order, receiver=RECEIVER).to_case
+            try:
+                step += dt.timedelta(minutes=rng.randint(5, 40))
+                go(cm, "send_verify", operator, step)
+                step += dt.timedelta(minutes=rng.randint(10, 50))
+                inspector = rng.choice(inspectors)
+                if rng.random() < 0.12:  # not a 城管 matter on site: 不予立案, back to 12345
+                    go(cm, "verify", inspector, step, result="not_exists")
+                    step += dt.timedelta(minutes=rng.randint(5, 30))
+                    go(cm, "reject", shift, step, reason="经核实现场无此问题，不予立案")
+                    continue
+                go(cm, "verify", inspector, step, result="exists")
+                step += dt.timedelta(minutes=rng.randint(5, 40))
+                go(cm, "file_case", shift, step)
+                own = CityCase.objects.select_related("subclass", "component").get(case=cm)
+                dept = suggest_department(own.subclass, own.component, cm.region)
+                dept_code = dept.code if dept is not None and dept.code in handlers else "D-CG"
+                step += dt.timedelta(minutes=rng.randint(5, 40))
+                go(cm, "dispatch", cm_dispatcher, step, unit=Unit.objects.get(code=dept_code).pk)
+                step += dt.timedelta(hours=rng.expovariate(1 / 8))
+                go(
+                    cm,
+                    "feedback",
+                    handlers[dept_code],
+                    step,
+                    note="已到现场处置完毕",
+                    files=[(_photo(), "处置后")],
+                )
+                step += dt.timedelta(minutes=rng.randint(20, 120))
+                go(cm, "check_pass", rng.choice(inspectors), step)
+                step += dt.timedelta(minutes=rng.randint(5, 60))
+                go(cm, "close", shift, step, close_type="normal")  # the order: on to 回访
+                step += dt.timedelta(hours=rng.randint(2, 30))
+                go(
+                    Case.objects.get(pk=order.pk),
+                    "callback",
+                    callback,
+                    step,
+                    contacted="true",
+                    resolution="resolved",
+                    satisfaction=rng.choice(["satisfied", "satisfied", "basic"]),
+                )
+                closed += 1
+            except _NotYet:
+                pass
+    return {"transferred": transferred, "closed": closed}

@@ -93,8 +93,37 @@ def _r(x: float) -> float:
     return round(x, 6)
 
 
+# 转数字城管分类对照 for the demo's 12345 categories: 12345 分类编码 → 城管 事件小类 (6 digits)
+TRANSFER_CATEGORIES = {
+    "010103": "200101",  # 违章建筑 → 私搭乱建
+    "010105": "200142",  # 道路与市政设施 → 道路破损
+    "020102": "200141",  # 油烟污染 → 油烟污染
+    "020103": "200102",  # 垃圾清运 → 暴露垃圾
+    "030101": "200505",  # 乱停乱放 → 机动车乱停放
+    "030104": "200506",  # 共享单车 → 非机动车乱停放
+}
+
+
+def seed_transfer_categories() -> int:
+    """The demo's 转数字城管分类对照 rows (kept as data: the admin edits them). Once per pair."""
+    from chuangcheng.cases.models import Category
+    from chuangcheng.citymgmt.models import TransferCategory
+    from chuangcheng.citymgmt.services import subclass_by_code
+
+    ensure_seeded()
+    made = 0
+    for code, sub in TRANSFER_CATEGORIES.items():
+        category = Category.objects.filter(code=code).first()
+        if category is None or TransferCategory.objects.filter(category=category).exists():
+            continue
+        TransferCategory.objects.create(category=category, subclass=subclass_by_code(sub))
+        made += 1
+    return made
+
+
 def build_citymgmt_demo(*, components: int = 3000, seed: int = DEMO_SEED) -> dict[str, int]:
     """Grids for 中山西路街道 and a component registry spread over them (once)."""
+    seed_transfer_categories()
     street = Region.objects.filter(code=DEMO_STREET).first()
     if street is None or street.lat is None or street.lng is None:
         return {"grids": 0, "components": 0}

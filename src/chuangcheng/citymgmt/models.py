@@ -462,3 +462,26 @@ class CityCase(models.Model):
 
     def __str__(self) -> str:
         return f"城管案卷 {self.case_id}"
+
+
+class TransferCategory(models.Model):
+    """转数字城管的分类对照: a 12345 category whose orders may be transferred to 数字城管, and the
+    城管 小类 suggested for them. Kept as data (admin), seeded for the demo categories."""
+
+    category = models.OneToOneField(
+        "cases.Category",
+        verbose_name="12345分类",
+        on_delete=models.CASCADE,
+        related_name="citymgmt_transfer",
+    )
+    subclass = models.ForeignKey(
+        Subclass, verbose_name="建议城管小类", on_delete=models.PROTECT, related_name="+"
+    )
+    active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        verbose_name = "转数字城管分类对照"
+        verbose_name_plural = "转数字城管分类对照"
+
+    def __str__(self) -> str:
+        return f"{self.category_id} → {self.subclass_id}"

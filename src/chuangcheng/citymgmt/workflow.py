@@ -1,7 +1,7 @@
 """The 数字化城市管理 (数字城管) loop on the case engine. Reading this file tells you the whole loop:
 
     监督员上报 ─▶ filing 待立案 ──file_case (立案)──▶ dispatching 待派遣 ──dispatch (派遣)──▶ handling 处置中
-    公众/12345/视频 ─▶ filing ──send_verify──▶ verifying 待核实 ──verify (核实)──▶ filing
+    公众/12345/视频 (and 转数字城管 from a 12345 order: transfer.py) ─▶ filing ──send_verify──▶ verifying 待核实 ──verify (核实)──▶ filing
     filing ──reject (不予立案)──▶ rejected;  作废: request_void ▶ approve_void ──▶ void
     handling ──feedback (处置反馈, 处置前/处置后照片)──▶ checking 待核查
     checking ──check_pass──▶ closing 待结案 ──close (结案, 结案类型)──▶ closed
@@ -11,7 +11,7 @@
     filing ──self_handle (自处理, inspector's own report, photos)──▶ self_review ──approve_self──▶ closed
     督办 (supervise) at any open state: the department is told.
 
-Clocks: verify 核实, filing 立案, dispatch 派遣, handle 处置 (limit from the subclass's 立案标准 row by
+Clocks: verify 核实, filing 立案 (starts at reporting: `open_starts`), dispatch 派遣, handle 处置 (limit from the subclass's 立案标准 row by
 the grid's 区域类别 and its 计时类型: `Workflow.clock_limit`), check 核查.
 """
 
@@ -51,6 +51,7 @@ from chuangcheng.citymgmt.models import (
     VerifyResult,
 )
 from chuangcheng.citymgmt.presenters import city_case_fields
+from chuangcheng.citymgmt.transfer import TO_CITYMGMT
 from chuangcheng.core.errors import ValidationFailed
 from chuangcheng.org.access import Actor
 from chuangcheng.org.models import Unit
@@ -325,6 +326,10 @@ CITYMGMT = register(
         clock_limit=handle_limit,
         present=city_case_fields,
         detail=CityCase,
+        # the count starts at reporting: 立案 (or 发核实) within the 立案 limit of the report
+        open_starts=("filing",),
+        # 转数字城管: cases handed over by other loops (a 12345 order), see transfer.py
+        receives=(TO_CITYMGMT,),
         actions=(
             Action(
                 "send_verify",
@@ -333,6 +338,7 @@ CITYMGMT = register(
                 "verifying",
                 S({OPERATOR, SHIFT}),
                 form=NoteForm,
+                stops=("filing",),
                 starts=("verify",),
                 notice=Notice("城管案件 {number} 待核实：{title}", (people(INSPECTOR),)),
             ),
@@ -577,6 +583,7 @@ CITYMGMT = register(
                 unit=CREATOR,
                 form=NoteForm,
                 apply=do_self_handle,
+                stops=("filing",),
                 accepts_files=True,
                 notice=Notice("城管案件 {number} 监督员已自处理，待审核", (people(SHIFT),)),
             ),

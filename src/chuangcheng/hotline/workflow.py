@@ -5,6 +5,8 @@
       │ merge (并单) ──▶ merged                         │                     ▲ request_return
     handling ──contact (响应)──▶ handling ──feedback──▶ fed_back ──approve_feedback──▶ callback
     fed_back ──reject_feedback──▶ handling
+    received/reviewed ──transfer_citymgmt (转数字城管)──▶ transferred ──(城管 结案)──▶ callback
+                                                          └─(不予立案/作废)──▶ reviewed
     callback ──callback(回访)──▶ closed (resolved & satisfied) | unsatisfied | callback (not reached)
     unsatisfied ──reopen (重办)──▶ handling | ──close──▶ closed
     handling ──request_extension──▶ (a pending 延期 request) ──approve_ / reject_extension
@@ -24,6 +26,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from chuangcheng.cases.handover import ReturnForm
 from chuangcheng.cases.models import Assignment, Case, CaseClock, Category
 from chuangcheng.cases.workflow import (
     JURISDICTION,
@@ -79,6 +82,7 @@ STATES = {
     "unsatisfied": "回访不满意",
     "closed": "已办结",
     "merged": "已并单",
+    "transferred": "已转数字城管",
 }
 # What the caller is told about each step (their phone pages and their API view): no staff
 # names, no internal notes; the steps not listed here are internal.
@@ -98,12 +102,19 @@ PUBLIC_STEPS: dict[str, str] = {
     "close": "已结案",
     "merge": "与同一问题的诉求合并办理",
     "rate": "您已评价",
+    "transfer_citymgmt": "已转数字城管办理",
+    "citymgmt_done": "数字城管已办结，等待回访",
 }
 # the handling result is shown to the caller once it has been approved for callback
 RESULT_PUBLIC_STATES = frozenset({"callback", "unsatisfied", "closed"})
 OPEN_FOR_SUPERVISION = frozenset(
     {"received", "reviewed", "dispatched", "handling", "return_requested", "fed_back"}
 )
+# 转数字城管 (a city-management order handed over to the 数字城管 loop): the dispatcher may
+# transfer an order not yet dispatched; it then waits for the 城管 case. The 办结 clock starts
+# (or keeps running) at the transfer: the transfer is a way of handling, the order still owes
+# the caller an answer within its 办结 limit.
+TRANSFERABLE = frozenset({"received", "reviewed"})
 
 
 # ---------------------------------------------------------------- input forms (what each needs)
@@ -527,6 +538,21 @@ def do_close(step: Step) -> None:
     step.stop("finish")
 
 
+def do_citymgmt_done(step: Step) -> None:
+    """The 城管 case is closed: its result is this order's handling result; on to 回访."""
+    step.case.result = step.data.get("result") or f"数字城管案件 {step.data['number']} 已结案。"
+    step.note = step.case.result
+    step.event_data = {"linked": step.data["number"], "outcome": step.data["outcome"]}
+    step.stop("finish")
+
+
+def do_citymgmt_back(step: Step) -> None:
+    """The 城管 case was not taken up (不予立案, 作废): back to the dispatcher, with the reason."""
+    step.note = step.data.get("result") or f"数字城管案件 {step.data['number']} 未受理。"
+    step.event_data = {"linked": step.data["number"], "outcome": step.data["outcome"]}
+    step.cancel("finish")
+
+
 # ---------------------------------------------------------------- who is told (消息提醒)
 TO_LEAD_UNIT = (unit_of(LEAD, HANDLER),)
 TO_DISPATCHERS = (people(DISPATCHER),)
@@ -573,6 +599,8 @@ HOTLINE = register(
         ),
         event_labels={"merged_in": "并入"},
         on_clocks=copy_clocks,
+        # when the 数字城管 case it was transferred to is final (cases.handover)
+        handover_returns={"done": "citymgmt_done", "voided": "citymgmt_back"},
         actions=(
             Action(
                 "answer_directly",
@@ -613,6 +641,37 @@ HOTLINE = register(
                 S({DISPATCHER}),
                 form=MergeForm,
                 apply=do_merge,
+            ),
+            Action(
+                "transfer_citymgmt",
+                "转数字城管",
+                TRANSFERABLE,
+                "transferred",
+                S({DISPATCHER}),
+                hands_over="citymgmt",  # the 数字城管 loop's receiver: its form, its case
+                starts=("finish",),
+                notice=TO_CALLER,
+            ),
+            Action(
+                "citymgmt_done",
+                "数字城管办结",
+                S({"transferred"}),
+                "callback",
+                S(),
+                system=True,
+                form=ReturnForm,
+                apply=do_citymgmt_done,
+            ),
+            Action(
+                "citymgmt_back",
+                "数字城管退回",
+                S({"transferred"}),
+                "reviewed",
+                S(),
+                system=True,
+                form=ReturnForm,
+                apply=do_citymgmt_back,
+                notice=_to_dispatchers("工单 {number} 转数字城管未受理，已退回待派单"),
             ),
             Action(
                 "accept",

@@ -57,6 +57,9 @@ class Actor:
 
 
 ANONYMOUS = Actor(user_id=None, username="", roles=frozenset())
+# The engine itself, taking a workflow's `system` actions (e.g. the origin's step when a case it
+# handed over to another loop is done): sees every case, holds no role, is never a request's user.
+SYSTEM = Actor(user_id=None, username="系统", roles=frozenset(), is_superuser=True)
 
 
 def actor_for(user: Any) -> Actor:

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from chuangcheng.cases.workflow import workflow_for
+from chuangcheng.cases.workflow import ENGINE_EVENT_LABELS, workflow_for
 from chuangcheng.hotline import constants
 
 SOON = dt.timedelta(hours=24)  # 即将超期: less than a day left
@@ -89,7 +89,9 @@ def action_label(kind: str, action: str) -> str:
     except LookupError:
         return action
     step = workflow.action(action)
-    return step.label if step else workflow.event_labels.get(action, action)
+    if step is not None:
+        return step.label
+    return workflow.event_labels.get(action) or ENGINE_EVENT_LABELS.get(action, action)
 
 
 def vocabulary_label(vocabulary: str, value: Any) -> str:

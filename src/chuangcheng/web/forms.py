@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 
+from chuangcheng.cases.handover import initial_for as handover_initial
 from chuangcheng.cases.models import Case
 from chuangcheng.cases.workflow import Action
 from chuangcheng.core.errors import DomainError
@@ -89,6 +90,8 @@ def action_form(action: Action, case: Case, *, data: Any = None) -> ActionForm:
         unit = suggest_unit(case)
         if unit is not None:
             initial = {"lead_unit": unit.pk}
+    elif action.hands_over is not None:  # the receiving loop's suggestions (cases.handover)
+        initial = handover_initial(action, case)
     form = action.form(data=data, initial=initial, auto_id=f"id_{action.name}_{case.pk}_%s")
     if unit is not None:
         form.fields["lead_unit"].help_text = f"已按派单目录预选：{unit.name}"

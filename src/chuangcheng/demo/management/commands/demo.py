@@ -56,6 +56,12 @@ class Command(BaseCommand):
             default=1354,
             help="首次生成的数字城管案卷数（默认 1354，近一年，中山西路街道）",
         )
+        parser.add_argument(
+            "--transfers",
+            type=int,
+            default=36,
+            help="首次生成时转数字城管的 12345 工单数（默认 36，在 --orders 之外，近两个月）",
+        )
         parser.add_argument("--no-serve", action="store_true", help="只构建数据，不启动服务")
         parser.add_argument("--workers", type=int, default=2, help="gunicorn 工作进程数（默认 2）")
 
@@ -145,6 +151,18 @@ class Command(BaseCommand):
                 self.style.SUCCESS(
                     f"已生成 {stats['cases']:,} 件数字城管案卷（结案 {stats['closed']:,} 件），"
                     f"用时 {time.monotonic() - started:.0f} 秒。"
+                )
+            )
+        from chuangcheng.citymgmt.demo_cases import build_citymgmt_transfers
+
+        moved = build_citymgmt_transfers(
+            now=timezone.now(), password=DEMO_PASSWORD, count=max(int(options["transfers"]), 0)
+        )
+        if moved["transferred"]:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"已将 {moved['transferred']} 件 12345 工单转数字城管"
+                    f"（城管结案并回访 {moved['closed']} 件）。"
                 )
             )
 
