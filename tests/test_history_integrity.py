@@ -27,7 +27,7 @@ from chuangcheng.cases.services import contact_reveal
 from chuangcheng.core.hashing import GENESIS, chain_hash
 from chuangcheng.demo.city import DemoCity
 from tests.conftest import actor
-from tests.test_engine import PATHS, drive, new_case
+from tests.test_engine import PATHS, city_grids, drive, new_case
 
 
 @pytest.fixture(autouse=True)
@@ -83,6 +83,7 @@ def reseal(case: Case, hasher: Any) -> None:
 # ---------------------------------------------------------------- clean history passes
 @pytest.mark.parametrize("state", sorted(PATHS))
 def test_untouched_histories_verify(city: DemoCity, state: str) -> None:
+    city_grids()  # 转数字城管 needs the 城管 grids and the category table
     case = drive(city, new_case(), state)
     assert history_problems(Case.objects.get(pk=case.pk)) == []
     anchor_now(margin=dt.timedelta(0))
