@@ -343,7 +343,7 @@ CROSS JOIN LATERAL (VALUES
     -- report: recorded as met when filed, never started)
     ('filing', c.pub OR 4 = ANY(c.steps),
      CASE WHEN c.pub THEN c.t_v END, CASE WHEN c.pub THEN c.t_v + interval '3 hours' END,
-     CASE WHEN 4 = ANY(c.steps) OR 14 = ANY(c.steps) THEN c.t_file END, NULL, 
+     CASE WHEN 4 = ANY(c.steps) OR 14 = ANY(c.steps) THEN c.t_file END, NULL,
      CASE WHEN c.pub THEN 1 END, CASE WHEN c.pub THEN 'workhours' ELSE '' END),
     -- 派遣: file_case (or approve_return) starts it, dispatch stops it (作废: when voided)
     ('dispatch', 4 = ANY(c.steps),
@@ -606,7 +606,6 @@ def bulk_load_city(n: int, *, progress: bool = True) -> dict[str, float]:
 
 def prepare_city(cases: int, reload: bool = False) -> dict[str, object]:
     from django.db import connection
-
     from load import vacuum_analyze
 
     ref = build_reference()

@@ -4,6 +4,7 @@ real services act on the loaded cases."""
 
 from __future__ import annotations
 
+import itertools
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -66,7 +67,7 @@ def test_loaded_city_cases_satisfy_the_engine(loaded: list[Case]) -> None:
         # the chain: seq 1..n, linked, its head on the case, ending in the case's status
         assert [e.seq for e in history] == list(range(1, c.event_count + 1)), c.number
         assert history[0].action == "open" and history[0].prev_hash == "0" * 64
-        for prev, e in zip(history, history[1:], strict=False):
+        for prev, e in itertools.pairwise(history):
             assert e.prev_hash == prev.hash and e.created_at >= prev.created_at, c.number
             assert e.from_status == prev.to_status, (c.number, e.action)
             assert e.action in {a.name for a in wf.actions}, e.action
