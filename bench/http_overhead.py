@@ -70,9 +70,7 @@ def main() -> None:
     say(f"{'variant':48} {'cpu p50':>8} {'Δ vs full':>9} {'cpu mean':>8} {'wall p50':>8}  (ms)")
     for name in variants:
         c, w = percentiles(cpu[name]), percentiles(wall[name])
-        say(
-            f"{name:48} {c['p50']:8.2f} {c['p50'] - base:+9.2f} {c['mean']:8.2f} {w['p50']:8.2f}"
-        )
+        say(f"{name:48} {c['p50']:8.2f} {c['p50'] - base:+9.2f} {c['mean']:8.2f} {w['p50']:8.2f}")
 
 
 if __name__ == "__main__":
