@@ -446,7 +446,7 @@ def main() -> None:
     if "reads" in parts:
         bench_reads(args.rounds)
     if "indicators" in parts:
-        bench_indicators(max(3, args.rounds // 4))
+        bench_indicators(max(1, args.rounds // 4))
     if "actions" in parts:
         bench_actions(args.cases)
 

@@ -42,7 +42,7 @@ GROUPS = [
     ("d", "ranking.py", [], ["--rounds", "5"]),
     ("g", "citymgmt.py", ["--part", "actions"], ["--part", "actions", "--cases", "16"]),
     ("h", "citymgmt.py", ["--part", "reads"], ["--part", "reads", "--rounds", "10"]),
-    ("i", "citymgmt.py", ["--part", "indicators"], ["--part", "indicators", "--rounds", "12"]),
+    ("i", "citymgmt.py", ["--part", "indicators"], ["--part", "indicators", "--rounds", "4"]),
     ("j", "citymgmt.py", ["--part", "grid"], ["--part", "grid", "--lookups", "1000"]),
 ]
 ALL = {g[0] for g in GROUPS}
