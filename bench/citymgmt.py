@@ -81,7 +81,7 @@ def calibrate(label: str) -> None:
     ):
         p = percentiles(samples)
         say(f"{name}: p50 {p['p50']:.3f} ms, p95 {p['p95']:.3f} ms")
-        record(name, target="-", metric="p50", value=p["p50"], passed=None, stats=p, group="cal")
+        record(name, target="-", metric="p50", value=p["p50"], passed=None, stats=p, group="@cal")
 
 
 # ---------------------------------------------------------------- (g) actions
