@@ -143,7 +143,9 @@ def record(
 
 
 def fmt_ms(v: float | None) -> str:
-    return "-" if v is None else (f"{v:.1f}" if v < 100 else f"{v:.0f}")
+    if v is None:
+        return "-"
+    return f"{v:.2f}" if v < 1 else f"{v:.1f}" if v < 100 else f"{v:.0f}"
 
 
 def say(*parts: Any) -> None:

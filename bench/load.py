@@ -123,14 +123,14 @@ def _meta_set(cur, key: str, value) -> None:  # type: ignore[no-untyped-def]
     )
 
 
-def _drop_secondary_indexes(cur) -> None:  # type: ignore[no-untyped-def]
+def _drop_secondary_indexes(cur, tables=BIG_TABLES) -> None:  # type: ignore[no-untyped-def]
     """Drop the indexes not backing a constraint (saved first, restored by _restore_indexes)."""
     cur.execute(
         """SELECT i.indexname, i.indexdef FROM pg_indexes i
            WHERE i.schemaname = 'public' AND i.tablename = ANY(%s)
              AND NOT EXISTS (SELECT 1 FROM pg_constraint c
                              WHERE c.conindid = (quote_ident(i.indexname))::regclass)""",
-        [list(BIG_TABLES)],
+        [list(tables)],
     )
     defs = [[n, d] for n, d in cur.fetchall()]
     saved = _meta_get(cur, "dropped_indexes") or []

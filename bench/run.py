@@ -1,11 +1,20 @@
-"""`make bench`: prepare the 1M-order bench database, run every benchmark, print one table.
+"""`make bench`: prepare the bench database (1M 12345 orders + 1M 数字城管 cases), run every
+benchmark, print one table.
 
-    .venv/bin/python bench/run.py [--reload] [--orders N] [--only a,b,c,d] [--quick]
+    .venv/bin/python bench/run.py [--reload] [--orders N] [--city-cases N] [--only a,b,...]
+                                  [--quick]
 
   (a) intake through the HTTP API under gunicorn + wrk     ≥ 1,000 orders/s   bench/intake.py
   (b) each workflow action, server time                    ≤ 50 ms            bench/actions.py
   (c) handler queue and GET /api/v1/cases at 1M orders     p95 ≤ 100 ms       bench/reads.py
   (d) monthly ranking of all units at 1M orders            ≤ 200 ms           bench/ranking.py
+  (g) each 数字城管 action, server time                     ≤ 50 ms            bench/citymgmt.py
+  (h) 城管 department queue, GET /api/v1/cases?kind=citymgmt p95 ≤ 100 ms       bench/citymgmt.py
+  (i) 城管 monthly indicators of all departments            ≤ 200 ms           bench/citymgmt.py
+  (j) 城管 grid lookup (in process and the API)             ≤ 5 ms             bench/citymgmt.py
+  calibration rows (a Python loop, SELECT 1) at the start and the end of the run
+
+The 城管 cases are loaded by bench/load_citymgmt.py (`--city-cases 0`: none, groups g–j skipped).
 
 Database: CC_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/cc_bench), created and
 loaded by bench/load.py; orders the benchmarks open are removed again at the end.
@@ -25,7 +34,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import RESULTS_DIR, RESULTS_FILE, ROOT, bench_env, fmt_ms, say
 
 BENCH = Path(__file__).resolve().parent
-GROUPS = [("a", "intake.py"), ("b", "actions.py"), ("c", "reads.py"), ("d", "ranking.py")]
+# (letter, script, arguments, arguments with --quick)
+GROUPS = [
+    ("a", "intake.py", [], ["--seconds", "8", "--configs", "sync:3"]),
+    ("b", "actions.py", [], ["--cases", "30"]),
+    ("c", "reads.py", [], ["--rounds", "10"]),
+    ("d", "ranking.py", [], ["--rounds", "5"]),
+    ("g", "citymgmt.py", ["--part", "actions"], ["--part", "actions", "--cases", "16"]),
+    ("h", "citymgmt.py", ["--part", "reads"], ["--part", "reads", "--rounds", "10"]),
+    ("i", "citymgmt.py", ["--part", "indicators"], ["--part", "indicators", "--rounds", "4"]),
+    ("j", "citymgmt.py", ["--part", "grid"], ["--part", "grid", "--lookups", "1000"]),
+]
+ALL = {g[0] for g in GROUPS}
+CITY = {"g", "h", "i", "j"}
+CALIBRATION = "@cal"  # the group of the calibration rows (taken again in every run)
 
 
 def sub(script: str, *args: str) -> int:
@@ -34,7 +56,12 @@ def sub(script: str, *args: str) -> int:
 
 
 def table(rows: list[dict[str, object]], detail: bool) -> str:
-    order = {"a": 0, "a-ref": 1, "b": 2, "b-ref": 3, "c": 4, "c-detail": 5, "d": 6, "d-ref": 7}
+    order = {
+        CALIBRATION: -1,
+        **{g: i for i, g in enumerate(["a", "a-ref", "b", "b-ref", "c", "c-detail", "d", "d-ref"])},
+        **{g: 10 + i for i, g in enumerate(["g", "g-ref", "h", "h-ref", "h-detail", "i", "j"])},
+        "j-ref": 17,
+    }
     rows = sorted(
         (r for r in rows if detail or "detail" not in str(r.get("group"))),
         key=lambda r: order.get(str(r.get("group")), 9),
@@ -76,20 +103,23 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--reload", action="store_true", help="truncate and bulk-load again")
     ap.add_argument("--orders", type=int, default=1_000_000)
-    ap.add_argument("--only", default="a,b,c,d")
+    ap.add_argument("--city-cases", type=int, default=1_000_000)
+    ap.add_argument("--only", default=",".join(sorted(ALL)))
     ap.add_argument("--quick", action="store_true", help="fewer rounds, one gunicorn config")
     ap.add_argument("--detail", action="store_true", help="one line per list-endpoint request")
     args = ap.parse_args()
     started = time.time()
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     only = set(args.only.split(","))
+    if not args.city_cases:
+        only -= CITY
     kept: list[str] = []
     if RESULTS_FILE.exists():
-        if only != {"a", "b", "c", "d"}:  # a partial run keeps the other groups' latest rows
+        if only != ALL:  # a partial run keeps the other groups' latest rows
             kept = [
                 line
                 for line in RESULTS_FILE.read_text().splitlines()
-                if str(json.loads(line).get("group", "?"))[0] not in only
+                if str(json.loads(line).get("group", "?"))[0] not in only | {CALIBRATION[0]}
             ]
         RESULTS_FILE.rename(RESULTS_DIR / "results.previous.jsonl")
     if kept:
@@ -97,18 +127,20 @@ def main() -> None:
     load_args = ["--orders", str(args.orders)] + (["--reload"] if args.reload else [])
     if sub("load.py", *load_args) != 0:
         raise SystemExit("loading the bench database failed")
-    quick = {
-        "intake.py": ["--seconds", "8", "--configs", "sync:3"],
-        "actions.py": ["--cases", "30"],
-        "reads.py": ["--rounds", "10"],
-        "ranking.py": ["--rounds", "5"],
-    }
+    if args.city_cases:
+        city_args = ["--cases", str(args.city_cases)] + (["--reload"] if args.reload else [])
+        if sub("load_citymgmt.py", *city_args) != 0:
+            raise SystemExit("loading the 城管 cases failed")
     failed = []
+    sub("citymgmt.py", "--part", "calibrate", "--label", "start")
     # reads first (cold-ish caches as after a deploy), the writers last
-    for group, script in sorted(GROUPS, key=lambda g: "cdba".index(g[0])):
-        if group in only and sub(script, *(quick[script] if args.quick else [])) != 0:
-            failed.append(script)
+    for group, script, full, quick in sorted(GROUPS, key=lambda g: "jhcidgba".index(g[0])):
+        if group in only and sub(script, *(quick if args.quick else full)) != 0:
+            failed.append(f"{script} ({group})")
+    sub("citymgmt.py", "--part", "calibrate", "--label", "end")
     sub("load.py", "--cleanup")
+    if args.city_cases:
+        sub("load_citymgmt.py", "--cleanup")
     rows = (
         [json.loads(line) for line in RESULTS_FILE.read_text().splitlines()]
         if RESULTS_FILE.exists()
@@ -117,7 +149,7 @@ def main() -> None:
     out = table(rows, args.detail)
     header = (
         f"chuangcheng benchmarks — {time.strftime('%Y-%m-%d %H:%M')}, "
-        f"{args.orders:,} bulk orders, PostgreSQL, 2 cores; "
+        f"{args.orders:,} bulk 12345 orders + {args.city_cases:,} 城管 cases, PostgreSQL, 2 cores; "
         f"took {time.time() - started:.0f}s"
     )
     say("\n" + header + "\n" + out)

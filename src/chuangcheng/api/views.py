@@ -11,6 +11,7 @@ from typing import Any
 
 from django.contrib.auth import authenticate
 from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.http import HttpRequest
 from django_otp import match_token
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -102,7 +103,20 @@ class TokenView(APIView):
         # a successful sign-in, as on the login page: last_login, the access log, and the
         # account's earlier failures cleared (django-axes listens)
         user_logged_in.send(sender=user.__class__, request=request._request, user=user)
+        _drop_empty_session(request._request)
         return Response({"token": token_issue(user=user)})
+
+
+def _drop_empty_session(request: HttpRequest) -> None:
+    """django-axes stores a hash of the session key in its access log and creates a session for
+    it. A token client has no use for that session; one that keeps cookies (most HTTP libraries,
+    the test client) would send it back with every bearer-token request, and with
+    SESSION_SAVE_EVERY_REQUEST each of those would read and rewrite it (4 more queries, ~+30 %
+    on a list request). An empty session is deleted again: no row, no cookie. A session that
+    holds something (a signed-in browser asking for a token) is left alone."""
+    session = getattr(request, "session", None)
+    if session is not None and session.session_key and not dict(session.items()):
+        session.flush()
 
 
 class LogoutView(APIView):
