@@ -25,7 +25,7 @@ LIST = (
 
 
 class Migration(migrations.Migration):
-    dependencies = [("citymgmt", "0004_city_cases"), ("cases", "0019_kinds_without_a_default")]
+    dependencies = [("citymgmt", "0005_transfer_categories")]
 
     operations = [
         migrations.RunSQL(OPEN_DUE, "DROP INDEX IF EXISTS citymgmt_case_open_due"),
