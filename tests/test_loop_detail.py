@@ -134,7 +134,7 @@ def counted(loop: dict[str, Any]) -> Iterator[Workflow]:  # noqa: F811
         Workflow(
             kind="tl_counted",
             label="计数",
-            number_prefix="TK",
+            number_prefix="TC",
             initial="open",
             states={"open": "进行中", "done": "完成"},
             final=frozenset({"done"}),
