@@ -203,35 +203,6 @@ def _new_detail(workflow: Workflow, case: Case, values: dict[str, Any] | None) -
     return detail
 
 
-def _load_detail(workflow: Workflow, case: Case) -> Any:
-    """The loop's own row of a case loaded with `_locked_case` (no query), or None. With the
-    snapshot of its values `_save_detail` compares against."""
-    detail = workflow.detail_of(case)
-    if detail is not None:
-        detail._cc_before = _detail_values(detail)
-    return detail
-
-
-def _detail_values(detail: Any) -> dict[str, Any]:
-    return {f.attname: getattr(detail, f.attname) for f in detail._meta.concrete_fields}
-
-
-def _save_detail(detail: Any) -> None:
-    """Write the fields of the loop's own row that the step changed (none: no query)."""
-    if detail is None:
-        return
-    before: dict[str, Any] = getattr(detail, "_cc_before", {})
-    after = _detail_values(detail)
-    changed = [
-        f.name
-        for f in detail._meta.concrete_fields
-        if not f.primary_key and before.get(f.attname) != after[f.attname]
-    ]
-    if changed:
-        detail.save(update_fields=changed)
-    detail._cc_before = after
-
-
 def _open_clocks(case: Case, now: dt.datetime) -> list[CaseClock]:
     """The clocks the workflow starts at open (`Workflow.open_starts`), set on the new case
     (its `next_due`, the loop's own copy) before the open event records it."""

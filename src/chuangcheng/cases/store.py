@@ -104,15 +104,27 @@ class DatabaseStore:
         case_clocks.save()
 
     def detail(self, workflow: Workflow, case: Case) -> Any:
-        """The loop's own row, loaded with the locked case (`_locked_case`): no query."""
-        from chuangcheng.cases.services import _load_detail
-
-        return _load_detail(workflow, case)
+        """The loop's own row, loaded with the locked case (`services._locked_case`): no
+        query. With the snapshot of its values `save_detail` compares against."""
+        detail = workflow.detail_of(case)
+        if detail is not None:
+            detail._cc_before = _detail_values(detail)
+        return detail
 
     def save_detail(self, detail: Any) -> None:
-        from chuangcheng.cases.services import _save_detail
-
-        _save_detail(detail)
+        """Write the fields of the loop's own row that the step changed (none: no query)."""
+        if detail is None:
+            return
+        before: dict[str, Any] = getattr(detail, "_cc_before", {})
+        after = _detail_values(detail)
+        changed = [
+            f.name
+            for f in detail._meta.concrete_fields
+            if not f.primary_key and before.get(f.attname) != after[f.attname]
+        ]
+        if changed:
+            detail.save(update_fields=changed)
+        detail._cc_before = after
 
     def save_related_detail(self, detail: Any, fields: Sequence[str]) -> None:
         detail.save(update_fields=list(fields))
@@ -198,6 +210,10 @@ class DatabaseStore:
         from django.db import transaction
 
         transaction.on_commit(callback)
+
+
+def _detail_values(detail: Any) -> dict[str, Any]:
+    return {f.attname: getattr(detail, f.attname) for f in detail._meta.concrete_fields}
 
 
 DATABASE = DatabaseStore()
