@@ -16,21 +16,33 @@ Every figure is over the cases the asking person may see (citymgmt.selectors.cit
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter, defaultdict
+import json
+from collections import defaultdict
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import QuerySet
+from django.db import connection
+from django.db.models import (
+    Count,
+    DurationField,
+    Exists,
+    F,
+    FilteredRelation,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+)
 from django.utils import timezone
 
-from chuangcheng.cases.models import Case, CaseClock, CaseEvent
-from chuangcheng.citymgmt.models import CityCase, Source
+from chuangcheng.cases.models import Case, CaseEvent
+from chuangcheng.citymgmt.models import Source
 from chuangcheng.citymgmt.settings_keys import (
     DEPT_WEIGHTS,
     INSPECTOR_WEIGHTS,
     REGION_WEIGHTS,
 )
-from chuangcheng.core.calendar import add_duration
+from chuangcheng.core.calendar import add_duration, is_workday, work_hours
 from chuangcheng.core.settings_store import get_setting
 from chuangcheng.org.access import Actor
 
@@ -88,72 +100,71 @@ def _ranked(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
-def _handle_clocks(case_ids: list[int]) -> dict[int, CaseClock]:
-    return {c.case_id: c for c in CaseClock.objects.filter(case_id__in=case_ids, name="handle")}
+HANDLE_CLOCK = "handle"  # 处置
 
 
-def _met(clock: CaseClock | None) -> bool:
-    return bool(
-        clock is not None
-        and clock.stopped_at is not None
-        and clock.due_at is not None
-        and clock.stopped_at <= clock.due_at
-    )
+def _with_handle(qs: QuerySet[Case]) -> QuerySet[Case]:
+    """The case's 处置 clock row (one per case and name) joined as `handle`."""
+    return qs.annotate(handle=FilteredRelation("clocks", condition=Q(clocks__name=HANDLE_CLOCK)))
+
+
+# the 处置 clock stopped within its due (a clock with no stop or no due is not met)
+MET = Q(handle__stopped_at__lte=F("handle__due_at"))
+CLOSED = Q(status="closed")
 
 
 def departments(base: QuerySet[Case], start: dt.datetime, end: dt.datetime) -> list[dict[str, Any]]:
-    rows = list(
-        base.filter(
-            dispatched_at__gte=start, dispatched_at__lt=end, lead_unit__isnull=False
-        ).values_list(
-            "id",
-            "status",
-            "lead_unit_id",
-            "lead_unit__name",
-            "citycase__rework_count",
-            "citycase__suspend_count",
+    groups = (
+        _with_handle(
+            base.filter(dispatched_at__gte=start, dispatched_at__lt=end, lead_unit__isnull=False)
         )
+        .values("lead_unit_id", "lead_unit__name")
+        .annotate(
+            n=Count("id"),
+            closed=Count("id", filter=CLOSED),
+            suspended=Count("id", filter=Q(citycase__suspend_count__gt=0)),
+            reworked=Count("id", filter=Q(citycase__rework_count__gt=0)),
+            handled_on_time=Count("id", filter=MET),
+            closed_on_time=Count("id", filter=MET & CLOSED),
+            spans=Count(
+                "id",
+                filter=Q(handle__stopped_at__isnull=False, handle__started_at__isnull=False),
+            ),
+            span_sum=Sum(
+                F("handle__stopped_at") - F("handle__started_at"), output_field=DurationField()
+            ),
+        )
+        .order_by("lead_unit_id")
     )
-    clocks = _handle_clocks([r[0] for r in rows])
-    returns = Counter(
-        e["data"].get("returned_by")
-        for e in CaseEvent.objects.filter(
+    returns = {
+        r["data__returned_by"]: r["n"]
+        for r in CaseEvent.objects.filter(
             case__in=base, action="approve_return", created_at__gte=start, created_at__lt=end
-        ).values("data")
-    )
+        )
+        .values("data__returned_by")
+        .annotate(n=Count("id"))
+        .order_by()
+    }
     weights = get_setting(DEPT_WEIGHTS)
-    by_unit: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
-    names: dict[int, str] = {}
-    for r in rows:
-        by_unit[r[2]].append(r)
-        names[r[2]] = r[3]
     out = []
-    for unit_id, items in by_unit.items():
-        n = len(items)
-        suspended = sum(1 for r in items if r[5])
-        closed = [r for r in items if r[1] == "closed"]
-        handled_on_time = sum(1 for r in items if _met(clocks.get(r[0])))
-        closed_on_time = sum(1 for r in closed if _met(clocks.get(r[0])))
-        reworked = sum(1 for r in items if r[4])
-        returned = returns.get(unit_id, 0)
-        spans = [
-            (c.stopped_at - c.started_at).total_seconds() / 3600
-            for r in items
-            if (c := clocks.get(r[0])) is not None and c.stopped_at and c.started_at
-        ]
+    for g in groups:
+        n, suspended, closed = g["n"], g["suspended"], g["closed"]
+        returned = returns.get(g["lead_unit_id"], 0)
         row: dict[str, Any] = {
-            "unit_id": unit_id,
-            "name": names[unit_id],
+            "unit_id": g["lead_unit_id"],
+            "name": g["lead_unit__name"],
             "due": n,  # 应处置
-            "handled_on_time_rate": _rate(handled_on_time, n),
-            "closed": len(closed),
-            "closed_rate": _rate(len(closed), n - suspended),
-            "closed_on_time_rate": _rate(closed_on_time, n - suspended),
+            "handled_on_time_rate": _rate(g["handled_on_time"], n),
+            "closed": closed,
+            "closed_rate": _rate(closed, n - suspended),
+            "closed_on_time_rate": _rate(g["closed_on_time"], n - suspended),
             "suspended": suspended,
-            "rework_rate": _rate(reworked, n),
+            "rework_rate": _rate(g["reworked"], n),
             "returned": returned,
             "return_rate": _rate(returned, n + returned),
-            "mean_hours": round(sum(spans) / len(spans), 1) if spans else None,
+            "mean_hours": (
+                round(g["span_sum"].total_seconds() / 3600 / g["spans"], 1) if g["spans"] else None
+            ),
         }
         row["score"] = round(
             dept_filed_points(n) * weights["filed"]
@@ -167,9 +178,9 @@ def departments(base: QuerySet[Case], start: dt.datetime, end: dt.datetime) -> l
 
 
 LEVELS = {
-    "street": ("grid__street_id", "grid__street__name"),
-    "community": ("grid__community_id", "grid__community__name"),
-    "grid": ("grid_id", "grid__code"),
+    "street": ("citycase__grid__street_id", "citycase__grid__street__name"),
+    "community": ("citycase__grid__community_id", "citycase__grid__community__name"),
+    "grid": ("citycase__grid_id", "citycase__grid__code"),
 }
 
 
@@ -180,33 +191,35 @@ def regions(
     filed_ids = CaseEvent.objects.filter(
         case__in=base, action="file_case", created_at__gte=start, created_at__lt=end
     ).values("case_id")
-    own = list(
-        CityCase.objects.filter(case_id__in=filed_ids).values_list(
-            "case_id", key, label, "case__status", "subclass__name", "source", "suspend_count"
+    filed = Case.objects.filter(id__in=filed_ids, citycase__isnull=False)
+    groups = (
+        _with_handle(filed)
+        .values(key, label)
+        .annotate(
+            n=Count("id"),
+            closed=Count("id", filter=CLOSED),
+            suspended=Count("id", filter=Q(citycase__suspend_count__gt=0)),
+            closed_on_time=Count("id", filter=MET & CLOSED),
+            public=Count("id", filter=~Q(citycase__source=Source.INSPECTOR)),
         )
+        .order_by(key)
     )
-    clocks = _handle_clocks([r[0] for r in own])
+    subclasses: dict[Any, list[tuple[int, str]]] = defaultdict(list)
+    for r in filed.values(key, "citycase__subclass__name").annotate(c=Count("id")).order_by():
+        subclasses[r[key]].append((r["c"], r["citycase__subclass__name"]))
     weights = get_setting(REGION_WEIGHTS)
-    groups: dict[Any, list[tuple[Any, ...]]] = defaultdict(list)
-    names: dict[Any, str] = {}
-    for r in own:
-        groups[r[1]].append(r)
-        names[r[1]] = r[2]
     out = []
-    for gid, items in groups.items():
-        n = len(items)
-        suspended = sum(1 for r in items if r[6])
-        closed = [r for r in items if r[3] == "closed"]
-        on_time = sum(1 for r in closed if _met(clocks.get(r[0])))
-        public = sum(1 for r in items if r[5] != Source.INSPECTOR)
+    for g in groups:
+        n, suspended = g["n"], g["suspended"]
+        top = sorted(subclasses[g[key]], key=lambda cn: (-cn[0], cn[1] is None, cn[1] or ""))
         row: dict[str, Any] = {
-            "id": gid,
-            "name": names[gid],
+            "id": g[key],
+            "name": g[label],
             "filed": n,
-            "closed_rate": _rate(len(closed), n - suspended),
-            "closed_on_time_rate": _rate(on_time, n - suspended),
-            "public_rate": _rate(public, n),
-            "top_subclasses": [s for s, _c in Counter(r[4] for r in items).most_common(3)],
+            "closed_rate": _rate(g["closed"], n - suspended),
+            "closed_on_time_rate": _rate(g["closed_on_time"], n - suspended),
+            "public_rate": _rate(g["public"], n),
+            "top_subclasses": [name for _c, name in top[:3]],
         }
         row["score"] = round(
             (100 - _pct(row["public_rate"], 0.0)) * weights["supervision"]
@@ -219,76 +232,163 @@ def regions(
     return _ranked(out)
 
 
+# The timed tasks of an inspector: (clock, the step that gives the task, the steps that do it)
+TIMED = (
+    ("verify", "send_verify", ("verify",)),
+    ("check", "feedback", ("check_pass", "check_fail")),
+)
+LOOKBACK = dt.timedelta(days=7)  # a task given up to a week before the month counts in it
+AHEAD = dt.timedelta(days=60)  # the calendar in SQL reaches this far past the month's end
+_US = 1_000_000
+
+
+def _us(t: dt.time) -> int:
+    return ((t.hour * 60 + t.minute) * 60 + t.second) * _US + t.microsecond
+
+
+def _calendar(first: dt.date, last: dt.date) -> tuple[list[bool], list[int], list[dt.date]]:
+    """For the days first..last: whether each is a working day, how many working days lie
+    before each (from `first`; one more entry for the day after `last`), the working days."""
+    workday: list[bool] = []
+    before = [0]
+    dates: list[dt.date] = []
+    day = first
+    while day <= last:
+        w = is_workday(day)
+        workday.append(w)
+        before.append(before[-1] + w)
+        if w:
+            dates.append(day)
+        day += dt.timedelta(days=1)
+    return workday, before, dates
+
+
+def _timed_sql(scope: str) -> str:
+    """Per actor and task (核实, 核查): how many done in the month, how many within the clock's
+    limit from the step that gave the task. The due is `core.calendar.add_duration` computed in
+    SQL over the calendar arrays of `cal` (working days, working hours of CC_WORK_HOURS); a due
+    beyond the arrays comes back NULL and its rows are listed (`later`) for Python to judge."""
+    windows = [(_us(a), _us(b)) for a, b in work_hours()]
+    day_len = sum(b - a for a, b in windows)
+    within = " + ".join(f"LEAST(GREATEST(x.tod - {a}, 0), {b - a})" for a, b in windows)
+    whens, done = [], 0
+    for a, b in windows:
+        whens.append(f"WHEN y.rem <= {done + b - a} THEN {a - done} + y.rem")
+        done += b - a
+    tasks = ", ".join(f"'{given}'" for _c, given, _d in TIMED)
+    steps = ", ".join(f"'{s}'" for _c, given, dones in TIMED for s in (given, *dones))
+    task_of = " ".join(
+        f"WHEN s.action IN ({', '.join(map(repr, d))}) THEN '{c}'" for c, _g, d in TIMED
+    )
+    given_seq = " ".join(
+        f"WHEN '{c}' THEN max(s.seq) FILTER (WHERE s.action = '{g}') OVER w" for c, g, _d in TIMED
+    )
+    return f"""
+WITH cal AS (
+  SELECT %s::boolean[] AS workday, %s::int[] AS before, %s::date[] AS dates,
+         %s::date AS first, %s::text AS tz
+), steps AS MATERIALIZED (
+  SELECT e.case_id, e.seq, e.action, e.actor_id, e.created_at
+  FROM cases_caseevent e
+  WHERE e.action IN ({steps}) AND e.created_at >= %s AND e.created_at < %s
+    AND (e.action IN ({tasks}) OR e.created_at >= %s) AND e.case_id IN ({scope})
+), marked AS (
+  SELECT s.case_id, s.actor_id, s.created_at AS done_at, t.task,
+         CASE t.task {given_seq} END AS given_seq
+  FROM steps s CROSS JOIN LATERAL (SELECT CASE {task_of} END AS task) t
+  WINDOW w AS (PARTITION BY s.case_id ORDER BY s.seq)
+), done AS (
+  SELECT m.actor_id, m.task, m.done_at, g.created_at AS given_at, c.limit_amount AS amount,
+         NULLIF(c.limit_unit, '') AS unit
+  FROM marked m
+  LEFT JOIN steps g ON g.case_id = m.case_id AND g.seq = m.given_seq
+  LEFT JOIN cases_caseclock c ON c.case_id = m.case_id AND c.name = m.task
+  WHERE m.task IS NOT NULL AND m.actor_id IS NOT NULL
+), timed AS (
+  SELECT d.*, CASE
+    WHEN d.given_at IS NULL OR d.unit IS NULL THEN NULL
+    WHEN d.amount = 0 THEN d.given_at
+    WHEN d.unit = 'hours' THEN d.given_at + d.amount * interval '1 hour'
+    WHEN d.unit = 'days' THEN d.given_at + d.amount * interval '24 hours'
+    WHEN d.unit = 'workdays'
+      THEN (cal.dates[cal.before[x.day + 1] + d.amount] + x.local::time) AT TIME ZONE cal.tz
+    WHEN d.unit = 'workhours'
+      THEN (cal.dates[y.k + 1] + (CASE {" ".join(whens)} END) * interval '1 microsecond')
+           AT TIME ZONE cal.tz
+    END AS due
+  FROM done d CROSS JOIN cal
+  CROSS JOIN LATERAL (SELECT d.given_at AT TIME ZONE cal.tz AS local) l
+  CROSS JOIN LATERAL (
+    SELECT l.local, l.local::date - cal.first + 1 AS day,
+           (extract(epoch FROM l.local::time) * {_US})::bigint AS tod
+  ) x
+  CROSS JOIN LATERAL (
+    SELECT cal.before[x.day]::bigint * {day_len}
+           + CASE WHEN cal.workday[x.day] THEN {within} ELSE 0 END
+           + d.amount::bigint * {3600 * _US} AS target
+  ) z
+  CROSS JOIN LATERAL (SELECT (z.target + {day_len - 1}) / {day_len} - 1 AS k) k
+  CROSS JOIN LATERAL (SELECT k.k, z.target - k.k * {day_len} AS rem) y
+)
+SELECT actor_id, task, count(*) AS n,
+       count(*) FILTER (WHERE given_at IS NULL OR unit IS NULL OR done_at <= due) AS on_time,
+       jsonb_agg(jsonb_build_array(given_at, amount, unit, done_at))
+         FILTER (WHERE given_at IS NOT NULL AND unit IS NOT NULL AND due IS NULL) AS later
+FROM timed GROUP BY actor_id, task
+"""
+
+
 def _timely(
-    events: list[Any], task: str, done: set[str], limits: dict[Any, Any]
-) -> dict[int, list[bool]]:
-    """Per actor: for each `done` step, whether it came within the clock's limit of the step
-    that gave the task (`task`), on the same case."""
-    given: dict[int, dt.datetime] = {}
-    out: dict[int, list[bool]] = defaultdict(list)
-    for e in events:  # ordered by case, seq
-        if e["action"] == task:
-            given[e["case_id"]] = e["created_at"]
-        elif e["action"] in done and e["actor_id"] is not None:
-            start = given.get(e["case_id"])
-            limit = limits.get(e["case_id"])
-            if start is None or limit is None:
-                out[e["actor_id"]].append(True)
-            else:
-                out[e["actor_id"]].append(
-                    e["created_at"] <= add_duration(start, limit[0], limit[1])
-                )
+    scope: QuerySet[Case], start: dt.datetime, end: dt.datetime
+) -> dict[str, dict[int, tuple[int, int]]]:
+    """Per task (verify, check) and actor: (done in the month, done on time)."""
+    tz = timezone.get_current_timezone()
+    first = (start - LOOKBACK).astimezone(tz).date() - dt.timedelta(days=1)
+    last = (end + AHEAD).astimezone(tz).date()
+    workday, before, dates = _calendar(first, last)
+    scope_sql, scope_params = scope.values("id").query.sql_with_params()
+    params = [workday, before, dates, first, str(tz), start - LOOKBACK, end, start, *scope_params]
+    out: dict[str, dict[int, tuple[int, int]]] = {c: {} for c, _g, _d in TIMED}
+    with connection.cursor() as cur:
+        cur.execute(_timed_sql(scope_sql), params)
+        for actor_id, task, n, on_time, later in cur.fetchall():
+            # (jsonb comes back as text: Django decodes JSON in its fields)
+            for given_at, amount, unit, done_at in json.loads(later) if later else ():
+                due = add_duration(dt.datetime.fromisoformat(given_at), amount, unit)
+                on_time += dt.datetime.fromisoformat(done_at) <= due
+            out[task][actor_id] = (n, on_time)
     return out
 
 
 def inspectors(base: QuerySet[Case], start: dt.datetime, end: dt.datetime) -> list[dict[str, Any]]:
-    reports = list(
-        base.filter(
-            created_at__gte=start, created_at__lt=end, citycase__source=Source.INSPECTOR
-        ).values_list(
-            "id",
-            "created_by_id",
-            "created_by__first_name",
-            "created_by__username",
-            "citycase__self_handled",
+    filed = CaseEvent.objects.filter(case_id=OuterRef("id"), action="file_case")
+    reports = (
+        base.filter(created_at__gte=start, created_at__lt=end, citycase__source=Source.INSPECTOR)
+        .values("created_by_id", "created_by__first_name", "created_by__username")
+        .annotate(
+            reported=Count("id"),
+            valid=Count("id", filter=Q(Exists(filed)) | Q(citycase__self_handled=True)),
         )
+        .order_by("created_by_id")
     )
-    filed = set(
-        CaseEvent.objects.filter(
-            case_id__in=[r[0] for r in reports], action="file_case"
-        ).values_list("case_id", flat=True)
-    )
-    steps = list(
-        CaseEvent.objects.filter(
-            case__in=base,
-            action__in=["send_verify", "verify", "feedback", "check_pass", "check_fail"],
-            created_at__lt=end,
-            created_at__gte=start - dt.timedelta(days=7),
-        )
-        .order_by("case_id", "seq")
-        .values("case_id", "action", "actor_id", "created_at")
-    )
-    steps = [
-        e for e in steps if e["action"] in ("send_verify", "feedback") or e["created_at"] >= start
-    ]
-    limits: dict[str, dict[Any, Any]] = {"verify": {}, "check": {}}
-    for clock in CaseClock.objects.filter(
-        case_id__in={e["case_id"] for e in steps}, name__in=["verify", "check"]
-    ).values("case_id", "name", "limit_amount", "limit_unit"):
-        if clock["limit_unit"]:
-            limits[clock["name"]][clock["case_id"]] = (clock["limit_amount"], clock["limit_unit"])
-    verify = _timely(steps, "send_verify", {"verify"}, limits["verify"])
-    check = _timely(steps, "feedback", {"check_pass", "check_fail"}, limits["check"])
+    timely = _timely(base, start, end)
     weights = get_setting(INSPECTOR_WEIGHTS)
     people: dict[int, dict[str, Any]] = {}
-    for case_id, uid, first, username, self_handled in reports:
-        p = people.setdefault(
-            uid, {"user_id": uid, "name": first or username, "reported": 0, "valid": 0}
-        )
-        p["reported"] += 1
-        p["valid"] += 1 if (case_id in filed or self_handled) else 0
-    others = (set(verify) | set(check)) - set(people)
-    for u in get_user_model().objects.filter(pk__in=others).values("pk", "first_name", "username"):
+    for r in reports:
+        uid = r["created_by_id"]
+        people[uid] = {
+            "user_id": uid,
+            "name": r["created_by__first_name"] or r["created_by__username"],
+            "reported": r["reported"],
+            "valid": r["valid"],
+        }
+    others = (set(timely["verify"]) | set(timely["check"])) - set(people)
+    for u in (
+        get_user_model()
+        .objects.filter(pk__in=others)
+        .order_by("pk")
+        .values("pk", "first_name", "username")
+    ):
         people[u["pk"]] = {
             "user_id": u["pk"],
             "name": u["first_name"] or u["username"],
@@ -297,14 +397,15 @@ def inspectors(base: QuerySet[Case], start: dt.datetime, end: dt.datetime) -> li
         }
     out = []
     for uid, p in people.items():
-        v, c = verify.get(uid, []), check.get(uid, [])
+        verified, verified_on_time = timely["verify"].get(uid, (0, 0))
+        checked, checked_on_time = timely["check"].get(uid, (0, 0))
         row: dict[str, Any] = {
             **p,
             "valid_rate": _rate(p["valid"], p["reported"]),
-            "verified": len(v),
-            "verify_on_time_rate": _rate(sum(v), len(v)),
-            "checked": len(c),
-            "check_on_time_rate": _rate(sum(c), len(c)),
+            "verified": verified,
+            "verify_on_time_rate": _rate(verified_on_time, verified),
+            "checked": checked,
+            "check_on_time_rate": _rate(checked_on_time, checked),
         }
         row["score"] = round(
             _pct(row["valid_rate"]) * weights["valid"]
