@@ -177,3 +177,25 @@ def test_intake_of_public_reports(
         assert made.count() == 1
     else:
         assert not made.exists()
+
+
+def test_the_list_finds_a_case_by_its_number_or_words_of_its_title(
+    logins: dict[str, Any], api: Any
+) -> None:
+    first, _ = report(logins, key="search-key-0001")
+    second, _ = report(logins, key="search-key-0002")
+    Case.objects.filter(pk=second.pk).update(title="Road Sign 暴露垃圾")
+    client = api("cm_sh")
+
+    def found(q: str, who: Any = client) -> list[int]:
+        resp = who.get("/api/v1/cases", {"kind": "citymgmt", "q": q})
+        assert resp.status_code == 200, resp.content
+        return [r["id"] for r in resp.json()["results"]]
+
+    assert found(first.number) == [first.pk]  # the number, exactly
+    assert found(f"  {second.number} ") == [second.pk]  # spaces around a pasted number
+    assert found(first.number[:-1] + "9") == []  # another number: nothing
+    assert found("road sign") == [second.pk]  # words of the title, in any case
+    assert sorted(found("暴露垃圾")) == sorted([first.pk, second.pk])
+    # a person who may not see the case does not find it by its number either
+    assert found(first.number, api("cm_insp_x")) == []

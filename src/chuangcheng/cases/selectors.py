@@ -282,6 +282,10 @@ def cases_of_kind(
         qs = qs.filter(lead_unit_id=unit)
     if overdue:
         qs = qs.filter(overdue_q(now))
+    q = q.strip()
     if q:
-        qs = qs.filter(Q(number=q) | Q(title__contains=q))
+        # icontains is what the trigram index on UPPER(title) serves (case_title_trgm); with
+        # the number's unique index PostgreSQL ORs two index scans (a plain contains read
+        # every case of the kind in list order: 0.4 s at a million)
+        qs = qs.filter(Q(number=q) | Q(title__icontains=q))
     return qs.order_by(F("next_due").asc(nulls_last=True), "-created_at", "-id")

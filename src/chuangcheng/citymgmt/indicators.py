@@ -17,25 +17,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections import defaultdict
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import (
     Count,
-    DurationField,
-    Exists,
-    F,
-    FilteredRelation,
-    OuterRef,
-    Q,
     QuerySet,
-    Sum,
 )
 from django.utils import timezone
 
 from chuangcheng.cases.models import Case, CaseEvent
+from chuangcheng.cases.selectors import sees_every_case_of
 from chuangcheng.citymgmt.models import Source
 from chuangcheng.citymgmt.settings_keys import (
     DEPT_WEIGHTS,
@@ -103,48 +96,71 @@ def _ranked(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 HANDLE_CLOCK = "handle"  # 处置
 
 
-def _with_handle(qs: QuerySet[Case]) -> QuerySet[Case]:
-    """The case's 处置 clock row (one per case and name) joined as `handle`."""
-    return qs.annotate(handle=FilteredRelation("clocks", condition=Q(clocks__name=HANDLE_CLOCK)))
+def _scope(base: QuerySet[Case] | None, column: str) -> tuple[str, list[Any]]:
+    """`AND <column> IN (the visible cases)`, or nothing for the whole city."""
+    if base is None:
+        return "", []
+    sql, params = base.values("id").query.sql_with_params()
+    return f"AND {column} IN ({sql})", list(params)
 
 
-# the 处置 clock stopped within its due (a clock with no stop or no due is not met)
-MET = Q(handle__stopped_at__lte=F("handle__due_at"))
-CLOSED = Q(status="closed")
+def _rows(sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        names = [c.name for c in cur.description or ()]
+        return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
 
-def departments(base: QuerySet[Case], start: dt.datetime, end: dt.datetime) -> list[dict[str, Any]]:
-    groups = (
-        _with_handle(
-            base.filter(dispatched_at__gte=start, dispatched_at__lt=end, lead_unit__isnull=False)
-        )
-        .values("lead_unit_id", "lead_unit__name")
-        .annotate(
-            n=Count("id"),
-            closed=Count("id", filter=CLOSED),
-            suspended=Count("id", filter=Q(citycase__suspend_count__gt=0)),
-            reworked=Count("id", filter=Q(citycase__rework_count__gt=0)),
-            handled_on_time=Count("id", filter=MET),
-            closed_on_time=Count("id", filter=MET & CLOSED),
-            spans=Count(
-                "id",
-                filter=Q(handle__stopped_at__isnull=False, handle__started_at__isnull=False),
-            ),
-            span_sum=Sum(
-                F("handle__stopped_at") - F("handle__started_at"), output_field=DurationField()
-            ),
-        )
-        .order_by("lead_unit_id")
+# The month's cases (`m`: id, status) joined to the loop's row (`cc`) and the 处置 clock (`h`).
+# Both joins are bounded by the smallest and largest id of the month's cases, which are close
+# together: PostgreSQL then reads a range of each table's primary index instead of the whole
+# table (a hash join) or one probe per case (a nested loop).
+_JOINED = f"""
+{{bounds}}
+SELECT {{columns}}
+FROM m
+JOIN citymgmt_citycase cc ON cc.case_id = m.id
+  AND cc.case_id BETWEEN (SELECT lo FROM b) AND (SELECT hi FROM b)
+LEFT JOIN cases_caseclock h ON h.case_id = m.id AND h.name = '{HANDLE_CLOCK}'
+  AND h.case_id BETWEEN (SELECT lo FROM b) AND (SELECT hi FROM b)
+{{more}}
+GROUP BY {{groups}} ORDER BY {{groups}}"""
+_MET = "h.stopped_at <= h.due_at"  # a clock with no stop or no due is not met
+
+
+def departments(
+    base: QuerySet[Case] | None, start: dt.datetime, end: dt.datetime
+) -> list[dict[str, Any]]:
+    from chuangcheng.citymgmt.workflow import KIND
+
+    scope, scope_params = _scope(base, "c.id")
+    groups = _rows(
+        f"""WITH m AS MATERIALIZED (
+  SELECT c.id, c.status, c.lead_unit_id FROM cases_case c
+  WHERE c.kind = %s AND c.dispatched_at >= %s AND c.dispatched_at < %s
+    AND c.lead_unit_id IS NOT NULL {scope}
+),"""
+        + _JOINED.format(
+            columns=f"""m.lead_unit_id, u.name, count(*) AS n,
+  count(*) FILTER (WHERE m.status = 'closed') AS closed,
+  count(*) FILTER (WHERE cc.suspend_count > 0) AS suspended,
+  count(*) FILTER (WHERE cc.rework_count > 0) AS reworked,
+  count(*) FILTER (WHERE {_MET}) AS handled_on_time,
+  count(*) FILTER (WHERE {_MET} AND m.status = 'closed') AS closed_on_time,
+  count(h.stopped_at - h.started_at) AS spans, sum(h.stopped_at - h.started_at) AS span_sum""",
+            bounds="b AS (SELECT min(id) AS lo, max(id) AS hi FROM m)",
+            more="JOIN org_unit u ON u.id = m.lead_unit_id",
+            groups="m.lead_unit_id, u.name",
+        ),
+        [KIND, start, end, *scope_params],
     )
-    returns = {
-        r["data__returned_by"]: r["n"]
-        for r in CaseEvent.objects.filter(
-            case__in=base, action="approve_return", created_at__gte=start, created_at__lt=end
-        )
-        .values("data__returned_by")
-        .annotate(n=Count("id"))
-        .order_by()
-    }
+    returns: dict[Any, int] = {}
+    events = CaseEvent.objects.filter(
+        action="approve_return", created_at__gte=start, created_at__lt=end
+    )
+    events = events.filter(case__kind=KIND) if base is None else events.filter(case__in=base)
+    for r in events.values("data__returned_by").annotate(n=Count("id")).order_by():
+        returns[r["data__returned_by"]] = r["n"]
     weights = get_setting(DEPT_WEIGHTS)
     out = []
     for g in groups:
@@ -152,7 +168,7 @@ def departments(base: QuerySet[Case], start: dt.datetime, end: dt.datetime) -> l
         returned = returns.get(g["lead_unit_id"], 0)
         row: dict[str, Any] = {
             "unit_id": g["lead_unit_id"],
-            "name": g["lead_unit__name"],
+            "name": g["name"],
             "due": n,  # 应处置
             "handled_on_time_rate": _rate(g["handled_on_time"], n),
             "closed": closed,
@@ -177,48 +193,62 @@ def departments(base: QuerySet[Case], start: dt.datetime, end: dt.datetime) -> l
     return _ranked(out)
 
 
+# level → (the group's id, its name, the join that gives the name)
 LEVELS = {
-    "street": ("citycase__grid__street_id", "citycase__grid__street__name"),
-    "community": ("citycase__grid__community_id", "citycase__grid__community__name"),
-    "grid": ("citycase__grid_id", "citycase__grid__code"),
+    "street": ("g.street_id", "r.name", "LEFT JOIN org_region r ON r.id = g.street_id"),
+    "community": ("g.community_id", "r.name", "LEFT JOIN org_region r ON r.id = g.community_id"),
+    "grid": ("g.id", "g.code", ""),
 }
 
 
 def regions(
-    base: QuerySet[Case], start: dt.datetime, end: dt.datetime, level: str = "community"
+    base: QuerySet[Case] | None, start: dt.datetime, end: dt.datetime, level: str = "community"
 ) -> list[dict[str, Any]]:
-    key, label = LEVELS[level]
-    filed_ids = CaseEvent.objects.filter(
-        case__in=base, action="file_case", created_at__gte=start, created_at__lt=end
-    ).values("case_id")
-    filed = Case.objects.filter(id__in=filed_ids, citycase__isnull=False)
-    groups = (
-        _with_handle(filed)
-        .values(key, label)
-        .annotate(
-            n=Count("id"),
-            closed=Count("id", filter=CLOSED),
-            suspended=Count("id", filter=Q(citycase__suspend_count__gt=0)),
-            closed_on_time=Count("id", filter=MET & CLOSED),
-            public=Count("id", filter=~Q(citycase__source=Source.INSPECTOR)),
-        )
-        .order_by(key)
+    key, label, join = LEVELS[level]
+    scope, scope_params = _scope(base, "e.case_id")
+    rows = _rows(
+        f"""WITH f AS MATERIALIZED (
+  SELECT DISTINCT e.case_id AS id FROM cases_caseevent e
+  WHERE e.action = 'file_case' AND e.created_at >= %s AND e.created_at < %s {scope}
+), b AS (SELECT min(id) AS lo, max(id) AS hi FROM f
+), m AS MATERIALIZED (
+  SELECT c.id, c.status FROM f JOIN cases_case c ON c.id = f.id
+    AND c.id BETWEEN (SELECT lo FROM b) AND (SELECT hi FROM b)
+)"""
+        + _JOINED.format(
+            columns=f"""{key} AS gid, {label} AS name, s.name AS subclass, count(*) AS n,
+  count(*) FILTER (WHERE m.status = 'closed') AS closed,
+  count(*) FILTER (WHERE cc.suspend_count > 0) AS suspended,
+  count(*) FILTER (WHERE {_MET} AND m.status = 'closed') AS closed_on_time,
+  count(*) FILTER (WHERE cc.source <> %s) AS public""",
+            bounds="",
+            more=f"""JOIN citymgmt_unitgrid g ON g.id = cc.grid_id {join}
+LEFT JOIN citymgmt_subclass s ON s.id = cc.subclass_id""",
+            groups=f"{key}, {label}, s.name",
+        ),
+        [start, end, *scope_params, Source.INSPECTOR],
     )
-    subclasses: dict[Any, list[tuple[int, str]]] = defaultdict(list)
-    for r in filed.values(key, "citycase__subclass__name").annotate(c=Count("id")).order_by():
-        subclasses[r[key]].append((r["c"], r["citycase__subclass__name"]))
+    areas: dict[Any, dict[str, Any]] = {}
+    for r in rows:
+        a = areas.setdefault(
+            r["gid"],
+            {"name": r["name"], "subs": [], **dict.fromkeys(FIGURES, 0)},
+        )
+        for f in FIGURES:
+            a[f] += r[f]
+        a["subs"].append((r["n"], r["subclass"]))
     weights = get_setting(REGION_WEIGHTS)
     out = []
-    for g in groups:
-        n, suspended = g["n"], g["suspended"]
-        top = sorted(subclasses[g[key]], key=lambda cn: (-cn[0], cn[1] is None, cn[1] or ""))
+    for gid, a in areas.items():
+        n, suspended = a["n"], a["suspended"]
+        top = sorted(a["subs"], key=lambda cn: (-cn[0], cn[1] is None, cn[1] or ""))
         row: dict[str, Any] = {
-            "id": g[key],
-            "name": g[label],
+            "id": gid,
+            "name": a["name"],
             "filed": n,
-            "closed_rate": _rate(g["closed"], n - suspended),
-            "closed_on_time_rate": _rate(g["closed_on_time"], n - suspended),
-            "public_rate": _rate(g["public"], n),
+            "closed_rate": _rate(a["closed"], n - suspended),
+            "closed_on_time_rate": _rate(a["closed_on_time"], n - suspended),
+            "public_rate": _rate(a["public"], n),
             "top_subclasses": [name for _c, name in top[:3]],
         }
         row["score"] = round(
@@ -230,6 +260,9 @@ def regions(
         )
         out.append(row)
     return _ranked(out)
+
+
+FIGURES = ("n", "closed", "suspended", "closed_on_time", "public")
 
 
 # The timed tasks of an inspector: (clock, the step that gives the task, the steps that do it)
@@ -291,7 +324,9 @@ WITH cal AS (
   SELECT e.case_id, e.seq, e.action, e.actor_id, e.created_at
   FROM cases_caseevent e
   WHERE e.action IN ({steps}) AND e.created_at >= %s AND e.created_at < %s
-    AND (e.action IN ({tasks}) OR e.created_at >= %s) AND e.case_id IN ({scope})
+    AND (e.action IN ({tasks}) OR e.created_at >= %s) {scope}
+), b AS (
+  SELECT min(case_id) AS lo, max(case_id) AS hi FROM steps WHERE action NOT IN ({tasks})
 ), marked AS (
   SELECT s.case_id, s.actor_id, s.created_at AS done_at, t.task,
          CASE t.task {given_seq} END AS given_seq
@@ -301,8 +336,11 @@ WITH cal AS (
   SELECT m.actor_id, m.task, m.done_at, g.created_at AS given_at, c.limit_amount AS amount,
          NULLIF(c.limit_unit, '') AS unit
   FROM marked m
+  JOIN citymgmt_citycase cc ON cc.case_id = m.case_id
+    AND cc.case_id BETWEEN (SELECT lo FROM b) AND (SELECT hi FROM b)
   LEFT JOIN steps g ON g.case_id = m.case_id AND g.seq = m.given_seq
   LEFT JOIN cases_caseclock c ON c.case_id = m.case_id AND c.name = m.task
+    AND c.case_id BETWEEN (SELECT lo FROM b) AND (SELECT hi FROM b)
   WHERE m.task IS NOT NULL AND m.actor_id IS NOT NULL
 ), timed AS (
   SELECT d.*, CASE
@@ -317,18 +355,22 @@ WITH cal AS (
            AT TIME ZONE cal.tz
     END AS due
   FROM done d CROSS JOIN cal
-  CROSS JOIN LATERAL (SELECT d.given_at AT TIME ZONE cal.tz AS local) l
+  -- OFFSET 0: each step computed once per row (inlined, the expressions would be repeated
+  -- in every branch that uses them: twice as slow)
+  CROSS JOIN LATERAL (SELECT d.given_at AT TIME ZONE cal.tz AS local OFFSET 0) l
   CROSS JOIN LATERAL (
     SELECT l.local, l.local::date - cal.first + 1 AS day,
            (extract(epoch FROM l.local::time) * {_US})::bigint AS tod
+    OFFSET 0
   ) x
   CROSS JOIN LATERAL (
     SELECT cal.before[x.day]::bigint * {day_len}
            + CASE WHEN cal.workday[x.day] THEN {within} ELSE 0 END
            + d.amount::bigint * {3600 * _US} AS target
+    OFFSET 0
   ) z
-  CROSS JOIN LATERAL (SELECT (z.target + {day_len - 1}) / {day_len} - 1 AS k) k
-  CROSS JOIN LATERAL (SELECT k.k, z.target - k.k * {day_len} AS rem) y
+  CROSS JOIN LATERAL (SELECT (z.target + {day_len - 1}) / {day_len} - 1 AS k OFFSET 0) k
+  CROSS JOIN LATERAL (SELECT k.k, z.target - k.k * {day_len} AS rem OFFSET 0) y
 )
 SELECT actor_id, task, count(*) AS n,
        count(*) FILTER (WHERE given_at IS NULL OR unit IS NULL OR done_at <= due) AS on_time,
@@ -339,14 +381,14 @@ FROM timed GROUP BY actor_id, task
 
 
 def _timely(
-    scope: QuerySet[Case], start: dt.datetime, end: dt.datetime
+    base: QuerySet[Case] | None, start: dt.datetime, end: dt.datetime
 ) -> dict[str, dict[int, tuple[int, int]]]:
     """Per task (verify, check) and actor: (done in the month, done on time)."""
     tz = timezone.get_current_timezone()
     first = (start - LOOKBACK).astimezone(tz).date() - dt.timedelta(days=1)
     last = (end + AHEAD).astimezone(tz).date()
     workday, before, dates = _calendar(first, last)
-    scope_sql, scope_params = scope.values("id").query.sql_with_params()
+    scope_sql, scope_params = _scope(base, "e.case_id")
     params = [workday, before, dates, first, str(tz), start - LOOKBACK, end, start, *scope_params]
     out: dict[str, dict[int, tuple[int, int]]] = {c: {} for c, _g, _d in TIMED}
     with connection.cursor() as cur:
@@ -360,16 +402,28 @@ def _timely(
     return out
 
 
-def inspectors(base: QuerySet[Case], start: dt.datetime, end: dt.datetime) -> list[dict[str, Any]]:
-    filed = CaseEvent.objects.filter(case_id=OuterRef("id"), action="file_case")
-    reports = (
-        base.filter(created_at__gte=start, created_at__lt=end, citycase__source=Source.INSPECTOR)
-        .values("created_by_id", "created_by__first_name", "created_by__username")
-        .annotate(
-            reported=Count("id"),
-            valid=Count("id", filter=Q(Exists(filed)) | Q(citycase__self_handled=True)),
-        )
-        .order_by("created_by_id")
+def inspectors(
+    base: QuerySet[Case] | None, start: dt.datetime, end: dt.datetime
+) -> list[dict[str, Any]]:
+    from chuangcheng.citymgmt.workflow import KIND
+
+    scope, scope_params = _scope(base, "c.id")
+    reports = _rows(
+        f"""WITH m AS MATERIALIZED (
+  SELECT c.id, c.created_by_id FROM cases_case c
+  WHERE c.kind = %s AND c.created_at >= %s AND c.created_at < %s {scope}
+), b AS (SELECT min(id) AS lo, max(id) AS hi FROM m)
+SELECT m.created_by_id, u.first_name, u.username, count(*) AS reported,
+  count(*) FILTER (WHERE cc.self_handled OR EXISTS (
+    SELECT 1 FROM cases_caseevent e WHERE e.case_id = m.id AND e.action = 'file_case'
+  )) AS valid
+FROM m
+JOIN citymgmt_citycase cc ON cc.case_id = m.id
+  AND cc.case_id BETWEEN (SELECT lo FROM b) AND (SELECT hi FROM b)
+LEFT JOIN auth_user u ON u.id = m.created_by_id
+WHERE cc.source = %s
+GROUP BY m.created_by_id, u.first_name, u.username ORDER BY m.created_by_id""",
+        [KIND, start, end, *scope_params, Source.INSPECTOR],
     )
     timely = _timely(base, start, end)
     weights = get_setting(INSPECTOR_WEIGHTS)
@@ -378,7 +432,7 @@ def inspectors(base: QuerySet[Case], start: dt.datetime, end: dt.datetime) -> li
         uid = r["created_by_id"]
         people[uid] = {
             "user_id": uid,
-            "name": r["created_by__first_name"] or r["created_by__username"],
+            "name": r["first_name"] or r["username"],
             "reported": r["reported"],
             "valid": r["valid"],
         }
@@ -421,11 +475,13 @@ def inspectors(base: QuerySet[Case], start: dt.datetime, end: dt.datetime) -> li
 def citymgmt_indicators(actor: Actor, month: str, *, level: str = "community") -> dict[str, Any]:
     """The month's tables over what the actor may see; a bad month is a ValueError (Chinese)."""
     from chuangcheng.citymgmt.selectors import city_cases
+    from chuangcheng.citymgmt.workflow import KIND
 
     if level not in LEVELS:
         raise ValueError("区域层级只能是 street（街道）、community（社区）或 grid（单元网格）")
     start, end = month_bounds(month)
-    base = city_cases(actor)
+    # None: the whole city (the same cases as the scoping conditions give, at a lower cost)
+    base = None if sees_every_case_of(actor, KIND) else city_cases(actor)
     return {
         "month": month,
         "departments": departments(base, start, end),
