@@ -232,9 +232,11 @@ class Case(models.Model):
                 name="case_month_created",
                 include=["id", "lead_unit", "street"],
             ),
-            # handler_queue: a unit's open orders, nearest running deadline first, 50 at a time
+            # a unit's open cases of one loop (the 12345 handler_queue), nearest running
+            # deadline first, 50 at a time; kind first, so that one loop's queue does not walk
+            # past the unit's open cases of the others (城管局 leads both loops)
             models.Index(
-                fields=["lead_unit", "next_due", "id"],
+                fields=["kind", "lead_unit", "next_due", "id"],
                 name="case_unit_next_due",
                 condition=Q(closed_at__isnull=True),
             ),

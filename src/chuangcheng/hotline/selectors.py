@@ -149,7 +149,7 @@ QUEUE_STATES = ["dispatched", "handling", "return_requested", "fed_back"]
 def handler_queue(actor: Actor, *, now: dt.datetime | None = None) -> QuerySet[Case]:
     """A handler's open orders, the nearest running clock first (签收, 响应 or 办结: the
     engine's `next_due`), orders with no running clock (反馈待审) last. Reads the index
-    case_unit_next_due (lead_unit, next_due, id WHERE closed_at IS NULL)."""
+    case_unit_next_due (kind, lead_unit, next_due, id WHERE closed_at IS NULL)."""
     units = list(actor.handler_units)
     # "open and not one of the other open states" rather than "status IN (the four)": the
     # same rows (closed_at is set exactly when a case is final), but PostgreSQL estimates the
