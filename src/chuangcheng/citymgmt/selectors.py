@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from django.db.models import F, Q, QuerySet
 
 from chuangcheng.cases.clocks import light, running_of
-from chuangcheng.cases.models import Case, CaseClock
+from chuangcheng.cases.models import Case, CaseClock, CaseRequest
 from chuangcheng.cases.selectors import cases_visible_to, pending_request_q
 from chuangcheng.cases.workflow import workflow_for
 from chuangcheng.citymgmt.models import (
@@ -231,16 +231,27 @@ def shift_board(actor: Actor) -> QuerySet[Case]:
     return _by_due(qs)
 
 
+DISPATCH_REQUESTS = ["return", "extension", "suspend"]  # 回退, 延期, 缓办: his to decide
+
+
 def dispatch_board(actor: Actor) -> QuerySet[Case]:
-    """派遣员: cases waiting for 派遣 and the 回退/延期/缓办 requests awaiting his decision."""
-    qs = _open(actor).filter(
-        Q(status="dispatching")
-        | pending_request_q("return")
-        | pending_request_q("extension")
-        | pending_request_q("suspend")
-        | Q(status="handling", citycase__suspended=True)
+    """派遣员: cases waiting for 派遣, the 回退/延期/缓办 requests awaiting his decision and the
+    cases in 缓办 (to restore). Each part is read by an index of its own (open cases by state,
+    pending requests by kind, the few suspended cases) and their ids united: as one OR over
+    the open cases PostgreSQL hash-joined every row of the loop's table (0.6 s at a million)."""
+    from chuangcheng.citymgmt.workflow import KIND
+
+    ids = (
+        Case.objects.filter(kind=KIND, status="dispatching")
+        .values("id")
+        .union(
+            CaseRequest.objects.filter(
+                status="pending", kind__in=DISPATCH_REQUESTS, case__kind=KIND
+            ).values("case_id"),
+            CityCase.objects.filter(suspended=True, case__status="handling").values("case_id"),
+        )
     )
-    return _by_due(qs)
+    return _by_due(_open(actor).filter(pk__in=ids))
 
 
 def department_queue(actor: Actor) -> QuerySet[Case]:

@@ -1,10 +1,13 @@
-"""Indexes for 城管考核 (citymgmt.indicators: the month's figures in SQL) at a million cases:
+"""Indexes for 城管考核 (citymgmt.indicators: the month's figures in SQL) and the dispatcher's
+board at a million cases:
 
 - `citymgmt_case_dispatched`: the departments' table reads the cases dispatched in the month
   (without it, a scan of every case of every loop);
 - `citymgmt_event_steps`: the month's 立案, 核实 and 核查 steps (and the 处置反馈 that gave a
   核查) by time, with the columns the figures read (an index-only range scan);
-- `citymgmt_event_filed`: whether a report was ever filed (有效上报), one probe per report.
+- `citymgmt_event_filed`: whether a report was ever filed (有效上报), one probe per report;
+- `citymgmt_case_suspended`: the few cases in 缓办 (the dispatcher's board lists them), without
+  reading the loop's whole table.
 
 They name this loop's kind and actions, so they live here, not in the engine's migrations."""
 
@@ -24,6 +27,11 @@ FILED = (
     "WHERE action = 'file_case'"
 )
 
+SUSPENDED = (
+    "CREATE INDEX IF NOT EXISTS citymgmt_case_suspended ON citymgmt_citycase (case_id) "
+    "WHERE suspended"
+)
+
 
 class Migration(migrations.Migration):
     dependencies = [("citymgmt", "0006_open_case_due_index")]
@@ -32,4 +40,5 @@ class Migration(migrations.Migration):
         migrations.RunSQL(DISPATCHED, "DROP INDEX IF EXISTS citymgmt_case_dispatched"),
         migrations.RunSQL(STEPS, "DROP INDEX IF EXISTS citymgmt_event_steps"),
         migrations.RunSQL(FILED, "DROP INDEX IF EXISTS citymgmt_event_filed"),
+        migrations.RunSQL(SUSPENDED, "DROP INDEX IF EXISTS citymgmt_case_suspended"),
     ]
