@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from chuangcheng.cases.models import CaseClock, CaseEvent
-from chuangcheng.citymgmt import geo
+from chuangcheng.citymgmt import geo, indicators
 from chuangcheng.citymgmt.demo_cases import build_citymgmt_history
 from chuangcheng.citymgmt.demo_data import build_citymgmt_demo
 from chuangcheng.citymgmt.indicators import citymgmt_indicators
@@ -99,7 +99,9 @@ def test_people_of_narrower_scopes_as_before(year: dict[str, Actor]) -> None:
             assert_same(year[who], month, "community")
 
 
-def test_limits_in_every_unit_as_before(year: dict[str, Actor]) -> None:
+def test_limits_in_every_unit_as_before(
+    year: dict[str, Actor], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """核实/核查 limits in each unit the calendar knows (set on the clock rows directly: the
     loop declares working hours, a deployment may declare others)."""
     clocks = list(
@@ -114,7 +116,7 @@ def test_limits_in_every_unit_as_before(year: dict[str, Actor]) -> None:
         (0, "workhours"),
         (None, ""),
         (7, "workhours"),
-        (400, "workdays"),  # beyond the calendar in SQL: judged in Python
+        (400, "workdays"),
         (0, "days"),
         (1, "workdays"),
     ]
@@ -126,6 +128,19 @@ def test_limits_in_every_unit_as_before(year: dict[str, Actor]) -> None:
         data = assert_same(year["leader"], month, "grid")
         checked += sum(r["checked"] + r["verified"] for r in data["inspectors"])
     assert checked > 150
+    # dues beyond the calendar the SQL carries are judged in Python: with no days after the
+    # month in it, every late step near the month's end takes that way
+    monkeypatch.setattr(indicators, "AHEAD", dt.timedelta(0))
+    in_python: list[Any] = []
+
+    def add_duration(*args: Any) -> dt.datetime:
+        in_python.append(args)
+        return before.add_duration(*args)
+
+    monkeypatch.setattr(indicators, "add_duration", add_duration)
+    for month in MONTHS:
+        assert_same(year["leader"], month, "grid")
+    assert in_python  # at least one
 
 
 def test_a_month_with_nothing(year: dict[str, Actor]) -> None:

@@ -343,39 +343,47 @@ WITH cal AS (
     AND c.case_id BETWEEN (SELECT lo FROM b) AND (SELECT hi FROM b)
   WHERE m.task IS NOT NULL AND m.actor_id IS NOT NULL
 ), timed AS (
+  -- on time: the due from the calendar arrays, computed only when the quick bounds do not
+  -- decide (a working hour or day is never shorter than a clock hour or day)
   SELECT d.*, CASE
-    WHEN d.given_at IS NULL OR d.unit IS NULL THEN NULL
-    WHEN d.amount = 0 THEN d.given_at
-    WHEN d.unit = 'hours' THEN d.given_at + d.amount * interval '1 hour'
-    WHEN d.unit = 'days' THEN d.given_at + d.amount * interval '24 hours'
-    WHEN d.unit = 'workdays'
-      THEN (cal.dates[cal.before[x.day + 1] + d.amount] + x.local::time) AT TIME ZONE cal.tz
-    WHEN d.unit = 'workhours'
-      THEN (cal.dates[y.k + 1] + (CASE {" ".join(whens)} END) * interval '1 microsecond')
-           AT TIME ZONE cal.tz
-    END AS due
-  FROM done d CROSS JOIN cal
-  -- OFFSET 0: each step computed once per row (inlined, the expressions would be repeated
-  -- in every branch that uses them: twice as slow)
-  CROSS JOIN LATERAL (SELECT d.given_at AT TIME ZONE cal.tz AS local OFFSET 0) l
-  CROSS JOIN LATERAL (
-    SELECT l.local, l.local::date - cal.first + 1 AS day,
-           (extract(epoch FROM l.local::time) * {_US})::bigint AS tod
-    OFFSET 0
-  ) x
-  CROSS JOIN LATERAL (
-    SELECT cal.before[x.day]::bigint * {day_len}
-           + CASE WHEN cal.workday[x.day] THEN {within} ELSE 0 END
-           + d.amount::bigint * {3600 * _US} AS target
-    OFFSET 0
-  ) z
-  CROSS JOIN LATERAL (SELECT (z.target + {day_len - 1}) / {day_len} - 1 AS k OFFSET 0) k
-  CROSS JOIN LATERAL (SELECT k.k, z.target - k.k * {day_len} AS rem OFFSET 0) y
+    WHEN d.given_at IS NULL OR d.unit IS NULL THEN true
+    WHEN d.amount = 0 THEN d.done_at <= d.given_at
+    WHEN d.unit = 'hours' THEN d.done_at <= d.given_at + d.amount * interval '1 hour'
+    WHEN d.unit = 'days' THEN d.done_at <= d.given_at + d.amount * interval '24 hours'
+    WHEN d.unit = 'workhours' AND d.done_at <= d.given_at + d.amount * interval '1 hour'
+      OR d.unit = 'workdays' AND d.done_at <= d.given_at + d.amount * interval '24 hours'
+      THEN true
+    ELSE d.done_at <= (
+      SELECT CASE
+        WHEN d.unit = 'workdays'
+          THEN (cal.dates[cal.before[x.day + 1] + d.amount] + x.local::time) AT TIME ZONE cal.tz
+        WHEN d.unit = 'workhours'
+          THEN (cal.dates[y.k + 1] + (CASE {" ".join(whens)} END) * interval '1 microsecond')
+               AT TIME ZONE cal.tz
+        END
+      FROM cal
+      -- OFFSET 0: each step computed once (inlined, the expressions would be repeated in
+      -- every branch that uses them)
+      CROSS JOIN LATERAL (SELECT d.given_at AT TIME ZONE cal.tz AS local OFFSET 0) l
+      CROSS JOIN LATERAL (
+        SELECT l.local, l.local::date - cal.first + 1 AS day,
+               (extract(epoch FROM l.local::time) * {_US})::bigint AS tod
+        OFFSET 0
+      ) x
+      CROSS JOIN LATERAL (
+        SELECT cal.before[x.day]::bigint * {day_len}
+               + CASE WHEN cal.workday[x.day] THEN {within} ELSE 0 END
+               + d.amount::bigint * {3600 * _US} AS target
+        OFFSET 0
+      ) z
+      CROSS JOIN LATERAL (SELECT (z.target + {day_len - 1}) / {day_len} - 1 AS k OFFSET 0) k
+      CROSS JOIN LATERAL (SELECT k.k, z.target - k.k * {day_len} AS rem OFFSET 0) y
+    ) END AS on_time
+  FROM done d
 )
-SELECT actor_id, task, count(*) AS n,
-       count(*) FILTER (WHERE given_at IS NULL OR unit IS NULL OR done_at <= due) AS on_time,
+SELECT actor_id, task, count(*) AS n, count(*) FILTER (WHERE on_time) AS on_time,
        jsonb_agg(jsonb_build_array(given_at, amount, unit, done_at))
-         FILTER (WHERE given_at IS NOT NULL AND unit IS NOT NULL AND due IS NULL) AS later
+         FILTER (WHERE on_time IS NULL) AS later
 FROM timed GROUP BY actor_id, task
 """
 
