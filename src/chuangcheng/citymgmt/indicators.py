@@ -11,7 +11,14 @@
   按时核实率×20% + 按时核查率×20% (漏报 is not recorded yet: full marks).
 - Grades: A ≥ 90, B ≥ 75, C ≥ 60, D ≥ 40, E below. Rankings by 综合指标值 within the month.
 
-Every figure is over the cases the asking person may see (citymgmt.selectors.city_cases)."""
+Every figure is over the cases the asking person may see (citymgmt.selectors.city_cases).
+
+Computed in SQL (GROUP BY with FILTER, like hotline.indicators): a month holds ~80,000 cases at
+a million, too many to read into Python. Joins to the loop's table and the clock rows are
+bounded by the month's id range; whether a 核实/核查 step came in time is
+`core.calendar.add_duration` computed in SQL over arrays of the month's working calendar (the
+same result; a due beyond the arrays is computed in Python). tests/test_citymgmt_indicators_sql.py
+compares every figure with the first version, which read the month into Python."""
 
 from __future__ import annotations
 
