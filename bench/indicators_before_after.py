@@ -1,5 +1,5 @@
 """城管考核 before and after in ONE run: `citymgmt_indicators(month)` as the leader (the whole
-city) with the first version (tests/citymgmt_indicators_before.py: every case of the month read
+city) with the first version (citymgmt.indicators_python: every case of the month read
 into Python) and with the SQL version, alternating, with calibration rows at the start and the
 end; the two results compared field by field (the three top subclasses of an area by their
 counts, since equal counts came in any order before).
@@ -44,8 +44,8 @@ def main() -> None:
     from django.utils import timezone
 
     from chuangcheng.citymgmt import indicators as new
+    from chuangcheng.citymgmt import indicators_python as old
     from chuangcheng.org.access import actor_for
-    from tests import citymgmt_indicators_before as old
 
     today = timezone.localdate()
     month = args.month or (
@@ -57,7 +57,10 @@ def main() -> None:
     samples: dict[str, tuple[list[float], list[float]]] = {"old": ([], []), "new": ([], [])}
     results: dict[str, Any] = {}
     for _ in range(args.rounds):
-        for label, fn in (("old", old.citymgmt_indicators), ("new", new.citymgmt_indicators)):
+        for label, fn in (
+            ("old", old.citymgmt_indicators_python),
+            ("new", new.citymgmt_indicators),
+        ):
             with timer:
                 results[label] = fn(actor_for(leader), month, level=args.level)
             samples[label][0].append(timer.wall_ms)

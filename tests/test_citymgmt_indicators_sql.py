@@ -1,5 +1,5 @@
-"""城管考核 aggregated in SQL gives, field by field, what the first version (which read every case
-of the month into Python, kept as tests/citymgmt_indicators_before.py) gives: over a year of
+"""城管考核 aggregated in SQL gives, field by field, what the first version (which reads every case
+of the month into Python, kept as citymgmt.indicators_python for SQLite) gives: over a year of
 cases walked through the loop by the demo generator, for every month, every area level and
 people of different scopes; and with the 核实/核查 limits counted in every unit (hours, days,
 working days, working hours, none, zero, and one beyond the calendar the SQL carries)."""
@@ -15,6 +15,7 @@ import pytest
 
 from chuangcheng.cases.models import CaseClock, CaseEvent
 from chuangcheng.citymgmt import geo, indicators
+from chuangcheng.citymgmt import indicators_python as before
 from chuangcheng.citymgmt.demo_cases import build_citymgmt_history
 from chuangcheng.citymgmt.demo_data import build_citymgmt_demo
 from chuangcheng.citymgmt.indicators import citymgmt_indicators
@@ -23,7 +24,6 @@ from chuangcheng.citymgmt.seed import ensure_seeded
 from chuangcheng.citymgmt.selectors import city_cases
 from chuangcheng.demo.city import DemoCity
 from chuangcheng.org.access import Actor
-from tests import citymgmt_indicators_before as before
 from tests.conftest import actor
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -62,7 +62,7 @@ def _filed_subclass_counts(who: Actor, month: str, level: str) -> dict[Any, Coun
 
 
 def assert_same(who: Actor, month: str, level: str) -> dict[str, Any]:
-    old = before.citymgmt_indicators(who, month, level=level)
+    old = before.citymgmt_indicators_python(who, month, level=level)
     new = citymgmt_indicators(who, month, level=level)
     assert new.keys() == old.keys()
     assert (new["month"], new["level"]) == (old["month"], old["level"])

@@ -14,6 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 SCRIPT = """
 from django.contrib.auth import get_user_model
+from chuangcheng.cases.models import Case
 from chuangcheng.cases.selectors import verify_chain
 from chuangcheng.cases.services import case_transition
 from chuangcheng.hotline.services import hotline_intake, hotline_intake_many
@@ -41,6 +42,14 @@ case_transition(case_id=first.pk, action="dispatch", actor=d, data={"lead_unit":
 case_transition(case_id=first.pk, action="accept", actor=who("handler_zsxl"), data={})
 first.refresh_from_db()
 assert first.status == "handling" and verify_chain(first) and verify_chain(second)
+# 城管考核: on PostgreSQL in SQL, here in Python (citymgmt.indicators_python)
+from django.utils import timezone
+from chuangcheng.citymgmt.indicators import citymgmt_indicators
+months = {c.created_at.astimezone(timezone.get_current_timezone()).strftime("%Y-%m")
+          for c in Case.objects.filter(kind="citymgmt")}
+assert months
+figures = [citymgmt_indicators(who("cm_ld"), m, level="grid") for m in sorted(months)]
+assert any(f["regions"] for f in figures) and any(f["departments"] for f in figures)
 print("SQLITE-DEMO-OK", first.number)
 """
 

@@ -18,7 +18,8 @@ a million, too many to read into Python. Joins to the loop's table and the clock
 bounded by the month's id range; whether a 核实/核查 step came in time is
 `core.calendar.add_duration` computed in SQL over arrays of the month's working calendar (the
 same result; a due beyond the arrays is computed in Python). tests/test_citymgmt_indicators_sql.py
-compares every figure with the first version, which read the month into Python."""
+compares every figure with the first version, which read the month into Python: it is kept
+(citymgmt.indicators_python) for databases other than PostgreSQL (the SQLite demo)."""
 
 from __future__ import annotations
 
@@ -494,6 +495,10 @@ def citymgmt_indicators(actor: Actor, month: str, *, level: str = "community") -
 
     if level not in LEVELS:
         raise ValueError("区域层级只能是 street（街道）、community（社区）或 grid（单元网格）")
+    if connection.vendor != "postgresql":  # the SQLite demo: a few thousand cases
+        from chuangcheng.citymgmt.indicators_python import citymgmt_indicators_python
+
+        return citymgmt_indicators_python(actor, month, level=level)
     start, end = month_bounds(month)
     # None: the whole city (the same cases as the scoping conditions give, at a lower cost)
     base = None if sees_every_case_of(actor, KIND) else city_cases(actor)

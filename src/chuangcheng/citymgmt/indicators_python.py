@@ -1,17 +1,7 @@
-"""综合评价 of the 数字城管 loop, by month (DOMAIN-LOOPS §1.7; formulas and weights as settings).
-
-- 专业部门: 应处置 (cases dispatched to it in the month), 按期处置率 (处置 clock met), 结案率 and
-  按期结案率 (缓办 cases out of the denominator), 返工率, 回退率, mean handling time; 综合指标值 =
-  立案数分值×10% + 结案率×30% + 按期处置率×30% + (1 − 返工率)×30%.
-- 区域 (street, community, unit grid): 立案数 (filed in the month), 结案率, 按期结案率, the most
-  frequent subclasses; 综合指标值 = 监督举报率分值×10% + 立案数分值×20% + 结案率×30% +
-  按期结案率×40% (the source's 10 % for the last sums to 70 %: 40 % intended, §1.7).
-- 监督员: 上报数, 有效上报率 (立案 or 自处理结案), 按时核实率, 按时核查率 (each task against its
-  clock's limit from the step that gave it); 综合指标值 = 有效上报率×40% + 漏报率分值×20% +
-  按时核实率×20% + 按时核查率×20% (漏报 is not recorded yet: full marks).
-- Grades: A ≥ 90, B ≥ 75, C ≥ 60, D ≥ 40, E below. Rankings by 综合指标值 within the month.
-
-Every figure is over the cases the asking person may see (citymgmt.selectors.city_cases)."""
+"""城管考核 computed in Python: the first version of citymgmt.indicators, which reads the month's
+cases into Python. Used where the database is not PostgreSQL (the SQLite demo: a few thousand
+cases), and the reference the SQL version is tested against, figure by figure
+(tests/test_citymgmt_indicators_sql.py). Definitions, weights and grades: citymgmt.indicators."""
 
 from __future__ import annotations
 
@@ -21,9 +11,16 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
-from django.utils import timezone
 
 from chuangcheng.cases.models import Case, CaseClock, CaseEvent
+from chuangcheng.citymgmt.indicators import (
+    _pct,
+    _ranked,
+    _rate,
+    dept_filed_points,
+    month_bounds,
+    region_filed_points,
+)
 from chuangcheng.citymgmt.models import CityCase, Source
 from chuangcheng.citymgmt.settings_keys import (
     DEPT_WEIGHTS,
@@ -33,59 +30,6 @@ from chuangcheng.citymgmt.settings_keys import (
 from chuangcheng.core.calendar import add_duration
 from chuangcheng.core.settings_store import get_setting
 from chuangcheng.org.access import Actor
-
-
-def month_bounds(month: str) -> tuple[dt.datetime, dt.datetime]:
-    """'2026-10' → aware [start, end) in local time; a ValueError in Chinese otherwise."""
-    try:
-        year, mon = (int(x) for x in month.split("-"))
-        start = dt.datetime(year, mon, 1)
-        end = dt.datetime(year + (mon == 12), mon % 12 + 1, 1)
-    except (ValueError, TypeError, OverflowError):
-        raise ValueError("月份格式应为 YYYY-MM，例如 2026-10") from None
-    tz = timezone.get_current_timezone()
-    return start.replace(tzinfo=tz), end.replace(tzinfo=tz)
-
-
-def grade(score: float | None) -> str:
-    if score is None:
-        return ""
-    for letter, floor in (("A", 90), ("B", 75), ("C", 60), ("D", 40)):
-        if score >= floor:
-            return letter
-    return "E"
-
-
-def dept_filed_points(n: int) -> float:
-    """立案数分值 of a department (0–100; fewer cases is better)."""
-    for limit, points in ((50, 100.0), (100, 90.0), (200, 75.0), (500, 60.0), (1000, 40.0)):
-        if n <= limit:
-            return points
-    return 0.0
-
-
-def region_filed_points(n: int) -> float:
-    """区域立案数分值 per area and period (一类区域 bands)."""
-    for limit, points in ((0, 100.0), (2, 90.0), (4, 75.0), (6, 60.0), (8, 40.0)):
-        if n <= limit:
-            return points
-    return 0.0
-
-
-def _rate(num: int, den: int) -> float | None:
-    return round(num / den, 4) if den > 0 else None
-
-
-def _pct(rate: float | None, empty: float = 1.0) -> float:
-    return 100.0 * (empty if rate is None else rate)
-
-
-def _ranked(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    rows.sort(key=lambda r: (-(r["score"] or 0), r["name"]))
-    for i, row in enumerate(rows, 1):
-        row["rank"] = i
-        row["grade"] = grade(row["score"])
-    return rows
 
 
 def _handle_clocks(case_ids: list[int]) -> dict[int, CaseClock]:
@@ -317,8 +261,10 @@ def inspectors(base: QuerySet[Case], start: dt.datetime, end: dt.datetime) -> li
     return _ranked(out)
 
 
-def citymgmt_indicators(actor: Actor, month: str, *, level: str = "community") -> dict[str, Any]:
-    """The month's tables over what the actor may see; a bad month is a ValueError (Chinese)."""
+def citymgmt_indicators_python(
+    actor: Actor, month: str, *, level: str = "community"
+) -> dict[str, Any]:
+    """citymgmt.indicators.citymgmt_indicators, computed in Python."""
     from chuangcheng.citymgmt.selectors import city_cases
 
     if level not in LEVELS:
