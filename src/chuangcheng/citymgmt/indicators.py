@@ -352,7 +352,8 @@ WITH cal AS (
   WHERE m.task IS NOT NULL AND m.actor_id IS NOT NULL
 ), timed AS (
   -- on time: the due from the calendar arrays, computed only when the quick bounds do not
-  -- decide (a working hour or day is never shorter than a clock hour or day)
+  -- decide (a working hour or day is never shorter than a clock hour or day; Asia/Shanghai
+  -- keeps no daylight saving, so N days later at the same clock time is N x 24 hours)
   SELECT d.*, CASE
     WHEN d.given_at IS NULL OR d.unit IS NULL THEN true
     WHEN d.amount = 0 THEN d.done_at <= d.given_at
