@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections import Counter
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -37,7 +38,7 @@ from django.utils import timezone
 
 from chuangcheng.cases.models import Case, CaseEvent
 from chuangcheng.cases.selectors import sees_every_case_of
-from chuangcheng.citymgmt.models import Source
+from chuangcheng.citymgmt.models import Source, Subclass, UnitGrid
 from chuangcheng.citymgmt.settings_keys import (
     DEPT_WEIGHTS,
     INSPECTOR_WEIGHTS,
@@ -46,6 +47,7 @@ from chuangcheng.citymgmt.settings_keys import (
 from chuangcheng.core.calendar import add_duration, is_workday, work_hours
 from chuangcheng.core.settings_store import get_setting
 from chuangcheng.org.access import Actor
+from chuangcheng.org.models import Region, Unit
 
 
 def month_bounds(month: str) -> tuple[dt.datetime, dt.datetime]:
@@ -149,7 +151,7 @@ def departments(
     AND c.lead_unit_id IS NOT NULL {scope}
 ),"""
         + _JOINED.format(
-            columns=f"""m.lead_unit_id, u.name, count(*) AS n,
+            columns=f"""m.lead_unit_id, count(*) AS n,
   count(*) FILTER (WHERE m.status = 'closed') AS closed,
   count(*) FILTER (WHERE cc.suspend_count > 0) AS suspended,
   count(*) FILTER (WHERE cc.rework_count > 0) AS reworked,
@@ -157,8 +159,8 @@ def departments(
   count(*) FILTER (WHERE {_MET} AND m.status = 'closed') AS closed_on_time,
   count(h.stopped_at - h.started_at) AS spans, sum(h.stopped_at - h.started_at) AS span_sum""",
             bounds="b AS (SELECT min(id) AS lo, max(id) AS hi FROM m)",
-            more="JOIN org_unit u ON u.id = m.lead_unit_id",
-            groups="m.lead_unit_id, u.name",
+            more="",
+            groups="m.lead_unit_id",
         ),
         [KIND, start, end, *scope_params],
     )
@@ -169,6 +171,9 @@ def departments(
     events = events.filter(case__kind=KIND) if base is None else events.filter(case__in=base)
     for r in events.values("data__returned_by").annotate(n=Count("id")).order_by():
         returns[r["data__returned_by"]] = r["n"]
+    names = dict(
+        Unit.objects.filter(pk__in=[g["lead_unit_id"] for g in groups]).values_list("pk", "name")
+    )
     weights = get_setting(DEPT_WEIGHTS)
     out = []
     for g in groups:
@@ -176,7 +181,7 @@ def departments(
         returned = returns.get(g["lead_unit_id"], 0)
         row: dict[str, Any] = {
             "unit_id": g["lead_unit_id"],
-            "name": g["name"],
+            "name": names[g["lead_unit_id"]],
             "due": n,  # 应处置
             "handled_on_time_rate": _rate(g["handled_on_time"], n),
             "closed": closed,
@@ -201,19 +206,16 @@ def departments(
     return _ranked(out)
 
 
-# level → (the group's id, its name, the join that gives the name)
-LEVELS = {
-    "street": ("g.street_id", "r.name", "LEFT JOIN org_region r ON r.id = g.street_id"),
-    "community": ("g.community_id", "r.name", "LEFT JOIN org_region r ON r.id = g.community_id"),
-    "grid": ("g.id", "g.code", ""),
-}
+# level → the unit grid's column that names the area (its own id for the grid level)
+LEVELS = {"street": "street_id", "community": "community_id", "grid": "id"}
 
 
 def regions(
     base: QuerySet[Case] | None, start: dt.datetime, end: dt.datetime, level: str = "community"
 ) -> list[dict[str, Any]]:
-    key, label, join = LEVELS[level]
     scope, scope_params = _scope(base, "e.case_id")
+    # counted per unit grid and subclass (integer keys: a hash aggregate, no join per case for
+    # names), then summed per area here; names come from the small reference tables
     rows = _rows(
         f"""WITH f AS MATERIALIZED (
   SELECT DISTINCT e.case_id AS id FROM cases_caseevent e
@@ -224,32 +226,49 @@ def regions(
     AND c.id BETWEEN (SELECT lo FROM b) AND (SELECT hi FROM b)
 )"""
         + _JOINED.format(
-            columns=f"""{key} AS gid, {label} AS name, s.name AS subclass, count(*) AS n,
+            columns=f"""cc.grid_id AS grid, cc.subclass_id AS subclass, count(*) AS n,
   count(*) FILTER (WHERE m.status = 'closed') AS closed,
   count(*) FILTER (WHERE cc.suspend_count > 0) AS suspended,
   count(*) FILTER (WHERE {_MET} AND m.status = 'closed') AS closed_on_time,
   count(*) FILTER (WHERE cc.source <> %s) AS public""",
             bounds="",
-            more=f"""JOIN citymgmt_unitgrid g ON g.id = cc.grid_id {join}
-LEFT JOIN citymgmt_subclass s ON s.id = cc.subclass_id""",
-            groups=f"{key}, {label}, s.name",
+            more="",
+            groups="cc.grid_id, cc.subclass_id",
         ),
         [start, end, *scope_params, Source.INSPECTOR],
     )
+    grids: dict[int, dict[str, Any]] = {
+        g["id"]: dict(g)
+        for g in UnitGrid.objects.filter(pk__in={r["grid"] for r in rows}).values(
+            "id", "street_id", "community_id", "code"
+        )
+    }
+    column = LEVELS[level]
+    if level == "grid":
+        names = {g["id"]: g["code"] for g in grids.values()}
+    else:
+        names = dict(
+            Region.objects.filter(pk__in={g[column] for g in grids.values()}).values_list(
+                "pk", "name"
+            )
+        )
+    subclass_names = dict(
+        Subclass.objects.filter(pk__in={r["subclass"] for r in rows}).values_list("pk", "name")
+    )
     areas: dict[Any, dict[str, Any]] = {}
     for r in rows:
+        gid = grids[r["grid"]][column]
         a = areas.setdefault(
-            r["gid"],
-            {"name": r["name"], "subs": [], **dict.fromkeys(FIGURES, 0)},
+            gid, {"name": names.get(gid), "subs": Counter(), **dict.fromkeys(FIGURES, 0)}
         )
         for f in FIGURES:
             a[f] += r[f]
-        a["subs"].append((r["n"], r["subclass"]))
+        a["subs"][subclass_names.get(r["subclass"])] += r["n"]
     weights = get_setting(REGION_WEIGHTS)
     out = []
     for gid, a in areas.items():
         n, suspended = a["n"], a["suspended"]
-        top = sorted(a["subs"], key=lambda cn: (-cn[0], cn[1] is None, cn[1] or ""))
+        top = sorted(a["subs"].items(), key=lambda nc: (-nc[1], nc[0] is None, nc[0] or ""))
         row: dict[str, Any] = {
             "id": gid,
             "name": a["name"],
@@ -257,7 +276,7 @@ LEFT JOIN citymgmt_subclass s ON s.id = cc.subclass_id""",
             "closed_rate": _rate(a["closed"], n - suspended),
             "closed_on_time_rate": _rate(a["closed_on_time"], n - suspended),
             "public_rate": _rate(a["public"], n),
-            "top_subclasses": [name for _c, name in top[:3]],
+            "top_subclasses": [name for name, _c in top[:3]],
         }
         row["score"] = round(
             (100 - _pct(row["public_rate"], 0.0)) * weights["supervision"]
