@@ -124,6 +124,7 @@ INSTALLED_APPS = [
     "chuangcheng.cases",
     "chuangcheng.hotline",
     "chuangcheng.citymgmt",
+    "chuangcheng.evaluation",
     "chuangcheng.intelligence",
     "chuangcheng.web",
     "chuangcheng.api",

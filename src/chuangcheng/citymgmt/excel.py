@@ -106,8 +106,6 @@ REQUIRED = {
 BATCH = 1000
 
 
-
-
 def _code(row: dict[str, Any], column: str, width: int, *, required: bool = True) -> str:
     raw = text(row.get(column))
     if not raw:
@@ -244,9 +242,7 @@ def _import_standards(ws: Any, errors: list[RowError]) -> int:
             scode = _code(row, "小类代码", 2)
             sub = subs.get((family, ccode, scode))
             if sub is None:
-                raise RowProblem(
-                    "小类代码", f"目录中没有{family_label(family)}小类 {ccode}{scode}"
-                )
+                raise RowProblem("小类代码", f"目录中没有{family_label(family)}小类 {ccode}{scode}")
             seq = _code(row, "序号", 2, required=False) or "01"
             filing = text(row.get("立案条件"))
             closing = text(row.get("结案条件"))

@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from chuangcheng.citymgmt.demo_data import build_citymgmt_demo
 from chuangcheng.demo.city import DEMO_PASSWORD, DEMO_USERS, build_demo_city
+from chuangcheng.evaluation.seed import build_evaluation_demo
 from chuangcheng.org.roles import role_label
 
 ROOT = Path(settings.BASE_DIR)
@@ -74,6 +75,7 @@ class Command(BaseCommand):
         build_demo_city()
         self._reseal_old_history()
         build_citymgmt_demo()  # 数字城管: unit grids and the component registry, once
+        build_evaluation_demo(DEMO_PASSWORD)  # 创城测评: the standard, the sites, its people
         self._history(options)
         self._citymgmt_history(options)
         if not options["no_serve"]:
@@ -218,6 +220,10 @@ class Command(BaseCommand):
         for username, name, role, _unit in CM_USERS:
             if username in ("cm_jdy01", "cm_zbz", "cm_pqy", "cm_hw", "cm_ld"):
                 lines.append(f"    {username:<14}{role_label(role):<6}{name}（数字城管）")
+        from chuangcheng.evaluation.seed import EV_USERS
+
+        for username, name, role, _unit in EV_USERS:
+            lines.append(f"    {username:<14}{role_label(role):<6}{name}（创城测评）")
         lines.append(f"    {'admin':<14}{'管理员':<6}系统管理员（可进入管理后台）")
         if serve:
             lines.append("  按 Ctrl-C 停止网站和后台任务进程。")
