@@ -268,6 +268,9 @@ SPECTACULAR_SETTINGS = {
         "ChannelEnum": "chuangcheng.hotline.constants.CHANNELS",
         "ResolutionEnum": "chuangcheng.hotline.constants.RESOLUTIONS",
         "SatisfactionEnum": "chuangcheng.hotline.constants.SATISFACTIONS",
+        "StatusEnum": "chuangcheng.api.schema.STATUS_CHOICES",  # a case's (several "status")
+        "EditionStatusEnum": "chuangcheng.evaluation.models.EDITION_STATUSES",
+        "InspectionStatusEnum": "chuangcheng.evaluation.models.INSPECTION_STATUSES",
     },
 }
 

@@ -9,6 +9,13 @@ class EvaluationConfig(AppConfig):
 
     # What this loop adds to the shell (read by web.loops). Role codes as in evaluation.roles.
     nav = [
+        ("evaluation:today", "今日测评", frozenset({"ev_evaluator"})),
+        (
+            "evaluation:problems",
+            "问题清单",
+            frozenset({"ev_office", "ev_evaluator", "ev_unit", "ev_leader"}),
+        ),
+        ("evaluation:plans", "测评计划", frozenset({"ev_office", "ev_leader"})),
         (
             "evaluation:standard",
             "测评标准",
@@ -22,10 +29,11 @@ class EvaluationConfig(AppConfig):
     ]
     home_by_role = [
         ("ev_office", "evaluation:standard"),
-        ("ev_evaluator", "evaluation:sites"),
-        ("ev_unit", "evaluation:sites"),
+        ("ev_evaluator", "evaluation:today"),
+        ("ev_unit", "evaluation:problems"),
         ("ev_leader", "evaluation:sites"),
     ]
 
     def ready(self) -> None:
-        from chuangcheng.evaluation import roles  # noqa: F401  (declares the loop's roles)
+        # declares the loop's roles, settings (参数设置) and the rectification workflow
+        from chuangcheng.evaluation import roles, settings_keys, workflow  # noqa: F401

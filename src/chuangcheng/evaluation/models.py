@@ -193,3 +193,191 @@ class Site(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+
+# ---------------------------------------------------------------- inspections
+
+
+class Plan(models.Model):
+    """测评计划: which sites, which standard, who, when, announced or not (暗访: the units are
+    not told). Each chosen site becomes an Inspection."""
+
+    name = models.CharField("计划名称", max_length=100)
+    edition = models.ForeignKey(Edition, verbose_name="测评标准", on_delete=models.PROTECT)
+    planned_on = models.DateField("测评日期")
+    evaluator = models.ForeignKey(
+        "auth.User", verbose_name="测评员", on_delete=models.PROTECT, related_name="+"
+    )
+    announced = models.BooleanField("明查", default=False, help_text="否：暗访，责任单位看不到计划")
+    selection = models.CharField("点位选取", max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        "auth.User", verbose_name="制定人", on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField("制定时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "测评计划"
+        verbose_name_plural = "测评计划"
+        ordering = ["-planned_on", "-pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Inspection(models.Model):
+    """One visit of one site against the standard: a planned inspection (测评) or a unit's own
+    check (自查, counted apart)."""
+
+    class Kind(models.TextChoices):
+        INSPECTION = "inspection", "测评"
+        SELF_CHECK = "self_check", "自查"
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", "待测评"
+        ONGOING = "ongoing", "测评中"
+        SUBMITTED = "submitted", "已提交"
+
+    plan = models.ForeignKey(
+        Plan,
+        verbose_name="测评计划",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="inspections",
+    )
+    kind = models.CharField("类型", max_length=12, choices=Kind.choices, default=Kind.INSPECTION)
+    site = models.ForeignKey(
+        Site, verbose_name="点位", on_delete=models.PROTECT, related_name="inspections"
+    )
+    edition = models.ForeignKey(Edition, verbose_name="测评标准", on_delete=models.PROTECT)
+    evaluator = models.ForeignKey(
+        "auth.User", verbose_name="测评员", on_delete=models.PROTECT, related_name="+"
+    )
+    unit = models.ForeignKey(
+        "org.Unit",
+        verbose_name="自查单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    planned_on = models.DateField("测评日期")
+    announced = models.BooleanField("明查", default=False)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PLANNED)
+    started_at = models.DateTimeField("开始时间", null=True, blank=True)
+    submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
+    applicable_points = models.DecimalField(
+        "应得分", max_digits=8, decimal_places=2, null=True, blank=True
+    )
+    passed_points = models.DecimalField(
+        "实得分", max_digits=8, decimal_places=2, null=True, blank=True
+    )
+    problems = models.PositiveIntegerField("问题数", default=0)
+
+    class Meta:
+        verbose_name = "测评记录"
+        verbose_name_plural = "测评记录"
+        ordering = ["-planned_on", "pk"]
+        indexes = [
+            models.Index(fields=["evaluator", "planned_on"], name="ev_insp_evaluator"),
+            models.Index(fields=["site", "submitted_at"], name="ev_insp_site"),
+            models.Index(fields=["kind", "submitted_at"], name="ev_insp_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.site.name} {self.planned_on}"
+
+    @property
+    def score_rate(self) -> Decimal | None:
+        """得分率: points passed over the points of the items that applied (N/A left out)."""
+        if not self.applicable_points:
+            return None
+        return (self.passed_points or Decimal(0)) / self.applicable_points
+
+
+def answer_photo_path(instance: Answer, filename: str) -> str:
+    return f"evaluation/{instance.inspection_id}/{instance.client_key or 'x'}.img"
+
+
+class Answer(models.Model):
+    """One evaluator's answer to one item at one visit, as sent from the phone. Kept, never
+    overwritten: the latest per item counts (two evaluators answering at once lose nothing);
+    the phone's key makes a resend a no-op."""
+
+    class Result(models.TextChoices):
+        PASS = "pass", "合格"
+        FAIL = "fail", "不合格"
+        NA = "na", "不适用"
+
+    inspection = models.ForeignKey(
+        Inspection, verbose_name="测评记录", on_delete=models.CASCADE, related_name="answers"
+    )
+    item = models.ForeignKey(CheckItem, verbose_name="测评条目", on_delete=models.PROTECT)
+    result = models.CharField("结果", max_length=4, choices=Result.choices)
+    note = models.CharField("说明", max_length=500, blank=True)
+    photo = models.FileField("照片", upload_to=answer_photo_path, blank=True)
+    photo_type = models.CharField("照片类型", max_length=40, blank=True)
+    lat = models.FloatField("纬度", null=True, blank=True)
+    lng = models.FloatField("经度", null=True, blank=True)
+    answered_at = models.DateTimeField("作答时间")  # on the phone
+    received_at = models.DateTimeField("接收时间", auto_now_add=True)
+    evaluator = models.ForeignKey(
+        "auth.User", verbose_name="测评员", on_delete=models.PROTECT, related_name="+"
+    )
+    client_key = models.CharField("客户端编号", max_length=64, unique=True)
+
+    class Meta:
+        verbose_name = "测评答案"
+        verbose_name_plural = "测评答案"
+        indexes = [
+            models.Index(fields=["inspection", "item", "answered_at"], name="ev_answer_latest"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item.code} {self.get_result_display()}"
+
+
+class Severity(models.TextChoices):
+    MINOR = "minor", "一般"
+    MAJOR = "major", "较重"
+    SEVERE = "severe", "严重"
+
+
+class Problem(models.Model):
+    """问题清单 entry: the rectification loop's own row of a case (one-to-one with cases.Case),
+    opened from a failed item of a submitted visit."""
+
+    case = models.OneToOneField(
+        "cases.Case",
+        verbose_name="案卷",
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="problem",
+    )
+    inspection = models.ForeignKey(
+        Inspection, verbose_name="测评记录", on_delete=models.PROTECT, related_name="+"
+    )
+    site = models.ForeignKey(Site, verbose_name="点位", on_delete=models.PROTECT, related_name="+")
+    item = models.ForeignKey(CheckItem, verbose_name="测评条目", on_delete=models.PROTECT)
+    severity = models.CharField(
+        "严重程度", max_length=8, choices=Severity.choices, default=Severity.MINOR
+    )
+    self_check = models.BooleanField("自查发现", default=False)
+    rebound = models.BooleanField("反弹", default=False)
+    review_fails = models.PositiveSmallIntegerField("复查不通过次数", default=0)
+    closed_on_time = models.BooleanField("按期整改", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "问题"
+        verbose_name_plural = "问题清单"
+        indexes = [
+            models.Index(fields=["site", "item"], name="ev_problem_site_item"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.site.name} {self.item.code}"
+
+
+# the API schema names these enums (config/settings.py SPECTACULAR_SETTINGS ENUM_NAME_OVERRIDES)
+EDITION_STATUSES = Edition.Status.choices
+INSPECTION_STATUSES = Inspection.Status.choices

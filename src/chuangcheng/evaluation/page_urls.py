@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from chuangcheng.evaluation.views import registry
+from chuangcheng.evaluation.views import inspect, registry
 
 app_name = "evaluation"
 
@@ -23,4 +23,12 @@ urlpatterns = [
     path("evaluation/sites/", registry.sites_page, name="sites"),
     path("evaluation/sites.xlsx", registry.sites_xlsx, name="sites_xlsx"),
     path("evaluation/sites/import/", registry.sites_import_view, name="sites_import"),
+    path("evaluation/sites/<int:site_id>/self-check/", inspect.self_check, name="self_check"),
+    path("evaluation/today/", inspect.today, name="today"),
+    path("evaluation/inspections/<int:pk>/", inspect.inspection_page, name="inspection"),
+    path("evaluation/inspections/<int:pk>/answers/", inspect.answer, name="answer"),
+    path("evaluation/inspections/<int:pk>/submit/", inspect.submit, name="submit"),
+    path("evaluation/answers/<int:pk>/photo", inspect.answer_photo, name="answer_photo"),
+    path("evaluation/plans/", inspect.plans, name="plans"),
+    path("evaluation/problems/", inspect.problems, name="problems"),
 ]
