@@ -299,3 +299,40 @@ def test_a_plan_samples_per_type(ev: dict[str, Any]) -> None:
     assert Inspection.objects.count() == 10
     assert login("ev_ld").post("/evaluation/plans/", {"name": "x"}).status_code == 403
     assert Inspection.objects.count() == 10
+
+
+def test_the_demo_year_runs_through_the_loop_and_its_figures_mean_something(
+    ev: dict[str, Any],
+) -> None:
+    from django.core.management import call_command
+
+    from chuangcheng.evaluation import indicators
+    from chuangcheng.evaluation.demo_history import build_evaluation_history
+
+    now = timezone.now()
+    stats = build_evaluation_history(now=now, password=DEMO_PASSWORD, months=4, per_type=1)
+    assert stats["visits"] >= 40 and stats["problems"] > 0
+    assert build_evaluation_history(now=now, password=DEMO_PASSWORD)["visits"] == 0  # once
+    cases = Case.objects.filter(kind="rectify")
+    assert cases.filter(status="closed").exists()
+    assert set(cases.values_list("status", flat=True)) <= {
+        "assigning",
+        "rectifying",
+        "reviewing",
+        "closed",
+    }
+    call_command("verify_history", stdout=io.StringIO())  # every chain verifies
+    leader = actor("ev_ld")
+    months = [t for t in indicators.trend(leader, months=4) if t["visits"]]
+    assert months and all(0.4 < (t["rate"] or 0) <= 1 for t in months)
+    month = months[0]["period"]
+    ranking = indicators.ranking(leader, month, "unit")
+    assert ranking and [r["rank"] for r in ranking] == list(range(1, len(ranking) + 1))
+    rates = [r["rate"] for r in ranking if r["rate"] is not None]
+    assert rates == sorted(rates, reverse=True)
+    # the page as the leader; the street office's people do not open it
+    page = login("ev_ld").get(f"/evaluation/scores/?month={month}").content.decode()
+    assert "红榜" in page and "问题整改" in page and ranking[0]["name"] in page
+    assert login("ev_zsxl").get("/evaluation/scores/").status_code == 403
+    assert login("ev_ld").get("/evaluation/scores/?month=2026-13").status_code == 400
+    assert login("ev_ld").get("/evaluation/scores/?quarter=2026-Q4&level=street").status_code == 200

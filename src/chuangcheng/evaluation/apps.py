@@ -16,6 +16,7 @@ class EvaluationConfig(AppConfig):
             frozenset({"ev_office", "ev_evaluator", "ev_unit", "ev_leader"}),
         ),
         ("evaluation:plans", "测评计划", frozenset({"ev_office", "ev_leader"})),
+        ("evaluation:scores", "测评得分", frozenset({"ev_office", "ev_leader"})),
         (
             "evaluation:standard",
             "测评标准",
@@ -31,7 +32,7 @@ class EvaluationConfig(AppConfig):
         ("ev_office", "evaluation:standard"),
         ("ev_evaluator", "evaluation:today"),
         ("ev_unit", "evaluation:problems"),
-        ("ev_leader", "evaluation:sites"),
+        ("ev_leader", "evaluation:scores"),
     ]
 
     def ready(self) -> None:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from chuangcheng.evaluation.views import inspect, registry
+from chuangcheng.evaluation.views import inspect, registry, scores
 
 app_name = "evaluation"
 
@@ -31,4 +31,5 @@ urlpatterns = [
     path("evaluation/answers/<int:pk>/photo", inspect.answer_photo, name="answer_photo"),
     path("evaluation/plans/", inspect.plans, name="plans"),
     path("evaluation/problems/", inspect.problems, name="problems"),
+    path("evaluation/scores/", scores.scores_page, name="scores"),
 ]

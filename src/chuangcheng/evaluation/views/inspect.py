@@ -228,6 +228,9 @@ def problems(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(status=status)
     elif status != "all":
         raise ValidationFailed("状态参数不对。")
+    unit_id = _int(request.GET.get("unit"), "单位")
+    if unit_id is not None:
+        qs = qs.filter(lead_unit_id=unit_id)
     qs = qs.select_related("problem__site", "problem__item", "lead_unit").prefetch_related("clocks")
     now = timezone.now()
     warn = float(get_setting("cases.warn_fraction"))
@@ -248,6 +251,7 @@ def problems(request: HttpRequest) -> HttpResponse:
         {
             "rows": rows,
             "status": status,
+            "unit_id": unit_id,
             "states": RECTIFY_WORKFLOW.states,
         },
     )

@@ -78,6 +78,7 @@ class Command(BaseCommand):
         build_evaluation_demo(DEMO_PASSWORD)  # 创城测评: the standard, the sites, its people
         self._history(options)
         self._citymgmt_history(options)
+        self._evaluation_history()
         if not options["no_serve"]:
             self._routing_models()
         self._banner(options["host"], options["port"], serve=not options["no_serve"])
@@ -128,6 +129,21 @@ class Command(BaseCommand):
                 f"（在办 {stats['open']:,} 件），用时 {time.monotonic() - started:.0f} 秒。"
             )
         )
+
+    def _evaluation_history(self) -> None:
+        """创城测评: a year of monthly mock evaluations and their rectification, walked through
+        the loop (evaluation.demo_history), once."""
+        from chuangcheng.evaluation.demo_history import build_evaluation_history
+
+        started = time.monotonic()
+        stats = build_evaluation_history(now=timezone.now(), password=DEMO_PASSWORD)
+        if stats["visits"]:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"已生成创城测评 {stats['visits']:,} 个点位次、问题 {stats['problems']:,} 个，"
+                    f"用时 {time.monotonic() - started:.0f} 秒。"
+                )
+            )
 
     def _citymgmt_history(self, options: dict[str, Any]) -> None:
         """数字城管: the loop's posts with logins and a year of cases, walked through its
