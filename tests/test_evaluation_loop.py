@@ -95,6 +95,8 @@ def test_a_visit_is_scored_and_each_failure_becomes_a_problem(ev: dict[str, Any]
     assert case.kind == "rectify" and case.status == "assigning" and case.number.startswith("ZG")
     assert problem.item.code == "1.1.3" and not problem.rebound and not problem.self_check
     assert case.attachments.count() == 1  # the evaluator's photo goes with the problem
+    listed = login("ev_ccb").get("/evaluation/problems/")  # 待交办: no unit yet
+    assert listed.status_code == 200 and case.number in listed.content.decode()
     with pytest.raises(Conflict):
         services.inspection_submit(actor=actor("ev_cpy"), inspection_id=inspection.pk)
     with pytest.raises(Conflict, match="已提交"):
