@@ -13,6 +13,7 @@ with nine callers), since the few orders a test makes show little there:
 
     make demo &   # then, once it serves:
     .venv/bin/python tests/browser/screenshots.py http://127.0.0.1:8000 <demo password>
+    .venv/bin/python tests/browser/screenshots.py http://127.0.0.1:8000 <demo password> evaluation
 """
 
 from __future__ import annotations
@@ -275,8 +276,33 @@ def demo_tour(base_url: str, password: str) -> list[Path]:
     return [path for path in saved if path is not None]
 
 
+def evaluation_tour(base_url: str, password: str) -> list[Path]:
+    """创城测评 from the demo's year: the leader's 测评得分 and an evaluator's checklist on a phone."""
+    from playwright.sync_api import sync_playwright
+
+    os.environ["CC_SCREENSHOTS"] = "1"
+    saved: list[Path | None] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        page = _demo_page(browser, base_url, "ev_ld", password, "/evaluation/scores/")
+        page.wait_for_selector("#ev-trend[data-rendered]")
+        saved.append(save(page, "evaluation-scores"))
+        page.close()
+        page = _demo_page(browser, base_url, "ev_cpy", password, "/evaluation/today/")
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.locator("[data-testid=open] a").first.click()
+        page.wait_for_selector("[data-checklist]")
+        saved.append(save(page, "evaluation-checklist"))
+        browser.close()
+    return [path for path in saved if path is not None]
+
+
 if __name__ == "__main__":
     import sys
 
-    for path in demo_tour(sys.argv[1].rstrip("/"), sys.argv[2]):
+    tour = evaluation_tour if sys.argv[3:] == ["evaluation"] else demo_tour
+    for path in tour(sys.argv[1].rstrip("/"), sys.argv[2]):
         print(path)

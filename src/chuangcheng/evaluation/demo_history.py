@@ -125,6 +125,23 @@ def build_evaluation_history(
                 _rectify(problem, t, now, rng, office, evaluator, units)
             if progress is not None:
                 progress(1)
+    # today's round for the evaluator's phone: a few sites not visited yet
+    from chuangcheng.evaluation.models import SiteType
+
+    types = SiteType.objects.filter(name__in=["小区", "背街小巷", "宾馆酒店", "集贸市场"])
+    services.plan_create(
+        actor=office,
+        name="今日暗访",
+        planned_on=now.astimezone(local).date(),
+        evaluator_id=evaluator_user.pk,
+        announced=False,
+        site_type_ids=list(types.values_list("pk", flat=True)),
+        street_ids=list(
+            Site.objects.filter(street__code="150103004").values_list("street_id", flat=True)[:1]
+        ),
+        sample_per_type=1,
+        seed=seed,
+    )
     return {"visits": visits, "problems": problems}
 
 

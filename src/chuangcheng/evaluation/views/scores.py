@@ -16,11 +16,13 @@ LEVEL_LABELS = {k: v[2] for k, v in indicators.LEVELS.items()}
 @page(OFFICE, LEADER)
 def scores_page(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
-    period = request.GET.get("quarter") or request.GET.get("month") or f"{today:%Y-%m}"
-    level = request.GET.get("level") or "unit"
     actor = request.actor  # type: ignore[attr-defined]
-    data = indicators.scores(actor, period, level)
     trend = indicators.trend(actor, today=today)
+    months = [t["period"] for t in reversed(trend) if t["visits"]]  # newest first, with data
+    default = months[0] if months else f"{today:%Y-%m}"
+    period = request.GET.get("quarter") or request.GET.get("month") or default
+    level = request.GET.get("level") or "unit"
+    data = indicators.scores(actor, period, level)
     quarters = [
         f"{y}-Q{q}"
         for y in (today.year, today.year - 1)
@@ -34,6 +36,7 @@ def scores_page(request: HttpRequest) -> HttpResponse:
             **data,
             "levels": LEVEL_LABELS,
             "quarters": quarters,
+            "months": months,
             "chart": {
                 "labels": [t["label"] for t in trend],
                 "rates": [None if t["rate"] is None else round(100 * t["rate"], 1) for t in trend],
