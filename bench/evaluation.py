@@ -46,6 +46,7 @@ def load(n: int, answers: int, reload: bool) -> None:
 
     call_command("migrate", verbosity=0)
     call_command("createcachetable", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)  # pages render {% static %}
     build_demo_city()
     build_evaluation_demo(DEMO_PASSWORD)
     have = Inspection.objects.count()
@@ -167,7 +168,9 @@ def main() -> None:
 
     users = get_user_model().objects
     office = actor_for(users.get(username="ev_ccb"))
-    month = f"{timezone.localdate():%Y-%m}"
+    import datetime as dt
+
+    month = f"{timezone.localdate().replace(day=1) - dt.timedelta(days=1):%Y-%m}"  # last full month
     n_month = Inspection.objects.filter(
         submitted_at__gte=indicators.period_bounds(month)[0]
     ).count()
