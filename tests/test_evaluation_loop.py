@@ -338,3 +338,9 @@ def test_the_demo_year_runs_through_the_loop_and_its_figures_mean_something(
     assert login("ev_zsxl").get("/evaluation/scores/").status_code == 403
     assert login("ev_ld").get("/evaluation/scores/?month=2026-13").status_code == 400
     assert login("ev_ld").get("/evaluation/scores/?quarter=2026-Q4&level=street").status_code == 200
+    from chuangcheng.evaluation.models import Survey
+    from chuangcheng.evaluation.surveys import survey_rates
+
+    rates = survey_rates(Survey.objects.get())
+    assert rates["all"]["responses"] == 420 and len(rates["rows"]) == 12
+    assert all(0.5 < c["rate"] <= 1 for c in rates["all"]["cells"])

@@ -17,6 +17,7 @@ class EvaluationConfig(AppConfig):
         ),
         ("evaluation:plans", "测评计划", frozenset({"ev_office", "ev_leader"})),
         ("evaluation:scores", "测评得分", frozenset({"ev_office", "ev_leader"})),
+        ("evaluation:surveys", "问卷调查", frozenset({"ev_office", "ev_leader"})),
         (
             "evaluation:standard",
             "测评标准",

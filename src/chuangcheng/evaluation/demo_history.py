@@ -142,7 +142,57 @@ def build_evaluation_history(
         sample_per_type=1,
         seed=seed,
     )
+    build_survey_demo(now, rng)
     return {"visits": visits, "problems": problems}
+
+
+def build_survey_demo(now: dt.datetime, rng: random.Random, answers: int = 420) -> None:
+    """One open survey (the builder's example) with a few hundred counted answers, street rates
+    that differ, and no identity (ballots are random keys)."""
+    import uuid
+
+    from chuangcheng.evaluation.models import Ballot, Survey, SurveyResponse
+    from chuangcheng.evaluation.surveys import survey_create
+    from chuangcheng.evaluation.views.surveys import EXAMPLE
+    from chuangcheng.org.models import Region
+
+    survey = survey_create(
+        title="2026年创建全国文明城市市民满意度调查",
+        intro="本问卷匿名填写，结果仅用于统计，不会与您的身份关联。",
+        min_age=18,
+        max_age=65,
+        min_months=6,
+        questions=EXAMPLE,
+    )
+    Survey.objects.filter(pk=survey.pk).update(status=Survey.Status.OPEN)
+    q = list(survey.questions.all())
+    streets = list(Region.objects.filter(level=Region.Level.STREET))
+    mood = {s.pk: rng.uniform(-0.08, 0.06) for s in streets}
+    rows, ballots = [], []
+    for _ in range(answers):
+        street = rng.choice(streets)
+        m = mood[street.pk]
+        know = rng.random() < 0.90 + m / 2
+        rows.append(
+            SurveyResponse(
+                id=uuid.uuid4(),
+                survey=survey,
+                street=street,
+                age=rng.randint(18, 65),
+                months_resident=rng.randint(6, 480),
+                answers={
+                    str(q[0].pk): 0 if know else 1,
+                    str(q[1].pk): 0 if rng.random() < 0.95 + m / 3 else rng.choice([1, 2]),
+                    str(q[2].pk): rng.choices([5, 4, 3, 2, 1], [38 + 100 * m, 40, 14, 5, 3])[0],
+                    str(q[3].pk): sorted(rng.sample([0, 1, 2], rng.randint(1, 2))),
+                    str(q[4].pk): None,
+                },
+                submitted_on=(now - dt.timedelta(days=rng.randint(0, 20))).date(),
+            )
+        )
+        ballots.append(Ballot(survey=survey, voter=uuid.uuid4().hex))
+    SurveyResponse.objects.bulk_create(rows)
+    Ballot.objects.bulk_create(ballots)
 
 
 def _rectify(

@@ -381,3 +381,123 @@ class Problem(models.Model):
 # the API schema names these enums (config/settings.py SPECTACULAR_SETTINGS ENUM_NAME_OVERRIDES)
 EDITION_STATUSES = Edition.Status.choices
 INSPECTION_STATUSES = Inspection.Status.choices
+
+
+# ---------------------------------------------------------------- surveys (问卷调查)
+
+
+class Survey(models.Model):
+    """问卷: its population (who may be counted), its questions, and a public link."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "草稿"
+        OPEN = "open", "收集中"
+        CLOSED = "closed", "已结束"
+
+    title = models.CharField("问卷标题", max_length=100)
+    intro = models.TextField("说明", blank=True)
+    token = models.CharField("链接码", max_length=32, unique=True)
+    status = models.CharField("状态", max_length=8, choices=Status.choices, default=Status.DRAFT)
+    min_age = models.PositiveSmallIntegerField("最低年龄", default=18)
+    max_age = models.PositiveSmallIntegerField("最高年龄", default=65)
+    min_months = models.PositiveSmallIntegerField("最短居住月数", default=6)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "问卷"
+        verbose_name_plural = "问卷调查"
+        ordering = ["-pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def population(self) -> str:
+        return f"{self.min_age}–{self.max_age} 周岁、在本市居住满 {self.min_months} 个月的居民"
+
+
+class Indicator(models.TextChoices):
+    NONE = "", "—"
+    AWARENESS = "awareness", "知晓率"
+    SUPPORT = "support", "支持率"
+    SATISFACTION = "satisfaction", "满意率"
+
+
+class Question(models.Model):
+    class Kind(models.TextChoices):
+        SINGLE = "single", "单选"
+        MULTI = "multi", "多选"
+        SCALE = "scale", "量表（1–5）"
+        TEXT = "text", "填空"
+
+    survey = models.ForeignKey(
+        Survey, verbose_name="问卷", on_delete=models.CASCADE, related_name="questions"
+    )
+    order = models.PositiveSmallIntegerField("序号", default=0)
+    kind = models.CharField("题型", max_length=8, choices=Kind.choices, default=Kind.SINGLE)
+    text = models.CharField("题目", max_length=300)
+    options = models.JSONField("选项", default=list, blank=True, help_text="单选、多选的选项")
+    required = models.BooleanField("必答", default=True)
+    indicator = models.CharField(
+        "计入指标", max_length=12, choices=Indicator.choices, blank=True, default=""
+    )
+    positive = models.JSONField(
+        "计为肯定的选项",
+        default=list,
+        blank=True,
+        help_text="单选：计为“知晓/支持/满意”的选项序号（从 0 起）；量表：4、5 分计为肯定",
+    )
+
+    class Meta:
+        verbose_name = "问卷题目"
+        verbose_name_plural = "问卷题目"
+        ordering = ["survey", "order", "pk"]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class SurveyResponse(models.Model):
+    """One person's answers. Holds no identity: who has answered is kept apart (Ballot), so
+    no page, export or API can link an answer to a person."""
+
+    id = models.UUIDField(primary_key=True)
+    survey = models.ForeignKey(
+        Survey, verbose_name="问卷", on_delete=models.CASCADE, related_name="responses"
+    )
+    street = models.ForeignKey(
+        "org.Region", verbose_name="所在街道", on_delete=models.PROTECT, related_name="+"
+    )
+    age = models.PositiveSmallIntegerField("年龄")
+    months_resident = models.PositiveSmallIntegerField("居住月数")
+    answers = models.JSONField("答案", default=dict)
+    submitted_on = models.DateField("提交日期")
+
+    class Meta:
+        verbose_name = "问卷答卷"
+        verbose_name_plural = "问卷答卷"
+        indexes = [models.Index(fields=["survey", "street"], name="ev_response_street")]
+
+    def __str__(self) -> str:
+        return f"{self.survey_id} {self.street_id}"
+
+
+class Ballot(models.Model):
+    """That a person has answered a survey (one answer per person): a keyed hash of the survey
+    and the person, no link to the answer, no time."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="+")
+    voter = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = "答卷登记"
+        verbose_name_plural = "答卷登记"
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "voter"], name="ev_one_ballot_per_person")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.survey_id}"
+
+
+SURVEY_STATUSES = Survey.Status.choices

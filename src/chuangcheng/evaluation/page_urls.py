@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from chuangcheng.evaluation.views import inspect, registry, scores
+from chuangcheng.evaluation.views import inspect, registry, scores, surveys
 
 app_name = "evaluation"
 
@@ -32,4 +32,9 @@ urlpatterns = [
     path("evaluation/plans/", inspect.plans, name="plans"),
     path("evaluation/problems/", inspect.problems, name="problems"),
     path("evaluation/scores/", scores.scores_page, name="scores"),
+    path("evaluation/surveys/", surveys.survey_list, name="surveys"),
+    path("evaluation/surveys/<int:pk>/", surveys.survey_page, name="survey"),
+    path("evaluation/surveys/<int:pk>/status/", surveys.survey_status, name="survey_status"),
+    path("evaluation/surveys/<int:pk>.xlsx", surveys.survey_xlsx, name="survey_xlsx"),
+    path("s/<str:token>/", surveys.survey_public, name="survey_public"),
 ]
