@@ -24,6 +24,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("CC_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/cc_bench_eval")
+from citymgmt import calibrate
 from common import ServerTimer, percentiles, record, say, setup_django
 
 
@@ -102,30 +103,6 @@ def load(n: int, answers: int, reload: bool) -> None:
         cur.execute("VACUUM ANALYZE evaluation_inspection")
         cur.execute("VACUUM ANALYZE evaluation_answer")
     say(f"loaded {n:,} visits × {answers} answers in {time.perf_counter() - t0:.0f} s")
-
-
-def calibrate(label: str) -> None:
-    from django.db import connection
-
-    loop = []
-    for _ in range(30):
-        t0 = time.perf_counter()
-        sum(i * i for i in range(100_000))
-        loop.append((time.perf_counter() - t0) * 1000)
-    select1 = []
-    with connection.cursor() as cur:
-        for _ in range(300):
-            t0 = time.perf_counter()
-            cur.execute("SELECT 1")
-            cur.fetchone()
-            select1.append((time.perf_counter() - t0) * 1000)
-    for name, samples in (
-        (f"calibration ({label}): Python loop sum(i*i for i in range(100_000))", loop),
-        (f"calibration ({label}): SELECT 1 round trip", select1),
-    ):
-        p = percentiles(samples)
-        say(f"{name}: p50 {p['p50']:.2f} ms, p95 {p['p95']:.2f} ms")
-        record(name, target="-", metric="p50", value=p["p50"], passed=None, stats=p, group="@cal")
 
 
 def measure(name: str, fn: Any, rounds: int, target_ms: float) -> None:

@@ -1,4 +1,4 @@
-"""Reading Excel workbooks for imports, the same way in every loop (openpyxl).
+"""Excel workbooks for imports and exports, the same way in every loop (openpyxl).
 
 Columns are found by their header in the first row, so their order does not matter. Every broken
 row is named (sheet, row number, column, why) in a `RowError`; an importer collects them all and
@@ -6,13 +6,15 @@ raises `ImportRejected` inside its transaction, so nothing is half-imported."""
 
 from __future__ import annotations
 
+import io
 import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 from zipfile import BadZipFile
 
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font
 from openpyxl.utils.exceptions import InvalidFileException
 
 from chuangcheng.core.errors import ValidationFailed
@@ -129,3 +131,24 @@ def rows(
         if values is None or all(v is None or text(v) == "" for v in values):
             continue
         yield number, {h: v for h, v in zip(headers, values, strict=False) if h}
+
+
+# ---------------------------------------------------------------- writing
+
+
+def new_sheet(title: str, header: list[str]) -> tuple[Workbook, Any]:
+    """A workbook with one sheet named `title` and a bold header row."""
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = title
+    ws.append(header)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    return wb, ws
+
+
+def workbook_bytes(wb: Workbook) -> bytes:
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()

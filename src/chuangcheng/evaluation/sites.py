@@ -12,13 +12,10 @@ All or nothing: every broken row is named and nothing is kept."""
 
 from __future__ import annotations
 
-import io
 from typing import IO, Any
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from chuangcheng.core.errors import PermissionDenied, ValidationFailed
 from chuangcheng.core.sheets import (
@@ -27,9 +24,11 @@ from chuangcheng.core.sheets import (
     RowProblem,
     as_bool,
     as_float,
+    new_sheet,
     open_workbook,
     rows,
     text,
+    workbook_bytes,
 )
 from chuangcheng.evaluation.models import Site, SiteType
 from chuangcheng.evaluation.roles import SITE_EDIT_ROLES, SITE_REGION_ROLES, UNIT
@@ -202,13 +201,7 @@ def _import(ws: Any) -> dict[str, int]:
 
 
 def sites_export(qs: QuerySet[Site]) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = SHEET
-    ws.append(COLUMNS)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
+    wb, ws = new_sheet(SHEET, COLUMNS)
     for site in qs.select_related("site_type", "street", "community", "unit").prefetch_related(
         "paired_units"
     ):
@@ -227,6 +220,4 @@ def sites_export(qs: QuerySet[Site]) -> bytes:
                 "是" if site.active else "否",
             ]
         )
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(wb)

@@ -13,7 +13,6 @@ starts the next one as a draft."""
 
 from __future__ import annotations
 
-import io
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -21,11 +20,19 @@ from typing import IO, Any
 
 from django.db import transaction
 from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
+from openpyxl.styles import Alignment
 
 from chuangcheng.core.errors import Conflict, PermissionDenied, ValidationFailed
-from chuangcheng.core.sheets import ImportRejected, RowError, RowProblem, open_workbook, rows, text
+from chuangcheng.core.sheets import (
+    ImportRejected,
+    RowError,
+    RowProblem,
+    new_sheet,
+    open_workbook,
+    rows,
+    text,
+    workbook_bytes,
+)
 from chuangcheng.evaluation.models import CheckItem, Content, Edition, Method, Project, SiteType
 from chuangcheng.evaluation.roles import STANDARD_EDIT_ROLES
 from chuangcheng.org.access import Actor
@@ -260,13 +267,7 @@ def standard_import(*, actor: Actor, edition: Edition, file: IO[bytes] | str) ->
 
 
 def standard_export(edition: Edition) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = SHEET
-    ws.append(COLUMNS)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
+    wb, ws = new_sheet(SHEET, COLUMNS)
     items = (
         CheckItem.objects.filter(content__project__edition=edition)
         .select_related("content__project")
@@ -298,9 +299,7 @@ def standard_export(edition: Edition) -> bytes:
     for row in ws.iter_rows(min_row=2):
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(wb)
 
 
 # ---------------------------------------------------------------- editions

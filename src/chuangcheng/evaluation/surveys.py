@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import io
 import math
 import uuid
 from typing import Any
@@ -17,10 +16,9 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from chuangcheng.core.errors import Conflict, NotFound, ValidationFailed
+from chuangcheng.core.sheets import new_sheet, workbook_bytes
 from chuangcheng.evaluation.models import Ballot, Indicator, Question, Survey, SurveyResponse
 from chuangcheng.org.models import Region
 
@@ -176,13 +174,9 @@ def survey_rates(survey: Survey) -> dict[str, Any]:
 def survey_export(survey: Survey) -> bytes:
     """Every counted answer (no identity: street, age, months, answers), one row each."""
     questions = list(survey.questions.all())
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = "答卷"
-    ws.append(["序号", "所在街道", "年龄", "居住月数", "提交日期", *[q.text for q in questions]])
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
+    wb, ws = new_sheet(
+        "答卷", ["序号", "所在街道", "年龄", "居住月数", "提交日期", *[q.text for q in questions]]
+    )
     # random ids: the order says nothing about who answered when within a day
     rows = survey.responses.select_related("street").order_by("submitted_on", "street__code", "id")
     for n, r in enumerate(rows, start=1):
@@ -198,9 +192,7 @@ def survey_export(survey: Survey) -> bytes:
             else:
                 values.append(v)
         ws.append([n, r.street.name, r.age, r.months_resident, r.submitted_on.isoformat(), *values])
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(wb)
 
 
 KINDS = {label.split("（")[0]: value for value, label in Question.Kind.choices}
