@@ -124,6 +124,7 @@ INSTALLED_APPS = [
     "chuangcheng.cases",
     "chuangcheng.hotline",
     "chuangcheng.citymgmt",
+    "chuangcheng.evaluation",
     "chuangcheng.intelligence",
     "chuangcheng.web",
     "chuangcheng.api",
@@ -267,6 +268,9 @@ SPECTACULAR_SETTINGS = {
         "ChannelEnum": "chuangcheng.hotline.constants.CHANNELS",
         "ResolutionEnum": "chuangcheng.hotline.constants.RESOLUTIONS",
         "SatisfactionEnum": "chuangcheng.hotline.constants.SATISFACTIONS",
+        "StatusEnum": "chuangcheng.api.schema.STATUS_CHOICES",  # a case's (several "status")
+        "EditionStatusEnum": "chuangcheng.evaluation.models.EDITION_STATUSES",
+        "InspectionStatusEnum": "chuangcheng.evaluation.models.INSPECTION_STATUSES",
     },
 }
 

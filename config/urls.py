@@ -7,9 +7,11 @@ urlpatterns = [
     path("api/", include("chuangcheng.api.urls")),
     path("api/v1/", include("chuangcheng.hotline.api_urls")),
     path("api/v1/", include("chuangcheng.citymgmt.urls")),
+    path("api/v1/", include("chuangcheng.evaluation.urls")),
     path("", include("chuangcheng.web.urls")),
     path("", include("chuangcheng.hotline.urls")),
     path("", include("chuangcheng.citymgmt.page_urls")),
+    path("", include("chuangcheng.evaluation.page_urls")),
 ]
 
 # JSON under /api/, a Chinese page elsewhere; never a debug page (DEBUG is off in the demo)

@@ -13,12 +13,15 @@ with nine callers), since the few orders a test makes show little there:
 
     make demo &   # then, once it serves:
     .venv/bin/python tests/browser/screenshots.py http://127.0.0.1:8000 <demo password>
+    .venv/bin/python tests/browser/screenshots.py http://127.0.0.1:8000 <demo password> evaluation
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -241,19 +244,28 @@ def _demo_page(browser: Any, base_url: str, user: str, password: str, next_url: 
     return page
 
 
-def demo_tour(base_url: str, password: str) -> list[Path]:
-    """Log in to a running demo and save the screenshots that need its year of data:
-    the leader's dashboard, an order at review with the model's suggestions and its likely
-    repeats (the demo's water outage, several callers), and the 热点 page."""
+@contextlib.contextmanager
+def _chromium() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
-    os.environ["CC_SCREENSHOTS"] = "1"
-    saved: list[Path | None] = []
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path="/usr/bin/chromium",
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
         )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def demo_tour(base_url: str, password: str) -> list[Path]:
+    """Log in to a running demo and save the screenshots that need its year of data:
+    the leader's dashboard, an order at review with the model's suggestions and its likely
+    repeats (the demo's water outage, several callers), and the 热点 page."""
+    os.environ["CC_SCREENSHOTS"] = "1"
+    saved: list[Path | None] = []
+    with _chromium() as browser:
         page = _demo_page(browser, base_url, "leader", password, "/hotline/dashboard/")
         page.wait_for_selector("#chart-trend[data-rendered]")
         saved.append(save(page, "dashboard"))
@@ -271,12 +283,29 @@ def demo_tour(base_url: str, password: str) -> list[Path]:
 
         page = _demo_page(browser, base_url, "handler_zsxl", password, "/hotline/queue/")
         saved.append(save(page, "queue"))
-        browser.close()
+    return [path for path in saved if path is not None]
+
+
+def evaluation_tour(base_url: str, password: str) -> list[Path]:
+    """创城测评 from the demo's year: the leader's 测评得分 and an evaluator's checklist on a phone."""
+    os.environ["CC_SCREENSHOTS"] = "1"
+    saved: list[Path | None] = []
+    with _chromium() as browser:
+        page = _demo_page(browser, base_url, "ev_ld", password, "/evaluation/scores/")
+        page.wait_for_selector("#ev-trend[data-rendered]")
+        saved.append(save(page, "evaluation-scores"))
+        page.close()
+        page = _demo_page(browser, base_url, "ev_cpy", password, "/evaluation/today/")
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.locator("[data-testid=open] a").first.click()
+        page.wait_for_selector("[data-checklist]")
+        saved.append(save(page, "evaluation-checklist"))
     return [path for path in saved if path is not None]
 
 
 if __name__ == "__main__":
     import sys
 
-    for path in demo_tour(sys.argv[1].rstrip("/"), sys.argv[2]):
+    tour = evaluation_tour if sys.argv[3:] == ["evaluation"] else demo_tour
+    for path in tour(sys.argv[1].rstrip("/"), sys.argv[2]):
         print(path)

@@ -17,15 +17,12 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
-from zipfile import BadZipFile
 
 from django.db import transaction
-from openpyxl import Workbook, load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl import Workbook
 
 from chuangcheng.citymgmt.geo import grid_for_point
 from chuangcheng.citymgmt.models import (
@@ -50,6 +47,17 @@ from chuangcheng.citymgmt.services import (
     object_id_problems,
 )
 from chuangcheng.core.errors import DomainError, ValidationFailed
+from chuangcheng.core.sheets import (
+    ImportRejected,
+    RowError,
+    RowProblem,
+    as_bool,
+    as_float,
+    choice,
+    open_workbook,
+    rows,
+    text,
+)
 from chuangcheng.org.access import Actor
 from chuangcheng.org.models import Region, Unit
 
@@ -95,142 +103,45 @@ REQUIRED = {
     SHEET_GRIDS: ["网格代码", "社区代码", "街道代码", "边界WKT"],
     SHEET_COMPONENTS: ["标识码", "纬度", "经度"],
 }
-MAX_ERRORS_SHOWN = 20
 BATCH = 1000
 
 
-@dataclass(frozen=True)
-class RowError:
-    sheet: str
-    row: int
-    column: str
-    reason: str
-
-    def __str__(self) -> str:
-        where = f"工作表“{self.sheet}”第 {self.row} 行"
-        if self.column:
-            where += f"“{self.column}”列"
-        return f"{where}：{self.reason}"
-
-
-class ImportRejected(ValidationFailed):
-    """The workbook has broken rows; nothing was imported (HTTP 400)."""
-
-    code = "import_rejected"
-
-    def __init__(self, errors: list[RowError]) -> None:
-        shown = [str(e) for e in errors[:MAX_ERRORS_SHOWN]]
-        more = (
-            f"（另有 {len(errors) - MAX_ERRORS_SHOWN} 处错误）"
-            if len(errors) > MAX_ERRORS_SHOWN
-            else ""
-        )
-        super().__init__(
-            f"导入失败，未导入任何数据。{shown[0]}{more}" if shown else "导入失败。",
-            fields={"rows": shown},
-        )
-        self.errors = errors
-
-
-class _RowProblem(Exception):
-    def __init__(self, column: str, reason: str) -> None:
-        super().__init__(reason)
-        self.column, self.reason = column, reason
-
-
-# ---------------------------------------------------------------- cell parsing
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
 def _code(row: dict[str, Any], column: str, width: int, *, required: bool = True) -> str:
-    raw = _text(row.get(column))
+    raw = text(row.get(column))
     if not raw:
         if required:
-            raise _RowProblem(column, "不能为空")
+            raise RowProblem(column, "不能为空")
         return ""
     if not raw.isdigit():
-        raise _RowProblem(column, f"“{raw}”不是数字代码")
+        raise RowProblem(column, f"“{raw}”不是数字代码")
     if len(raw) < width:
         raw = raw.zfill(width)  # Excel drops the leading zero of 01
     if len(raw) != width:
-        raise _RowProblem(column, f"“{raw}”应为 {width} 位数字")
+        raise RowProblem(column, f"“{raw}”应为 {width} 位数字")
     return raw
 
 
-def _choice(row: dict[str, Any], column: str, choices: Any, *, default: str | None = None) -> str:
-    raw = _text(row.get(column))
-    if not raw:
-        if default is not None:
-            return default
-        raise _RowProblem(column, "不能为空")
-    for value, label in choices.choices:
-        if raw in (value, label) or (label and raw == str(label).split("（")[0]):
-            return str(value)
-    allowed = "、".join(str(label).split("（")[0] for _, label in choices.choices)
-    raise _RowProblem(column, f"“{raw}”不是允许的值（{allowed}）")
-
-
 def _family(row: dict[str, Any]) -> str:
-    return _choice(row, "类别", Family)
-
-
-def _bool(row: dict[str, Any], column: str) -> bool:
-    raw = _text(row.get(column))
-    if raw in ("", "是", "1", "true", "True", "TRUE", "启用", "Y", "y"):
-        return True
-    if raw in ("否", "0", "false", "False", "FALSE", "停用", "N", "n"):
-        return False
-    raise _RowProblem(column, f"“{raw}”应为 是 或 否")
-
-
-def _float(row: dict[str, Any], column: str) -> float:
-    raw = row.get(column)
-    if raw is None or _text(raw) == "":
-        raise _RowProblem(column, "不能为空")
-    try:
-        value = float(raw)
-    except (TypeError, ValueError):
-        raise _RowProblem(column, f"“{_text(raw)}”不是数字") from None
-    if not math.isfinite(value):
-        raise _RowProblem(column, "必须是有限的数字")
-    return value
+    return choice(row, "类别", Family)
 
 
 def _date(row: dict[str, Any], column: str) -> dt.date | None:
     raw = row.get(column)
-    if raw is None or _text(raw) == "":
+    if raw is None or text(raw) == "":
         return None
     if isinstance(raw, dt.datetime):
         return raw.date()
     if isinstance(raw, dt.date):
         return raw
-    text = _text(raw).replace("/", "-").replace(".", "-")
+    value = text(raw).replace("/", "-").replace(".", "-")
     try:
-        return dt.date.fromisoformat(text)
+        return dt.date.fromisoformat(value)
     except ValueError:
-        raise _RowProblem(column, f"“{_text(raw)}”不是日期（如 2024-05-01）") from None
+        raise RowProblem(column, f"“{text(raw)}”不是日期（如 2024-05-01）") from None
 
 
 def _rows(ws: Any, sheet: str, errors: list[RowError]) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(Excel row number, {header: value}) for each non-empty row under the header row."""
-    it = ws.iter_rows(values_only=True)
-    header_row = next(it, None)
-    headers = [_text(h) for h in (header_row or ())]
-    missing = [c for c in REQUIRED[sheet] if c not in headers]
-    if missing:
-        errors.append(RowError(sheet, 1, missing[0], "表头缺少此列"))
-        return
-    for number, values in enumerate(it, start=2):
-        if values is None or all(v is None or _text(v) == "" for v in values):
-            continue
-        yield number, {h: v for h, v in zip(headers, values, strict=False) if h}
+    return rows(ws, sheet, REQUIRED[sheet], errors)
 
 
 # ---------------------------------------------------------------- import
@@ -247,10 +158,7 @@ class ImportResult:
 def workbook_import(*, actor: Actor, file: IO[bytes] | str, filename: str = "") -> ImportResult:
     """Import whatever of the four sheets the workbook holds, all or nothing."""
     _require_editor(actor)
-    try:
-        wb = load_workbook(file, read_only=True, data_only=True)
-    except (InvalidFileException, BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
-        raise ValidationFailed(f"无法读取 Excel 文件（需要 .xlsx 格式）：{exc}") from None
+    wb = open_workbook(file)
     known = [s for s in SHEETS if s in wb.sheetnames]
     if not known:
         raise ValidationFailed("工作簿中没有可导入的工作表，应至少有以下之一：" + "、".join(SHEETS))
@@ -284,15 +192,15 @@ def _import_catalogue(ws: Any, errors: list[RowError]) -> int:
         try:
             family = _family(row)
             ccode = _code(row, "大类代码", 2)
-            cname = _text(row.get("大类名称"))
+            cname = text(row.get("大类名称"))
             if not cname:
-                raise _RowProblem("大类名称", "不能为空")
+                raise RowProblem("大类名称", "不能为空")
             scode = _code(row, "小类代码", 2, required=False)
-            sname = _text(row.get("小类名称"))
+            sname = text(row.get("小类名称"))
             if scode and not sname:
-                raise _RowProblem("小类名称", "填写了小类代码时不能为空")
-            active = _bool(row, "启用")
-        except _RowProblem as p:
+                raise RowProblem("小类名称", "填写了小类代码时不能为空")
+            active = as_bool(row, "启用")
+        except RowProblem as p:
             errors.append(RowError(SHEET_CATALOGUE, number, p.column, p.reason))
             continue
         klass = classes.get((family, ccode))
@@ -334,26 +242,24 @@ def _import_standards(ws: Any, errors: list[RowError]) -> int:
             scode = _code(row, "小类代码", 2)
             sub = subs.get((family, ccode, scode))
             if sub is None:
-                raise _RowProblem(
-                    "小类代码", f"目录中没有{family_label(family)}小类 {ccode}{scode}"
-                )
+                raise RowProblem("小类代码", f"目录中没有{family_label(family)}小类 {ccode}{scode}")
             seq = _code(row, "序号", 2, required=False) or "01"
-            filing = _text(row.get("立案条件"))
-            closing = _text(row.get("结案条件"))
+            filing = text(row.get("立案条件"))
+            closing = text(row.get("结案条件"))
             if not filing:
-                raise _RowProblem("立案条件", "不能为空")
+                raise RowProblem("立案条件", "不能为空")
             if not closing:
-                raise _RowProblem("结案条件", "不能为空")
+                raise RowProblem("结案条件", "不能为空")
             limits: list[tuple[str, int, str]] = []
             for zone in "ABC":
                 amount_col, counting_col = f"{zone}类时限", f"{zone}类计时"
-                raw = _text(row.get(amount_col))
+                raw = text(row.get(amount_col))
                 if not raw:
                     continue
                 if not raw.isdigit() or int(raw) <= 0:
-                    raise _RowProblem(amount_col, f"“{raw}”应为正整数")
-                limits.append((zone, int(raw), _choice(row, counting_col, Counting)))
-        except _RowProblem as p:
+                    raise RowProblem(amount_col, f"“{raw}”应为正整数")
+                limits.append((zone, int(raw), choice(row, counting_col, Counting)))
+        except RowProblem as p:
             errors.append(RowError(SHEET_STANDARDS, number, p.column, p.reason))
             continue
         standard, _ = Standard.objects.update_or_create(
@@ -362,7 +268,7 @@ def _import_standards(ws: Any, errors: list[RowError]) -> int:
             defaults={
                 "filing_condition": filing,
                 "closing_condition": closing,
-                "note": _text(row.get("备注"))[:200],
+                "note": text(row.get("备注"))[:200],
             },
         )
         standard.limits.exclude(zone_class__in=[z for z, _, _ in limits]).delete()
@@ -390,30 +296,30 @@ def _import_grids(ws: Any, errors: list[RowError]) -> int:
     n = 0
     for number, row in _rows(ws, SHEET_GRIDS, errors):
         try:
-            code = _text(row.get("网格代码"))
+            code = text(row.get("网格代码"))
             if not code.isdigit() or not 12 <= len(code) <= 19:
-                raise _RowProblem("网格代码", f"“{code}”应为 12–19 位数字")
+                raise RowProblem("网格代码", f"“{code}”应为 12–19 位数字")
             if code in seen:
-                raise _RowProblem("网格代码", f"{code} 在本表中重复")
-            community = regions.get(_text(row.get("社区代码")))
+                raise RowProblem("网格代码", f"{code} 在本表中重复")
+            community = regions.get(text(row.get("社区代码")))
             if community is None or community.level != Region.Level.COMMUNITY:
-                raise _RowProblem("社区代码", f"没有代码为“{_text(row.get('社区代码'))}”的社区")
-            street = regions.get(_text(row.get("街道代码")))
+                raise RowProblem("社区代码", f"没有代码为“{text(row.get('社区代码'))}”的社区")
+            street = regions.get(text(row.get("街道代码")))
             if street is None or street.level != Region.Level.STREET:
-                raise _RowProblem("街道代码", f"没有代码为“{_text(row.get('街道代码'))}”的街道")
+                raise RowProblem("街道代码", f"没有代码为“{text(row.get('街道代码'))}”的街道")
             problem = grid_region_problems(community, street)
             if problem:
-                raise _RowProblem("社区代码", problem)
-            zone = _choice(row, "区域类别", ZoneClass, default=ZoneClass.B)
+                raise RowProblem("社区代码", problem)
+            zone = choice(row, "区域类别", ZoneClass, default=ZoneClass.B)
             grid = existing.get(code) or UnitGrid(code=code)
-            grid.name = _text(row.get("名称"))[:60]
+            grid.name = text(row.get("名称"))[:60]
             grid.community, grid.street, grid.zone_class = community, street, zone
-            grid.active = _bool(row, "启用")
+            grid.active = as_bool(row, "启用")
             try:
-                apply_boundary(grid, _text(row.get("边界WKT")))
+                apply_boundary(grid, text(row.get("边界WKT")))
             except ValueError as exc:
-                raise _RowProblem("边界WKT", str(exc)) from None
-        except _RowProblem as p:
+                raise RowProblem("边界WKT", str(exc)) from None
+        except RowProblem as p:
             errors.append(RowError(SHEET_GRIDS, number, p.column, p.reason))
             continue
         seen.add(code)
@@ -460,46 +366,46 @@ def _import_components(ws: Any, errors: list[RowError]) -> int:
 
     for number, row in _rows(ws, SHEET_COMPONENTS, errors):
         try:
-            object_id = _text(row.get("标识码"))
+            object_id = text(row.get("标识码"))
             if len(object_id) != 16 or not object_id.isdigit():
-                raise _RowProblem("标识码", f"“{object_id}”应为 16 位数字")
+                raise RowProblem("标识码", f"“{object_id}”应为 16 位数字")
             if object_id in seen:
-                raise _RowProblem("标识码", f"{object_id} 在本表中重复")
+                raise RowProblem("标识码", f"{object_id} 在本表中重复")
             sub = subs.get((object_id[6:8], object_id[8:10]))
             if sub is None:
-                raise _RowProblem(
+                raise RowProblem(
                     "标识码", f"第 7–10 位 {object_id[6:10]} 不是目录中的部件大类+小类代码"
                 )
-            given = _text(row.get("小类代码"))
+            given = text(row.get("小类代码"))
             if given and given.zfill(4) != object_id[6:10] and given != sub.full_code:
-                raise _RowProblem("小类代码", f"“{given}”与标识码中的 {object_id[6:10]} 不符")
-            lat, lng = _float(row, "纬度"), _float(row, "经度")
+                raise RowProblem("小类代码", f"“{given}”与标识码中的 {object_id[6:10]} 不符")
+            lat, lng = as_float(row, "纬度"), as_float(row, "经度")
             if not (-90 <= lat <= 90):
-                raise _RowProblem("纬度", "应在 -90 到 90 之间")
+                raise RowProblem("纬度", "应在 -90 到 90 之间")
             if not (-180 <= lng <= 180):
-                raise _RowProblem("经度", "应在 -180 到 180 之间")
-            grid_code = _text(row.get("所在单元网格"))
+                raise RowProblem("经度", "应在 -180 到 180 之间")
+            grid_code = text(row.get("所在单元网格"))
             if grid_code:
                 grid = grids.get(grid_code)
                 if grid is None:
-                    raise _RowProblem("所在单元网格", f"没有代码为 {grid_code} 的单元网格")
+                    raise RowProblem("所在单元网格", f"没有代码为 {grid_code} 的单元网格")
             else:
                 try:
                     grid = grids_by_id[grid_for_point(lat, lng).grid_id]
                 except DomainError as exc:
-                    raise _RowProblem("经度", f"未填所在单元网格，且{exc.message}") from None
+                    raise RowProblem("经度", f"未填所在单元网格，且{exc.message}") from None
             problem = object_id_problems(object_id, sub, grid)
             if problem:
-                raise _RowProblem("标识码", problem)
+                raise RowProblem("标识码", problem)
             depts: dict[str, tuple[Unit | None, str]] = {}
             for column in ("主管部门", "权属部门", "养护部门"):
-                name = _text(row.get(column))
+                name = text(row.get(column))
                 unit = units.get(name) if name else None
                 depts[column] = (unit, "" if unit else name[:80])
             component = Component(
                 object_id=object_id,
                 subclass=sub,
-                name=_text(row.get("部件名称"))[:60],
+                name=text(row.get("部件名称"))[:60],
                 main_dept=depts["主管部门"][0],
                 main_dept_name=depts["主管部门"][1],
                 owner_dept=depts["权属部门"][0],
@@ -507,17 +413,17 @@ def _import_components(ws: Any, errors: list[RowError]) -> int:
                 maintainer_dept=depts["养护部门"][0],
                 maintainer_dept_name=depts["养护部门"][1],
                 grid=grid,
-                state=_choice(row, "部件状态", ComponentState, default=ComponentState.INTACT),
+                state=choice(row, "部件状态", ComponentState, default=ComponentState.INTACT),
                 initial_date=_date(row, "初始日期"),
                 change_date=_date(row, "变更日期"),
-                source=_choice(row, "数据来源", ComponentSource, default=ComponentSource.CENSUS),
-                location=_text(row.get("位置描述"))[:120],
-                material=_text(row.get("材质"))[:30],
-                note=_text(row.get("备注"))[:200],
+                source=choice(row, "数据来源", ComponentSource, default=ComponentSource.CENSUS),
+                location=text(row.get("位置描述"))[:120],
+                material=text(row.get("材质"))[:30],
+                note=text(row.get("备注"))[:200],
                 lat=lat,
                 lng=lng,
             )
-        except _RowProblem as p:
+        except RowProblem as p:
             errors.append(RowError(SHEET_COMPONENTS, number, p.column, p.reason))
             continue
         seen.add(object_id)

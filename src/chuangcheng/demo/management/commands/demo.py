@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from chuangcheng.citymgmt.demo_data import build_citymgmt_demo
 from chuangcheng.demo.city import DEMO_PASSWORD, DEMO_USERS, build_demo_city
+from chuangcheng.evaluation.seed import build_evaluation_demo
 from chuangcheng.org.roles import role_label
 
 ROOT = Path(settings.BASE_DIR)
@@ -74,8 +75,10 @@ class Command(BaseCommand):
         build_demo_city()
         self._reseal_old_history()
         build_citymgmt_demo()  # 数字城管: unit grids and the component registry, once
+        build_evaluation_demo(DEMO_PASSWORD)  # 创城测评: the standard, the sites, its people
         self._history(options)
         self._citymgmt_history(options)
+        self._evaluation_history()
         if not options["no_serve"]:
             self._routing_models()
         self._banner(options["host"], options["port"], serve=not options["no_serve"])
@@ -126,6 +129,21 @@ class Command(BaseCommand):
                 f"（在办 {stats['open']:,} 件），用时 {time.monotonic() - started:.0f} 秒。"
             )
         )
+
+    def _evaluation_history(self) -> None:
+        """创城测评: a year of monthly mock evaluations and their rectification, walked through
+        the loop (evaluation.demo_history), once."""
+        from chuangcheng.evaluation.demo_history import build_evaluation_history
+
+        started = time.monotonic()
+        stats = build_evaluation_history(now=timezone.now(), password=DEMO_PASSWORD)
+        if stats["visits"]:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"已生成创城测评 {stats['visits']:,} 个点位次、问题 {stats['problems']:,} 个，"
+                    f"用时 {time.monotonic() - started:.0f} 秒。"
+                )
+            )
 
     def _citymgmt_history(self, options: dict[str, Any]) -> None:
         """数字城管: the loop's posts with logins and a year of cases, walked through its
@@ -218,6 +236,10 @@ class Command(BaseCommand):
         for username, name, role, _unit in CM_USERS:
             if username in ("cm_jdy01", "cm_zbz", "cm_pqy", "cm_hw", "cm_ld"):
                 lines.append(f"    {username:<14}{role_label(role):<6}{name}（数字城管）")
+        from chuangcheng.evaluation.seed import EV_USERS
+
+        for username, name, role, _unit in EV_USERS:
+            lines.append(f"    {username:<14}{role_label(role):<6}{name}（创城测评）")
         lines.append(f"    {'admin':<14}{'管理员':<6}系统管理员（可进入管理后台）")
         if serve:
             lines.append("  按 Ctrl-C 停止网站和后台任务进程。")

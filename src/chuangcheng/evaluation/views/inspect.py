@@ -1,0 +1,262 @@
+"""测评 on the phone (today's visits, the checklist of one visit, answers, submission), 自查,
+测评计划 (创城办), the 问题清单, and an answer's photo (scoped like its visit)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from chuangcheng.cases.clocks import light
+from chuangcheng.cases.selectors import cases_visible_to
+from chuangcheng.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from chuangcheng.core.settings_store import get_setting
+from chuangcheng.evaluation import services
+from chuangcheng.evaluation.models import Answer, Inspection, Plan, Site, SiteType
+from chuangcheng.evaluation.roles import EVALUATOR, LEADER, OFFICE, UNIT
+from chuangcheng.evaluation.sites import visible_sites
+from chuangcheng.evaluation.workflow import KIND as RECTIFY
+from chuangcheng.evaluation.workflow import RECTIFY as RECTIFY_WORKFLOW
+from chuangcheng.org.models import Region
+from chuangcheng.web.access import page
+
+
+def _int(value: Any, what: str = "参数") -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ValidationFailed(f"{what}应为数字。") from None
+
+
+@page(EVALUATOR, UNIT, mobile=True)
+def today(request: HttpRequest) -> HttpResponse:
+    """测评员: the visits planned for them up to today that are not submitted, and today's done;
+    a unit: its self-checks."""
+    actor = request.actor  # type: ignore[attr-defined]
+    date = timezone.localdate()
+    mine = (
+        services.visible_inspections(actor)
+        .filter(evaluator_id=actor.user_id)
+        .select_related("site__site_type", "site__street")
+    )
+    open_ = mine.exclude(status=Inspection.Status.SUBMITTED).filter(planned_on__lte=date)
+    done = mine.filter(status=Inspection.Status.SUBMITTED, submitted_at__date=date)
+    return render(
+        request,
+        "evaluation/today.html",
+        {
+            "open": open_.order_by("planned_on", "site__code")[:200],
+            "done": done.order_by("-submitted_at")[:50],
+            "date": date,
+        },
+    )
+
+
+@page(EVALUATOR, UNIT, OFFICE, LEADER, mobile=True)
+def inspection_page(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = request.actor  # type: ignore[attr-defined]
+    inspection = services.inspection_for(actor, pk)
+    items = services.checklist(inspection)
+    answers = services.latest_answers(inspection)
+    rows = [{"item": i, "answer": answers.get(i.pk), "key": uuid.uuid4().hex} for i in items]
+    return render(
+        request,
+        "evaluation/inspection.html",
+        {
+            "inspection": inspection,
+            "rows": rows,
+            "answered": sum(1 for r in rows if r["answer"] is not None),
+            "editable": inspection.status != Inspection.Status.SUBMITTED
+            and services._may_answer(actor, inspection),
+            "results": Answer.Result.choices,
+        },
+    )
+
+
+@require_POST
+@page(EVALUATOR, UNIT, mobile=True)
+def answer(request: HttpRequest, pk: int) -> HttpResponse:
+    """One answer (a form post, or the phone's queued resend: JSON back when it asks)."""
+    wants_json = "application/json" in request.headers.get("Accept", "")
+    try:
+        saved, created = services.answer_record(
+            actor=request.actor,  # type: ignore[attr-defined]
+            inspection_id=pk,
+            item_id=request.POST.get("item"),
+            result=request.POST.get("result", ""),
+            client_key=request.POST.get("client_key", ""),
+            note=request.POST.get("note", ""),
+            photo=request.FILES.get("photo"),
+            lat=request.POST.get("lat"),
+            lng=request.POST.get("lng"),
+            answered_at=request.POST.get("answered_at"),
+        )
+    except DomainError as exc:
+        if wants_json:
+            return JsonResponse(
+                {"detail": exc.message, "fields": exc.fields}, status=exc.status_code
+            )
+        raise
+    if wants_json:
+        return JsonResponse(
+            {"id": saved.pk, "created": created, "result": saved.result},
+            status=201 if created else 200,
+        )
+    messages.success(request, f"已记录：{saved.item.code} {saved.get_result_display()}")
+    return redirect(f"{reverse('evaluation:inspection', args=[pk])}#item-{saved.item_id}")
+
+
+@require_POST
+@page(EVALUATOR, UNIT, mobile=True)
+def submit(request: HttpRequest, pk: int) -> HttpResponse:
+    done = services.inspection_submit(actor=request.actor, inspection_id=pk)  # type: ignore[attr-defined]
+    rate = done.score_rate
+    messages.success(
+        request,
+        f"已提交：得分率 {'—' if rate is None else f'{100 * rate:.1f}%'}，"
+        f"发现问题 {done.problems} 个，已列入问题清单。",
+    )
+    return redirect("evaluation:inspection", pk=pk)
+
+
+@require_POST
+@page(UNIT, mobile=True)
+def self_check(request: HttpRequest, site_id: int) -> HttpResponse:
+    inspection = services.self_check_create(actor=request.actor, site_id=site_id)  # type: ignore[attr-defined]
+    return redirect("evaluation:inspection", pk=inspection.pk)
+
+
+@page(EVALUATOR, UNIT, OFFICE, LEADER)
+def answer_photo(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = request.actor  # type: ignore[attr-defined]
+    hit = Answer.objects.filter(pk=pk, inspection__in=services.visible_inspections(actor)).first()
+    if hit is None or not hit.photo:
+        raise NotFound("没有这张照片，或您无权查看。")
+    with hit.photo.open("rb") as f:
+        data = f.read()
+    kinds = {
+        b"\xff\xd8": "image/jpeg",
+        b"\x89P": "image/png",
+        b"GI": "image/gif",
+        b"RI": "image/webp",
+    }
+    response = HttpResponse(data, content_type=kinds.get(data[:2], "application/octet-stream"))
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# ---------------------------------------------------------------- plans (创城办)
+
+
+@page(OFFICE, LEADER)
+def plans(request: HttpRequest) -> HttpResponse:
+    actor = request.actor  # type: ignore[attr-defined]
+    if request.method == "POST":
+        if OFFICE not in actor.roles and not actor.is_superuser:
+            raise PermissionDenied("只有创城办可以制定测评计划。")
+        post = request.POST
+        try:
+            planned_on = dt.date.fromisoformat(post.get("planned_on", ""))
+        except ValueError:
+            raise ValidationFailed("请填写测评日期。") from None
+        sample = _int(post.get("sample"), "每类抽取数量")
+        plan = services.plan_create(
+            actor=actor,
+            name=post.get("name", ""),
+            planned_on=planned_on,
+            evaluator_id=_int(post.get("evaluator"), "测评员") or 0,
+            announced=post.get("announced") == "1",
+            site_type_ids=[t for v in post.getlist("type") if (t := _int(v, "点位类型"))],
+            street_ids=[s for v in post.getlist("street") if (s := _int(v, "街道"))],
+            sample_per_type=sample,
+        )
+        messages.success(request, f"已制定计划“{plan.name}”：{plan.selection}。")
+        return redirect("evaluation:plans")
+    visible = services.visible_inspections(actor)
+    rows = []
+    for plan in (
+        Plan.objects.filter(inspections__in=visible).distinct().select_related("evaluator")[:100]
+    ):
+        insp = plan.inspections.all()
+        rows.append(
+            {
+                "plan": plan,
+                "total": insp.count(),
+                "submitted": insp.filter(status=Inspection.Status.SUBMITTED).count(),
+            }
+        )
+    evaluators = (
+        get_user_model().objects.filter(memberships__role=EVALUATOR).distinct().order_by("username")
+    )
+    return render(
+        request,
+        "evaluation/plans.html",
+        {
+            "rows": rows,
+            "evaluators": evaluators,
+            "site_types": SiteType.objects.filter(sites__in=visible_sites(actor)).distinct(),
+            "streets": Region.objects.filter(level=Region.Level.STREET).order_by("code"),
+            "can_plan": OFFICE in actor.roles or actor.is_superuser,
+            "today": timezone.localdate(),
+        },
+    )
+
+
+# ---------------------------------------------------------------- 问题清单
+
+
+@page(OFFICE, EVALUATOR, UNIT, LEADER)
+def problems(request: HttpRequest) -> HttpResponse:
+    actor = request.actor  # type: ignore[attr-defined]
+    status = request.GET.get("status", "open")
+    qs = cases_visible_to(actor).filter(kind=RECTIFY)
+    if status == "open":
+        qs = qs.filter(status__in=["assigning", "rectifying", "reviewing"])
+    elif status in RECTIFY_WORKFLOW.states:
+        qs = qs.filter(status=status)
+    elif status != "all":
+        raise ValidationFailed("状态参数不对。")
+    unit_id = _int(request.GET.get("unit"), "单位")
+    if unit_id is not None:
+        qs = qs.filter(lead_unit_id=unit_id)
+    qs = qs.select_related("problem__site", "problem__item", "lead_unit").prefetch_related("clocks")
+    now = timezone.now()
+    warn = float(get_setting("cases.warn_fraction"))
+    rows = []
+    for case in qs.order_by("next_due", "-created_at")[:300]:
+        clock = next((c for c in case.clocks.all() if c.name == "rectify"), None)
+        rows.append(
+            {
+                "case": case,
+                "state": RECTIFY_WORKFLOW.state_label(case.status),
+                "clock": clock,
+                "light": light(clock, now, warn) if clock is not None and clock.due_at else "",
+            }
+        )
+    return render(
+        request,
+        "evaluation/problems.html",
+        {
+            "rows": rows,
+            "status": status,
+            "unit_id": unit_id,
+            "states": RECTIFY_WORKFLOW.states,
+        },
+    )
+
+
+def sites_for_self_check(actor: Any) -> Any:
+    units = actor.units_with_children(UNIT)
+    return Site.objects.filter(Q(unit_id__in=units) | Q(paired_units__in=units)).distinct()

@@ -1,0 +1,136 @@
+"""创城测评 through real pages in headless Chromium: the evaluator walks a hotel's checklist on a
+phone-sized page (one answer kept on the phone while offline and sent when the network
+returns), submits; the failure goes 交办 → 整改 → a failed 复查 → 整改 again → 销号."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from chuangcheng.cases.models import Case
+from chuangcheng.demo.city import DEMO_PASSWORD
+from chuangcheng.evaluation import services
+from chuangcheng.evaluation.models import Answer, Inspection, Problem, Site
+from chuangcheng.evaluation.seed import build_evaluation_demo
+from chuangcheng.org.models import Unit
+from tests.browser.test_hotline_browser import do_action, photo, status
+from tests.conftest import actor, user
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def wait_uploaded(page: Any, item_id: int) -> None:
+    for _ in range(100):
+        text = page.locator(f"#item-{item_id} [data-current]").inner_text()
+        if "已上传" in text or "未保存" in text:
+            assert "已上传" in text, text
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"answer to item {item_id} never uploaded")
+
+
+def test_an_inspection_on_the_phone_and_its_problem_to_struck_off(
+    city: Any, as_user: Any, live_server: Any, tmp_path: Path
+) -> None:
+    build_evaluation_demo(DEMO_PASSWORD)
+    hotel = Site.objects.filter(site_type__name="宾馆酒店", street__code="150103004").first()
+    assert hotel is not None
+    plan = services.plan_create(
+        actor=actor("ev_ccb"),
+        name="浏览器测试",
+        planned_on=timezone.localdate(),
+        evaluator_id=user("ev_cpy").pk,
+        announced=True,
+        site_type_ids=[hotel.site_type_id],
+        street_ids=[hotel.street_id],
+    )
+    inspection = plan.inspections.get(site=hotel)
+
+    # 1 the evaluator on a phone: today's sites, the hotel's checklist
+    page = as_user("ev_cpy", mobile=True)
+    assert page.url.endswith("/evaluation/today/")
+    page.click(f"a[href='/evaluation/inspections/{inspection.pk}/']")
+    page.wait_for_selector("[data-checklist]")
+    items = services.checklist(inspection)
+    assert [i.code for i in items] == ["1.1.3", "4.1.1", "4.2.1"]
+    first, second, third = items
+
+    def answer(item_id: int, result: str, note: str = "", file: str = "") -> None:
+        card = page.locator(f"#item-{item_id}")
+        card.locator(f"input[name=result][value={result}]").check()
+        if note:
+            card.locator("input[name=note]").fill(note)
+        if file:
+            card.locator("input[name=photo]").set_input_files(file)
+        card.locator("button[type=submit]").click()
+
+    answer(first.pk, "fail", "大堂公益广告被遮挡", photo(tmp_path, "ad.jpg", "red"))
+    wait_uploaded(page, first.pk)
+    # 2 no network: the answer waits on the phone, then goes when the network is back
+    page.context.set_offline(True)
+    answer(second.pk, "pass")
+    for _ in range(50):
+        if "暂存" in page.locator("[data-queue-status]").inner_text():
+            break
+        page.wait_for_timeout(100)
+    assert "暂存在手机上" in page.locator("[data-queue-status]").inner_text()
+    assert Answer.objects.filter(item=second).count() == 0
+    page.context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    wait_uploaded(page, second.pk)
+    answer(third.pk, "pass")
+    wait_uploaded(page, third.pk)
+    assert Answer.objects.filter(inspection=inspection).count() == 3
+    page.reload()
+    page.click("[data-testid=submit]")
+    page.wait_for_selector("[data-testid=result]")
+    assert "得分率" in page.inner_text("[data-testid=result]")
+    inspection.refresh_from_db()
+    assert inspection.status == Inspection.Status.SUBMITTED and inspection.problems == 1
+    case = Problem.objects.get(inspection=inspection).case
+    number = case.number
+
+    # 3 交办 by the 创城办 to 商务局, 较重
+    office = as_user("ev_ccb")
+    office.goto(f"{live_server.url}/evaluation/problems/")
+    office.click(f"a:has-text('{number}')")
+    office.wait_for_selector("[data-testid=case-number]")
+    do_action(
+        office,
+        "assign",
+        selects={"unit": str(Unit.objects.get(code="D-SW").pk)},
+        checks=["input[name=severity][value=major]"],
+        fill={"note": "请三个工作日内整改"},
+    )
+    assert status(case) == "rectifying"
+
+    # 4 整改 by 商务局, from its 问题清单 with the light
+    unit = as_user("ev_sw")
+    assert unit.url.endswith("/evaluation/problems/")
+    row = unit.locator(f"tr[data-case='{number}']")
+    assert row.locator(".light").count() == 1
+    unit.click(f"a:has-text('{number}')")
+    unit.wait_for_selector("[data-testid=case-number]")
+    do_action(
+        unit,
+        "report",
+        fill={"note": "已移除遮挡物"},
+        files={"after": photo(tmp_path, "fixed.jpg", "white")},
+    )
+    assert status(case) == "reviewing"
+
+    # 5 a failed 复查 by the evaluator, 6 整改 again, 7 销号
+    checker = as_user("ev_cpy", mobile=True)
+    checker.goto(f"{live_server.url}/hotline/cases/{case.pk}/")
+    do_action(checker, "review_fail", fill={"reason": "公益广告仍不完整"})
+    assert status(case) == "rectifying"
+    assert Problem.objects.get(case=case).review_fails == 1
+    unit.reload()
+    do_action(unit, "report", fill={"note": "已重新张贴"})
+    checker.reload()
+    do_action(checker, "review_pass", fill={"note": "合格"})
+    assert status(case) == "closed"
+    assert Case.objects.get(pk=case.pk).closed_at is not None
