@@ -78,12 +78,15 @@ def _group_field(group_by: str) -> tuple[str, Any]:
 # The conditions behind each figure, shared by the counts and by the lists of orders a
 # figure drills down to (`indicator_cases`), so that a list always has as many orders as its
 # figure says. Those on closed orders apply to the orders closed in the month.
-VALID_Q = Q(contacted=True, excluded_from_scoring=False)
-CLOSED_LATE_Q = Q(finish_at__gt=F("finish_due"))
-RESPONDED_Q = VALID_Q & (Q(respond_at__lte=F("respond_due")) | Q(respond_due__isnull=True))
-RESOLVED_Q = VALID_Q & Q(resolution="resolved")
-SATISFIED_Q = VALID_Q & Q(satisfaction="satisfied")
-BASIC_Q = VALID_Q & Q(satisfaction="basic")
+# The order's own fields are on its row (`hotline.HotlineOrder`, joined by primary key).
+VALID_Q = Q(hotline__contacted=True, hotline__excluded_from_scoring=False)
+CLOSED_LATE_Q = Q(hotline__finish_at__gt=F("hotline__finish_due"))
+RESPONDED_Q = VALID_Q & (
+    Q(hotline__respond_at__lte=F("hotline__respond_due")) | Q(hotline__respond_due__isnull=True)
+)
+RESOLVED_Q = VALID_Q & Q(hotline__resolution="resolved")
+SATISFIED_Q = VALID_Q & Q(hotline__satisfaction="satisfied")
+BASIC_Q = VALID_Q & Q(hotline__satisfaction="basic")
 
 
 def _callback_aggregates() -> dict[str, Any]:
@@ -105,7 +108,7 @@ def _closed_in(start: dt.datetime, end: dt.datetime) -> Q:
 
 def _open_late_q(now: dt.datetime, end: dt.datetime) -> Q:
     """超期 among the open orders: past the finish deadline now (or at the end of the month)."""
-    return Q(finish_due__lt=min(now, end))
+    return Q(hotline__finish_due__lt=min(now, end))
 
 
 def _open_at(end: dt.datetime) -> Q:
@@ -357,7 +360,10 @@ def hotline_breakdown(month: str, *, base: Any = None) -> dict[str, list[dict[st
     qs = (base if base is not None else Case.objects.all()).filter(
         kind=KIND, created_at__gte=start, created_at__lt=end
     )
-    by_type = list(qs.values("appeal_type").annotate(n=Count("id")).order_by("-n"))
+    by_type = [
+        {"appeal_type": r["hotline__appeal_type"], "n": r["n"]}
+        for r in qs.values("hotline__appeal_type").annotate(n=Count("id")).order_by("-n")
+    ]
     by_category = list(
         qs.values("category_id", "category__name").annotate(n=Count("id")).order_by("-n")[:15]
     )
