@@ -16,8 +16,8 @@ from chuangcheng.cases.selectors import case_get_visible
 from chuangcheng.cases.services import allowed_actions, case_transition
 from chuangcheng.core.errors import DomainError, NotFound
 from chuangcheng.hotline import selectors as hotline_selectors
-from chuangcheng.hotline.roles import CITIZEN
 from chuangcheng.hotline.presenters import public_result
+from chuangcheng.hotline.roles import CITIZEN
 from chuangcheng.hotline.services import hotline_intake
 from chuangcheng.org.access import actor_for
 from chuangcheng.web import formatting, limits
