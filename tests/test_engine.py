@@ -412,10 +412,10 @@ def check_invariants(case_id: int) -> None:
     assert (case.closed_at is not None) == (case.status in HOTLINE.final)
     if case.dispatched_at is not None:
         for clock in ("sign_at", "respond_at", "finish_at"):
-            value = getattr(case, clock)
+            value = getattr(case.hotline, clock)
             assert value is None or value >= case.dispatched_at, clock
         for due in ("sign_due", "respond_due", "finish_due"):
-            value = getattr(case, due)
+            value = getattr(case.hotline, due)
             assert value is None or value >= case.dispatched_at, due
     if case.closed_at is not None:
         assert case.closed_at >= case.created_at
