@@ -5,12 +5,10 @@ merges scoped like every other lookup."""
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import re
 from typing import Any
 
 import pytest
-from django.apps import apps as django_apps
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -18,7 +16,7 @@ from django.test import Client
 from django.utils import timezone
 
 from chuangcheng.cases.models import Case, CaseClock, CaseEvent
-from chuangcheng.cases.selectors import overdue_clocks, verify_chain
+from chuangcheng.cases.selectors import verify_chain
 from chuangcheng.cases.services import case_transition
 from chuangcheng.core.calendar import add_working_days
 from chuangcheng.core.errors import ValidationFailed
@@ -26,6 +24,7 @@ from chuangcheng.core.models import Setting
 from chuangcheng.core.settings_store import get_setting, setting_set
 from chuangcheng.demo.city import DEMO_PASSWORD
 from chuangcheng.hotline import selectors as hotline_selectors
+from chuangcheng.hotline.models import HotlineOrder
 from chuangcheng.hotline.roles import DISPATCHER
 from chuangcheng.hotline.services import hotline_intake
 from chuangcheng.org.models import Membership, Unit
@@ -90,9 +89,10 @@ def clock_rows(case: Case) -> dict[str, tuple[Any, Any]]:
 
 
 def columns(case: Case) -> dict[str, tuple[Any, Any]]:
-    case = Case.objects.get(pk=case.pk)
+    """The 12345 order's copy of its clocks, on its own row."""
+    order = HotlineOrder.objects.get(case_id=case.pk)
     return {
-        n: (getattr(case, f"{n}_due"), getattr(case, f"{n}_at"))
+        n: (getattr(order, f"{n}_due"), getattr(order, f"{n}_at"))
         for n in ("sign", "respond", "finish")
     }
 
@@ -141,37 +141,6 @@ def test_the_engine_names_no_clock_column() -> None:
         text = (Path(engine.__file__).parent / name).read_text()
         assert not re.search(r'\}_(due|at)"', text), name  # f"{name}_due", f"{clock}_at"
         assert not re.search(r"\b(sign|respond|finish)_(due|at)\b", text), name
-
-
-def test_data_migration_writes_clock_rows_from_the_columns(city: Any) -> None:
-    t = timezone.now() - dt.timedelta(hours=3)
-    running = dispatch(city, new_case(), at=t)
-    case_transition(case_id=running.pk, action="accept", actor=actor("handler_zsxl"), now=t + HOUR)
-    closed = dispatch(city, new_case(), at=t)
-    Case.objects.filter(pk=closed.pk).update(status="closed", closed_at=t + 2 * HOUR)
-    expected = columns(running)
-    CaseClock.objects.all().delete()
-    migration = importlib.import_module(
-        "chuangcheng.cases.migrations.0016_case_clock_rows_from_columns"
-    )
-
-    class Editor:
-        pass
-
-    editor = Editor()
-    editor.connection = connection  # type: ignore[attr-defined]
-    migration.rows_from_columns(django_apps, editor)
-    assert clock_rows(running) == expected
-    sign = CaseClock.objects.get(case=running, name="sign")
-    assert (sign.started_at, sign.limit_amount, sign.limit_unit) == (t, 2, "hours")
-    # a clock left running on a case that ended stops when it ended: never overdue
-    assert {at for _due, at in clock_rows(closed).values()} == {t + 2 * HOUR}
-    later = t + dt.timedelta(days=30)
-    assert not overdue_clocks(later).filter(case=closed).exists()
-    assert set(overdue_clocks(later).filter(case=running).values_list("name", flat=True)) == {
-        "respond",
-        "finish",
-    }
 
 
 def test_overdue_sign_is_red_at_the_top_not_behind_a_nearer_finish(city: Any) -> None:
