@@ -121,10 +121,7 @@ def sees_every_case_of(actor: Actor, kind: str) -> bool:
 
 
 def case_get_visible(actor: Actor, case_id: int) -> Case:
-    """One case the actor may see (404 otherwise), with its loop's own row (`Workflow.detail`)
-    in the same query: the case's page and API show it."""
-    own = sorted({w.detail_accessor for w in registered() if w.detail_accessor is not None})
-    case = cases_visible_to(actor).select_related(*own).filter(pk=case_id).first()
+    case = cases_visible_to(actor).filter(pk=case_id).first()
     if case is None:
         raise NotFound("工单不存在或无权查看。")
     return case
