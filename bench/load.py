@@ -36,6 +36,7 @@ from common import BENCH_OPERATOR, ROOT, bench_env, say, setup_django
 
 BIG_TABLES = (
     "cases_case",
+    "hotline_hotlineorder",  # the 12345 order's own row, one per case (ADR 0017)
     "cases_caseevent",
     "cases_casecontact",
     "cases_assignment",
@@ -294,10 +295,16 @@ UPDATE bench_clocks c SET steps = CASE
 INSERT INTO cases_case ({columns})
 SELECT {values}
 FROM bench_clocks c ORDER BY c.id;
+
+INSERT INTO hotline_hotlineorder ({own_columns})
+SELECT {own_values}
+FROM bench_clocks c ORDER BY c.id;
 """
 
+# The columns of the case and of the 12345 order's own row (hotline_hotlineorder), by name.
 CASE_VALUES = {
     "id": "c.id",
+    "case_id": "c.id",
     "number": "to_char(c.created_at AT TIME ZONE 'Asia/Shanghai', 'YYYYMMDD') "
     "|| lpad(c.day_seq::text, 6, '0')",
     "kind": "'hotline'",
@@ -523,30 +530,38 @@ def bulk_load(n: int) -> None:
 
     from chuangcheng.cases.models import Case
     from chuangcheng.core.models import DailySequence
+    from chuangcheng.hotline.models import HotlineOrder
 
     seq_table = DailySequence._meta.db_table
     params = _lookups()
     params.update({"n": n, "open_frac": 0.03, "now": timezone.now()})
-    fields = [f for f in Case._meta.concrete_fields]
-    columns, values = [], []
-    for f in fields:
-        expr = CASE_VALUES.get(f.column)
-        if expr is None:  # a column added after this loader was written: use its default
-            default = f.get_default()
-            if default is None:
-                expr = "NULL"
-            elif isinstance(default, bool):
-                expr = "true" if default else "false"
-            elif isinstance(default, (int, float)):
-                expr = str(default)
-            elif isinstance(default, (dict, list)):
-                expr = "'" + json.dumps(default) + "'::jsonb"
-            else:
-                expr = "'" + str(default).replace("'", "''") + "'"
-            say(f"  (column {f.column} not known to the loader: filled with {expr})")
-        columns.append(f.column)
-        values.append(expr)
-    case_sql = CASE_SQL.format(columns=", ".join(columns), values=",\n       ".join(values))
+
+    def columns_of(model: type) -> tuple[str, str]:
+        columns, values = [], []
+        for f in model._meta.concrete_fields:  # type: ignore[attr-defined]
+            expr = CASE_VALUES.get(f.column)
+            if expr is None:  # a column added after this loader was written: use its default
+                default = f.get_default()
+                if default is None:
+                    expr = "NULL"
+                elif isinstance(default, bool):
+                    expr = "true" if default else "false"
+                elif isinstance(default, (int, float)):
+                    expr = str(default)
+                elif isinstance(default, (dict, list)):
+                    expr = "'" + json.dumps(default) + "'::jsonb"
+                else:
+                    expr = "'" + str(default).replace("'", "''") + "'"
+                say(f"  (column {f.column} not known to the loader: filled with {expr})")
+            columns.append(f.column)
+            values.append(expr)
+        return ", ".join(columns), ",\n       ".join(values)
+
+    columns, values = columns_of(Case)
+    own_columns, own_values = columns_of(HotlineOrder)
+    case_sql = CASE_SQL.format(
+        columns=columns, values=values, own_columns=own_columns, own_values=own_values
+    )
     steps = [
         ("stage + cases", case_sql),
         ("contacts", CONTACT_SQL),
@@ -585,6 +600,8 @@ def bulk_load(n: int) -> None:
                 f"DO UPDATE SET last = greatest({seq_table}.last, EXCLUDED.last)"
             )
             for table in BIG_TABLES:
+                if table == HotlineOrder._meta.db_table:
+                    continue  # keyed by its case: no sequence of its own
                 cur.execute(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                     f"coalesce((SELECT max(id) FROM {table}), 1))"

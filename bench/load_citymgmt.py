@@ -213,7 +213,6 @@ CASE_VALUES = {
     "WHEN 'checking' THEN c.t_fb + interval '6 hours' END",
     "match_text": "left(regexp_replace((%(sub_name)s::text[])[c.sub] || (%(grid_comm_name)s::text[])"
     "[c.grid] || (%(sub_name)s::text[])[c.sub] || '请处理', '[^[:alnum:]]', '', 'g'), 160)",
-    "reporter_count": "1",
     "last_hash": "encode(sha256(convert_to('bench:' || c.id || ':' || cardinality(c.steps), "
     "'UTF8')), 'hex')",
     "event_count": "cardinality(c.steps)",

@@ -24,10 +24,10 @@ QUEUE_TEMPLATE = """
 <table class="queue">
 <thead><tr><th>编号</th><th>标题</th><th>分类</th><th>状态</th><th>办结时限</th></tr></thead>
 <tbody>
-{% for c in cases %}<tr class="{% if c.finish_due and c.finish_due < now %}overdue{% endif %}">
+{% for c in cases %}<tr class="{% if c.hotline.finish_due and c.hotline.finish_due < now %}overdue{% endif %}">
 <td><a href="/hotline/cases/{{ c.pk }}/">{{ c.number }}</a></td><td>{{ c.title }}</td>
 <td>{{ c.category.name|default:"-" }}</td><td>{{ c.status }}</td>
-<td>{{ c.finish_due|date:"Y-m-d H:i" }}</td></tr>
+<td>{{ c.hotline.finish_due|date:"Y-m-d H:i" }}</td></tr>
 {% endfor %}</tbody></table>
 """
 

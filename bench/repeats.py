@@ -111,10 +111,8 @@ def load(n: int) -> None:
     with (
         connection.cursor() as cur,
         cur.copy(
-            "COPY cases_case (number, kind, status, source, channel, appeal_type, urgency, title, content,"
+            "COPY cases_case (number, kind, status, source, channel, title, content,"
             " address, street_id, region_path, external_source, external_id, created_at, updated_at,"
-            " result, resolution, satisfaction, supervision_level,"
-            " reporter_count, reopen_count, return_count, extension_workdays, excluded_from_scoring,"
             " match_text, last_hash, event_count) FROM STDIN"
         ) as copy,
     ):
@@ -131,8 +129,6 @@ def load(n: int) -> None:
                     rnd.choice(["received", "reviewed", "handling", "dispatched"]),
                     "bench",
                     "phone",
-                    "help",
-                    "normal",
                     title,
                     content,
                     "",
@@ -142,15 +138,6 @@ def load(n: int) -> None:
                     "",
                     at,
                     at,
-                    "",
-                    "",
-                    "",
-                    "",
-                    1,
-                    0,
-                    0,
-                    0,
-                    False,
                     (title + content.replace("，", ""))[:160],
                     "",
                     0,
@@ -159,7 +146,17 @@ def load(n: int) -> None:
             if i and i % 200_000 == 0:
                 say(f"  {i:,} …")
     with connection.cursor() as cur:
+        # each order's own row (hotline_hotlineorder): a 求助, normal urgency, the rest defaults
+        cur.execute(
+            "INSERT INTO hotline_hotlineorder (case_id, appeal_type, urgency, result, resolution,"
+            " satisfaction, supervision_level, reporter_count, reopen_count, return_count,"
+            " extension_workdays, excluded_from_scoring)"
+            " SELECT id, 'help', 'normal', '', '', '', '', 1, 0, 0, 0, false FROM cases_case c"
+            " WHERE source = 'bench'"
+            " AND NOT EXISTS (SELECT 1 FROM hotline_hotlineorder h WHERE h.case_id = c.id)"
+        )
         cur.execute("VACUUM ANALYZE cases_case")
+        cur.execute("VACUUM ANALYZE hotline_hotlineorder")
     say(f"loaded in {time.monotonic() - started:.0f} s")
     load_keys()
 

@@ -120,9 +120,9 @@ def test_dispatch_deadlines_and_extension(city: DemoCity) -> None:
     with time_machine.travel(at(2026, 9, 30), tick=False):
         case = drive(city, new_case(), "handling")
     assert case.dispatched_at == at(2026, 9, 30)
-    assert case.sign_due == at(2026, 9, 30, 12)  # 2 hours
-    assert case.respond_due == at(2026, 10, 1)  # 24 hours, calendar time
-    assert case.finish_due == at(2026, 10, 13)  # 5 working days
+    assert case.hotline.sign_due == at(2026, 9, 30, 12)  # 2 hours
+    assert case.hotline.respond_due == at(2026, 10, 1)  # 24 hours, calendar time
+    assert case.hotline.finish_due == at(2026, 10, 13)  # 5 working days
     handler, dispatcher = actor("handler_zsxl"), actor("dispatcher")
     case_transition(
         case_id=case.pk,
@@ -135,17 +135,17 @@ def test_dispatch_deadlines_and_extension(city: DemoCity) -> None:
         case_id=case.pk, action="approve_extension", actor=dispatcher, now=at(2026, 10, 9, 11)
     )
     # Oct 14 (Wed), 15 (Thu), 16 (Fri): counted from the old deadline, in working days
-    assert case.finish_due == at(2026, 10, 16)
-    assert case.extension_workdays == 3
-    assert Case.objects.get(pk=case.pk).finish_due == at(2026, 10, 16)
+    assert case.hotline.finish_due == at(2026, 10, 16)
+    assert case.hotline.extension_workdays == 3
+    assert Case.objects.get(pk=case.pk).hotline.finish_due == at(2026, 10, 16)
 
 
 def test_urgent_order_deadlines_follow_the_time_limit_table(city: DemoCity) -> None:
     with time_machine.travel(at(2026, 9, 30, 17), tick=False):
         case = drive(city, new_case(urgency="urgent"), "dispatched")
-    assert case.sign_due == at(2026, 9, 30, 18)
-    assert case.respond_due == at(2026, 9, 30, 21)
-    assert case.finish_due == at(2026, 10, 1, 17)  # 24 hours even on a holiday
+    assert case.hotline.sign_due == at(2026, 9, 30, 18)
+    assert case.hotline.respond_due == at(2026, 9, 30, 21)
+    assert case.hotline.finish_due == at(2026, 10, 1, 17)  # 24 hours even on a holiday
 
 
 def test_return_limit_counts_working_days(city: DemoCity) -> None:

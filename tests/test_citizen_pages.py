@@ -63,4 +63,4 @@ def test_rating_comment_is_shown_after_rating(city: DemoCity) -> None:
     assert resp.status_code == 302
     html = client.get(f"/m/cases/{case.pk}/").content.decode()
     assert "师傅很负责，谢谢" in html and 'data-testid="rate-form"' not in html
-    assert Case.objects.get(pk=case.pk).citizen_rating == 4
+    assert Case.objects.get(pk=case.pk).hotline.citizen_rating == 4

@@ -135,7 +135,7 @@ def test_charts_link_to_their_orders(october: dict[str, Case]) -> None:
 
 
 def n_help(orders: dict[str, Case]) -> set[str]:
-    return {o.number for k, o in orders.items() if o.appeal_type == "help"}
+    return {o.number for k, o in orders.items() if o.hotline.appeal_type == "help"}
 
 
 def test_lowest_ranked_are_above_the_charts(october: dict[str, Case]) -> None:

@@ -98,23 +98,23 @@ def test_rows_are_what_the_workflow_leaves(demo: None) -> None:
     for case in dispatched.exclude(lead_unit__isnull=True).order_by("pk")[::11]:
         lead = Assignment.objects.get(case=case, role="lead", active=True)
         assert lead.unit_id == case.lead_unit_id and lead.assigned_at == case.dispatched_at
-        assert case.sign_due and case.respond_due and case.finish_due
-    handled = closed.exclude(respond_at__isnull=True).exclude(dispatched_at__isnull=True)
-    assert not handled.filter(sign_at__lt=F("dispatched_at")).exists()
-    assert not closed.filter(contacted=True, resolution="").exists()
+        assert case.hotline.sign_due and case.hotline.respond_due and case.hotline.finish_due
+    handled = closed.exclude(hotline__respond_at__isnull=True).exclude(dispatched_at__isnull=True)
+    assert not handled.filter(hotline__sign_at__lt=F("dispatched_at")).exists()
+    assert not closed.filter(hotline__contacted=True, hotline__resolution="").exists()
     merged = cases.filter(status="merged")
     assert not merged.filter(merged_into__isnull=True).exists()
     for case in merged[:10]:
         main = case.merged_into
         assert main is not None and case.closed_at is not None
-        assert main.reporter_count >= 2 and main.created_at < case.closed_at
+        assert main.hotline.reporter_count >= 2 and main.created_at < case.closed_at
         # the workflow's 并单 wrote where the new reporter came from into the main order
         merged_in = CaseEvent.objects.get(
             case=main, action="merged_in", data__merged_from=case.number
         )
         assert merged_in.created_at == case.closed_at
         assert (
-            main.reporter_count
+            main.hotline.reporter_count
             == 1 + CaseEvent.objects.filter(case=main, action="merged_in").count()
         )
     # requests awaiting a decision are records of their own, each opened by an event
@@ -130,8 +130,8 @@ def test_rows_are_what_the_workflow_leaves(demo: None) -> None:
     for req in decided[:20]:
         event = CaseEvent.objects.get(case_id=req.case_id, seq=req.decided_seq)
         assert event.action.endswith(req.kind) and event.created_at == req.decided_at
-    assert cases.filter(extension_workdays__gt=0).exists()
-    assert cases.filter(return_count__gt=0).exists() or ORDERS < 300
+    assert cases.filter(hotline__extension_workdays__gt=0).exists()
+    assert cases.filter(hotline__return_count__gt=0).exists() or ORDERS < 300
 
 
 def test_the_three_rates_look_like_the_seed_reports(demo: None) -> None:
@@ -162,7 +162,7 @@ def test_every_demo_user_finds_work(demo: None) -> None:
         assert set(queue.values_list("status", flat=True)) >= HANDLER_STATES, username
         assert queue.filter(overdue_q(now)).exists(), username
         assert queue.filter(pending_request_q("extension")).exists(), username
-        assert queue.exclude(supervision_level="").exists() or username == "handler_cg"
+        assert queue.exclude(hotline__supervision_level="").exists() or username == "handler_cg"
     dispatcher = set(inbox_for(actor("dispatcher")).values_list("status", flat=True))
     assert dispatcher >= {"received", "reviewed", "return_requested", "fed_back"}
     assert inbox_for(actor("operator")).exists()
@@ -173,7 +173,7 @@ def test_every_demo_user_finds_work(demo: None) -> None:
     assert hotline_cases(actor("admin")).count() == ORDERS + TRANSFERS
     mine = hotline_cases(actor("citizen"))
     assert mine.count() == 3
-    assert mine.filter(status="closed", citizen_rating__isnull=True).exists()
+    assert mine.filter(status="closed", hotline__citizen_rating__isnull=True).exists()
     assert {u for u, *_ in DEMO_USERS} <= {
         "operator",
         "dispatcher",
@@ -206,11 +206,11 @@ def test_the_workflow_carries_on(demo: None) -> None:
     pending = inbox_for(dispatcher).filter(pending_request_q("extension")).first()
     assert pending is not None
     case = case_transition(case_id=pending.pk, action="approve_extension", actor=dispatcher)
-    assert case.extension_workdays > 0 and verify_chain(case)
+    assert case.hotline.extension_workdays > 0 and verify_chain(case)
     citizen = actor("citizen")
-    unrated = hotline_cases(citizen).get(status="closed", citizen_rating__isnull=True)
+    unrated = hotline_cases(citizen).get(status="closed", hotline__citizen_rating__isnull=True)
     case = case_transition(case_id=unrated.pk, action="rate", actor=citizen, data={"rating": 5})
-    assert case.citizen_rating == 5 and verify_chain(case)
+    assert case.hotline.citizen_rating == 5 and verify_chain(case)
 
 
 def test_running_again_keeps_the_history(demo: None) -> None:

@@ -370,7 +370,7 @@ def test_answer_directly_for_a_consultation(city: DemoCity) -> None:
         data={"note": "已告知办理地点"},
     )
     assert case.status == "closed" and case.closed_at is not None
-    assert case.finish_at is not None and case.respond_at is not None
+    assert case.hotline.finish_at is not None and case.hotline.respond_at is not None
 
 
 def test_table_through_the_api_agrees(city: DemoCity, people: dict[str, Actor]) -> None:
@@ -412,23 +412,23 @@ def check_invariants(case_id: int) -> None:
     assert (case.closed_at is not None) == (case.status in HOTLINE.final)
     if case.dispatched_at is not None:
         for clock in ("sign_at", "respond_at", "finish_at"):
-            value = getattr(case, clock)
+            value = getattr(case.hotline, clock)
             assert value is None or value >= case.dispatched_at, clock
         for due in ("sign_due", "respond_due", "finish_due"):
-            value = getattr(case, due)
+            value = getattr(case.hotline, due)
             assert value is None or value >= case.dispatched_at, due
     if case.closed_at is not None:
         assert case.closed_at >= case.created_at
-        assert case.finish_at is None or case.finish_at <= case.closed_at
-    if case.callback_at is not None and case.finish_at is not None:
-        assert case.callback_at >= case.finish_at
+        assert case.hotline.finish_at is None or case.hotline.finish_at <= case.closed_at
+    if case.hotline.callback_at is not None and case.hotline.finish_at is not None:
+        assert case.hotline.callback_at >= case.hotline.finish_at
     # next_due: the earliest of 签收/响应/办结 still running; none once the case is final
     running = [
         due
         for due, met in (
-            (case.sign_due, case.sign_at),
-            (case.respond_due, case.respond_at),
-            (case.finish_due, case.finish_at),
+            (case.hotline.sign_due, case.hotline.sign_at),
+            (case.hotline.respond_due, case.hotline.respond_at),
+            (case.hotline.finish_due, case.hotline.finish_at),
         )
         if due is not None and met is None
     ]

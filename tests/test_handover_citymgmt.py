@@ -130,10 +130,10 @@ def test_transfer_then_citymgmt_closes_and_the_order_goes_to_callback(
     # the order moved on in the same transaction: to 回访, with the 城管 result
     done = Case.objects.get(pk=order_id)
     assert done.status == "callback"
-    assert cm.number in done.result and "垃圾已清运完毕" in done.result
+    assert cm.number in done.hotline.result and "垃圾已清运完毕" in done.hotline.result
     step = CaseEvent.objects.filter(case=done).order_by("-seq").first()
     assert step is not None and step.action == "citymgmt_done" and step.actor_id is None
-    assert done.finish_at is not None
+    assert done.hotline.finish_at is not None
     assert assert_history_consistent(order_id)
     resp = act(
         api("callback"),

@@ -26,6 +26,8 @@ from chuangcheng.cases.selectors import history_problems, verify_chain
 from chuangcheng.cases.services import contact_reveal
 from chuangcheng.core.hashing import GENESIS, chain_hash
 from chuangcheng.demo.city import DemoCity
+from chuangcheng.hotline.models import HotlineOrder
+from chuangcheng.hotline.workflow import HOTLINE
 from tests.conftest import actor
 from tests.test_engine import PATHS, city_grids, drive, new_case
 
@@ -93,12 +95,14 @@ def test_untouched_histories_verify(city: DemoCity, state: str) -> None:
 
 def test_every_recorded_field_is_replayed_from_events(city: DemoCity) -> None:
     case = drive(city, new_case(), "closed")
-    state, status, count = replay(CaseEvent.objects.filter(case=case).order_by("seq"))
+    state, status, count = replay(CaseEvent.objects.filter(case=case).order_by("seq"), case.kind)
     case.refresh_from_db()
     assert status == "closed" and count == case.event_count
     assert state["satisfaction"] == "satisfied" and state["resolution"] == "resolved"
     assert state["contacted"] is True and state["lead_unit_id"] == case.lead_unit_id
-    assert state["closed_at"] is not None and set(state) == set(RECORDED_FIELDS)
+    assert state["closed_at"] is not None and set(state) == set(RECORDED_FIELDS) | set(
+        HOTLINE.recorded
+    )
 
 
 # ---------------------------------------------------------------- an edited event
@@ -148,7 +152,11 @@ def test_the_chain_is_keyed() -> None:
 def test_edited_case_row_is_reported(city: DemoCity, column: str, value: Any, state: str) -> None:
     case = drive(city, new_case(), state)
     assert verify(case.number)[0]
-    Case.objects.filter(pk=case.pk).update(**{column: value})  # no trigger guards the row
+    own = {f.attname for f in HotlineOrder._meta.concrete_fields}  # the order's own row
+    if column in own:
+        HotlineOrder.objects.filter(case=case).update(**{column: value})
+    else:
+        Case.objects.filter(pk=case.pk).update(**{column: value})  # no trigger guards the row
     ok, out = verify(case.number)
     assert not ok
     assert f"工单 {case.number}: {column}:" in out, out
@@ -164,11 +172,14 @@ def test_history_cut_back_to_a_valid_prefix_is_caught_by_the_anchor(
     # the owner deletes the last event (回访满意) and puts the row back as the rest describe
     events = list(CaseEvent.objects.filter(case=case).order_by("seq"))
     kept = events[:-1]
-    state, status, count = replay(kept)
+    state, status, count = replay(kept, case.kind)
     as_owner("DELETE FROM cases_caseevent WHERE id = %s", [events[-1].pk])
-    row = {k: v for k, v in state.items() if k != "kind"}
+    row = {k: v for k, v in state.items() if k != "kind" and k not in HOTLINE.recorded}
     Case.objects.filter(pk=case.pk).update(
         status=status, event_count=count, last_hash=kept[-1].hash, **row
+    )
+    HotlineOrder.objects.filter(case=case).update(
+        **{k: v for k, v in state.items() if k in HOTLINE.recorded}
     )
     # chain and row agree: only the anchor outside the database shows it
     assert history_problems(Case.objects.get(pk=case.pk)) == []

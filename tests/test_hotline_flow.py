@@ -51,7 +51,12 @@ def test_seven_steps(city: Any, api: Any) -> None:
     assert resp.json()["status"] == "closed"
 
     case = Case.objects.get(pk=case_id)
-    assert case.closed_at is not None and case.sign_at and case.respond_at and case.finish_at
+    assert (
+        case.closed_at is not None
+        and case.hotline.sign_at
+        and case.hotline.respond_at
+        and case.hotline.finish_at
+    )
     actions = list(CaseEvent.objects.filter(case=case).values_list("action", flat=True))
     assert actions == [
         "open",

@@ -33,6 +33,7 @@ from chuangcheng.cases.services import case_transition
 from chuangcheng.core.models import Setting
 from chuangcheng.demo.city import DemoCity
 from chuangcheng.hotline.indicators import IndicatorRow, hotline_indicators, hotline_trend
+from chuangcheng.hotline.models import HotlineOrder
 from chuangcheng.org.models import Region
 from tests.conftest import actor
 from tests.test_engine import _fast_password_hashing, client_for, new_case
@@ -136,7 +137,7 @@ def by_name(rows: list[IndicatorRow]) -> dict[str, IndicatorRow]:
 
 
 def test_three_rates_score_and_rank_per_unit(october: dict[str, Case]) -> None:
-    assert october["a3"].finish_at > october["a3"].finish_due  # really late
+    assert october["a3"].hotline.finish_at > october["a3"].hotline.finish_due  # really late
     rows = hotline_indicators("2026-10", "unit", now=NOW)
     assert [r.name for r in rows][:2] == ["市城市管理综合执法局", "中山西路街道办事处"]
     a = by_name(rows)["中山西路街道办事处"]
@@ -200,7 +201,7 @@ def test_weights_and_factor_are_settings(october: dict[str, Case]) -> None:
 
 
 def test_excluded_orders_do_not_count(october: dict[str, Case]) -> None:
-    Case.objects.filter(pk=october["a3"].pk).update(excluded_from_scoring=True)  # 申诉成功
+    HotlineOrder.objects.filter(case=october["a3"]).update(excluded_from_scoring=True)  # 申诉成功
     a = by_name(hotline_indicators("2026-10", "unit", now=NOW))["中山西路街道办事处"]
     assert a.valid_callbacks == 2 and a.completed == 4
     assert a.score == pytest.approx(100 * (0.1 + 0.5 + 0.4 * 1.9 / 2))

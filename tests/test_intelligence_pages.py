@@ -201,7 +201,7 @@ def test_repeats_panel_and_merge_button(city: Any) -> None:
     assert resp.status_code == 302
     first.refresh_from_db()
     again.refresh_from_db()
-    assert first.reporter_count == 2 and again.status == "merged"
+    assert first.hotline.reporter_count == 2 and again.status == "merged"
     assert again.merged_into_id == first.pk
     html = client.get(f"/hotline/cases/{first.pk}/").content.decode()
     assert re.search(r'data-testid="reporter-count">2 人反映<', html)

@@ -120,7 +120,7 @@ def test_merge_counts_reporters_and_callbacks_every_caller(city: Any) -> None:
     again = _intake("operator", "海亮广场北门摊贩占道", "海亮广场北门晚上又有摊贩占道经营")
     case_transition(case_id=again.pk, action="merge", actor=d, data={"into": first.number})
     first.refresh_from_db()
-    assert first.reporter_count == 2
+    assert first.hotline.reporter_count == 2
     assert likely_repeats(first, d) == []  # merged orders are no longer open
     zsxl = city.units["S-150103004"].pk
     case_transition(case_id=first.pk, action="review", actor=d, data={})
@@ -133,7 +133,7 @@ def test_merge_counts_reporters_and_callbacks_every_caller(city: Any) -> None:
     ok = {"contacted": "true", "resolution": "resolved", "satisfaction": "satisfied"}
     case_transition(case_id=again.pk, action="callback", actor=cb, data=ok)
     again.refresh_from_db()
-    assert again.status == "merged" and again.callback_at is not None
+    assert again.status == "merged" and again.hotline.callback_at is not None
 
 
 def test_rising_issues_flags_a_spike(city: Any) -> None:

@@ -236,22 +236,12 @@ CASE_SHARED_FIELDS = {
     "external_id", "citizen_user", "created_by", "created_at", "updated_at", "dispatched_at",
     "closed_at", "next_due", "merged_into", "match_text", "last_hash", "event_count",
 }  # fmt: skip
-# The 12345 loop's fields that are still columns of Case (issue 8 item 2: to move into the
-# hotline app). Empty this set as they move; nothing may be added to it.
-CASE_HOTLINE_FIELDS_TO_MOVE = {
-    "appeal_type", "urgency", "sign_due", "sign_at", "respond_due", "respond_at", "finish_due",
-    "finish_at", "result", "callback_at", "contacted", "resolution", "satisfaction",
-    "citizen_rating", "supervision_level", "supervision_due", "reporter_count", "reopen_count",
-    "return_count", "extension_workdays", "excluded_from_scoring",
-}  # fmt: skip
 
 
 def test_the_engines_case_keeps_only_what_every_loop_shares() -> None:
     from chuangcheng.cases.models import Case
 
-    assert {f.name for f in Case._meta.concrete_fields} == (
-        CASE_SHARED_FIELDS | CASE_HOTLINE_FIELDS_TO_MOVE
-    )
+    assert {f.name for f in Case._meta.concrete_fields} == CASE_SHARED_FIELDS
     # a loop's own fields are in its own table, named by its workflow
     for workflow in loop_workflows():
         if workflow.detail is not None:

@@ -194,10 +194,11 @@ def test_the_declared_fields_of_the_row_are_recorded_and_verified(
 
 def test_the_12345_open_orders_index_is_made_by_the_hotline_migrations() -> None:
     """Not declared on the engine's Case (its condition names 12345 states), still there for
-    the 12345 "open now" figures: same key, cover and condition as before."""
+    the 12345 "open now" figures: same key and condition as before; its cover is the case's
+    own columns (the deadline moved to the order's row, hotline/0004)."""
     with connection.cursor() as cur:
         cur.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'case_open_created'")
         (definition,) = cur.fetchone()
-    assert "(kind, created_at) INCLUDE (id, lead_unit_id, street_id, finish_due)" in definition
+    assert "(kind, created_at) INCLUDE (id, lead_unit_id, street_id)" in definition
     assert "'closed'" in definition and "'merged'" in definition
     assert "case_open_created" not in {i.name for i in Case._meta.indexes}

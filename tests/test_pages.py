@@ -19,6 +19,7 @@ from PIL import Image
 from chuangcheng.cases.models import Attachment, Case, CaseClock, CaseEvent, ContactReveal
 from chuangcheng.cases.services import case_transition
 from chuangcheng.demo.city import DEMO_PASSWORD
+from chuangcheng.hotline.models import HotlineOrder
 from chuangcheng.hotline.selectors import suggest_unit
 from chuangcheng.hotline.services import hotline_intake
 from chuangcheng.web import formatting
@@ -339,7 +340,7 @@ def test_intake_answer_now_closes_a_consultation(city: Any) -> None:
     resp = client.post("/hotline/intake/", data)
     assert resp.status_code == 302
     case = Case.objects.latest("id")
-    assert case.status == "closed" and "政务服务大厅" in case.result
+    assert case.status == "closed" and "政务服务大厅" in case.hotline.result
     resp = client.post("/hotline/intake/", {**data, "appeal_type": "help"})
     assert resp.status_code == 400 and "只有咨询类诉求可以直接办结" in resp.content.decode()
     resp = client.post("/hotline/intake/", {**data, "answer": ""})
@@ -392,7 +393,8 @@ def make_overdue(case: Case) -> None:
     and the hotline's copy (ADR 0012, 0013)."""
     due = case.created_at.replace(year=2020)
     CaseClock.objects.filter(case=case, name="finish").update(due_at=due)
-    Case.objects.filter(pk=case.pk).update(finish_due=due, next_due=due)
+    Case.objects.filter(pk=case.pk).update(next_due=due)
+    HotlineOrder.objects.filter(case=case).update(finish_due=due)
 
 
 def test_handler_queue_paginates_and_marks_overdue(city: Any) -> None:
@@ -445,7 +447,7 @@ def test_callback_and_supervision_inline_forms(city: Any) -> None:
         {"level": "key", "note": "请三日内办结", "next": "https://evil.example/"},
     )
     assert resp.status_code == 302 and resp["Location"] == f"/hotline/cases/{late.pk}/"
-    assert Case.objects.get(pk=late.pk).supervision_level == "key"
+    assert Case.objects.get(pk=late.pk).hotline.supervision_level == "key"
     html = client.get("/hotline/supervision/?tab=supervised").content.decode()
     assert late.number in html
 
@@ -548,7 +550,7 @@ def test_citizen_submits_tracks_and_rates(city: Any) -> None:
     assert resp.status_code == 400 and "评分为 1–5 星" in resp.content.decode()
     assert events(case) == before
     assert client.post(f"/m/cases/{case.pk}/rate/", {"rating": "5"}).status_code == 302
-    assert Case.objects.get(pk=case.pk).citizen_rating == 5
+    assert Case.objects.get(pk=case.pk).hotline.citizen_rating == 5
     assert client.post(f"/m/cases/{case.pk}/rate/", {"rating": "4"}).status_code == 409
 
 

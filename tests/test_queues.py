@@ -5,12 +5,10 @@ merges scoped like every other lookup."""
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import re
 from typing import Any
 
 import pytest
-from django.apps import apps as django_apps
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -18,7 +16,7 @@ from django.test import Client
 from django.utils import timezone
 
 from chuangcheng.cases.models import Case, CaseClock, CaseEvent
-from chuangcheng.cases.selectors import overdue_clocks, verify_chain
+from chuangcheng.cases.selectors import verify_chain
 from chuangcheng.cases.services import case_transition
 from chuangcheng.core.calendar import add_working_days
 from chuangcheng.core.errors import ValidationFailed
@@ -26,6 +24,7 @@ from chuangcheng.core.models import Setting
 from chuangcheng.core.settings_store import get_setting, setting_set
 from chuangcheng.demo.city import DEMO_PASSWORD
 from chuangcheng.hotline import selectors as hotline_selectors
+from chuangcheng.hotline.models import HotlineOrder
 from chuangcheng.hotline.roles import DISPATCHER
 from chuangcheng.hotline.services import hotline_intake
 from chuangcheng.org.models import Membership, Unit
@@ -74,12 +73,12 @@ def test_next_due_follows_the_running_clocks(city: Any) -> None:
     case = new_case()
     assert case.next_due is None  # nothing runs before dispatch
     case = dispatch(city, case, at=timezone.now())
-    assert case.next_due == case.sign_due  # 2 hours: the nearest of 签收/响应/办结
+    assert case.next_due == case.hotline.sign_due  # 2 hours: the nearest of 签收/响应/办结
     h = actor("handler_zsxl")
     case = case_transition(case_id=case.pk, action="accept", actor=h)
-    assert case.next_due == case.respond_due
+    assert case.next_due == case.hotline.respond_due
     case = case_transition(case_id=case.pk, action="contact", actor=h, data={})
-    assert case.next_due == case.finish_due
+    assert case.next_due == case.hotline.finish_due
     case = case_transition(case_id=case.pk, action="feedback", actor=h, data={"result": "已办完。"})
     assert case.next_due is None
     assert Case.objects.get(pk=case.pk).next_due is None
@@ -90,9 +89,10 @@ def clock_rows(case: Case) -> dict[str, tuple[Any, Any]]:
 
 
 def columns(case: Case) -> dict[str, tuple[Any, Any]]:
-    case = Case.objects.get(pk=case.pk)
+    """The 12345 order's copy of its clocks, on its own row."""
+    order = HotlineOrder.objects.get(case_id=case.pk)
     return {
-        n: (getattr(case, f"{n}_due"), getattr(case, f"{n}_at"))
+        n: (getattr(order, f"{n}_due"), getattr(order, f"{n}_at"))
         for n in ("sign", "respond", "finish")
     }
 
@@ -143,37 +143,6 @@ def test_the_engine_names_no_clock_column() -> None:
         assert not re.search(r"\b(sign|respond|finish)_(due|at)\b", text), name
 
 
-def test_data_migration_writes_clock_rows_from_the_columns(city: Any) -> None:
-    t = timezone.now() - dt.timedelta(hours=3)
-    running = dispatch(city, new_case(), at=t)
-    case_transition(case_id=running.pk, action="accept", actor=actor("handler_zsxl"), now=t + HOUR)
-    closed = dispatch(city, new_case(), at=t)
-    Case.objects.filter(pk=closed.pk).update(status="closed", closed_at=t + 2 * HOUR)
-    expected = columns(running)
-    CaseClock.objects.all().delete()
-    migration = importlib.import_module(
-        "chuangcheng.cases.migrations.0016_case_clock_rows_from_columns"
-    )
-
-    class Editor:
-        pass
-
-    editor = Editor()
-    editor.connection = connection  # type: ignore[attr-defined]
-    migration.rows_from_columns(django_apps, editor)
-    assert clock_rows(running) == expected
-    sign = CaseClock.objects.get(case=running, name="sign")
-    assert (sign.started_at, sign.limit_amount, sign.limit_unit) == (t, 2, "hours")
-    # a clock left running on a case that ended stops when it ended: never overdue
-    assert {at for _due, at in clock_rows(closed).values()} == {t + 2 * HOUR}
-    later = t + dt.timedelta(days=30)
-    assert not overdue_clocks(later).filter(case=closed).exists()
-    assert set(overdue_clocks(later).filter(case=running).values_list("name", flat=True)) == {
-        "respond",
-        "finish",
-    }
-
-
 def test_overdue_sign_is_red_at_the_top_not_behind_a_nearer_finish(city: Any) -> None:
     now = timezone.now()
     # B: signed and contacted, its 办结 due sooner than A's
@@ -183,8 +152,8 @@ def test_overdue_sign_is_red_at_the_top_not_behind_a_nearer_finish(city: Any) ->
     b = case_transition(case_id=b.pk, action="contact", actor=h, data={})
     # A: dispatched 3 hours ago and never signed for: 签收 overdue, 办结 days away
     a = dispatch(city, new_case(title="井盖缺失"), at=now - 3 * HOUR)
-    assert a.finish_due is not None and b.finish_due is not None
-    assert b.finish_due < a.finish_due and a.sign_due < now
+    assert a.hotline.finish_due is not None and b.hotline.finish_due is not None
+    assert b.hotline.finish_due < a.hotline.finish_due and a.hotline.sign_due < now
     html = login("handler_zsxl").get("/hotline/queue/").content.decode()
     assert rows(html)[:2] == [a.number, b.number]
     row_a = re.search(rf'<tr[^>]*data-case="{a.number}"[^>]*>', html)
@@ -204,25 +173,6 @@ def test_light_turns_yellow_past_the_warn_fraction_setting(city: Any) -> None:
     html = login("handler_zsxl").get("/hotline/queue/").content.decode()
     row = re.search(rf'<tr[^>]*data-case="{case.number}"[^>]*>', html)
     assert row and 'data-light="green"' in row.group(0)
-
-
-def test_data_migration_fills_next_due_for_open_cases(city: Any) -> None:
-    case = dispatch(city, new_case(), at=timezone.now())
-    closed = new_case()
-    Case.objects.filter(pk__in=[case.pk, closed.pk]).update(next_due=None)
-    Case.objects.filter(pk=closed.pk).update(
-        status="closed", closed_at=timezone.now(), sign_due=timezone.now()
-    )
-    migration = importlib.import_module("chuangcheng.cases.migrations.0013_case_next_due")
-
-    class Editor:
-        pass
-
-    editor = Editor()
-    editor.connection = connection  # type: ignore[attr-defined]
-    migration.fill_next_due(django_apps, editor)
-    assert Case.objects.get(pk=case.pk).next_due == case.sign_due
-    assert Case.objects.get(pk=closed.pk).next_due is None
 
 
 def test_handler_queue_reads_the_next_due_index(city: Any) -> None:
@@ -329,7 +279,7 @@ def test_supervision_refuses_a_due_in_the_past(city: Any, api: Any) -> None:
         format="json",
     )
     assert resp.status_code == 400 and "反馈期限不能早于今天" in str(resp.json())
-    assert Case.objects.get(pk=case.pk).supervision_level == ""
+    assert Case.objects.get(pk=case.pk).hotline.supervision_level == ""
     assert CaseEvent.objects.filter(case=case).count() == before
     page = login("supervisor").post(
         f"/hotline/cases/{case.pk}/do/supervise/",
@@ -521,7 +471,7 @@ def test_merge_target_outside_the_dispatchers_scope_is_not_found(city: Any, api:
         f"/api/v1/cases/{source.pk}/actions/merge", {"into": target.number}, format="json"
     )
     assert resp.status_code == 400 and "不存在" in resp.json()["detail"]
-    assert Case.objects.get(pk=target.pk).reporter_count == 1
+    assert Case.objects.get(pk=target.pk).hotline.reporter_count == 1
     assert Case.objects.get(pk=source.pk).status == "received"
     assert {c: CaseEvent.objects.filter(case=c).count() for c in (source, target)} == before
     with pytest.raises(ValidationFailed):
@@ -537,7 +487,7 @@ def test_merge_writes_an_event_into_the_targets_history(city: Any) -> None:
         case_id=source.pk, action="merge", actor=actor("dispatcher"), data={"into": target.number}
     )
     target.refresh_from_db()
-    assert target.reporter_count == 2
+    assert target.hotline.reporter_count == 2
     event = CaseEvent.objects.filter(case=target).order_by("-seq").first()
     assert event is not None and event.action == "merged_in"
     assert event.data["merged_from"] == source.number and event.data["reporter_count"] == 2

@@ -14,6 +14,7 @@ from chuangcheng.cases.models import Assignment, Case, CaseClock, CaseEvent, Cas
 from chuangcheng.cases.replay import Replay
 from chuangcheng.cases.selectors import verify_chain
 from chuangcheng.cases.services import case_open, case_transition
+from chuangcheng.cases.workflow import workflow_for
 from chuangcheng.core.errors import Conflict, PermissionDenied
 from chuangcheng.demo.city import DemoCity
 from chuangcheng.org.access import Actor
@@ -26,10 +27,9 @@ T0 = dt.datetime(2026, 11, 2, 9, 0, tzinfo=TZ)  # a Monday
 FIELDS = {
     "title": "小区门口占道经营",
     "content": "小区门口每天晚上有摊贩占道经营，影响通行",
-    "appeal_type": "help",
     "channel": "phone",
-    "urgency": "normal",
 }
+OWN = {"appeal_type": "help", "urgency": "normal"}  # the order's own row
 
 
 def _script(city: DemoCity) -> list[tuple[str, str, float, dict[str, Any]]]:
@@ -83,6 +83,16 @@ def _rows(case: Case) -> dict[str, Any]:
             for f in Case._meta.concrete_fields
             if f.attname not in skip
         },
+        # the loop's own row (the 12345 order's: hotline.HotlineOrder), when it has one
+        "own": (
+            {
+                f.attname: getattr(own, f.attname)
+                for f in own._meta.concrete_fields
+                if not f.primary_key
+            }
+            if (own := workflow_for(case.kind).detail_of(case)) is not None
+            else None
+        ),
         "events": list(
             CaseEvent.objects.filter(case=case)
             .order_by("seq")
@@ -144,8 +154,13 @@ def _replay_open(replay: Replay, like: Case, who: Actor, kind: str = "hotline") 
     fields = {
         k: getattr(like, k)
         for k in ("title", "content", "region_id", "street_id", "region_path")
-        + (("appeal_type", "channel", "urgency") if kind == "hotline" else ())
+        + (("channel",) if kind == "hotline" else ())
     }
+    detail = (
+        {"appeal_type": like.hotline.appeal_type, "urgency": like.hotline.urgency}
+        if kind == "hotline"
+        else None
+    )
     return replay.open(
         kind=kind,
         case_id=pk,
@@ -153,6 +168,7 @@ def _replay_open(replay: Replay, like: Case, who: Actor, kind: str = "hotline") 
         actor=who,
         at=like.created_at,
         fields=fields,
+        detail=detail,
     )
 
 
@@ -167,6 +183,7 @@ def test_the_replay_leaves_the_rows_case_transition_leaves(
         fields=dict(FIELDS),
         region=city.streets["150103004"],
         now=T0,
+        detail=dict(OWN),
     )
     replay = Replay()
     twin = _replay_open(replay, case, operator)
@@ -192,6 +209,7 @@ def test_the_replay_refuses_what_case_transition_refuses(city: DemoCity) -> None
         fields=dict(FIELDS),
         region=city.streets["150103004"],
         now=T0,
+        detail=dict(OWN),
     )
     replay = Replay()
     twin = _replay_open(replay, case, operator)

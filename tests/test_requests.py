@@ -45,10 +45,14 @@ def test_an_extension_and_a_return_wait_together_and_neither_overwrites(handling
     case = do(case, "reject_return", "dispatcher", reason="属地管理，请继续办理")
     assert case.status == "handling"  # back where it was when the unit asked
     assert pending(case) == {"extension": {"days": 3, "reason": "需要协调供水公司"}}
-    due = case.finish_due
+    due = case.hotline.finish_due
     case = do(case, "approve_extension", "dispatcher")
-    assert case.extension_workdays == 3 and case.finish_due is not None and due is not None
-    assert case.finish_due > due
+    assert (
+        case.hotline.extension_workdays == 3
+        and case.hotline.finish_due is not None
+        and due is not None
+    )
+    assert case.hotline.finish_due > due
     assert pending(case) == {}
     decided = {
         r.kind: (r.status, CaseEvent.objects.get(case=case, seq=r.decided_seq).action)
@@ -69,7 +73,7 @@ def test_each_request_is_decided_once(handling: Case) -> None:
     with pytest.raises(Conflict, match="没有待审批的延期申请"):
         do(handling, "approve_extension", "dispatcher")
     assert CaseEvent.objects.filter(case=handling).count() == events
-    assert Case.objects.get(pk=handling.pk).extension_workdays == 0
+    assert Case.objects.get(pk=handling.pk).hotline.extension_workdays == 0
 
 
 def test_a_moot_request_lapses_and_leaves_the_queue(handling: Case) -> None:

@@ -101,13 +101,15 @@ def seed_history(city: Any, *, months: int = 12, per_month: int = 14, seed: int 
             fields={
                 "source": "hotline",
                 "channel": rng.choice(["phone", "phone", "wechat", "web"]),
+                "title": title,
+                "content": f"{region.name}{title}，希望尽快处理。",
+                "address": f"{region.name}",
+            },
+            detail={  # the order's own row
                 "appeal_type": rng.choice(
                     ["help", "help", "complaint", "complaint", "consult", "suggestion", "report"]
                 ),
                 "urgency": "normal",
-                "title": title,
-                "content": f"{region.name}{title}，希望尽快处理。",
-                "address": f"{region.name}",
             },
             contact={
                 "name": "市民",

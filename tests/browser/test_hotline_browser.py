@@ -260,4 +260,4 @@ def test_return_and_redispatch(city: Any, as_user: Any, live_server: Any) -> Non
     page.wait_for_selector("[data-testid=case-number]")
     do_action(page, "accept")
     case.refresh_from_db()
-    assert case.status == "handling" and case.return_count == 1
+    assert case.status == "handling" and case.hotline.return_count == 1

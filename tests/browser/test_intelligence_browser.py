@@ -56,7 +56,7 @@ def test_dispatcher_merges_from_the_repeat_panel(city: Any, as_user: Any, live_s
     page.wait_for_load_state()
     assert "已完成" in page.locator(".messages").inner_text()
     assert Case.objects.get(pk=again.pk).status == "merged"
-    assert Case.objects.get(pk=first.pk).reporter_count == 2
+    assert Case.objects.get(pk=first.pk).hotline.reporter_count == 2
     page.locator("[data-testid=merged-into] a").click()
     page.wait_for_load_state()
     assert page.locator("[data-testid=case-number]").inner_text().strip() == first.number

@@ -40,18 +40,20 @@ def limit_for(
     workflow: Workflow, case: Case, clock: str, rows: list[LimitRow] | None = None
 ) -> tuple[int, str]:
     """The workflow's own limit (`Workflow.clock_limit`) if it gives one; else the most
-    specific TimeLimit row wins: urgency+type, urgency, type, then any."""
+    specific TimeLimit row wins: urgency+type, urgency, type, then any (the case's type and
+    urgency are the loop's: `Workflow.limit_keys`)."""
     if workflow.clock_limit is not None:
         own = workflow.clock_limit(case, clock)
         if own is not None:
             return own
     best: tuple[int, tuple[int, str]] | None = None
+    own_type, own_urgency = workflow.limit_keys(case) if workflow.limit_keys else ("", "")
     for name, appeal_type, urgency, amount, unit in limit_rows(workflow) if rows is None else rows:
         if name != clock:
             continue
-        if appeal_type and appeal_type != getattr(case, "appeal_type", ""):
+        if appeal_type and appeal_type != own_type:
             continue
-        if urgency and urgency != case.urgency:
+        if urgency and urgency != own_urgency:
             continue
         score = (2 if urgency else 0) + (1 if appeal_type else 0)
         if best is None or score > best[0]:

@@ -26,22 +26,7 @@ RECORDED_FIELDS: tuple[str, ...] = (
     "lead_unit_id",
     "merged_into_id",
     "dispatched_at",
-    "sign_due",
-    "sign_at",
-    "respond_due",
-    "respond_at",
-    "finish_due",
-    "finish_at",
     "closed_at",
-    "callback_at",
-    "contacted",
-    "resolution",
-    "satisfaction",
-    "citizen_rating",
-    "excluded_from_scoring",
-    "return_count",
-    "reopen_count",
-    "extension_workdays",
 )
 
 

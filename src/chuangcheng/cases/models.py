@@ -90,8 +90,6 @@ class Case(models.Model):
     status = models.CharField("状态", max_length=24)
     source = models.CharField("来源", max_length=30, blank=True)
     channel = models.CharField("渠道", max_length=20, blank=True)
-    appeal_type = models.CharField("诉求类型", max_length=20, blank=True)
-    urgency = models.CharField("紧急程度", max_length=20, default="normal")
     title = models.CharField("标题", max_length=200)
     content = models.TextField("内容")
     category = models.ForeignKey(
@@ -145,14 +143,8 @@ class Case(models.Model):
     )
     created_at = models.DateTimeField("受理时间", db_index=True)
     updated_at = models.DateTimeField("更新时间")
-    # clocks (时钟): due = deadline, at = when it was met
+    # when it was dispatched and closed, and the nearest running deadline (its clocks: CaseClock)
     dispatched_at = models.DateTimeField("派单时间", null=True, blank=True)
-    sign_due = models.DateTimeField("签收时限", null=True, blank=True)
-    sign_at = models.DateTimeField("签收时间", null=True, blank=True)
-    respond_due = models.DateTimeField("响应时限", null=True, blank=True)
-    respond_at = models.DateTimeField("响应时间", null=True, blank=True)
-    finish_due = models.DateTimeField("办结时限", null=True, blank=True)
-    finish_at = models.DateTimeField("办结时间", null=True, blank=True)
     closed_at = models.DateTimeField("结案时间", null=True, blank=True)
     next_due = models.DateTimeField(
         "最近时限",
@@ -161,16 +153,6 @@ class Case(models.Model):
         editable=False,
         help_text="正在计时的各时钟中最早的时限（无正在计时的时钟时为空），由引擎维护",
     )
-    # outcome
-    result = models.TextField("办理结果", blank=True)
-    callback_at = models.DateTimeField("回访时间", null=True, blank=True)
-    contacted = models.BooleanField("已联系", null=True)
-    resolution = models.CharField("解决情况", max_length=20, blank=True)
-    satisfaction = models.CharField("满意度", max_length=20, blank=True)
-    citizen_rating = models.PositiveSmallIntegerField("群众评价", null=True, blank=True)
-    # flags
-    supervision_level = models.CharField("督办级别", max_length=20, blank=True)
-    supervision_due = models.DateTimeField("督办期限", null=True, blank=True)
     merged_into = models.ForeignKey(
         "self",
         verbose_name="并入工单",
@@ -179,11 +161,6 @@ class Case(models.Model):
         on_delete=models.PROTECT,
         related_name="merged_cases",
     )
-    reporter_count = models.PositiveIntegerField("反映人数", default=1)
-    reopen_count = models.PositiveSmallIntegerField("重办次数", default=0)
-    return_count = models.PositiveSmallIntegerField("退单次数", default=0)
-    extension_workdays = models.PositiveSmallIntegerField("已延期工作日", default=0)
-    excluded_from_scoring = models.BooleanField("不计入考核", default=False)
     match_text = models.CharField(
         "比对文本",
         max_length=160,
@@ -205,27 +182,13 @@ class Case(models.Model):
             )
         ]
         indexes = [
-            models.Index(fields=["lead_unit", "status", "finish_due"], name="case_unit_queue"),
-            models.Index(fields=["status", "finish_due"], name="case_status_due"),
-            # The monthly 三率 ranking (hotline_indicators) reads these three with index-only
-            # scans instead of visiting ~80k wide rows per month (bench/README.md).
+            # The monthly figures of a loop (e.g. the 12345 三率 ranking) read the cases of a
+            # month with index-only scans instead of visiting ~80k wide rows (bench/README.md);
+            # the loop's own fields come from its own table, by primary key.
             models.Index(
                 fields=["kind", "closed_at"],
                 name="case_month_closed",
-                include=[
-                    "id",
-                    "status",
-                    "lead_unit",
-                    "street",
-                    "finish_at",
-                    "finish_due",
-                    "respond_at",
-                    "respond_due",
-                    "contacted",
-                    "excluded_from_scoring",
-                    "resolution",
-                    "satisfaction",
-                ],
+                include=["id", "status", "lead_unit", "street"],
             ),
             models.Index(
                 fields=["kind", "created_at"],
@@ -245,12 +208,6 @@ class Case(models.Model):
                 fields=["next_due", "id"],
                 name="case_next_due",
                 condition=Q(next_due__isnull=False),
-            ),
-            # overdue lists (overdue_q), newest first
-            models.Index(
-                fields=["-created_at", "-id"],
-                name="case_unfinished_recent",
-                condition=Q(finish_at__isnull=True, closed_at__isnull=True),
             ),
             # overdue / due-soon lists (overdue_q, due_soon_q: next_due), newest first: a list
             # scoped to a unit reads the newest cases with a running clock until it has a page

@@ -2,7 +2,9 @@
 
 Staff get `case_summary` / `case_detail`; a citizen gets `citizen_summary` /
 `citizen_detail`: exactly what their phone pages show (the loop's public steps, the result
-once it is public, their rating), never staff names, internal notes or other units' work."""
+once it is public, their rating), never staff names, internal notes or other units' work.
+The loop's own fields (its one-to-one row) come from its workflow's hooks (`summary`,
+`overview`, `public_summary`, `public_detail`), at the same level as the engine's."""
 
 from __future__ import annotations
 
@@ -32,38 +34,26 @@ def contact_view(contact: CaseContact | None, actor: Actor) -> dict[str, Any]:
     return {"name": name, "phone": mask_phone(contact.phone), "confidential": contact.confidential}
 
 
-def is_overdue(case: Case, now: dt.datetime | None = None) -> bool:
-    now = now or timezone.now()
-    return bool(
-        case.finish_due
-        and case.finish_at is None
-        and case.closed_at is None
-        and case.finish_due < now
-    )
-
-
 def case_summary(case: Case, now: dt.datetime | None = None) -> dict[str, Any]:
+    """One case in a staff list: the engine's fields and its loop's (`Workflow.summary`)."""
     wf = workflow_for(case.kind)
-    return {
+    data = {
         "id": case.pk,
         "number": case.number,
         "kind": case.kind,
         "status": case.status,
         "status_label": wf.state_label(case.status),
         "title": case.title,
-        "appeal_type": case.appeal_type,
-        "urgency": case.urgency,
         "channel": case.channel,
         "category": case.category.code if case.category_id and case.category else None,
         "category_name": case.category.name if case.category_id and case.category else None,
         "lead_unit": case.lead_unit_id,
         "lead_unit_name": case.lead_unit.name if case.lead_unit_id and case.lead_unit else None,
         "created_at": iso(case.created_at),
-        "finish_due": iso(case.finish_due),
-        "overdue": is_overdue(case, now),
-        "supervision_level": case.supervision_level,
-        "reporter_count": case.reporter_count,
     }
+    if wf.summary is not None:
+        data.update(wf.summary(case, now))
+    return data
 
 
 def case_detail(case: Case, actor: Actor, allowed: list[Any]) -> dict[str, Any]:
@@ -88,24 +78,11 @@ def case_detail(case: Case, actor: Actor, allowed: list[Any]) -> dict[str, Any]:
             "region": case.region.name if case.region_id and case.region else None,
             "street": case.street.name if case.street_id and case.street else None,
             "citizen": contact_view(contact, actor),
-            "deadlines": {
-                "sign_due": iso(case.sign_due),
-                "respond_due": iso(case.respond_due),
-                "finish_due": iso(case.finish_due),
-            },
+            # when it was dispatched and closed; a loop adds its own times (`overview`)
             "clocks": {
                 "dispatched_at": iso(case.dispatched_at),
-                "sign_at": iso(case.sign_at),
-                "respond_at": iso(case.respond_at),
-                "finish_at": iso(case.finish_at),
-                "callback_at": iso(case.callback_at),
                 "closed_at": iso(case.closed_at),
             },
-            "result": case.result,
-            "contacted": case.contacted,
-            "resolution": case.resolution,
-            "satisfaction": case.satisfaction,
-            "citizen_rating": case.citizen_rating,
             "requests": [
                 {
                     "kind": r.kind,
@@ -118,9 +95,6 @@ def case_detail(case: Case, actor: Actor, allowed: list[Any]) -> dict[str, Any]:
             "merged_into": case.merged_into.number
             if case.merged_into_id and case.merged_into
             else None,
-            "reopen_count": case.reopen_count,
-            "return_count": case.return_count,
-            "supervision_due": iso(case.supervision_due),
             "assignments": [
                 {
                     "unit": a.unit_id,
@@ -164,6 +138,11 @@ def case_detail(case: Case, actor: Actor, allowed: list[Any]) -> dict[str, Any]:
             ],
         }
     )
+    if workflow.overview is not None:
+        own = workflow.overview(case)
+        if "clocks" in own:
+            own = {**own, "clocks": {**data["clocks"], **own["clocks"]}}
+        data.update(own)
     return data
 
 
@@ -200,10 +179,6 @@ def public_progress(case: Case) -> list[dict[str, Any]]:
     return steps
 
 
-def public_result(case: Case) -> str:
-    return case.result if case.status in workflow_for(case.kind).public_result_states else ""
-
-
 def rating_comment(steps: list[dict[str, Any]]) -> str:
     """The comment of the reporter's latest rating (the step whose data carries a rating)."""
     rated = [s for s in steps if s["data"].get("rating") is not None]
@@ -213,16 +188,18 @@ def rating_comment(steps: list[dict[str, Any]]) -> str:
 def citizen_summary(case: Case) -> dict[str, Any]:
     """One order in a citizen's list (what their 我的诉求 page shows)."""
     wf = workflow_for(case.kind)
-    return {
+    data = {
         "id": case.pk,
         "number": case.number,
         "kind": case.kind,
         "status": case.status,
         "status_label": wf.state_label(case.status),
         "title": case.title,
-        "appeal_type": case.appeal_type,
         "created_at": iso(case.created_at),
     }
+    if wf.public_summary is not None:
+        data.update(wf.public_summary(case))
+    return data
 
 
 def citizen_detail(case: Case, allowed: list[Any]) -> dict[str, Any]:
@@ -234,8 +211,6 @@ def citizen_detail(case: Case, allowed: list[Any]) -> dict[str, Any]:
             "content": case.content,
             "address": case.address,
             "lead_unit_name": case.lead_unit.name if case.lead_unit_id and case.lead_unit else None,
-            "result": public_result(case),
-            "citizen_rating": case.citizen_rating,
             "rating_comment": rating_comment(steps),
             "progress": [
                 {"at": iso(s["at"]), "text": s["text"], "status_label": s["status_label"]}
@@ -244,6 +219,9 @@ def citizen_detail(case: Case, allowed: list[Any]) -> dict[str, Any]:
             "allowed_actions": [{"name": a.name, "label": a.label} for a in allowed],
         }
     )
+    wf = workflow_for(case.kind)
+    if wf.public_detail is not None:  # what the caller may know of the loop's fields
+        data.update(wf.public_detail(case))
     return data
 
 

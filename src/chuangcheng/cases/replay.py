@@ -110,10 +110,13 @@ class MemoryStore:
 
     # -- what a step writes
     def save_detail(self, detail: Any) -> None:
-        pass  # kept in memory, written by `Replay.flush`
+        """Kept in memory, written by `Replay.flush`; its times as the database gives them
+        back (UTC), as `save_case` does for the case's."""
+        if detail is not None:
+            _as_stored(detail)
 
     def save_related_detail(self, detail: Any, fields: Sequence[str]) -> None:
-        pass
+        _as_stored(detail)
 
     def save_clocks(self, case_clocks: CaseClocks) -> None:
         for row in case_clocks.rows.values():
@@ -238,8 +241,11 @@ class Replay:
         )
         case.next_due = None
         own = None
-        if workflow.detail is not None and detail is not None:
-            own = workflow.detail(case=case, **detail)
+        if workflow.detail is not None:  # one row per case, as case_open writes it
+            own = workflow.detail(case=case, **(detail or {}))
+            accessor = workflow.detail_accessor
+            assert accessor is not None
+            case._state.fields_cache[accessor] = own  # case.<accessor> without a query
         elif detail:
             raise ValueError(f"{kind}: the workflow declares no detail model")
         started = _open_clocks(case, now)  # the clocks the workflow starts at open, as case_open
@@ -340,6 +346,15 @@ class Replay:
         self.store = MemoryStore()
         self.store._limits = store._limits
         return written
+
+
+def _as_stored(row: Any) -> None:
+    """Aware times in UTC, as the database gives a row back."""
+    for f in row._meta.concrete_fields:
+        if f.get_internal_type() == "DateTimeField":
+            value = getattr(row, f.attname)
+            if value is not None and value.tzinfo is not dt.UTC:
+                setattr(row, f.attname, value.astimezone(dt.UTC))
 
 
 def asof_day(at: dt.datetime) -> dt.date:

@@ -220,6 +220,12 @@ ClocksHook = Callable[["Case", "Mapping[str, CaseClock]"], None]
 ClockLimitHook = Callable[["Case", str], "tuple[int, str] | None"]
 # A loop's own fields of a case (its one-to-one row), for the generic case detail (`loop`).
 PresentHook = Callable[["Case"], dict[str, Any]]
+# The qualifiers a 办理时限 (TimeLimit) row is matched on for a case: (appeal type, urgency),
+# from the loop's own fields ("" matches only the rows that leave it blank).
+LimitKeysHook = Callable[["Case"], "tuple[str, str]"]
+# A loop's own fields in the generic views of a case, next to the engine's (same level):
+# a staff list row (case, now), the staff detail, a caller's list row and detail.
+SummaryHook = Callable[["Case", "dt.datetime | None"], dict[str, Any]]
 
 
 # What a role sees of a workflow's cases (its data scope):
@@ -329,6 +335,16 @@ class Workflow:
     clock_limit: ClockLimitHook | None = None
     # The loop's own fields shown by the generic case detail (API and page) under "loop".
     present: PresentHook | None = None
+    # Called by the engine when a clock starts: the case's qualifiers for the 办理时限 rows
+    # (appeal type, urgency), from the loop's own row. None: only rows that leave them blank.
+    limit_keys: LimitKeysHook | None = None
+    # The loop's own fields added to the generic case views (cases.presenters), at the same
+    # level as the engine's: a staff list row, the staff detail, a caller's list row and a
+    # caller's detail (what the caller may know only: e.g. the result once it is public).
+    summary: SummaryHook | None = None
+    overview: PresentHook | None = None
+    public_summary: PresentHook | None = None
+    public_detail: PresentHook | None = None
     # The loop's own fields of a case: a model one-to-one with Case (primary key `case`).
     # `case_open` creates its row in the case's transaction from `NewCase.detail`;
     # `case_transition` loads it with the locked case (`step.detail`, and `case.<accessor>`

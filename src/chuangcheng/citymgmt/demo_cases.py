@@ -345,7 +345,6 @@ def build_citymgmt_transfers(
                 fields={
                     "source": "hotline",
                     "channel": "phone",
-                    "appeal_type": "complaint",
                     "title": f"{grid.community.name}附近{row.category.name}问题",
                     "content": f"市民反映{grid.name}一带{row.category.name}问题，希望尽快处理。",
                     "category": row.category,
@@ -356,6 +355,7 @@ def build_citymgmt_transfers(
                 contact={"name": "市民", "phone": f"139{rng.randint(10**7, 10**8 - 1)}"},
                 region=grid.community,
                 now=t,
+                detail={"appeal_type": "complaint"},  # the 12345 order's own row
             )
             step = t + dt.timedelta(minutes=rng.randint(5, 30))
             order = go(order, "review", dispatcher, step, category=row.category.code)

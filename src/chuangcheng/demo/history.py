@@ -478,15 +478,14 @@ class History:
 
     # -- playing the steps
     def fields_for(self, s: Spec) -> dict[str, Any]:
-        """The columns an operator fills in at intake (the workflow does the rest)."""
+        """The case's columns an operator fills in at intake (the order's appeal type and
+        urgency go into its own row: `Order.open`); the workflow does the rest."""
         creator = self.city.citizen if s.citizen and self.city.citizen else None
         lat = s.place.lat + self.rng.gauss(0, 0.0011)
         lng = s.place.lng + self.rng.gauss(0, 0.0014)
         return {
             "source": "citizen" if creator else "hotline",
             "channel": s.channel,
-            "appeal_type": s.appeal_type,
-            "urgency": s.urgency,
             "title": s.title[:200],
             "content": s.content,
             "category_id": self.city.categories[s.code] if s.intake_category else None,

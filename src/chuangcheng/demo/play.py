@@ -17,30 +17,37 @@ from chuangcheng.cases.models import Case, CaseEvent
 from chuangcheng.cases.replay import Replay
 from chuangcheng.demo import texts as T
 from chuangcheng.demo.steps import Person, Spec, UnitInfo, _Cut, local
+from chuangcheng.hotline.models import HotlineOrder
 from chuangcheng.hotline.workflow import HOTLINE
 
 if TYPE_CHECKING:
     from chuangcheng.demo.history import History
 
 
+# the order's own fields (its row: `case.hotline`), read under their names like the case's
+_OWN = tuple(f.attname for f in HotlineOrder._meta.concrete_fields if not f.primary_key)
+_NAMES = (*(f.attname for f in Case._meta.concrete_fields), *_OWN)
+
+
 class Fields(Mapping[str, Any]):
-    """The case's columns by name (what the generator reads to decide the next step), of
-    whatever case `holder.case` is when read."""
+    """The order's columns by name (what the generator reads to decide the next step): the
+    case's and its own row's, of whatever case `holder.case` is when read."""
 
     def __init__(self, holder: Any) -> None:
         self.holder = holder
 
     def __getitem__(self, name: str) -> Any:
+        case = self.holder.case
         try:
-            return getattr(self.holder.case, name)
+            return getattr(case.hotline if name in _OWN else case, name)
         except AttributeError:
             raise KeyError(name) from None
 
     def __iter__(self) -> Iterator[str]:
-        return iter(f.attname for f in Case._meta.concrete_fields)
+        return iter(_NAMES)
 
     def __len__(self) -> int:
-        return len(Case._meta.concrete_fields)
+        return len(_NAMES)
 
 
 class Order:
@@ -100,6 +107,7 @@ class Order:
             actor=self.g.city.actors[creator.id],
             at=at,
             fields=self.g.fields_for(s),
+            detail={"appeal_type": s.appeal_type, "urgency": s.urgency},
             contact={"name": name, "phone": phone, "confidential": confidential},
         )
         self.last = at

@@ -20,12 +20,14 @@ from typing import Any
 
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
+from django.db import connection
 from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from chuangcheng.cases.models import Case, CaseEvent
 from chuangcheng.core.settings_store import get_setting
+from chuangcheng.hotline.models import HotlineOrder
 from chuangcheng.hotline.workflow import KIND
 from chuangcheng.org.models import Unit
 
@@ -78,12 +80,15 @@ def _group_field(group_by: str) -> tuple[str, Any]:
 # The conditions behind each figure, shared by the counts and by the lists of orders a
 # figure drills down to (`indicator_cases`), so that a list always has as many orders as its
 # figure says. Those on closed orders apply to the orders closed in the month.
-VALID_Q = Q(contacted=True, excluded_from_scoring=False)
-CLOSED_LATE_Q = Q(finish_at__gt=F("finish_due"))
-RESPONDED_Q = VALID_Q & (Q(respond_at__lte=F("respond_due")) | Q(respond_due__isnull=True))
-RESOLVED_Q = VALID_Q & Q(resolution="resolved")
-SATISFIED_Q = VALID_Q & Q(satisfaction="satisfied")
-BASIC_Q = VALID_Q & Q(satisfaction="basic")
+# The order's own fields are on its row (`hotline.HotlineOrder`, joined by primary key).
+VALID_Q = Q(hotline__contacted=True, hotline__excluded_from_scoring=False)
+CLOSED_LATE_Q = Q(hotline__finish_at__gt=F("hotline__finish_due"))
+RESPONDED_Q = VALID_Q & (
+    Q(hotline__respond_at__lte=F("hotline__respond_due")) | Q(hotline__respond_due__isnull=True)
+)
+RESOLVED_Q = VALID_Q & Q(hotline__resolution="resolved")
+SATISFIED_Q = VALID_Q & Q(hotline__satisfaction="satisfied")
+BASIC_Q = VALID_Q & Q(hotline__satisfaction="basic")
 
 
 def _callback_aggregates() -> dict[str, Any]:
@@ -99,13 +104,47 @@ def _callback_aggregates() -> dict[str, Any]:
     }
 
 
+# `_callback_aggregates` in SQL, over the order's row `h` (the same conditions as VALID_Q, …).
+_VALID = "h.contacted AND NOT h.excluded_from_scoring"
+_CLOSED_COUNTS_SQL = f"""
+SELECT c.{{key}}, count(*) AS completed,
+  count(*) FILTER (WHERE h.finish_at > h.finish_due) AS late,
+  count(*) FILTER (WHERE {_VALID}) AS valid,
+  count(*) FILTER (WHERE {_VALID} AND (h.respond_at <= h.respond_due OR h.respond_due IS NULL))
+    AS responded,
+  count(*) FILTER (WHERE {_VALID} AND h.resolution = 'resolved') AS resolved,
+  count(*) FILTER (WHERE {_VALID} AND h.satisfaction = 'satisfied') AS satisfied,
+  count(*) FILTER (WHERE {_VALID} AND h.satisfaction = 'basic') AS basic
+FROM ({{cases}}) c
+CROSS JOIN LATERAL (SELECT * FROM {HotlineOrder._meta.db_table} o WHERE o.case_id = c.id OFFSET 0) h
+GROUP BY 1
+"""
+
+
+def _closed_counts(closed: QuerySet[Case], key: str) -> list[dict[str, Any]]:
+    """`_callback_aggregates` per group over the orders closed in a month. On PostgreSQL each
+    order's row is read by primary key from the covering index `hotlineorder_scoring` (a
+    LATERAL join: left to itself the planner hashes a scan of the whole order table, ~4× as
+    slow at 200k orders); elsewhere the ORM's join."""
+    if connection.vendor != "postgresql":
+        return list(closed.values(key).annotate(**_callback_aggregates()))
+    try:
+        cases, params = closed.values("id", key).query.sql_with_params()
+    except EmptyResultSet:
+        return []
+    names = ["completed", "late", "valid", "responded", "resolved", "satisfied", "basic"]
+    with connection.cursor() as cur:
+        cur.execute(_CLOSED_COUNTS_SQL.format(key=key, cases=cases), params)
+        return [dict(zip([key, *names], row, strict=True)) for row in cur.fetchall()]
+
+
 def _closed_in(start: dt.datetime, end: dt.datetime) -> Q:
     return Q(closed_at__gte=start, closed_at__lt=end) & ~Q(status="merged")
 
 
 def _open_late_q(now: dt.datetime, end: dt.datetime) -> Q:
     """超期 among the open orders: past the finish deadline now (or at the end of the month)."""
-    return Q(finish_due__lt=min(now, end))
+    return Q(hotline__finish_due__lt=min(now, end))
 
 
 def _open_at(end: dt.datetime) -> Q:
@@ -168,8 +207,8 @@ def hotline_indicators(
 
     scoring = Scoring.current()
     closed = qs.filter(_closed_in(start, end))
-    for r in closed.values(key).annotate(**_callback_aggregates()):
-        counted(r[key]).update(r)
+    for group in _closed_counts(closed, key):
+        counted(group[key]).update(group)
     for r in (
         qs.filter(created_at__gte=start, created_at__lt=end).values(key).annotate(n=Count("id"))
     ):
@@ -357,7 +396,10 @@ def hotline_breakdown(month: str, *, base: Any = None) -> dict[str, list[dict[st
     qs = (base if base is not None else Case.objects.all()).filter(
         kind=KIND, created_at__gte=start, created_at__lt=end
     )
-    by_type = list(qs.values("appeal_type").annotate(n=Count("id")).order_by("-n"))
+    by_type = [
+        {"appeal_type": r["hotline__appeal_type"], "n": r["n"]}
+        for r in qs.values("hotline__appeal_type").annotate(n=Count("id")).order_by("-n")
+    ]
     by_category = list(
         qs.values("category_id", "category__name").annotate(n=Count("id")).order_by("-n")[:15]
     )

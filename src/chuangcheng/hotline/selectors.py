@@ -33,30 +33,31 @@ LIST_FIELDS = (
     "kind",
     "status",
     "title",
-    "appeal_type",
-    "urgency",
+    "hotline__appeal_type",
+    "hotline__urgency",
     "channel",
     "created_at",
-    "sign_due",
-    "sign_at",
-    "respond_due",
-    "respond_at",
-    "finish_due",
-    "finish_at",
+    "hotline__sign_due",
+    "hotline__sign_at",
+    "hotline__respond_due",
+    "hotline__respond_at",
+    "hotline__finish_due",
+    "hotline__finish_at",
     "closed_at",
     "next_due",
     "lead_unit_id",
     "lead_unit__name",
     "category__name",
-    "supervision_level",
-    "reporter_count",
-    "reopen_count",
+    "hotline__supervision_level",
+    "hotline__reporter_count",
+    "hotline__reopen_count",
     "address",
 )
 
 
 def hotline_cases(actor: Actor) -> QuerySet[Case]:
-    return cases_visible_to(actor).filter(kind=KIND)
+    """The orders the actor may see, each with its own row (`case.hotline`) in the same query."""
+    return cases_visible_to(actor).filter(kind=KIND).select_related("hotline")
 
 
 def figures_base(actor: Actor) -> QuerySet[Case] | None:
@@ -102,7 +103,7 @@ def case_list(
     if channel:
         qs = qs.filter(channel=channel)
     if urgency:
-        qs = qs.filter(urgency=urgency)
+        qs = qs.filter(hotline__urgency=urgency)
     if source == "api":
         qs = qs.filter(source__startswith="api")
     elif source:
@@ -122,7 +123,7 @@ def case_list(
     if overdue:
         qs = qs.filter(overdue_q(now))
     if supervised:
-        qs = qs.exclude(supervision_level="")
+        qs = qs.exclude(hotline__supervision_level="")
     if q:
         q = q.strip()
         if q.isdigit() and len(q) >= 8:
@@ -137,9 +138,9 @@ def most_reported_open(actor: Actor, limit: int = 20) -> list[Case]:
     return list(
         hotline_cases(actor)
         .exclude(status__in=["closed", "merged"])
-        .filter(reporter_count__gte=2)
+        .filter(hotline__reporter_count__gte=2)
         .select_related("lead_unit", "category", "street")
-        .order_by("-reporter_count", "-created_at", "-id")[:limit]
+        .order_by("-hotline__reporter_count", "-created_at", "-id")[:limit]
     )
 
 
@@ -236,12 +237,12 @@ def supervision_board(
     now = now or timezone.now()
     base = hotline_cases(actor).exclude(status__in=["closed", "merged"]).select_related("lead_unit")
     return {
-        "overdue": base.filter(overdue_q(now)).order_by("finish_due"),
+        "overdue": base.filter(overdue_q(now)).order_by("hotline__finish_due"),
         "stale": base.filter(created_at__lt=now - dt.timedelta(days=stale_days)).order_by(
             "created_at"
         ),
-        "supervised": base.exclude(supervision_level="").order_by(
-            F("supervision_due").asc(nulls_last=True), "id"
+        "supervised": base.exclude(hotline__supervision_level="").order_by(
+            F("hotline__supervision_due").asc(nulls_last=True), "id"
         ),
     }
 
@@ -316,7 +317,7 @@ def track_case(number: str, phone: str) -> Case | None:
         return None
     return (
         Case.objects.filter(kind=KIND, number=number.strip(), contact__phone=phone)
-        .select_related("lead_unit")
+        .select_related("lead_unit", "hotline")
         .first()
     )
 
@@ -330,12 +331,12 @@ def callback_list(actor: Actor) -> QuerySet[Case]:
             Q(status="callback")
             | Q(
                 status="merged",
-                callback_at__isnull=True,
+                hotline__callback_at__isnull=True,
                 merged_into__status__in=["callback", "unsatisfied", "closed"],
             )
         )
         .select_related("lead_unit")
-        .order_by("finish_at", "id")
+        .order_by("hotline__finish_at", "id")
     )
 
 
@@ -383,7 +384,7 @@ def merged_callers_waiting(actor: Actor) -> QuerySet[Case]:
     """Callers merged into an order that has left handling, not yet called back."""
     return hotline_cases(actor).filter(
         status="merged",
-        callback_at__isnull=True,
+        hotline__callback_at__isnull=True,
         merged_into__status__in=["callback", "unsatisfied", "closed"],
     )
 

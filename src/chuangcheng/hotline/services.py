@@ -26,7 +26,8 @@ def _check_may_intake(actor: Actor) -> None:
 
 
 def _prepare(actor: Actor, data: dict[str, Any], source: str) -> tuple[NewCase, dict[str, Any]]:
-    """One appeal validated and turned into the case to open (fields, contact, region): the
+    """One appeal validated and turned into the case to open (fields, contact, region, the
+    order's own row): the
     rules shared by single and batch intake. Raises ValidationFailed with Chinese messages.
     Also returns the cleaned data."""
     form = bind_form(IntakeForm, data)  # refuses a list where one value belongs
@@ -39,8 +40,6 @@ def _prepare(actor: Actor, data: dict[str, Any], source: str) -> tuple[NewCase, 
     fields = {
         "source": source or ("citizen" if citizen else "hotline"),
         "channel": d["channel"],
-        "appeal_type": d["appeal_type"],
-        "urgency": d["urgency"],
         "title": d["title"],
         "content": d["content"],
         "category": d["category"],
@@ -57,7 +56,8 @@ def _prepare(actor: Actor, data: dict[str, Any], source: str) -> tuple[NewCase, 
         "confidential": bool(d["confidential"] or d["anonymous"]),
     }
     region = resolve_region(d["lat"], d["lng"], d["address"])
-    return NewCase(fields=fields, contact=contact, region=region), d
+    detail = {"appeal_type": d["appeal_type"], "urgency": d["urgency"]}  # the order's own row
+    return NewCase(fields=fields, contact=contact, region=region, detail=detail), d
 
 
 def hotline_intake(
@@ -80,6 +80,7 @@ def hotline_intake(
             contact=spec.contact,
             region=spec.region,
             files=files,
+            detail=spec.detail,
         )
     if d["appeal_type"] != "consult":
         raise ValidationFailed(
@@ -93,6 +94,7 @@ def hotline_intake(
             contact=spec.contact,
             region=spec.region,
             files=files,
+            detail=spec.detail,
         )
         if created:
             case = case_transition(

@@ -50,6 +50,7 @@ from chuangcheng.cases.workflow import (
 from chuangcheng.core import asof
 from chuangcheng.core.calendar import working_days_between
 from chuangcheng.core.settings_store import get_setting
+from chuangcheng.hotline import presenters
 from chuangcheng.hotline.constants import (
     APPEAL_TYPES,
     RESOLUTIONS,
@@ -57,6 +58,8 @@ from chuangcheng.hotline.constants import (
     SUPERVISION_LEVELS,
     URGENCIES,
 )
+from chuangcheng.hotline.models import HotlineOrder
+from chuangcheng.hotline.presenters import order_of
 from chuangcheng.hotline.roles import (
     CALLBACK,
     CITIZEN,
@@ -292,7 +295,7 @@ class RateForm(forms.Form):
 
 # ---------------------------------------------------------------- guards (409 with a reason)
 def only_consultations(case: Case, actor: Actor, now: dt.datetime) -> str | None:
-    return None if case.appeal_type == "consult" else "只有咨询类诉求可以直接办结。"
+    return None if order_of(case).appeal_type == "consult" else "只有咨询类诉求可以直接办结。"
 
 
 def within_return_limit(case: Case, actor: Actor, now: dt.datetime) -> str | None:
@@ -303,22 +306,22 @@ def within_return_limit(case: Case, actor: Actor, now: dt.datetime) -> str | Non
 
 
 def must_be_contacted(case: Case, actor: Actor, now: dt.datetime) -> str | None:
-    return None if case.respond_at else "请先联系诉求人（响应）再反馈办理结果。"
+    return None if order_of(case).respond_at else "请先联系诉求人（响应）再反馈办理结果。"
 
 
 def supervised(case: Case, actor: Actor, now: dt.datetime) -> str | None:
-    return None if case.supervision_level else "该工单未被督办。"
+    return None if order_of(case).supervision_level else "该工单未被督办。"
 
 
 def not_rated(case: Case, actor: Actor, now: dt.datetime) -> str | None:
-    return "已评价过。" if case.citizen_rating else None
+    return "已评价过。" if order_of(case).citizen_rating else None
 
 
 def callback_possible(case: Case, actor: Actor, now: dt.datetime) -> str | None:
     if case.status == "merged" and case.merged_into is not None:
         if case.merged_into.status not in ("callback", "unsatisfied", "closed"):
             return "主工单尚未办结，暂不能回访并单的诉求人。"
-        if case.callback_at is not None:
+        if order_of(case).callback_at is not None:
             return "该诉求人已回访。"
     return None
 
@@ -328,31 +331,38 @@ CLOCKS = ("sign", "respond", "finish")
 
 
 def copy_clocks(case: Case, rows: Mapping[str, CaseClock]) -> None:
-    """The 12345 loop keeps its own copy of its three clocks on the case (`sign_due`/`sign_at`,
-    `respond_*`, `finish_*`: read by its indicators and lists with index-only scans). The
-    engine calls this whenever a step changed a clock; the CaseClock rows are the truth."""
+    """The 12345 loop keeps its own copy of its three clocks on its order row (`sign_due`/
+    `sign_at`, `respond_*`, `finish_*`: read by its indicators and lists). The engine calls
+    this whenever a step changed a clock, then saves the row; the CaseClock rows are the
+    truth."""
+    order = order_of(case)
     for name in CLOCKS:
         row = rows.get(name)
         if row is not None:
-            setattr(case, f"{name}_due", row.due_at)
-            setattr(case, f"{name}_at", row.stopped_at)
+            setattr(order, f"{name}_due", row.due_at)
+            setattr(order, f"{name}_at", row.stopped_at)
+
+
+def limit_keys(case: Case) -> tuple[str, str]:
+    """The order's appeal type and urgency, which the 办理时限 rows are chosen by."""
+    order = order_of(case)
+    return order.appeal_type, order.urgency
 
 
 # ---------------------------------------------------------------- effects
 def do_answer_directly(step: Step) -> None:
-    case = step.case
-    case.result = step.data.get("note") or "已当场答复。"
+    step.detail.result = step.data.get("note") or "已当场答复。"
     step.stop("finish")
     step.stop("respond")
 
 
 def do_review(step: Step) -> None:
-    case, data = step.case, step.data
+    case, order, data = step.case, step.detail, step.data
     changes = {}
     for field in ("appeal_type", "urgency"):
-        if data.get(field) and data[field] != getattr(case, field):
-            changes[field] = [getattr(case, field), data[field]]
-            setattr(case, field, data[field])
+        if data.get(field) and data[field] != getattr(order, field):
+            changes[field] = [getattr(order, field), data[field]]
+            setattr(order, field, data[field])
     if data.get("category") is not None and data["category"].pk != case.category_id:
         changes["category"] = [case.category_id, data["category"].code]
         case.category = data["category"]
@@ -386,7 +396,7 @@ def do_approve_return(step: Step) -> None:
     step.end_assignments()
     step.event_data = {"returned_by": case.lead_unit_id}
     case.lead_unit = None
-    case.return_count += 1
+    step.detail.return_count += 1
     for clock in CLOCKS:
         step.cancel(clock)
 
@@ -400,10 +410,10 @@ def do_reject_return(step: Step) -> None:
 def do_request_extension(step: Step) -> None:
     limit = int(get_setting("hotline.max_extension_workdays"))
     days = int(step.data["days"])
-    if step.case.extension_workdays + days > limit:
+    if step.detail.extension_workdays + days > limit:
         from chuangcheng.core.errors import ValidationFailed
 
-        left = limit - step.case.extension_workdays
+        left = limit - step.detail.extension_workdays
         raise ValidationFailed(
             f"延期累计不能超过 {limit} 个工作日（还可申请 {max(left, 0)} 天）。",
             fields={"days": [f"最多还可延期 {max(left, 0)} 个工作日"]},
@@ -413,17 +423,16 @@ def do_request_extension(step: Step) -> None:
 
 
 def do_approve_extension(step: Step) -> None:
-    case = step.case
     assert step.request is not None
     days = int(step.request.data.get("days", 0))
     # 延期 is granted in working days whatever the unit of the order's 办结 limit
     due = step.extend("finish", days, "workdays")
-    case.extension_workdays += days
+    step.detail.extension_workdays += days
     step.event_data = {"days": days, "finish_due": due.isoformat() if due else None}
 
 
 def do_feedback(step: Step) -> None:
-    step.case.result = step.data["result"]
+    step.detail.result = step.data["result"]
     step.note = step.data["result"]
 
 
@@ -432,16 +441,16 @@ def do_reject_feedback(step: Step) -> None:
 
 
 def do_callback(step: Step) -> None:
-    case, data = step.case, step.data
-    case.callback_at = step.now
-    case.contacted = bool(data["contacted"])
+    case, order, data = step.case, step.detail, step.data
+    order.callback_at = step.now
+    order.contacted = bool(data["contacted"])
     step.event_data = {k: data.get(k) for k in ("contacted", "resolution", "satisfaction")}
-    if not case.contacted:
+    if not order.contacted:
         step.target = case.status  # stays waiting for another try (or close)
         step.note = data.get("comment") or "未联系上诉求人"
         return
-    case.resolution, case.satisfaction = data["resolution"], data["satisfaction"]
-    good = case.resolution == "resolved" and case.satisfaction in ("satisfied", "basic", "none")
+    order.resolution, order.satisfaction = data["resolution"], data["satisfaction"]
+    good = order.resolution == "resolved" and order.satisfaction in ("satisfied", "basic", "none")
     if case.status == "merged":
         step.target = "merged"
         return
@@ -449,30 +458,30 @@ def do_callback(step: Step) -> None:
 
 
 def do_reopen(step: Step) -> None:
-    case = step.case
-    case.reopen_count += 1
-    case.callback_at = None
-    case.contacted, case.resolution, case.satisfaction = None, "", ""
+    order = step.detail
+    order.reopen_count += 1
+    order.callback_at = None
+    order.contacted, order.resolution, order.satisfaction = None, "", ""
 
 
 def do_supervise(step: Step) -> None:
-    case, data = step.case, step.data
-    case.supervision_level = data["level"]
+    order, data = step.detail, step.data
+    order.supervision_level = data["level"]
     due = data.get("due")
-    case.supervision_due = (
+    order.supervision_due = (
         dt.datetime.combine(due, dt.time(18, 0), tzinfo=timezone.get_current_timezone())
         if due
         else None
     )
     step.event_data = {
         "level": data["level"],
-        "due": case.supervision_due.isoformat() if case.supervision_due else None,
+        "due": order.supervision_due.isoformat() if order.supervision_due else None,
     }
 
 
 def do_reply_supervision(step: Step) -> None:
     """督办回复: records the due it answered and whether it came after it (counted as late)."""
-    due = step.case.supervision_due
+    due = step.detail.supervision_due
     step.event_data = {
         "due": due.isoformat() if due else None,
         "late": bool(due is not None and step.now > due),
@@ -493,7 +502,8 @@ def do_merge(step: Step) -> None:
             "不能并入已办结或已并单的工单。", fields={"into": ["目标工单已关闭"]}
         )
     case.merged_into = target
-    target.reporter_count += case.reporter_count
+    order, target_order = step.detail, order_of(target)
+    target_order.reporter_count += order.reporter_count
     # the target's own history says where its new reporters came from (并入 N 件 / 来自 X)
     step.related.append(
         RelatedEvent(
@@ -502,10 +512,11 @@ def do_merge(step: Step) -> None:
             note=f"并入 1 件：来自 {case.number}",
             data={
                 "merged_from": case.number,
-                "reporters_added": case.reporter_count,
-                "reporter_count": target.reporter_count,
+                "reporters_added": order.reporter_count,
+                "reporter_count": target_order.reporter_count,
             },
             fields=("reporter_count",),
+            detail=target_order,
         )
     )
     step.event_data = {"into": target.number}
@@ -513,7 +524,7 @@ def do_merge(step: Step) -> None:
 
 
 def do_rate(step: Step) -> None:
-    step.case.citizen_rating = step.data["rating"]
+    step.detail.citizen_rating = step.data["rating"]
     step.event_data = {"rating": step.data["rating"]}
     if step.data.get("comment"):
         step.event_data["comment"] = step.data["comment"]
@@ -526,7 +537,7 @@ def do_close(step: Step) -> None:
 
     case = step.case
     reason = step.data.get("no_callback_reason") or ""
-    if case.status == "callback" and not case.contacted:
+    if case.status == "callback" and not step.detail.contacted:
         if not reason:
             raise ValidationFailed(
                 "未回访即结案须选择未回访原因。",
@@ -540,8 +551,8 @@ def do_close(step: Step) -> None:
 
 def do_citymgmt_done(step: Step) -> None:
     """The 城管 case is closed: its result is this order's handling result; on to 回访."""
-    step.case.result = step.data.get("result") or f"数字城管案件 {step.data['number']} 已结案。"
-    step.note = step.case.result
+    step.detail.result = step.data.get("result") or f"数字城管案件 {step.data['number']} 已结案。"
+    step.note = step.detail.result
     step.event_data = {"linked": step.data["number"], "outcome": step.data["outcome"]}
     step.stop("finish")
 
@@ -599,6 +610,31 @@ HOTLINE = register(
         ),
         event_labels={"merged_in": "并入"},
         on_clocks=copy_clocks,
+        limit_keys=limit_keys,
+        # the order's own fields (hotline.models.HotlineOrder), those its events record (the
+        # names the events have always carried), and how the generic case views show them
+        detail=HotlineOrder,
+        recorded=(
+            "sign_due",
+            "sign_at",
+            "respond_due",
+            "respond_at",
+            "finish_due",
+            "finish_at",
+            "callback_at",
+            "contacted",
+            "resolution",
+            "satisfaction",
+            "citizen_rating",
+            "excluded_from_scoring",
+            "return_count",
+            "reopen_count",
+            "extension_workdays",
+        ),
+        summary=presenters.summary,
+        overview=presenters.overview,
+        public_summary=presenters.public_summary,
+        public_detail=presenters.public_detail,
         # when the 数字城管 case it was transferred to is final (cases.handover)
         handover_returns={"done": "citymgmt_done", "voided": "citymgmt_back"},
         actions=(

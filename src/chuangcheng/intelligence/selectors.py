@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.utils import timezone
 
 from chuangcheng.cases.models import Case
@@ -28,6 +29,14 @@ class Repeat:
     score: float
     reasons: list[str] = field(default_factory=list)
 
+    @property
+    def reporter_count(self) -> int:
+        """How many people reported it (a 12345 order's 反映人数; 1 for a case without)."""
+        try:
+            return int(self.case.hotline.reporter_count)
+        except ObjectDoesNotExist:
+            return 1
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "id": self.case.pk,
@@ -35,7 +44,7 @@ class Repeat:
             "title": self.case.title,
             "status": self.case.status,
             "score": round(self.score, 3),
-            "reporter_count": self.case.reporter_count,
+            "reporter_count": self.reporter_count,
             "reasons": self.reasons,
         }
 
@@ -129,6 +138,7 @@ def find_repeats(
         cases_visible_to(actor)
         .filter(pk__in=found, created_at__gte=since)
         .exclude(status__in=OPEN_EXCLUDED)
+        .select_related("hotline")
         .only(*REPEAT_FIELDS)
     )
     scored = [(similarity(probe.match_text, c.match_text), c) for c in visible]
@@ -141,7 +151,7 @@ REPEAT_FIELDS = (
     "number",
     "title",
     "status",
-    "reporter_count",
+    "hotline__reporter_count",
     "match_text",
     "region_id",
     "lat",

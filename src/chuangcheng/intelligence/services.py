@@ -34,7 +34,8 @@ def training_rows(
 ) -> tuple[list[str], list[str]]:
     field = "category__code" if target == RouterModel.Target.CATEGORY else "lead_unit_id"
     rows = (
-        Case.objects.filter(kind=kind, status="closed", return_count=0)
+        Case.objects.filter(kind=kind, status="closed")
+        .exclude(hotline__return_count__gt=0)  # a 12345 order never returned
         .exclude(**{f"{field}__isnull": True})
         .order_by("-closed_at")
         .values_list("title", "content", field)[:limit]

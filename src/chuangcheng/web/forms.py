@@ -10,7 +10,7 @@ from django import forms
 
 from chuangcheng.cases.handover import initial_for as handover_initial
 from chuangcheng.cases.models import Case
-from chuangcheng.cases.workflow import Action
+from chuangcheng.cases.workflow import Action, workflow_for
 from chuangcheng.core.errors import DomainError
 from chuangcheng.hotline.forms import IntakeForm
 from chuangcheng.hotline.selectors import category_choices, suggest_unit
@@ -81,9 +81,10 @@ def action_form(action: Action, case: Case, *, data: Any = None) -> ActionForm:
     initial: dict[str, Any] = {}
     unit = None
     if action.name == "review":
+        own = workflow_for(case.kind).detail_of(case)  # the loop's own row
         initial = {
-            "appeal_type": case.appeal_type,
-            "urgency": case.urgency,
+            "appeal_type": getattr(own, "appeal_type", ""),
+            "urgency": getattr(own, "urgency", ""),
             "category": case.category.code if case.category_id and case.category else "",
         }
     elif action.name == "dispatch":

@@ -89,7 +89,7 @@ def case_list_page(request: HttpRequest) -> HttpResponse:
     )
     qs = with_pending_requests(qs, HOTLINE)  # the rows mark requests awaiting a decision
     if appeal_type:
-        qs = qs.filter(appeal_type=appeal_type)
+        qs = qs.filter(hotline__appeal_type=appeal_type)
     if figure is not None:
         qs = indicator_cases(qs, **figure)
     if phone:

@@ -11,11 +11,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from chuangcheng.cases.models import Case
-from chuangcheng.cases.presenters import public_progress, public_result, rating_comment
+from chuangcheng.cases.presenters import public_progress, rating_comment
 from chuangcheng.cases.selectors import case_get_visible
 from chuangcheng.cases.services import allowed_actions, case_transition
 from chuangcheng.core.errors import DomainError, NotFound
 from chuangcheng.hotline import selectors as hotline_selectors
+from chuangcheng.hotline.presenters import public_result
 from chuangcheng.hotline.roles import CITIZEN
 from chuangcheng.hotline.services import hotline_intake
 from chuangcheng.org.access import actor_for

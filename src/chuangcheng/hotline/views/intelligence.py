@@ -42,7 +42,7 @@ def _repeat_rows(repeats: list[intel_selectors.Repeat]) -> list[dict[str, Any]]:
             "case": r.case,
             "pct": _pct(r.score),
             "reasons": r.reasons,
-            "reporter_count": r.case.reporter_count,
+            "reporter_count": r.reporter_count,
         }
         for r in repeats
     ]

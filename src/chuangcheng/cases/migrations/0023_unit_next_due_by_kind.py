@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0021_case_links'),
+        ('cases', '0022_hotline_fields_moved'),
         ('org', '0004_chinese_verbose_names'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
