@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from chuangcheng.evaluation import settings_keys  # noqa: F401  (declares the loop's settings)
+
 
 class EvaluationConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
@@ -37,5 +39,5 @@ class EvaluationConfig(AppConfig):
     ]
 
     def ready(self) -> None:
-        # declares the loop's roles, settings (参数设置) and the rectification workflow
-        from chuangcheng.evaluation import roles, settings_keys, workflow  # noqa: F401
+        # declares the loop's roles and the rectification workflow
+        from chuangcheng.evaluation import roles, workflow  # noqa: F401
