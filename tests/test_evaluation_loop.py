@@ -238,6 +238,9 @@ def test_problem_list_scoped_with_lights(ev: dict[str, Any]) -> None:
     case_transition(case_id=case.pk, action="assign", actor=actor("ev_ccb"), data={"unit": sw.pk, "severity": "severe"})  # fmt: skip
     page = login("ev_sw").get("/evaluation/problems/").content.decode()
     assert case.number in page and "light-green" in page and "严重" in page
+    # the unit's 整改反馈 dialog names its photos as this loop does
+    detail = login("ev_sw").get(f"/hotline/cases/{case.pk}/").content.decode()
+    assert "整改前照片" in detail and "整改后照片" in detail and "处置后照片" not in detail
     assert case.number not in login("ev_zsxl").get("/evaluation/problems/").content.decode()
     for who in ("dispatcher", "citizen", "handler_cg"):
         assert login(who).get("/evaluation/problems/").status_code == 403

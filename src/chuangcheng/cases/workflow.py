@@ -191,6 +191,8 @@ class Action:
     pauses: tuple[str, ...] = ()  # clocks that stop counting (缓办, 挂账, 申诉)…
     resumes: tuple[str, ...] = ()  # … and count again, their due moved by the paused span
     accepts_files: bool = False
+    # what the two photo inputs of the action's dialog are called (files "before" and "after")
+    photo_labels: tuple[str, str] = ("处置前照片", "处置后照片")
     help: str = ""
     notice: Notice | None = None
     opens: str | None = None  # the kind of request this step opens (待审申请)

@@ -234,6 +234,7 @@ RECTIFY = register(
                 form=ReportForm,
                 apply=do_report,
                 accepts_files=True,
+                photo_labels=("整改前照片", "整改后照片"),
                 stops=("rectify",),
                 lapses=("extension", "dispute"),
                 notice=Notice("创城问题 {number} 已整改，待复查", (people(OFFICE, EVALUATOR),)),
@@ -248,6 +249,7 @@ RECTIFY = register(
                 form=NoteForm,
                 apply=do_review_pass,
                 accepts_files=True,
+                photo_labels=("复查现场照片", "其他照片"),
             ),
             Action(
                 "review_fail",
@@ -259,6 +261,7 @@ RECTIFY = register(
                 form=ReasonForm,
                 apply=do_review_fail,
                 accepts_files=True,
+                photo_labels=("复查现场照片", "其他照片"),
                 notice=Notice("创城问题 {number} 复查不通过，请继续整改", (unit_of(LEAD, UNIT),)),
             ),
             Action(
