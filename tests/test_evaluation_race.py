@@ -3,41 +3,19 @@ lose neither answer; a phone resending one answer from many connections at once 
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import connection
 
 from chuangcheng.evaluation import services
 from chuangcheng.evaluation.models import Answer, Site
 from chuangcheng.org.models import Membership, Unit
 from tests.conftest import actor
+from tests.test_concurrency import race
 from tests.test_evaluation_loop import ev, plan_for, png  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def run_at_once(n: int, work: Any) -> list[Any]:
-    barrier = threading.Barrier(n)
-    out: list[Any] = [None] * n
-
-    def go(i: int) -> None:
-        try:
-            barrier.wait()
-            out[i] = work(i)
-        except Exception as exc:
-            out[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=go, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return out
 
 
 def test_two_evaluators_answer_one_item_at_once_and_both_answers_are_kept(
@@ -62,7 +40,7 @@ def test_two_evaluators_answer_one_item_at_once_and_both_answers_are_kept(
             answered_at=f"2026-11-30T10:00:0{i}+08:00",
         )
 
-    results = run_at_once(2, answer)
+    results = race(2, answer)
     assert all(isinstance(r, tuple) and r[1] for r in results), results
     assert sorted(Answer.objects.values_list("result", flat=True)) == ["fail", "pass"]
     latest = services.latest_answers(inspection)[item.pk]
@@ -83,7 +61,7 @@ def test_twenty_resends_of_one_answer_make_one(ev: dict[str, Any]) -> None:  # n
             client_key="same-key",
         )
 
-    results = run_at_once(20, resend)
+    results = race(20, resend)
     assert all(isinstance(r, tuple) for r in results), results
     assert Answer.objects.count() == 1
     assert sum(1 for r in results if r[1]) == 1
@@ -101,7 +79,7 @@ def test_one_submission_when_submitted_twice_at_once(ev: dict[str, Any]) -> None
             client_key=f"f-{item.pk}",
             photo=png(),
         )
-    results = run_at_once(
+    results = race(
         5, lambda _i: services.inspection_submit(actor=actor("ev_cpy"), inspection_id=inspection.pk)
     )
     from chuangcheng.core.errors import Conflict

@@ -52,16 +52,7 @@ COLUMNS = [
     "不合格情形",
     "分值",
 ]
-REQUIRED = [
-    "项目代码",
-    "测评项目",
-    "内容代码",
-    "测评内容",
-    "条目代码",
-    "测评要求",
-    "测评方法",
-    "分值",
-]
+REQUIRED = [c for c in COLUMNS if c not in ("适用点位", "最少数量", "认可形式", "不合格情形")]
 SPLIT = re.compile(r"[、,，;；/\s]+")
 CODE = re.compile(r"^[0-9A-Za-z.\-_]{1,20}$")
 
