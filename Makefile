@@ -40,6 +40,9 @@ browser-deps:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "installing Debian's chromium and a CJK font for the browser tests"; \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei) >/dev/null; }
+	@command -v soffice >/dev/null 2>&1 || { \
+	  echo "installing LibreOffice (Writer, Calc): the tests open the Word and Excel reports in it"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libreoffice-writer-nogui libreoffice-calc-nogui) >/dev/null; }
 
 ## test: install, then the whole suite on PostgreSQL (browser tests in headless Chromium)
 test: install browser-deps

@@ -31,6 +31,8 @@ class EvaluationConfig(AppConfig):
             frozenset({"ev_office", "ev_evaluator", "ev_unit", "ev_leader"}),
         ),
     ]
+    # the documents it offers in the 报表 archive (core/reports.py)
+    reports = ["chuangcheng.evaluation.reports.BULLETIN", "chuangcheng.evaluation.reports.LEDGER"]
     home_by_role = [
         ("ev_office", "evaluation:standard"),
         ("ev_evaluator", "evaluation:today"),

@@ -31,9 +31,21 @@ BOARD_SIZE = 3
 
 
 def period_bounds(period: str) -> tuple[dt.datetime, dt.datetime, str]:
-    """'2026-11' (a month) or '2026-Q4' (a quarter) → [start, end) in local time, and a label."""
+    """'2026-11' (a month), '2026-Q4' (a quarter) or '2026-W48' (an ISO week, Monday to
+    Sunday: the weekly 督查) → [start, end) in local time, and a label."""
     tz = timezone.get_current_timezone()
     try:
+        if "-W" in period:
+            raw_year, raw_w = period.split("-W")
+            monday = dt.date.fromisocalendar(int(raw_year), int(raw_w), 1)
+            sunday = monday + dt.timedelta(days=6)
+            start = dt.datetime(monday.year, monday.month, monday.day, tzinfo=tz)
+            return (
+                start,
+                start + dt.timedelta(days=7),
+                f"{raw_year}年第{int(raw_w)}周（{monday.month}月{monday.day}日—"
+                f"{sunday.month}月{sunday.day}日）",
+            )
         if "-Q" in period:
             raw_year, raw_q = period.split("-Q")
             year, quarter = int(raw_year), int(raw_q)
@@ -56,7 +68,9 @@ def period_bounds(period: str) -> tuple[dt.datetime, dt.datetime, str]:
         )
         return start, end, f"{year}年{month}月"
     except ValueError:
-        raise ValidationFailed("期间应为 2026-11（月）或 2026-Q4（季度）。") from None
+        raise ValidationFailed(
+            "期间应为 2026-11（月）、2026-Q4（季度）或 2026-W48（周）。"
+        ) from None
 
 
 def _rate(passed: Decimal | None, applicable: Decimal | None) -> float | None:

@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
+from chuangcheng.core.reports import kinds_for
 from chuangcheng.org.access import actor_for
 from chuangcheng.org.people import citizen_facing_name, person_name
 from chuangcheng.org.roles import role_label
@@ -32,6 +33,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
                         "active": path.startswith(url) and (url != "/m/" or path.startswith("/m/")),
                     }
                 )
+        if kinds_for(actor):
+            url = reverse("web:reports")
+            links.append({"url": url, "label": "报表", "active": path.startswith(url)})
     display = ""
     if user is not None and getattr(user, "is_authenticated", False):
         display = citizen_facing_name(user) if actor.is_citizen_only else person_name(user)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from chuangcheng.web.views import auth, cases, maps, notifications
+from chuangcheng.web.views import auth, cases, maps, notifications, reports
 
 # The shell: sign-in, notifications, attachments, map outlines and the generic case pages (their
 # paths kept from when they were the 12345 loop's only). Each loop's own pages: its app's urls.
@@ -28,5 +28,9 @@ urlpatterns = [
         name="notifications_read_all",
     ),
     path("attachments/<str:token>", cases.attachment, name="attachment"),
+    path("reports/", reports.report_list, name="reports"),
+    path("reports/new/", reports.report_new, name="report_new"),
+    path("reports/<int:report_id>/status/", reports.report_status, name="report_status"),
+    path("reports/<int:report_id>/download/", reports.report_download, name="report_download"),
     path("map/outlines.geojson", maps.outlines, name="map_outlines"),
 ]
