@@ -134,3 +134,27 @@ def test_an_inspection_on_the_phone_and_its_problem_to_struck_off(
     do_action(checker, "review_pass", fill={"note": "合格"})
     assert status(case) == "closed"
     assert Case.objects.get(pk=case.pk).closed_at is not None
+
+    # 8 the week's 督查通报: asked for on the 报表 page, its progress shown while the worker
+    # builds it, then downloaded; the Word file holds the problem struck off this week
+    from chuangcheng.core.models import ReportFile
+    from chuangcheng.core.reports import run_build
+
+    office.goto(f"{live_server.url}/reports/")
+    form = office.locator("[data-kind='evaluation.bulletin'] form")
+    year, week, _ = timezone.localdate().isocalendar()
+    form.locator("input[name=week]").fill(f"{year}-W{week:02d}")
+    form.locator("button[type=submit]").click()
+    office.wait_for_selector("tr[data-status=queued] progress")
+    report = ReportFile.objects.get(kind="evaluation.bulletin")
+    assert run_build(report.pk) == "done"  # what the task worker does
+    link = office.locator(f"#report-{report.pk} [data-testid=report-download]")
+    link.wait_for()
+    with office.expect_download() as info:
+        link.click()
+    saved = tmp_path / "bulletin.docx"
+    info.value.save_as(saved)
+    from docx import Document
+
+    text = "\n".join(p.text for p in Document(str(saved)).paragraphs)
+    assert number in text and "销号 1 个" in text

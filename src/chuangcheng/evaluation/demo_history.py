@@ -28,10 +28,26 @@ from chuangcheng.org.models import Membership, Unit
 SEVERITIES = [(Severity.MINOR, 0.7), (Severity.MAJOR, 0.25), (Severity.SEVERE, 0.05)]
 
 
-def _photo(rng: random.Random) -> SimpleUploadedFile:
+def _photo(rng: random.Random, *, clean: bool = False) -> SimpleUploadedFile:
+    """A small phone-like photo of a wall: covered with 小广告 and litter (a failure, 整改前) or
+    clean (整改后), so the pages and the 督查通报 show something that reads as a photo."""
+    from PIL import ImageDraw
+
+    wall = (rng.randint(170, 210), rng.randint(165, 200), rng.randint(150, 190))
+    img = Image.new("RGB", (480, 360), wall)
+    draw = ImageDraw.Draw(img)
+    draw.rectangle((0, 270, 480, 360), fill=(110, 110, 105))  # pavement
+    draw.line((0, 270, 480, 270), fill=(80, 80, 80), width=3)
+    if not clean:
+        for _ in range(rng.randint(6, 14)):
+            x, y = rng.randint(10, 430), rng.randint(20, 220)
+            colour = (rng.randint(150, 255), rng.randint(0, 200), rng.randint(0, 120))
+            draw.rectangle((x, y, x + rng.randint(25, 60), y + rng.randint(30, 70)), fill=colour)
+        for _ in range(rng.randint(2, 5)):
+            x = rng.randint(20, 440)
+            draw.ellipse((x, 290, x + 22, 305), fill=(230, 230, 225))
     buf = io.BytesIO()
-    colour = (rng.randint(90, 200), rng.randint(90, 200), rng.randint(90, 200))
-    Image.new("RGB", (32, 24), colour).save(buf, format="JPEG")
+    img.save(buf, format="JPEG", quality=80)
     return SimpleUploadedFile("photo.jpg", buf.getvalue(), content_type="image/jpeg")
 
 
@@ -234,7 +250,13 @@ def _rectify(
             return
     for attempt in range(3):
         t += dt.timedelta(days=rng.uniform(0.3, limit_days * (1.4 if attempt == 0 else 0.6)))
-        if not go("report", unit, t, note="已按要求整改完毕", files=[(_photo(rng), "整改后")]):
+        if not go(
+            "report",
+            unit,
+            t,
+            note="已按要求整改完毕",
+            files=[(_photo(rng), "before"), (_photo(rng, clean=True), "after")],
+        ):
             return
         t += dt.timedelta(hours=rng.uniform(4, 48))
         if attempt < 2 and rng.random() < 0.12:
@@ -243,3 +265,21 @@ def _rectify(
             continue
         go("review_pass", evaluator, t, note="复查合格，予以销号")
         return
+
+
+def build_evaluation_reports() -> int:
+    """The 报表 archive's first documents, as the 创城办 asks for them on a Monday: last week's
+    督查通报 and this month's 整改台账, built at once (the task worker would skip them)."""
+    from chuangcheng.core.reports import report_request, run_build
+    from chuangcheng.evaluation.reports import last_week, this_month
+
+    office = actor_for(get_user_model().objects.get(username="ev_ccb"))
+    made = 0
+    for key, params in (
+        ("evaluation.bulletin", {"week": last_week()}),
+        ("evaluation.ledger", {"month": this_month(), "which": "found"}),
+    ):
+        report, queued = report_request(office, key, params)
+        if queued and run_build(report.pk) == "done":
+            made += 1
+    return made

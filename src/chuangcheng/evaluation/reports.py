@@ -60,12 +60,12 @@ def _office_leader_or_unit(actor: Actor) -> bool:
     return actor.is_superuser or bool({OFFICE, LEADER, UNIT} & actor.roles)
 
 
-def _last_week() -> str:
+def last_week() -> str:
     y, w, _ = (timezone.localdate() - dt.timedelta(days=7)).isocalendar()
     return f"{y}-W{w:02d}"
 
 
-def _this_month() -> str:
+def this_month() -> str:
     return f"{timezone.localdate():%Y-%m}"
 
 
@@ -517,7 +517,7 @@ BULLETIN = ReportKind(
     scope_key=_scope,
     clean=_clean_week,
     build=build_bulletin,
-    inputs=(Input("week", "周次", "week", _last_week),),
+    inputs=(Input("week", "周次", "week", last_week),),
 )
 
 LEDGER = ReportKind(
@@ -530,7 +530,7 @@ LEDGER = ReportKind(
     clean=_clean_ledger,
     build=build_ledger,
     inputs=(
-        Input("month", "发现月份", "month", _this_month),
+        Input("month", "发现月份", "month", this_month),
         Input(
             "which",
             "范围",

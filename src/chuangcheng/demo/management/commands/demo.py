@@ -144,6 +144,10 @@ class Command(BaseCommand):
                     f"用时 {time.monotonic() - started:.0f} 秒。"
                 )
             )
+            from chuangcheng.evaluation.demo_history import build_evaluation_reports
+
+            made = build_evaluation_reports()
+            self.stdout.write(f"已生成创城督查通报与整改台账 {made} 份（报表归档）。")
 
     def _citymgmt_history(self, options: dict[str, Any]) -> None:
         """数字城管: the loop's posts with logins and a year of cases, walked through its
