@@ -7,7 +7,7 @@ overrides) and a media folder of its own (var/bench/data):
 
 The problems are made through the loop's own services (plan, answers with photos, submit,
 交办, 整改反馈 with photos, 复查通过), so the documents read what a real week leaves. Photos are
-phone-sized JPEGs (4032 × 3024, about 2–3 MB each). Then, per round, the whole build as the
+phone-sized JPEGs (4032 × 3024, about 3.5 MB each, textured so they weigh what real ones do). Then, per round, the whole build as the
 task runs it (core.reports.run_build: queries, photo scaling, the document, saving it), wall and
 CPU (this process + its PostgreSQL backend); calibration rows at the start and the end.
 Target: the 督查通报 ≤ 60 s.
@@ -38,7 +38,7 @@ def phone_photos(n: int) -> list[bytes]:
         noise = Image.effect_noise((4032, 3024), 40 + 5 * i).convert("RGB")
         tint = Image.new("RGB", noise.size, (60 + 20 * i, 120, 200 - 15 * i))
         buf = io.BytesIO()
-        Image.blend(noise, tint, 0.5).save(buf, "JPEG", quality=88)
+        Image.blend(noise, tint, 0.8).save(buf, "JPEG", quality=88)
         out.append(buf.getvalue())
     return out
 
@@ -56,7 +56,6 @@ def load(problems: int, reload: bool) -> None:
     from chuangcheng.evaluation.models import Problem, SiteType
     from chuangcheng.evaluation.seed import build_evaluation_demo
     from chuangcheng.org.access import actor_for
-    from chuangcheng.org.models import Membership
 
     call_command("migrate", verbosity=0)
     call_command("createcachetable", verbosity=0)
@@ -68,6 +67,9 @@ def load(problems: int, reload: bool) -> None:
         return
     if have:
         raise SystemExit("the bench database has a few problems already: drop it to --reload")
+    from chuangcheng.evaluation.demo_history import _unit_people
+
+    unit_people = _unit_people(DEMO_PASSWORD)  # a 责任单位 login for every unit with sites
     users = get_user_model().objects
     office, evaluator = (
         actor_for(users.get(username="ev_ccb")),
@@ -118,13 +120,10 @@ def load(problems: int, reload: bool) -> None:
         case_transition(case_id=problem.case_id, action="assign", actor=office, data={"unit": problem.site.unit_id, "severity": "minor"})  # fmt: skip
         if n % 2:
             continue
-        member = Membership.objects.filter(unit_id=problem.site.unit_id, role="ev_unit").first()
-        if member is None:
-            continue
         case_transition(
             case_id=problem.case_id,
             action="report",
-            actor=actor_for(member.user),
+            actor=unit_people[problem.site.unit_id],
             data={"note": "已整改"},
             attachments=[(upload(n + 1), "before"), (upload(n + 2), "after")],
         )

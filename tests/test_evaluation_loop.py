@@ -347,3 +347,55 @@ def test_the_demo_year_runs_through_the_loop_and_its_figures_mean_something(
     rates = survey_rates(Survey.objects.get())
     assert rates["all"]["responses"] == 420 and len(rates["rows"]) == 12
     assert all(0.5 < c["rate"] <= 1 for c in rates["all"]["cells"])
+
+
+def test_every_figure_of_the_scores_page_opens_its_problems(ev: dict[str, Any]) -> None:
+    """测评得分 → the problems behind a figure: the month's, of that unit, street, district or
+    site type; struck off, on time, rebound; scoped as the problem list always is."""
+    hotel = ev["hotel"]
+    other = (
+        Site.objects.filter(street__code="150102001")
+        .exclude(unit=hotel.unit)
+        .exclude(site_type=hotel.site_type)
+        .first()
+    )
+    assert other is not None
+    cases = {}
+    for site in (hotel, other):
+        inspection = plan_for(site, announced=True)
+        answer_all(inspection, fails={services.checklist(inspection)[0].code})
+        services.inspection_submit(actor=actor("ev_cpy"), inspection_id=inspection.pk)
+        cases[site.pk] = Problem.objects.get(inspection=inspection).case
+    mine, theirs = cases[hotel.pk].number, cases[other.pk].number
+    month = f"{timezone.localdate():%Y-%m}"
+    client = login("ev_ld")
+    for level, param, value in (
+        ("unit", "site_unit", hotel.unit_id),
+        ("street", "street", hotel.street_id),
+        ("district", "district", hotel.street.parent_id),
+        ("site_type", "site_type", hotel.site_type_id),
+    ):
+        page = client.get(f"/evaluation/scores/?month={month}&level={level}").content.decode()
+        link = f"/evaluation/problems/?status=all&amp;period={month}&amp;{param}={value}"
+        assert link in page, level
+        listed = client.get(link.replace("&amp;", "&")).content.decode()
+        assert mine in listed and theirs not in listed, level
+    # the rectification table: a unit's struck-off problems
+    sw = Unit.objects.get(code="D-SW")
+    case = cases[hotel.pk]
+    case_transition(case_id=case.pk, action="assign", actor=actor("ev_ccb"), data={"unit": sw.pk, "severity": "minor"})
+    case_transition(case_id=case.pk, action="report", actor=actor("ev_sw"), data={"note": "已整改"}, attachments=[(png(), "after")])  # fmt: skip
+    case_transition(case_id=case.pk, action="review_pass", actor=actor("ev_cpy"), data={})
+    page = client.get(f"/evaluation/scores/?month={month}").content.decode()
+    closed = f"/evaluation/problems/?status=all&amp;period={month}&amp;unit={sw.pk}&amp;flag=closed"
+    assert closed in page
+    listed = client.get(closed.replace("&amp;", "&")).content.decode()
+    assert mine in listed and "已销号" in listed
+    rebound = client.get(f"/evaluation/problems/?status=all&period={month}&flag=rebound")
+    assert mine not in rebound.content.decode()
+    # scoped: 商务局 following the other unit's link sees nothing of it
+    other_link = f"/evaluation/problems/?status=all&period={month}&site_unit={other.unit_id}"
+    assert theirs not in login("ev_sw").get(other_link).content.decode()
+    assert client.get("/evaluation/problems/?flag=bogus").status_code == 400
+    assert client.get("/evaluation/problems/?period=2026-13").status_code == 400
+    assert client.get("/evaluation/problems/?street=abc").status_code == 400

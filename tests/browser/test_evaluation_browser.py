@@ -148,7 +148,7 @@ def test_an_inspection_on_the_phone_and_its_problem_to_struck_off(
     office.wait_for_selector("tr[data-status=queued] progress")
     report = ReportFile.objects.get(kind="evaluation.bulletin")
     assert run_build(report.pk) == "done"  # what the task worker does
-    link = office.locator(f"#report-{report.pk} [data-testid=report-download]")
+    link = office.locator(f"#doc-{report.pk} [data-testid=report-download]")
     link.wait_for()
     with office.expect_download() as info:
         link.click()

@@ -21,6 +21,7 @@ from chuangcheng.cases.selectors import cases_visible_to
 from chuangcheng.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from chuangcheng.core.settings_store import get_setting
 from chuangcheng.evaluation import services
+from chuangcheng.evaluation.indicators import period_bounds
 from chuangcheng.evaluation.models import Answer, Inspection, Plan, Site, SiteType
 from chuangcheng.evaluation.roles import EVALUATOR, LEADER, OFFICE, UNIT
 from chuangcheng.evaluation.sites import visible_sites
@@ -28,6 +29,21 @@ from chuangcheng.evaluation.workflow import KIND as RECTIFY
 from chuangcheng.evaluation.workflow import RECTIFY as RECTIFY_WORKFLOW
 from chuangcheng.org.models import Region
 from chuangcheng.web.access import page
+
+# the problems behind a figure of 测评得分: (query parameter, lookup, its name)
+DRILL_GROUPS = (
+    ("site_unit", "problem__site__unit_id", "点位责任单位"),
+    ("street", "problem__site__street_id", "街道"),
+    ("district", "problem__site__street__parent_id", "区"),
+    ("site_type", "problem__site__site_type_id", "点位类型"),
+)
+DRILL_FLAGS = {
+    "closed": (Q(status="closed"), "已销号"),
+    "on_time": (Q(status="closed", problem__closed_on_time=True), "按期销号"),
+    "rebound": (Q(problem__rebound=True), "反弹"),
+    "review_failed": (Q(problem__review_fails__gt=0), "复查曾不通过"),
+}
+DRILL_KEYS = ("period", "flag", *(g[0] for g in DRILL_GROUPS))
 
 
 def _int(value: Any, what: str = "参数") -> int | None:
@@ -231,6 +247,23 @@ def problems(request: HttpRequest) -> HttpResponse:
     unit_id = _int(request.GET.get("unit"), "单位")
     if unit_id is not None:
         qs = qs.filter(lead_unit_id=unit_id)
+    # drill-down from 测评得分: the figures of a period, by the ranking's groups
+    shown: list[str] = []
+    period = request.GET.get("period", "")
+    if period:
+        start, end, label = period_bounds(period)
+        qs = qs.filter(created_at__gte=start, created_at__lt=end, problem__self_check=False)
+        shown.append(f"{label}测评发现")
+    for param, lookup, what in DRILL_GROUPS:
+        value = _int(request.GET.get(param), what)
+        if value is not None:
+            qs = qs.filter(**{lookup: value})
+    flag = request.GET.get("flag", "")
+    if flag:
+        if flag not in DRILL_FLAGS:
+            raise ValidationFailed("筛选参数不对。")
+        qs = qs.filter(DRILL_FLAGS[flag][0])
+        shown.append(DRILL_FLAGS[flag][1])
     qs = qs.select_related("problem__site", "problem__item", "lead_unit").prefetch_related("clocks")
     now = timezone.now()
     warn = float(get_setting("cases.warn_fraction"))
@@ -253,6 +286,8 @@ def problems(request: HttpRequest) -> HttpResponse:
             "status": status,
             "unit_id": unit_id,
             "states": RECTIFY_WORKFLOW.states,
+            "shown": shown,
+            "drill": {k: request.GET[k] for k in DRILL_KEYS if request.GET.get(k)},
         },
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 
 from chuangcheng.evaluation import indicators
@@ -11,6 +12,13 @@ from chuangcheng.evaluation.roles import LEADER, OFFICE
 from chuangcheng.web.access import page
 
 LEVEL_LABELS = {k: v[2] for k, v in indicators.LEVELS.items()}
+# the problems page's filter for a ranking row of each level (evaluation.views.inspect)
+DRILL_PARAM = {
+    "unit": "site_unit",
+    "street": "street",
+    "district": "district",
+    "site_type": "site_type",
+}
 
 
 @page(OFFICE, LEADER)
@@ -23,6 +31,8 @@ def scores_page(request: HttpRequest) -> HttpResponse:
     period = request.GET.get("quarter") or request.GET.get("month") or default
     level = request.GET.get("level") or "unit"
     data = indicators.scores(actor, period, level)
+    for r in data["rectification"]:
+        r["id_text"] = str(r["id"] or "")
     quarters = [
         f"{y}-Q{q}"
         for y in (today.year, today.year - 1)
@@ -35,6 +45,8 @@ def scores_page(request: HttpRequest) -> HttpResponse:
         {
             **data,
             "levels": LEVEL_LABELS,
+            "drill_param": DRILL_PARAM[data["level"]],
+            "problems_url": reverse("evaluation:problems"),
             "quarters": quarters,
             "months": months,
             "chart": {

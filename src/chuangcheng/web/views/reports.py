@@ -32,8 +32,8 @@ def report_list(request: HttpRequest) -> HttpResponse:
     if kind:
         qs = qs.filter(kind=kind)
     page_obj = paginate(request, qs, 20)
-    for report in page_obj.object_list:
-        reports.refresh(report)
+    for doc in page_obj.object_list:
+        reports.refresh(doc)
     labels = {k.key: k.label for k in offered}
     forms = [
         {
@@ -62,23 +62,23 @@ def report_list(request: HttpRequest) -> HttpResponse:
 def report_new(request: HttpRequest) -> HttpResponse:
     actor: Actor = request.actor  # type: ignore[attr-defined]
     _kinds(actor)
-    report, _queued = reports.report_request(actor, request.POST.get("kind", ""), request.POST)
-    return redirect(f"{reverse('web:reports')}#report-{report.pk}")
+    doc, _queued = reports.report_request(actor, request.POST.get("kind", ""), request.POST)
+    return redirect(f"{reverse('web:reports')}#doc-{doc.pk}")
 
 
 @page(staff=True)
 def report_status(request: HttpRequest, report_id: int) -> HttpResponse:
     """What the progress bar polls."""
-    report = reports.report_for(request.actor, report_id)  # type: ignore[attr-defined]
+    doc = reports.report_for(request.actor, report_id)  # type: ignore[attr-defined]
     return JsonResponse(
         {
-            "status": report.status,
-            "status_label": report.get_status_display(),
-            "progress": report.progress,
-            "stage": report.stage,
-            "error": report.error,
-            "download": reverse("web:report_download", args=[report.pk])
-            if report.status == ReportFile.Status.DONE
+            "status": doc.status,
+            "status_label": doc.get_status_display(),
+            "progress": doc.progress,
+            "stage": doc.stage,
+            "error": doc.error,
+            "download": reverse("web:report_download", args=[doc.pk])
+            if doc.status == ReportFile.Status.DONE
             else "",
         }
     )
@@ -86,12 +86,12 @@ def report_status(request: HttpRequest, report_id: int) -> HttpResponse:
 
 @page(staff=True)
 def report_download(request: HttpRequest, report_id: int) -> HttpResponseBase:
-    report = reports.report_for(request.actor, report_id)  # type: ignore[attr-defined]
-    if report.status != ReportFile.Status.DONE or not report.file:
+    doc = reports.report_for(request.actor, report_id)  # type: ignore[attr-defined]
+    if doc.status != ReportFile.Status.DONE or not doc.file:
         raise NotFound("报表尚未生成完成。")
     return FileResponse(
-        report.file.open("rb"),
+        doc.file.open("rb"),
         as_attachment=True,
-        filename=report.filename,
-        content_type=report.content_type,
+        filename=doc.filename,
+        content_type=doc.content_type,
     )
