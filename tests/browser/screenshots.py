@@ -289,7 +289,8 @@ def demo_tour(base_url: str, password: str) -> list[Path]:
 
 
 def evaluation_tour(base_url: str, password: str) -> list[Path]:
-    """创城测评 from the demo's year: the leader's 测评得分 and an evaluator's checklist on a phone."""
+    """创城测评 from the demo's year: the leader's 测评得分, an evaluator's checklist on a phone and
+    the 创城办's 报表 page."""
     os.environ["CC_SCREENSHOTS"] = "1"
     saved: list[Path | None] = []
     with _chromium() as browser:
@@ -302,6 +303,10 @@ def evaluation_tour(base_url: str, password: str) -> list[Path]:
         page.locator("[data-testid=open] a").first.click()
         page.wait_for_selector("[data-checklist]")
         saved.append(save(page, "evaluation-checklist"))
+        page.close()
+        page = _demo_page(browser, base_url, "ev_ccb", password, "/reports/")
+        page.wait_for_selector("[data-testid=report-archive]")
+        saved.append(save(page, "reports"))
     return [path for path in saved if path is not None]
 
 
