@@ -136,7 +136,9 @@ def _params_key(params: dict[str, Any]) -> str:
     ).hexdigest()
 
 
-def report_request(actor: Actor, key: str, raw: Mapping[str, str]) -> tuple[ReportFile, bool]:
+def report_request(
+    actor: Actor, key: str, raw: Mapping[str, str], *, _again: bool = True
+) -> tuple[ReportFile, bool]:
     """Ask for a document. Returns the report and whether this call queued it (False: the same
     document was already being built, and this joins it)."""
     kind = kinds().get(key)
@@ -167,8 +169,10 @@ def report_request(actor: Actor, key: str, raw: Mapping[str, str]) -> tuple[Repo
             params_key=pkey,
             status__in=[ReportFile.Status.QUEUED, ReportFile.Status.RUNNING],
         ).first()
-        if running is None:  # finished between the insert and this read: ask again
-            return report_request(actor, key, raw)
+        if running is None and _again:  # finished between the insert and this read: ask again
+            return report_request(actor, key, raw, _again=False)
+        if running is None:
+            raise
         return running, False
     return report, True
 

@@ -35,7 +35,7 @@ from chuangcheng.evaluation.workflow import RECTIFY as WORKFLOW
 from chuangcheng.org.access import Actor
 
 OPEN_STATES = ("assigning", "rectifying", "reviewing")
-PHOTO_PX = 900  # longest side of a photo in the document: sharp in print, small in the file
+PHOTO_PX = 1024  # longest side of a photo in the document; a 4032 px phone photo decodes to 1008 px at ¼ scale (JPEG draft), with no resampling
 
 
 # ---------------------------------------------------------------- who, and for which data
