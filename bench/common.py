@@ -35,6 +35,8 @@ def bench_env() -> dict[str, str]:
     # production settings require these since sign-in security (ADR 0009): a bench-only history
     # key, and no TOTP for the bench's own accounts (they sign in through the test client)
     env.setdefault("CC_HISTORY_KEY", "bench-only-history-key-" + "h" * 40)
+    env.setdefault("CC_FIELD_KEYS", "YmVuY2gtb25seS1maWVsZC1rZXktMzItYnl0ZXMhISE=")
+    env.setdefault("CC_FIELD_INDEX_KEY", "bench-only-index-key-" + "i" * 40)
     env.setdefault("CC_REQUIRE_2FA", "0")
     env.setdefault("CC_SSL_REDIRECT", "0")
     env.setdefault("CC_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")

@@ -8,6 +8,9 @@ Environment variables (all optional for the demo):
   CC_ALLOWED_HOSTS  comma separated
   CC_DATA_DIR       where uploads, models and the SQLite file live (default ./var)
   CC_HISTORY_KEY    (or CC_HISTORY_KEY_FILE) the history chain's key: required in production
+  CC_FIELD_KEYS     (or CC_FIELD_KEYS_FILE) keys encrypting personal data at rest, newest first;
+  CC_FIELD_INDEX_KEY (or CC_FIELD_INDEX_KEY_FILE) the key of their blind indexes: both required
+                    in production (docs/deployment.md, "Keys")
 Security (see docs/deployment.md, "Security"):
   CC_TRUSTED_PROXIES      comma separated addresses/CIDRs of the reverse proxies in front of
                           Django (e.g. 127.0.0.1 for nginx on the same host); X-Forwarded-For
@@ -48,6 +51,18 @@ CC_HISTORY_KEY_FILE = os.environ.get("CC_HISTORY_KEY_FILE", "")
 CC_HISTORY_DEV_KEY_FILE = "" if PRODUCTION else str(DATA_DIR / "history.key")
 if PRODUCTION and not (CC_HISTORY_KEY or CC_HISTORY_KEY_FILE):
     raise RuntimeError("CC_HISTORY_KEY or CC_HISTORY_KEY_FILE must be set in production")
+# Personal data encrypted at rest (core/crypto.py, ADR 0022): the field keys (first encrypts,
+# all decrypt) and the blind-index key, kept outside the database like the history key.
+CC_FIELD_KEYS = os.environ.get("CC_FIELD_KEYS", "")
+CC_FIELD_KEYS_FILE = os.environ.get("CC_FIELD_KEYS_FILE", "")
+CC_FIELD_INDEX_KEY = os.environ.get("CC_FIELD_INDEX_KEY", "")
+CC_FIELD_INDEX_KEY_FILE = os.environ.get("CC_FIELD_INDEX_KEY_FILE", "")
+CC_FIELD_DEV_KEYS_FILE = "" if PRODUCTION else str(DATA_DIR / "field.keys")
+CC_FIELD_DEV_INDEX_KEY_FILE = "" if PRODUCTION else str(DATA_DIR / "field-index.key")
+if PRODUCTION and not (CC_FIELD_KEYS or CC_FIELD_KEYS_FILE):
+    raise RuntimeError("CC_FIELD_KEYS or CC_FIELD_KEYS_FILE must be set in production")
+if PRODUCTION and not (CC_FIELD_INDEX_KEY or CC_FIELD_INDEX_KEY_FILE):
+    raise RuntimeError("CC_FIELD_INDEX_KEY or CC_FIELD_INDEX_KEY_FILE must be set in production")
 # Where chain heads are anchored outside the database (cases/anchors.py), and how often.
 CC_HISTORY_ANCHOR_FILE = os.environ.get(
     "CC_HISTORY_ANCHOR_FILE", str(DATA_DIR / "anchors" / "chain-heads.jsonl")

@@ -389,6 +389,8 @@ def _deploy_check(secret_key: str) -> Any:
     }
     env |= {"CC_ENV": "production", "CC_SECRET_KEY": secret_key, "CC_ALLOWED_HOSTS": "example.org"}
     env["CC_HISTORY_KEY"] = "k" * 48  # production refuses to start without the history key
+    env["CC_FIELD_KEYS"] = "cHJvZHVjdGlvbi10ZXN0LWZpZWxkLWtleS0zMmJ5dGU="  # nor the field keys
+    env["CC_FIELD_INDEX_KEY"] = "i" * 48
     return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=root,
