@@ -140,6 +140,7 @@ INSTALLED_APPS = [
     "chuangcheng.hotline",
     "chuangcheng.citymgmt",
     "chuangcheng.evaluation",
+    "chuangcheng.grid",
     "chuangcheng.intelligence",
     "chuangcheng.web",
     "chuangcheng.api",

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("chuangcheng.hotline.urls")),
     path("", include("chuangcheng.citymgmt.page_urls")),
     path("", include("chuangcheng.evaluation.page_urls")),
+    path("", include("chuangcheng.grid.page_urls")),
 ]
 
 # JSON under /api/, a Chinese page elsewhere; never a debug page (DEBUG is off in the demo)

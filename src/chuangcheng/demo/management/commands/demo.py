@@ -26,6 +26,7 @@ from django.utils import timezone
 from chuangcheng.citymgmt.demo_data import build_citymgmt_demo
 from chuangcheng.demo.city import DEMO_PASSWORD, DEMO_USERS, build_demo_city
 from chuangcheng.evaluation.seed import build_evaluation_demo
+from chuangcheng.grid.seed import build_grid_demo
 from chuangcheng.org.roles import role_label
 
 ROOT = Path(settings.BASE_DIR)
@@ -76,6 +77,7 @@ class Command(BaseCommand):
         self._reseal_old_history()
         build_citymgmt_demo()  # 数字城管: unit grids and the component registry, once
         build_evaluation_demo(DEMO_PASSWORD)  # 创城测评: the standard, the sites, its people
+        build_grid_demo(DEMO_PASSWORD)  # 网格化: 仕奇社区's grids, their people, the ledgers
         self._history(options)
         self._citymgmt_history(options)
         self._evaluation_history()
@@ -244,6 +246,10 @@ class Command(BaseCommand):
 
         for username, name, role, _unit in EV_USERS:
             lines.append(f"    {username:<14}{role_label(role):<6}{name}（创城测评）")
+        from chuangcheng.grid.seed import GRID_BANNER
+
+        for username, name, role in GRID_BANNER:
+            lines.append(f"    {username:<14}{role_label(role):<6}{name}（网格化管理）")
         lines.append(f"    {'admin':<14}{'管理员':<6}系统管理员（可进入管理后台）")
         if serve:
             lines.append("  按 Ctrl-C 停止网站和后台任务进程。")

@@ -1,0 +1,242 @@
+"""网格化服务管理: who works which grid, and the 人房 ledgers (楼栋 → 房屋; 人员; who lives where,
+from when to when). Codes follow GB/T 31000-2015 (DOMAIN-LOOPS.md §2.2). ID numbers and phones
+are encrypted at rest (core.crypto), found by their blind index, shown masked; every look at a
+person's record is logged (PersonRead)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from chuangcheng.core.fields import EncryptedTextField
+
+
+class GridPost(models.Model):
+    """A person's post in a grid (网格: a region of level 网格 under a community)."""
+
+    class Kind(models.TextChoices):
+        FULL_TIME = "full", "专职网格员"
+        PART_TIME = "part", "兼职网格员"
+        BUILDING = "building", "楼栋长"
+
+    grid = models.ForeignKey(
+        "org.Region", verbose_name="网格", on_delete=models.PROTECT, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="人员",
+        on_delete=models.CASCADE,
+        related_name="grid_posts",
+    )
+    kind = models.CharField("岗位", max_length=10, choices=Kind.choices, default=Kind.FULL_TIME)
+
+    class Meta:
+        verbose_name = "网格岗位"
+        verbose_name_plural = "网格岗位"
+        constraints = [
+            models.UniqueConstraint(fields=["grid", "user"], name="grid_post_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.grid} {self.get_kind_display()}"
+
+
+class Building(models.Model):
+    """楼栋 (or a 平房 yard), numbered within its community (00001–99999)."""
+
+    grid = models.ForeignKey(
+        "org.Region", verbose_name="网格", on_delete=models.PROTECT, related_name="+"
+    )
+    number = models.CharField("楼栋编号", max_length=5)
+    name = models.CharField("楼栋名称", max_length=60, help_text="如：7号楼、仕奇小区3栋")
+    floors = models.PositiveSmallIntegerField("层数", null=True, blank=True)
+    lat = models.FloatField("纬度", null=True, blank=True)
+    lng = models.FloatField("经度", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "楼栋"
+        verbose_name_plural = "楼栋"
+        ordering = ["grid", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["grid", "number"], name="grid_building_number"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Home(models.Model):
+    """房屋: one dwelling (or shop) of a building."""
+
+    class Use(models.TextChoices):
+        HOME = "home", "住宅"
+        SHOP = "shop", "商铺"
+        OFFICE = "office", "办公"
+        OTHER = "other", "其他"
+
+    class Hazard(models.TextChoices):  # GB/T 31000 隐患类型（房屋）
+        NONE = "00", "无"
+        FIRE = "01", "火灾"
+        SECURITY = "02", "治安"
+        DISPUTE = "03", "矛盾纠纷"
+        CHEMICALS = "04", "危化物品"
+        DISEASE = "05", "疾病传染"
+        OTHER = "99", "其他"
+
+    building = models.ForeignKey(
+        Building, verbose_name="楼栋", on_delete=models.PROTECT, related_name="homes"
+    )
+    unit_no = models.CharField("单元", max_length=10, blank=True)
+    floor = models.SmallIntegerField("楼层", null=True, blank=True)
+    door = models.CharField("门牌号", max_length=20)
+    use = models.CharField("使用性质", max_length=8, choices=Use.choices, default=Use.HOME)
+    rented = models.BooleanField("出租", default=False)
+    hazard = models.CharField("隐患类型", max_length=2, choices=Hazard.choices, default=Hazard.NONE)
+
+    class Meta:
+        verbose_name = "房屋"
+        verbose_name_plural = "房屋"
+        ordering = ["building", "unit_no", "floor", "door"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["building", "unit_no", "door"], name="grid_home_address"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        unit = f"{self.unit_no}单元" if self.unit_no else ""
+        return f"{self.building.name}{unit}{self.door}"
+
+
+class Person(models.Model):
+    """实有人口: a person living or staying in the community (户籍, 流动 or 境外)."""
+
+    class Type(models.TextChoices):
+        REGISTERED = "01", "户籍人口"
+        FLOATING = "02", "流动人口"
+        FOREIGN = "03", "境外人员"
+
+    class Sex(models.TextChoices):
+        MALE = "m", "男"
+        FEMALE = "f", "女"
+
+    class Inflow(models.TextChoices):  # GB/T 31000 流入原因
+        NONE = "", "—"
+        WORK = "01", "务工"
+        FARM = "02", "务农"
+        BUSINESS = "03", "经商"
+        STUDY = "04", "学习培训"
+        MARRIAGE = "05", "婚嫁"
+        FOLLOW = "06", "随迁"
+        TREATMENT = "07", "治病疗养"
+        RELATIVES = "08", "投亲靠友"
+        TRANSFER = "09", "工作调动"
+        OTHER = "99", "其他"
+
+    name = models.CharField("姓名", max_length=40)
+    sex = models.CharField("性别", max_length=1, choices=Sex.choices)
+    birth = models.DateField("出生日期", null=True, blank=True)
+    id_number = EncryptedTextField("公民身份号码", blank=True)
+    id_index = models.CharField("身份号码索引", max_length=64, blank=True, editable=False)
+    id_masked = models.CharField("公民身份号码（脱敏）", max_length=18, blank=True, editable=False)
+    phone = EncryptedTextField("联系电话", blank=True)
+    phone_masked = models.CharField("联系电话（脱敏）", max_length=20, blank=True, editable=False)
+    person_type = models.CharField(
+        "人员类型", max_length=2, choices=Type.choices, default=Type.REGISTERED
+    )
+    inflow = models.CharField(
+        "流入原因", max_length=2, choices=Inflow.choices, blank=True, default=Inflow.NONE
+    )
+    community = models.ForeignKey(
+        "org.Region",
+        verbose_name="所属社区",
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="登记在哪个社区的台账",
+    )
+    note = models.CharField("备注", max_length=200, blank=True)
+    confirmed_at = models.DateTimeField("最近核实时间", null=True, blank=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "人员"
+        verbose_name_plural = "实有人口"
+        ordering = ["name", "pk"]
+        constraints = [
+            # one record per ID number (found and kept unique by its blind index)
+            models.UniqueConstraint(
+                fields=["id_index"], condition=~models.Q(id_index=""), name="grid_person_id_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Residence(models.Model):
+    """人房关联: a person lives in a home, in a way (住所类型), from a day until a day. Never
+    deleted: moving out sets its end, so who lived where stays known."""
+
+    class Kind(models.TextChoices):  # GB/T 31000 住所类型
+        OWN = "01", "自购房屋"
+        RENT = "02", "租赁房屋"
+        LODGE = "03", "寄宿"
+        BORROW = "04", "借住"
+        DORM = "05", "单位宿舍"
+        TEMPORARY = "06", "临时性宿舍"
+        WORKERS = "07", "农民工公寓"
+        OTHER = "99", "其他"
+
+    person = models.ForeignKey(
+        Person, verbose_name="人员", on_delete=models.PROTECT, related_name="residences"
+    )
+    home = models.ForeignKey(
+        Home, verbose_name="房屋", on_delete=models.PROTECT, related_name="residences"
+    )
+    kind = models.CharField("居住类型", max_length=2, choices=Kind.choices)
+    is_owner = models.BooleanField("房主", default=False)
+    relation = models.CharField("与房主关系", max_length=20, blank=True)
+    start = models.DateField("入住日期")
+    end = models.DateField("迁出日期", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "人房关联"
+        verbose_name_plural = "人房关联"
+        ordering = ["home", "-start"]
+        constraints = [
+            # a person lives in a home once at a time (history rows have an end)
+            models.UniqueConstraint(
+                fields=["person", "home"],
+                condition=models.Q(end__isnull=True),
+                name="grid_residence_current_once",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(end__isnull=True) | models.Q(end__gte=models.F("start")),
+                name="grid_residence_end_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} @ {self.home}"
+
+
+class PersonRead(models.Model):
+    """查阅留痕: who looked at a person's record, when, and what they saw in full. Append-only."""
+
+    person = models.ForeignKey(
+        Person, verbose_name="人员", on_delete=models.PROTECT, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="查阅人", on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField("查阅时间")
+    what = models.CharField("查阅内容", max_length=40, help_text="如：人员信息、完整身份证号")
+
+    class Meta:
+        verbose_name = "人员信息查阅记录"
+        verbose_name_plural = "人员信息查阅记录"
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["person", "-at"], name="grid_read_person")]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.what} {self.at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,15 @@
+"""The 网格化管理 pages (included at the site root from config/urls.py; names "grid:…")."""
+
+from django.urls import path
+
+from chuangcheng.grid.views import ledger
+
+app_name = "grid"
+
+urlpatterns = [
+    path("grid/ledger/", ledger.ledger_page, name="ledger"),
+    path("grid/ledger.xlsx", ledger.ledger_xlsx, name="ledger_xlsx"),
+    path("grid/ledger/import/", ledger.ledger_import_view, name="ledger_import"),
+    path("grid/people/<int:pk>/", ledger.person_page, name="person"),
+    path("grid/people/<int:pk>/id/", ledger.person_reveal, name="person_reveal"),
+]

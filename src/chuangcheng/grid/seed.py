@@ -1,0 +1,179 @@
+"""The demo's 网格: 仕奇社区 (赛罕区人民路街道) and its 10 grids, one 专职网格员 each, a 楼栋长,
+the community's staff and 综治专干, the street's grid centre; and the 人房 ledgers of the ten grids
+(buildings, homes, about 1,700 people with valid, generated ID numbers, rented homes, floating
+people, some who have moved out). Made once; deterministic."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+
+from chuangcheng.core.idcard import check_char, mask_id
+from chuangcheng.core.privacy import mask_phone
+from chuangcheng.grid.models import Building, GridPost, Home, Person, Residence
+from chuangcheng.grid.roles import COMMUNITY, HELPER, STREET, WORKER, ZONGZHI
+from chuangcheng.org.models import Membership, Region, Unit
+
+COMMUNITY_NAME = "仕奇社区"
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文"
+GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉萍红娥玲芬鹏辉建华国庆志强海燕雪梅晓东宏伟晓红丽娟桂芝凤英淑珍"
+# the demo people the banner prints (username, name, role)
+GRID_BANNER = [
+    ("gd_sq01", "网格员01（仕奇社区第1网格）", WORKER),
+    ("gd_sqzz", "仕奇社区综治专干", ZONGZHI),
+    ("gd_rml", "人民路街道网格中心", STREET),
+]
+RELATIONS = ["配偶", "子", "女", "父亲", "母亲", "孙子", "孙女"]
+
+
+def _name(rng: random.Random) -> str:
+    given = "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2, 2))))
+    return rng.choice(SURNAMES) + given
+
+
+def _id_number(rng: random.Random, birth: dt.date, male: bool, serial: int) -> str:
+    region = rng.choice(("150105", "150102", "150103", "150104", "150121", "152601"))
+    seq = f"{serial % 100:02d}{(rng.randrange(5) * 2 + (1 if male else 0))}"
+    body = f"{region}{birth:%Y%m%d}{seq}"
+    return body + check_char(body)
+
+
+def _users(password: str, community: Region, grids: list[Region]) -> None:
+    users = get_user_model().objects
+    hashed = make_password(password)
+    community_unit = Unit.objects.filter(region=community, kind=Unit.Kind.COMMUNITY).first()
+    street_unit = Unit.objects.filter(region=community.parent, kind=Unit.Kind.STREET).first()
+    if community_unit is None or street_unit is None:
+        return
+
+    def person(username: str, name: str, role: str, unit: Unit) -> Any:
+        user = users.filter(username=username).first() or users.create(
+            username=username, password=hashed, first_name=name
+        )
+        Membership.objects.get_or_create(user=user, role=role, unit=unit)
+        return user
+
+    for n, grid in enumerate(grids, start=1):
+        worker = person(f"gd_sq{n:02d}", f"网格员{n:02d}", WORKER, community_unit)
+        GridPost.objects.get_or_create(
+            grid=grid, user=worker, defaults={"kind": GridPost.Kind.FULL_TIME}
+        )
+    helper = person("gd_sqld", "楼栋长老赵", HELPER, community_unit)
+    GridPost.objects.get_or_create(
+        grid=grids[0], user=helper, defaults={"kind": GridPost.Kind.BUILDING}
+    )
+    person("gd_sq", "仕奇社区工作人员", COMMUNITY, community_unit)
+    person("gd_sqzz", "仕奇社区综治专干", ZONGZHI, community_unit)
+    person("gd_rml", "人民路街道网格中心", STREET, street_unit)
+
+
+def build_grid_demo(
+    password: str, seed: int = 31000, today: dt.date | None = None
+) -> dict[str, int]:
+    community = Region.objects.filter(level=Region.Level.COMMUNITY, name=COMMUNITY_NAME).first()
+    if community is None:
+        return {"people": 0}
+    grids = list(Region.objects.filter(parent=community, level=Region.Level.GRID).order_by("code"))
+    if not grids:
+        return {"people": 0}
+    _users(password, community, grids)
+    if Building.objects.filter(grid__in=grids).exists():
+        return {"people": Person.objects.count()}
+    rng = random.Random(seed)
+    today = today or dt.date.today()
+    serial = 0
+    taken: set[str] = set()
+    people: list[Person] = []
+    residences: list[tuple[int, int, dict[str, object]]] = []  # (person idx, home idx, fields)
+    homes: list[Home] = []
+    with transaction.atomic():
+        for g, grid in enumerate(grids):
+            for b in range(1, 4):
+                building = Building.objects.create(
+                    grid=grid,
+                    number=f"{g * 3 + b:05d}",
+                    name=f"仕奇小区{g * 3 + b}号楼",
+                    floors=6,
+                    lat=(grid.lat or 40.8) + rng.uniform(-0.0004, 0.0004),
+                    lng=(grid.lng or 111.7) + rng.uniform(-0.0004, 0.0004),
+                )
+                for unit_no in ("1", "2"):
+                    for floor in range(1, 7):
+                        for door in ("01", "02"):
+                            rented = rng.random() < 0.14
+                            homes.append(
+                                Home(
+                                    building=building,
+                                    unit_no=unit_no,
+                                    floor=floor,
+                                    door=f"{floor}{door}",
+                                    rented=rented,
+                                    hazard=Home.Hazard.FIRE
+                                    if rng.random() < 0.01
+                                    else Home.Hazard.NONE,
+                                )
+                            )
+        Home.objects.bulk_create(homes)
+        for h, home in enumerate(homes):
+            if rng.random() < 0.08:
+                continue  # 空置
+            size = rng.choice((1, 2, 2, 3, 3, 3, 4))
+            moved_in = today - dt.timedelta(days=rng.randint(90, 9000))
+            floating = home.rented and rng.random() < 0.7
+            for member in range(size):
+                age = rng.randint(28, 88) if member == 0 else rng.randint(1, 70)
+                birth = today - dt.timedelta(days=age * 365 + rng.randint(0, 364))
+                male = rng.random() < 0.5
+                serial += 1
+                number = _id_number(rng, birth, male, serial)
+                while number in taken:  # the same region, birthday and sequence: draw again
+                    serial += 1
+                    number = _id_number(rng, birth, male, serial)
+                taken.add(number)
+                phone = f"1{rng.choice('3578')}{rng.randint(100000000, 999999999)}"
+                people.append(
+                    Person(
+                        name=_name(rng),
+                        sex=Person.Sex.MALE if male else Person.Sex.FEMALE,
+                        birth=birth,
+                        id_number=number,
+                        id_index="",  # filled below, once the keys are at hand
+                        id_masked=mask_id(number),
+                        phone=phone if member == 0 else "",
+                        phone_masked=mask_phone(phone) if member == 0 else "",
+                        person_type=Person.Type.FLOATING if floating else Person.Type.REGISTERED,
+                        inflow=rng.choice(("01", "01", "03", "04", "06")) if floating else "",
+                        community=community,
+                    )
+                )
+                kind = Residence.Kind.RENT if home.rented else Residence.Kind.OWN
+                residences.append(
+                    (
+                        len(people) - 1,
+                        h,
+                        {
+                            "kind": kind,
+                            "is_owner": member == 0 and not home.rented,
+                            "relation": "" if member == 0 else rng.choice(RELATIONS),
+                            "start": moved_in,
+                        },
+                    )
+                )
+        from chuangcheng.core.idcard import id_index
+
+        for p in people:
+            p.id_index = id_index(p.id_number)
+        Person.objects.bulk_create(people, batch_size=500)
+        links = [Residence(person=people[p], home=homes[h], **f) for p, h, f in residences]
+        # some earlier tenants who have moved out: their residence ends, their record stays
+        for link in rng.sample(links, k=len(links) // 40):
+            if link.kind == Residence.Kind.RENT:
+                link.end = today - dt.timedelta(days=rng.randint(10, 300))
+                link.start = min(link.start, link.end - dt.timedelta(days=200))
+        Residence.objects.bulk_create(links, batch_size=1000)
+    return {"people": len(people), "homes": len(homes)}
