@@ -145,7 +145,8 @@ def plan_create(
         sample_per_type=sample_per_type,
     )
     if kind == PlanKind.REVISIT:
-        revisit_to = revisit_to or planned_on - dt.timedelta(days=1)
+        # by default the last 30 days, today included
+        revisit_to = revisit_to or timezone.localdate()
         revisit_from = revisit_from or revisit_to - dt.timedelta(days=29)
         if revisit_from > revisit_to:
             raise ValidationFailed(
