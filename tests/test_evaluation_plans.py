@@ -496,3 +496,21 @@ def test_stopping_a_series_one_does_not_see_is_404(people: Any) -> None:
     assert login("ev_ccb_x").post(f"/evaluation/plans/series/{series.pk}/stop/").status_code == 404
     series.refresh_from_db()
     assert series.stopped_at is None
+
+
+def test_the_maps_query_count_does_not_grow_with_the_sites(people: Any) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for site in Site.objects.filter(street__code=ZSXL, site_type__name="宾馆酒店"):
+        visit = plan_for(site, announced=True)
+        answer_all(visit, fails=set())
+        services.inspection_submit(actor=actor("ev_cpy"), inspection_id=visit.pk)
+    client = login("ev_ccb")
+    hotels = type_ids("宾馆酒店")[0]
+    counts = []
+    for query in (f"?type={hotels}&street={people['hotel'].street_id}", ""):
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(f"/evaluation/sites/map.json{query}").status_code == 200
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1], counts

@@ -229,30 +229,25 @@ def site_markers(actor: Any, qs: Any) -> list[dict[str, Any]]:
         )
         .order_by("-submitted_at", "-pk")
     )
-    rows = (
-        qs.annotate(
-            applicable=Subquery(latest.values("applicable_points")[:1]),
-            passed=Subquery(latest.values("passed_points")[:1]),
-            inspected=Subquery(latest.values("submitted_at")[:1]),
-        )
+    rows = list(
+        qs.annotate(latest=Subquery(latest.values("pk")[:1]))
         .order_by("code")
-        .values(
-            "pk",
-            "code",
-            "name",
-            "lat",
-            "lng",
-            "site_type__name",
-            "applicable",
-            "passed",
-            "inspected",
-        )[:MAP_LIMIT]
+        .values("pk", "code", "name", "lat", "lng", "site_type__name", "latest")[:MAP_LIMIT]
     )
+    scores = {
+        v["pk"]: v
+        for v in Inspection.objects.filter(
+            pk__in=[r["latest"] for r in rows if r["latest"]]
+        ).values("pk", "applicable_points", "passed_points", "submitted_at")
+    }
     out = []
     for r in rows:
-        rate = None
-        if r["applicable"]:
-            rate = round(float((r["passed"] or 0) / r["applicable"]), 4)
+        rate = inspected = None
+        visit = scores.get(r["latest"])
+        if visit is not None:
+            inspected = localtime(visit["submitted_at"]).strftime("%Y-%m-%d")
+            if visit["applicable_points"]:
+                rate = round(float((visit["passed_points"] or 0) / visit["applicable_points"]), 4)
         out.append(
             {
                 "id": r["pk"],
@@ -262,9 +257,7 @@ def site_markers(actor: Any, qs: Any) -> list[dict[str, Any]]:
                 "lat": r["lat"],
                 "lng": r["lng"],
                 "rate": rate,
-                "inspected": localtime(r["inspected"]).strftime("%Y-%m-%d")
-                if r["inspected"]
-                else None,
+                "inspected": inspected,
             }
         )
     return out
