@@ -514,3 +514,14 @@ def test_the_maps_query_count_does_not_grow_with_the_sites(people: Any) -> None:
             assert client.get(f"/evaluation/sites/map.json{query}").status_code == 200
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1], counts
+
+
+def test_the_periodic_run_makes_the_rounds_and_queues_its_next_run_once(people: Any) -> None:
+    today = timezone.localdate()
+    series = weekly(today + dt.timedelta(days=1), today=today)  # starts tomorrow: no round yet
+    DBTaskResult.objects.all().delete()
+    assert create_rounds.call() == {"series": 0, "rounds": 0}
+    pending = DBTaskResult.objects.filter(task_path=create_rounds.module_path, status="READY")
+    assert pending.count() == 1 and pending.get().run_after > timezone.now()
+    assert create_rounds.call()["rounds"] == 0 and pending.count() == 1  # still one pending
+    assert not Plan.objects.filter(series=series).exists()
