@@ -10,6 +10,8 @@ backend's (bench/common.ServerTimer):
   - the monthly 得分率 ranking (evaluation.indicators.ranking) of all units and of all streets,
     and the whole 测评得分 computation (ranking, 红黑榜, rectification figures)   target ≤ 300 ms
   - the evaluator's checklist page of one visit (test client, signed in)        target ≤ 300 ms
+  - the sites map's markers (/evaluation/sites/map.json: every site with the 得分率 of its
+    latest visit the person may see) for 创城办 (all sites) and a unit    target ≤ 300 ms
   - calibration rows (a Python loop, SELECT 1) at the start and the end.
 """
 
@@ -70,13 +72,15 @@ def load(n: int, answers: int, reload: bool) -> None:
             """
             INSERT INTO evaluation_inspection
                 (kind, site_id, edition_id, evaluator_id, planned_on, announced, status,
-                 started_at, submitted_at, applicable_points, passed_points, problems)
+                 started_at, submitted_at, applicable_points, passed_points, problems,
+                 only_items)
             SELECT 'inspection', (%(sites)s::bigint[])[1 + (g * 7919) %% cardinality(%(sites)s::bigint[])],
                    %(edition)s, %(evaluator)s, (now() - (g %% 365) * interval '1 day')::date,
                    g %% 2 = 0, 'submitted',
                    now() - (g %% 365) * interval '1 day' - interval '1 hour',
                    now() - (g %% 365) * interval '1 day',
-                   %(answers)s * 2, %(answers)s * 2 - 2 * ((g * 31) %% 13), (g * 31) %% 13
+                   %(answers)s * 2, %(answers)s * 2 - 2 * ((g * 31) %% 13), (g * 31) %% 13,
+                   '[]'::jsonb
             FROM generate_series(1, %(n)s) AS g
             """,
             {
@@ -166,6 +170,19 @@ def main() -> None:
         assert resp.status_code == 200, resp.status_code
 
     measure("checklist page of one visit (evaluator, test client)", page, args.rounds, 300)
+
+    def markers(who: str) -> Any:
+        c = Client()
+        c.force_login(users.get(username=who))
+
+        def get() -> None:
+            resp = c.get("/evaluation/sites/map.json")
+            assert resp.status_code == 200 and resp.json()["sites"], resp.status_code
+
+        return get
+
+    measure("sites map markers, all 372 sites (创城办, test client)", markers("ev_ccb"), args.rounds, 300)  # fmt: skip
+    measure("sites map markers, a unit's sites (商务局, test client)", markers("ev_sw"), args.rounds, 300)  # fmt: skip
     calibrate("end")
 
 

@@ -17,7 +17,12 @@ from chuangcheng.evaluation.seed import build_evaluation_demo
 from chuangcheng.evaluation.standard import COLUMNS as STANDARD_COLUMNS
 from tests.conftest import actor
 
-PAGES = ["/evaluation/standard/", "/evaluation/sites/", "/evaluation/sites.xlsx"]
+PAGES = [
+    "/evaluation/standard/",
+    "/evaluation/sites/",
+    "/evaluation/sites.xlsx",
+    "/evaluation/sites/map.json",
+]
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ returns), submits; the failure goes 交办 → 整改 → a failed 复查 → �
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -158,3 +159,61 @@ def test_an_inspection_on_the_phone_and_its_problem_to_struck_off(
 
     text = "\n".join(p.text for p in Document(str(saved)).paragraphs)
     assert number in text and "销号 1 个" in text
+
+def test_the_sites_map_and_a_weekly_series_on_the_plans_page(
+    city: Any, as_user: Any, live_server: Any
+) -> None:
+    from chuangcheng.evaluation.models import PlanSeries, SiteType
+
+    build_evaluation_demo(DEMO_PASSWORD)
+    hotel = Site.objects.filter(site_type__name="宾馆酒店", street__code="150103004").first()
+    assert hotel is not None
+    plan = services.plan_create(
+        actor=actor("ev_ccb"),
+        name="地图测试",
+        planned_on=timezone.localdate(),
+        evaluator_id=user("ev_cpy").pk,
+        announced=True,
+        site_type_ids=[hotel.site_type_id],
+        street_ids=[hotel.street_id],
+    )
+    visit = plan.inspections.get(site=hotel)
+    for item in services.checklist(visit):
+        services.answer_record(
+            actor=actor("ev_cpy"),
+            inspection_id=visit.pk,
+            item_id=item.pk,
+            result="pass",
+            client_key=f"map-{item.pk}",
+        )
+    services.inspection_submit(actor=actor("ev_cpy"), inspection_id=visit.pk)
+
+    # 商务局 sees its own sites on the map: the hotel green, the rest grey
+    page = as_user("ev_sw")
+    page.goto(f"{live_server.url}/evaluation/sites/?type={hotel.site_type_id}")
+    page.wait_for_selector("#sites-map[data-markers]")
+    expected = Site.objects.filter(site_type=hotel.site_type, unit__code="D-SW").count()
+    assert page.get_attribute("#sites-map", "data-markers") == str(expected)
+    fills = page.eval_on_selector_all(
+        "#sites-map path.leaflet-interactive", "els => els.map(e => e.getAttribute('fill'))"
+    )
+    assert sorted(fills) == sorted(["#2e7d32"] + ["#9e9e9e"] * (expected - 1))
+
+    # 创城办 starts a weekly series from the form and stops it
+    page = as_user("ev_ccb")
+    page.goto(f"{live_server.url}/evaluation/plans/")
+    page.fill("[data-testid=plan-form] input[name=name]", "每周督查")
+    market = SiteType.objects.get(name="集贸市场")
+    page.select_option("[data-testid=plan-form] select[name=type]", [str(market.pk)])
+    page.select_option("select[name=repeat]", "weekly")
+    page.select_option("select[name=weekday]", str(timezone.localdate().weekday()))
+    page.fill("input[name=ends_on]", (timezone.localdate() + dt.timedelta(days=30)).isoformat())
+    page.click("[data-testid=plan-form] button[type=submit]")
+    page.wait_for_selector("[data-testid=series] [data-testid=stop-series]")
+    series = PlanSeries.objects.get()
+    assert series.rounds.get().inspections.count() == 12  # today's round: every 集贸市场
+    page.on("dialog", lambda d: d.accept())
+    page.click("[data-testid=stop-series]")
+    page.wait_for_selector("text=已停止")
+    series.refresh_from_db()
+    assert series.stopped_at is not None

@@ -19,8 +19,8 @@ from PIL import Image
 
 from chuangcheng.cases.services import case_transition
 from chuangcheng.core.errors import DomainError
-from chuangcheng.evaluation import services
-from chuangcheng.evaluation.models import Inspection, Problem, Severity, Site
+from chuangcheng.evaluation import plans, services
+from chuangcheng.evaluation.models import Inspection, PlanSeries, Problem, Severity, Site
 from chuangcheng.evaluation.roles import UNIT
 from chuangcheng.org.access import Actor, actor_for
 from chuangcheng.org.models import Membership, Unit
@@ -94,6 +94,46 @@ def build_evaluation_history(
     quality = {uid: rng.uniform(-0.07, 0.07) for uid in units}
     visits = problems = 0
     local = dt.timezone(dt.timedelta(hours=8))
+
+    def walk(inspection: Inspection, day: dt.date, base: float) -> int:
+        """Answer, submit and rectify one visit (a visit not due yet stays open)."""
+        nonlocal visits
+        t = dt.datetime.combine(day, dt.time(9, 0), local) + dt.timedelta(
+            days=rng.randint(0, 4), minutes=rng.randint(0, 480)
+        )
+        if t >= now:
+            return 0
+        chance = base + quality.get(inspection.site.unit_id, 0.0)
+        for item in services.checklist(inspection):
+            t += dt.timedelta(minutes=rng.randint(2, 9))
+            roll = rng.random()
+            result = "na" if roll > 0.97 else "pass" if rng.random() < chance else "fail"
+            services.answer_record(
+                actor=evaluator,
+                inspection_id=inspection.pk,
+                item_id=item.pk,
+                result=result,
+                client_key=f"demo-{inspection.pk}-{item.pk}",
+                note="现场发现问题：" + (item.failure_examples or item.rule)[:40]
+                if result == "fail"
+                else "",
+                photo=_photo(rng) if result == "fail" else None,
+                lat=inspection.site.lat,
+                lng=inspection.site.lng,
+                answered_at=t,
+                now=t,
+            )
+        t += dt.timedelta(minutes=5)
+        services.inspection_submit(actor=evaluator, inspection_id=inspection.pk, now=t)
+        visits += 1
+        found = 0
+        for problem in Problem.objects.filter(inspection=inspection).select_related("site"):
+            found += 1
+            _rectify(problem, t, now, rng, office, evaluator, units)
+        if progress is not None:
+            progress(1)
+        return found
+
     for m in range(months, 0, -1):
         day = (now - dt.timedelta(days=30 * m - 3)).astimezone(local).date()
         progress_share = (months - m) / max(months - 1, 1)  # 0 → 1 through the year
@@ -108,39 +148,13 @@ def build_evaluation_history(
             seed=seed + m,
         )
         for inspection in plan.inspections.select_related("site"):
-            t = dt.datetime.combine(day, dt.time(9, 0), local) + dt.timedelta(
-                days=rng.randint(0, 4), minutes=rng.randint(0, 480)
-            )
-            if t >= now:
-                continue
-            chance = base + quality.get(inspection.site.unit_id, 0.0)
-            for item in services.checklist(inspection):
-                t += dt.timedelta(minutes=rng.randint(2, 9))
-                roll = rng.random()
-                result = "na" if roll > 0.97 else "pass" if rng.random() < chance else "fail"
-                services.answer_record(
-                    actor=evaluator,
-                    inspection_id=inspection.pk,
-                    item_id=item.pk,
-                    result=result,
-                    client_key=f"demo-{inspection.pk}-{item.pk}",
-                    note="现场发现问题：" + (item.failure_examples or item.rule)[:40]
-                    if result == "fail"
-                    else "",
-                    photo=_photo(rng) if result == "fail" else None,
-                    lat=inspection.site.lat,
-                    lng=inspection.site.lng,
-                    answered_at=t,
-                    now=t,
-                )
-            t += dt.timedelta(minutes=5)
-            services.inspection_submit(actor=evaluator, inspection_id=inspection.pk, now=t)
-            visits += 1
-            for problem in Problem.objects.filter(inspection=inspection).select_related("site"):
-                problems += 1
-                _rectify(problem, t, now, rng, office, evaluator, units)
-            if progress is not None:
-                progress(1)
+            problems += walk(inspection, day, base)
+    # the weekly 督查 series (暗访, one site of a few kinds a week, sampled afresh each Monday):
+    # its past rounds walked like the monthly ones, the newest still open
+    series = _weekly_series(office, evaluator_user.pk, now.astimezone(local).date())
+    for round_ in series.rounds.order_by("planned_on"):
+        for inspection in round_.inspections.select_related("site"):
+            problems += walk(inspection, round_.planned_on, 0.86)
     # today's round for the evaluator's phone: a few sites not visited yet
     from chuangcheng.evaluation.models import SiteType
 
@@ -209,6 +223,35 @@ def build_survey_demo(now: dt.datetime, rng: random.Random, answers: int = 420) 
         ballots.append(Ballot(survey=survey, voter=uuid.uuid4().hex))
     SurveyResponse.objects.bulk_create(rows)
     Ballot.objects.bulk_create(ballots)
+
+
+def _weekly_series(office: Actor, evaluator_id: int, today: dt.date) -> PlanSeries:
+    """每周督查: every Monday from four weeks back to three months on, its past rounds made."""
+    from chuangcheng.evaluation.models import SiteType
+
+    start = today - dt.timedelta(days=today.weekday() + 28)
+    series = plans.series_create(
+        actor=office,
+        name="每周督查（暗访）",
+        repeat=PlanSeries.Repeat.WEEKLY,
+        weekday=0,
+        starts_on=start,
+        ends_on=today + dt.timedelta(days=90),
+        evaluator_id=evaluator_id,
+        announced=False,
+        site_type_ids=list(
+            SiteType.objects.filter(name__in=["背街小巷", "集贸市场", "公共广场"]).values_list(
+                "pk", flat=True
+            )
+        ),
+        sample_per_type=1,
+        today=today,
+    )
+    day = plans.round_on(series, today)
+    while day is not None and day >= start:
+        plans.round_create(series.pk, day)
+        day = plans.round_on(series, day - dt.timedelta(days=1))
+    return series
 
 
 def _rectify(

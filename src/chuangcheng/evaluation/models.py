@@ -198,11 +198,83 @@ class Site(models.Model):
 # ---------------------------------------------------------------- inspections
 
 
-class Plan(models.Model):
-    """测评计划: which sites, which standard, who, when, announced or not (暗访: the units are
-    not told). Each chosen site becomes an Inspection."""
+class PlanKind(models.TextChoices):
+    INSPECTION = "inspection", "测评"
+    REVISIT = "revisit", "回头看"
+
+
+class PlanSeries(models.Model):
+    """A recurring plan (周督查, 旬推进, 月排比, 季测评): what each round samples and when the
+    rounds fall, until an end date. Each round is a Plan of its own, created by the task worker
+    on its day (never twice: one plan per series and date)."""
+
+    class Repeat(models.TextChoices):
+        WEEKLY = "weekly", "每周"
+        DEKAD = "dekad", "每旬"
+        MONTHLY = "monthly", "每月"
+        QUARTERLY = "quarterly", "每季"
 
     name = models.CharField("计划名称", max_length=100)
+    kind = models.CharField("计划类型", max_length=10, choices=PlanKind.choices)
+    repeat = models.CharField("重复", max_length=10, choices=Repeat.choices)
+    weekday = models.PositiveSmallIntegerField("星期", null=True, blank=True)  # 0 = Monday
+    day = models.PositiveSmallIntegerField("日", null=True, blank=True)  # of the month (1–31)
+    starts_on = models.DateField("开始日期")
+    ends_on = models.DateField("截止日期")
+    evaluator = models.ForeignKey(
+        "auth.User", verbose_name="测评员", on_delete=models.PROTECT, related_name="+"
+    )
+    announced = models.BooleanField("明查", default=False)
+    site_types = models.ManyToManyField(SiteType, verbose_name="点位类型", blank=True)
+    streets = models.ManyToManyField(
+        "org.Region", verbose_name="街道", blank=True, related_name="+"
+    )
+    sample_per_type = models.PositiveIntegerField("每类随机抽取", null=True, blank=True)
+    revisit_days = models.PositiveSmallIntegerField("回头看范围（天）", default=30)
+    revisit_all_items = models.BooleanField("回头看全部条目", default=False)
+    created_by = models.ForeignKey(
+        "auth.User", verbose_name="制定人", on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField("制定时间", auto_now_add=True)
+    stopped_at = models.DateTimeField("停止时间", null=True, blank=True)
+    stopped_by = models.ForeignKey(
+        "auth.User",
+        verbose_name="停止人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "周期测评计划"
+        verbose_name_plural = "周期测评计划"
+        ordering = ["-pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Plan(models.Model):
+    """测评计划: which sites, which standard, who, when, announced or not (暗访: the units are
+    not told). Each chosen site becomes an Inspection. A 回头看 revisits the sites whose
+    problems were struck off (销号) in a period; a round of a series belongs to it."""
+
+    name = models.CharField("计划名称", max_length=100)
+    kind = models.CharField(
+        "计划类型", max_length=10, choices=PlanKind.choices, default=PlanKind.INSPECTION
+    )
+    series = models.ForeignKey(
+        PlanSeries,
+        verbose_name="周期计划",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="rounds",
+    )
+    revisit_from = models.DateField("销号起始日期", null=True, blank=True)
+    revisit_to = models.DateField("销号截止日期", null=True, blank=True)
+    revisit_all_items = models.BooleanField("回头看全部条目", default=False)
     edition = models.ForeignKey(Edition, verbose_name="测评标准", on_delete=models.PROTECT)
     planned_on = models.DateField("测评日期")
     evaluator = models.ForeignKey(
@@ -219,6 +291,10 @@ class Plan(models.Model):
         verbose_name = "测评计划"
         verbose_name_plural = "测评计划"
         ordering = ["-planned_on", "-pk"]
+        constraints = [
+            # a round of a series is created once, whoever creates it and however often
+            models.UniqueConstraint(fields=["series", "planned_on"], name="ev_plan_round_once"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -273,6 +349,8 @@ class Inspection(models.Model):
         "实得分", max_digits=8, decimal_places=2, null=True, blank=True
     )
     problems = models.PositiveIntegerField("问题数", default=0)
+    # a 回头看 of the failed items only: the items to check (empty: the site's whole checklist)
+    only_items = models.JSONField("检查条目", default=list, blank=True)
 
     class Meta:
         verbose_name = "测评记录"

@@ -29,6 +29,7 @@ from chuangcheng.evaluation.models import (
     Inspection,
     Method,
     Plan,
+    PlanKind,
     Problem,
     Site,
 )
@@ -76,15 +77,17 @@ def inspection_for(actor: Actor, pk: int) -> Inspection:
 
 
 def checklist(inspection: Inspection) -> list[CheckItem]:
-    """The items an evaluator checks on site: the edition's 实地考察 items for this site's type."""
+    """The items an evaluator checks on site: the edition's 实地考察 items for this site's type
+    (a 回头看 of the failed items: only those)."""
     items = CheckItem.objects.filter(
         content__project__edition_id=inspection.edition_id,
         site_types=inspection.site.site_type_id,
     ).select_related("content__project")
+    only = set(inspection.only_items or ())
     return [
         i
         for i in items.order_by("content__project__order", "content__order", "order", "pk")
-        if Method.FIELD in i.methods
+        if Method.FIELD in i.methods and (not only or i.pk in only)
     ]
 
 
@@ -123,29 +126,144 @@ def plan_create(
     street_ids: Iterable[int] = (),
     sample_per_type: int | None = None,
     seed: int | None = None,
+    kind: str = PlanKind.INSPECTION,
+    revisit_from: dt.date | None = None,
+    revisit_to: dt.date | None = None,
+    revisit_all_items: bool = False,
 ) -> Plan:
     """A plan over the chosen sites (all of the types/streets, or a random sample per type, the
-    way a survey team samples), one visit per site for the evaluator on that day."""
+    way a survey team samples), one visit per site for the evaluator on that day. A 回头看
+    (kind revisit) chooses among the sites whose problems were struck off (销号) between
+    revisit_from and revisit_to and checks the items that had failed there (or the whole
+    checklist)."""
+    require_planner(actor)
+    check_plan_input(
+        name=name,
+        evaluator_id=evaluator_id,
+        site_type_ids=site_type_ids,
+        street_ids=street_ids,
+        sample_per_type=sample_per_type,
+    )
+    if kind == PlanKind.REVISIT:
+        # by default the last 30 days, today included
+        revisit_to = revisit_to or timezone.localdate()
+        revisit_from = revisit_from or revisit_to - dt.timedelta(days=29)
+        if revisit_from > revisit_to:
+            raise ValidationFailed(
+                "回头看的销号截止日期不能早于起始日期。", fields={"revisit_to": ["早于起始日期"]}
+            )
+    elif kind != PlanKind.INSPECTION:
+        raise ValidationFailed("计划类型只能是测评或回头看。", fields={"kind": ["无效"]})
+    return build_plan(
+        actor=actor,
+        name=name,
+        planned_on=planned_on,
+        evaluator_id=evaluator_id,
+        announced=announced,
+        site_type_ids=site_type_ids,
+        street_ids=street_ids,
+        sample_per_type=sample_per_type,
+        seed=seed,
+        kind=kind,
+        revisit_from=revisit_from,
+        revisit_to=revisit_to,
+        revisit_all_items=revisit_all_items,
+    )
+
+
+def require_planner(actor: Actor) -> None:
     if not (actor.is_superuser or OFFICE in actor.roles) or actor.user_id is None:
         raise PermissionDenied("只有创城办可以制定测评计划。")
-    name = name.strip()
-    if not name:
+
+
+def check_plan_input(
+    *,
+    name: str,
+    evaluator_id: int,
+    site_type_ids: Iterable[int],
+    street_ids: Iterable[int],
+    sample_per_type: int | None,
+) -> None:
+    """What a plan and a series are both checked for (a clear message for each)."""
+    from chuangcheng.evaluation.models import SiteType
+    from chuangcheng.org.models import Region
+
+    if not name.strip():
         raise ValidationFailed("请填写计划名称。", fields={"name": ["必填"]})
+    if not Membership.objects.filter(user_id=evaluator_id, role=EVALUATOR).exists():
+        raise ValidationFailed("所选人员不是测评员。", fields={"evaluator": ["不是测评员"]})
+    types = set(site_type_ids)
+    if len(SiteType.objects.filter(pk__in=types)) != len(types):
+        raise ValidationFailed("所选点位类型不存在。", fields={"type": ["不存在"]})
+    streets = set(street_ids)
+    if Region.objects.filter(pk__in=streets, level=Region.Level.STREET).count() != len(streets):
+        raise ValidationFailed("所选街道不存在。", fields={"street": ["不存在"]})
+    if sample_per_type is not None and not 1 <= sample_per_type <= 500:
+        raise ValidationFailed("每类抽取数量应在 1 到 500 之间。", fields={"sample": ["1–500"]})
+    if current_edition() is None:
+        raise Conflict("还没有已发布的测评标准，不能制定计划。")
+
+
+def _day_bounds(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The local days first..last as [start, end) instants."""
+    tz = timezone.get_current_timezone()
+    start = dt.datetime.combine(first, dt.time(0), tz)
+    return start, dt.datetime.combine(last + dt.timedelta(days=1), dt.time(0), tz)
+
+
+def struck_off(sites: QuerySet[Site], first: dt.date, last: dt.date) -> dict[int, set[int]]:
+    """The sites among these with problems struck off (销号) on the days first..last, each with
+    the items that had failed there."""
+    start, end = _day_bounds(first, last)
+    out: dict[int, set[int]] = {}
+    rows = Problem.objects.filter(
+        site__in=sites,
+        case__status="closed",
+        case__closed_at__gte=start,
+        case__closed_at__lt=end,
+        self_check=False,
+    ).values_list("site_id", "item_id")
+    for site_id, item_id in rows:
+        out.setdefault(site_id, set()).add(item_id)
+    return out
+
+
+def build_plan(
+    *,
+    actor: Actor,
+    name: str,
+    planned_on: dt.date,
+    evaluator_id: int,
+    announced: bool,
+    site_type_ids: Iterable[int] = (),
+    street_ids: Iterable[int] = (),
+    sample_per_type: int | None = None,
+    seed: int | None = None,
+    kind: str = PlanKind.INSPECTION,
+    revisit_from: dt.date | None = None,
+    revisit_to: dt.date | None = None,
+    revisit_all_items: bool = False,
+    series: Any = None,
+) -> Plan:
+    """Sample the sites among those the actor sees and create the plan with one visit per site
+    (the caller checked who may, and the input). A round of a series may come out empty (it is
+    kept, so the round counts as made); a plan of one's own may not."""
     edition = current_edition()
     if edition is None:
         raise Conflict("还没有已发布的测评标准，不能制定计划。")
-    if not Membership.objects.filter(user_id=evaluator_id, role=EVALUATOR).exists():
-        raise ValidationFailed("所选人员不是测评员。", fields={"evaluator": ["不是测评员"]})
     sites = visible_sites(actor).filter(active=True)
     types, streets = list(site_type_ids), list(street_ids)
     if types:
         sites = sites.filter(site_type_id__in=types)
     if streets:
         sites = sites.filter(street_id__in=streets)
+    targets: dict[int, set[int]] = {}
+    if kind == PlanKind.REVISIT:
+        assert revisit_from is not None and revisit_to is not None
+        targets = struck_off(sites, revisit_from, revisit_to)
+        sites = sites.filter(pk__in=targets)
     chosen = list(sites.order_by("code"))
     if sample_per_type is not None:
-        if sample_per_type < 1:
-            raise ValidationFailed("每类抽取数量至少为 1。", fields={"sample": ["至少为 1"]})
         rng = random.Random(seed)
         by_type: dict[int, list[Site]] = {}
         for site in chosen:
@@ -155,18 +273,33 @@ def plan_create(
             for group in by_type.values()
             for s in rng.sample(group, min(sample_per_type, len(group)))
         ]
-    if not chosen:
+    if not chosen and series is None:
+        if kind == PlanKind.REVISIT:
+            raise ValidationFailed(
+                f"{revisit_from:%Y-%m-%d} 至 {revisit_to:%Y-%m-%d} 没有销号的问题点位。",
+                fields={"sites": ["为空"]},
+            )
         raise ValidationFailed("没有符合条件的点位。", fields={"sites": ["为空"]})
     selection = f"随机抽取每类 {sample_per_type} 个" if sample_per_type else "全部"
+    if kind == PlanKind.REVISIT:
+        scope = "全部条目" if revisit_all_items else "原不合格条目"
+        selection = (
+            f"{revisit_from:%m月%d日}至{revisit_to:%m月%d日}销号点位{selection}，检查{scope}"
+        )
     with transaction.atomic():
         plan = Plan.objects.create(
-            name=name[:100],
+            name=name.strip()[:100],
+            kind=kind,
+            series=series,
             edition=edition,
             planned_on=planned_on,
             evaluator_id=evaluator_id,
             announced=announced,
             selection=f"{selection}，共 {len(chosen)} 个点位",
-            created_by_id=actor.user_id,
+            revisit_from=revisit_from if kind == PlanKind.REVISIT else None,
+            revisit_to=revisit_to if kind == PlanKind.REVISIT else None,
+            revisit_all_items=revisit_all_items and kind == PlanKind.REVISIT,
+            created_by_id=series.created_by_id if series is not None else actor.user_id or 0,
         )
         Inspection.objects.bulk_create(
             Inspection(
@@ -176,6 +309,9 @@ def plan_create(
                 evaluator_id=evaluator_id,
                 planned_on=planned_on,
                 announced=announced,
+                only_items=[]
+                if kind != PlanKind.REVISIT or revisit_all_items
+                else sorted(targets[site.pk]),
             )
             for site in chosen
         )
@@ -320,12 +456,17 @@ def answer_record(
 # ---------------------------------------------------------------- submission
 
 
-def _rebound(site_id: int, item_id: int, now: dt.datetime) -> bool:
-    """反弹: the same item at the same site was struck off (销号) within the set period."""
+def _rebound(site_id: int, item_id: int, now: dt.datetime, plan: Plan | None = None) -> bool:
+    """反弹: the same item at the same site was struck off (销号) within the set period — or, on
+    a 回头看, within the period the plan revisits (even when that lies further back)."""
     since = now - dt.timedelta(days=int(get_setting(keys.REBOUND_DAYS)))
-    return Problem.objects.filter(
-        site_id=site_id, item_id=item_id, case__status="closed", case__closed_at__gte=since
-    ).exists()
+    closed = Problem.objects.filter(site_id=site_id, item_id=item_id, case__status="closed")
+    if closed.filter(case__closed_at__gte=since).exists():
+        return True
+    if plan is None or plan.kind != PlanKind.REVISIT or plan.revisit_from is None:
+        return False
+    start, end = _day_bounds(plan.revisit_from, plan.revisit_to or plan.revisit_from)
+    return closed.filter(case__closed_at__gte=start, case__closed_at__lt=end).exists()
 
 
 def inspection_submit(
@@ -339,7 +480,7 @@ def inspection_submit(
     with transaction.atomic():
         locked = (
             Inspection.objects.select_for_update(of=("self",))
-            .select_related("site__street", "site__community", "site__site_type")
+            .select_related("site__street", "site__community", "site__site_type", "plan")
             .get(pk=inspection.pk)
         )
         if locked.status == Inspection.Status.SUBMITTED:
@@ -390,7 +531,7 @@ def inspection_submit(
                     "site": site,
                     "item": item,
                     "self_check": locked.kind == Inspection.Kind.SELF_CHECK,
-                    "rebound": _rebound(site.pk, item.pk, now),
+                    "rebound": _rebound(site.pk, item.pk, now, locked.plan),
                 },
             )
         locked.status = Inspection.Status.SUBMITTED

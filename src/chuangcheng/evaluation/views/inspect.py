@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,11 +18,20 @@ from django.views.decorators.http import require_POST
 
 from chuangcheng.cases.clocks import light
 from chuangcheng.cases.selectors import cases_visible_to
-from chuangcheng.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from chuangcheng.core.errors import DomainError, NotFound, ValidationFailed
 from chuangcheng.core.settings_store import get_setting
+from chuangcheng.evaluation import plans as plan_series
 from chuangcheng.evaluation import services
 from chuangcheng.evaluation.indicators import period_bounds
-from chuangcheng.evaluation.models import Answer, Inspection, Plan, Site, SiteType
+from chuangcheng.evaluation.models import (
+    Answer,
+    Inspection,
+    Plan,
+    PlanKind,
+    PlanSeries,
+    Site,
+    SiteType,
+)
 from chuangcheng.evaluation.roles import EVALUATOR, LEADER, OFFICE, UNIT
 from chuangcheng.evaluation.sites import visible_sites
 from chuangcheng.evaluation.workflow import KIND as RECTIFY
@@ -176,34 +185,74 @@ def answer_photo(request: HttpRequest, pk: int) -> HttpResponse:
 # ---------------------------------------------------------------- plans (创城办)
 
 
+def _date(value: str | None, what: str, required: bool = True) -> dt.date | None:
+    if not value:
+        if required:
+            raise ValidationFailed(f"请填写{what}。")
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValidationFailed(f"{what}格式不对（应为 年-月-日）。") from None
+
+
+def _plan_post(request: HttpRequest, actor: Any) -> str:
+    post = request.POST
+    planned_on = _date(post.get("planned_on"), "测评日期")
+    assert planned_on is not None
+    common: dict[str, Any] = {
+        "actor": actor,
+        "name": post.get("name", ""),
+        "evaluator_id": _int(post.get("evaluator"), "测评员") or 0,
+        "announced": post.get("announced") == "1",
+        "site_type_ids": [t for v in post.getlist("type") if (t := _int(v, "点位类型"))],
+        "street_ids": [s for v in post.getlist("street") if (s := _int(v, "街道"))],
+        "sample_per_type": _int(post.get("sample"), "每类抽取数量"),
+        "kind": post.get("kind") or PlanKind.INSPECTION,
+    }
+    revisit_all = post.get("revisit_items") == "all"
+    repeat = post.get("repeat", "")
+    if repeat:
+        ends_on = _date(post.get("ends_on"), "截止日期")
+        assert ends_on is not None
+        series = plan_series.series_create(
+            repeat=repeat,
+            starts_on=planned_on,
+            ends_on=ends_on,
+            weekday=_int(post.get("weekday"), "星期"),
+            day=_int(post.get("day"), "日期"),
+            revisit_days=_int(post.get("revisit_days"), "回头看天数") or 30,
+            revisit_all_items=revisit_all,
+            **common,
+        )
+        return (
+            f"已制定周期计划“{series.name}”：{plan_series.describe(series)}，"
+            f"{series.starts_on:%Y-%m-%d} 至 {series.ends_on:%Y-%m-%d}，每轮重新抽取点位。"
+        )
+    plan = services.plan_create(
+        planned_on=planned_on,
+        revisit_from=_date(post.get("revisit_from"), "销号起始日期", required=False),
+        revisit_to=_date(post.get("revisit_to"), "销号截止日期", required=False),
+        revisit_all_items=revisit_all,
+        **common,
+    )
+    return f"已制定计划“{plan.name}”：{plan.selection}。"
+
+
 @page(OFFICE, LEADER)
 def plans(request: HttpRequest) -> HttpResponse:
     actor = request.actor  # type: ignore[attr-defined]
     if request.method == "POST":
-        if OFFICE not in actor.roles and not actor.is_superuser:
-            raise PermissionDenied("只有创城办可以制定测评计划。")
-        post = request.POST
-        try:
-            planned_on = dt.date.fromisoformat(post.get("planned_on", ""))
-        except ValueError:
-            raise ValidationFailed("请填写测评日期。") from None
-        sample = _int(post.get("sample"), "每类抽取数量")
-        plan = services.plan_create(
-            actor=actor,
-            name=post.get("name", ""),
-            planned_on=planned_on,
-            evaluator_id=_int(post.get("evaluator"), "测评员") or 0,
-            announced=post.get("announced") == "1",
-            site_type_ids=[t for v in post.getlist("type") if (t := _int(v, "点位类型"))],
-            street_ids=[s for v in post.getlist("street") if (s := _int(v, "街道"))],
-            sample_per_type=sample,
-        )
-        messages.success(request, f"已制定计划“{plan.name}”：{plan.selection}。")
+        services.require_planner(actor)
+        messages.success(request, _plan_post(request, actor))
         return redirect("evaluation:plans")
     visible = services.visible_inspections(actor)
+    today = timezone.localdate()
     rows = []
     for plan in (
-        Plan.objects.filter(inspections__in=visible).distinct().select_related("evaluator")[:100]
+        Plan.objects.filter(inspections__in=visible)
+        .distinct()
+        .select_related("evaluator", "series")[:100]
     ):
         insp = plan.inspections.all()
         rows.append(
@@ -211,6 +260,33 @@ def plans(request: HttpRequest) -> HttpResponse:
                 "plan": plan,
                 "total": insp.count(),
                 "submitted": insp.filter(status=Inspection.Status.SUBMITTED).count(),
+            }
+        )
+    series_rows = []
+    for series in plan_series.visible_series(actor).select_related("evaluator")[:50]:
+        rounds = list(series.rounds.order_by("-planned_on")[:12])
+        counts: dict[int, Any] = {
+            r["plan_id"]: r
+            for r in Inspection.objects.filter(plan__in=rounds, pk__in=visible.values("pk"))
+            .values("plan_id")
+            .annotate(
+                total=Count("pk"),
+                submitted=Count("pk", filter=Q(status=Inspection.Status.SUBMITTED)),
+            )
+        }
+        series_rows.append(
+            {
+                "series": series,
+                "rhythm": plan_series.describe(series),
+                "next": plan_series.next_round_on(series, today),
+                "rounds": [
+                    {
+                        "plan": r,
+                        "total": counts.get(r.pk, {}).get("total", 0),
+                        "submitted": counts.get(r.pk, {}).get("submitted", 0),
+                    }
+                    for r in rounds
+                ],
             }
         )
     evaluators = (
@@ -221,13 +297,26 @@ def plans(request: HttpRequest) -> HttpResponse:
         "evaluation/plans.html",
         {
             "rows": rows,
+            "series_rows": series_rows,
             "evaluators": evaluators,
             "site_types": SiteType.objects.filter(sites__in=visible_sites(actor)).distinct(),
             "streets": Region.objects.filter(level=Region.Level.STREET).order_by("code"),
             "can_plan": OFFICE in actor.roles or actor.is_superuser,
-            "today": timezone.localdate(),
+            "today": today,
+            "revisit_from": today - dt.timedelta(days=29),
+            "revisit_to": today,
+            "repeats": PlanSeries.Repeat.choices,
+            "weekdays": list(enumerate(plan_series.WEEKDAYS)),
         },
     )
+
+
+@require_POST
+@page(OFFICE, LEADER)
+def series_stop(request: HttpRequest, pk: int) -> HttpResponse:
+    series = plan_series.series_stop(actor=request.actor, series_id=pk)  # type: ignore[attr-defined]
+    messages.success(request, f"已停止周期计划“{series.name}”，此后不再生成新的一轮。")
+    return redirect("evaluation:plans")
 
 
 # ---------------------------------------------------------------- 问题清单

@@ -9,16 +9,17 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.timezone import localtime
 from django.views.decorators.http import require_POST
 
 from chuangcheng.core.errors import NotFound, ValidationFailed
+from chuangcheng.evaluation import services, standard
 from chuangcheng.evaluation import sites as site_registry
-from chuangcheng.evaluation import standard
-from chuangcheng.evaluation.models import CheckItem, Content, Edition, SiteType
+from chuangcheng.evaluation.models import CheckItem, Content, Edition, Inspection, SiteType
 from chuangcheng.evaluation.roles import (
     SITE_EDIT_ROLES,
     SITE_READ_ROLES,
@@ -172,6 +173,12 @@ def _filtered_sites(request: HttpRequest) -> tuple[Any, dict[str, Any]]:
     return qs, {"type": type_id, "street": street_id, "unit": unit_id, "q": q}
 
 
+def _without_page(request: HttpRequest) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
 @page(*SITE_READ_ROLES)
 def sites_page(request: HttpRequest) -> HttpResponse:
     qs, f = _filtered_sites(request)
@@ -201,8 +208,67 @@ def sites_page(request: HttpRequest) -> HttpResponse:
             .order_by("code"),
             "can_edit": may(request.actor, SITE_EDIT_ROLES),  # type: ignore[attr-defined]
             "query": request.GET.urlencode(),
+            "map_query": _without_page(request),
         },
     )
+
+
+MAP_LIMIT = 5000
+
+
+def site_markers(actor: Any, qs: Any) -> list[dict[str, Any]]:
+    """One marker per site of the list: where, what, and the 得分率 of its latest submitted
+    inspection among those the person may see (a unit never learns a 暗访's score; 自查 left
+    out, as in the rankings); None: never inspected."""
+    latest = (
+        services.visible_inspections(actor)
+        .filter(
+            site=OuterRef("pk"),
+            kind=Inspection.Kind.INSPECTION,
+            status=Inspection.Status.SUBMITTED,
+        )
+        .order_by("-submitted_at", "-pk")
+    )
+    rows = list(
+        qs.annotate(latest=Subquery(latest.values("pk")[:1]))
+        .order_by("code")
+        .values("pk", "code", "name", "lat", "lng", "site_type__name", "latest")[:MAP_LIMIT]
+    )
+    scores = {
+        v["pk"]: v
+        for v in Inspection.objects.filter(
+            pk__in=[r["latest"] for r in rows if r["latest"]]
+        ).values("pk", "applicable_points", "passed_points", "submitted_at")
+    }
+    out = []
+    for r in rows:
+        rate = inspected = None
+        visit = scores.get(r["latest"])
+        if visit is not None:
+            inspected = localtime(visit["submitted_at"]).strftime("%Y-%m-%d")
+            if visit["applicable_points"]:
+                rate = round(float((visit["passed_points"] or 0) / visit["applicable_points"]), 4)
+        out.append(
+            {
+                "id": r["pk"],
+                "code": r["code"],
+                "name": r["name"],
+                "type": r["site_type__name"],
+                "lat": r["lat"],
+                "lng": r["lng"],
+                "rate": rate,
+                "inspected": inspected,
+            }
+        )
+    return out
+
+
+@page(*SITE_READ_ROLES)
+def sites_map(request: HttpRequest) -> HttpResponse:
+    """The sites of the list (same filters, same scope) as map markers (JSON)."""
+    qs, _f = _filtered_sites(request)
+    markers = site_markers(request.actor, qs)  # type: ignore[attr-defined]
+    return JsonResponse({"sites": markers, "truncated": len(markers) >= MAP_LIMIT})
 
 
 @page(*SITE_READ_ROLES)
