@@ -383,7 +383,12 @@ def test_every_figure_of_the_scores_page_opens_its_problems(ev: dict[str, Any]) 
     # the rectification table: a unit's struck-off problems
     sw = Unit.objects.get(code="D-SW")
     case = cases[hotel.pk]
-    case_transition(case_id=case.pk, action="assign", actor=actor("ev_ccb"), data={"unit": sw.pk, "severity": "minor"})
+    case_transition(
+        case_id=case.pk,
+        action="assign",
+        actor=actor("ev_ccb"),
+        data={"unit": sw.pk, "severity": "minor"},
+    )
     case_transition(case_id=case.pk, action="report", actor=actor("ev_sw"), data={"note": "已整改"}, attachments=[(png(), "after")])  # fmt: skip
     case_transition(case_id=case.pk, action="review_pass", actor=actor("ev_cpy"), data={})
     page = client.get(f"/evaluation/scores/?month={month}").content.decode()

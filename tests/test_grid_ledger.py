@@ -28,7 +28,9 @@ from chuangcheng.org.models import Region
 def grids(city: Any) -> list[Region]:
     stats = build_grid_demo(DEMO_PASSWORD, today=dt.date(2026, 11, 30))
     assert stats["people"] > 1000
-    return list(Region.objects.filter(parent__name="仕奇社区", level=Region.Level.GRID).order_by("code"))
+    return list(
+        Region.objects.filter(parent__name="仕奇社区", level=Region.Level.GRID).order_by("code")
+    )
 
 
 def login(username: str) -> Client:
