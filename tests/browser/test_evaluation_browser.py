@@ -160,6 +160,7 @@ def test_an_inspection_on_the_phone_and_its_problem_to_struck_off(
     text = "\n".join(p.text for p in Document(str(saved)).paragraphs)
     assert number in text and "销号 1 个" in text
 
+
 def test_the_sites_map_and_a_weekly_series_on_the_plans_page(
     city: Any, as_user: Any, live_server: Any
 ) -> None:
