@@ -14,6 +14,12 @@ class GridConfig(AppConfig):
             "网格台账",
             frozenset({"gd_worker", "gd_helper", "gd_community", "gd_zongzhi", "gd_street"}),
         ),
+        (
+            "grid:visits",
+            "探访计划",
+            frozenset({"gd_worker", "gd_helper", "gd_community", "gd_zongzhi", "gd_street"}),
+        ),
+        ("grid:control", "管控台账", frozenset({"gd_worker", "gd_zongzhi"})),
     ]
     home_by_role = [
         ("gd_worker", "grid:ledger"),

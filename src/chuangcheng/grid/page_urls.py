@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from chuangcheng.grid.views import ledger
+from chuangcheng.grid.views import ledger, registers
 
 app_name = "grid"
 
@@ -12,4 +12,7 @@ urlpatterns = [
     path("grid/ledger/import/", ledger.ledger_import_view, name="ledger_import"),
     path("grid/people/<int:pk>/", ledger.person_page, name="person"),
     path("grid/people/<int:pk>/id/", ledger.person_reveal, name="person_reveal"),
+    path("grid/people/<int:pk>/visits/", registers.visit_new, name="visit_new"),
+    path("grid/visits/", registers.visits_page, name="visits"),
+    path("grid/control/", registers.control_page, name="control"),
 ]

@@ -32,3 +32,9 @@ declare_roles(ROLES)
 # who reads by their unit's region (community or street) rather than by a grid post
 REGION_ROLES = frozenset({COMMUNITY, ZONGZHI, STREET})
 EDIT_BY_REGION_ROLES = frozenset({COMMUNITY, ZONGZHI})
+# who records a visit (探访) to someone in their grids
+VISIT_ROLES = frozenset({WORKER, HELPER, COMMUNITY, ZONGZHI})
+# the control register (管控, 特殊人群): the grid's 专职网格员 (by post) and the community's
+# 综治专干 (by region); nobody else, not the street, not community staff in general
+CONTROL_BY_POST_ROLES = frozenset({WORKER})
+CONTROL_BY_REGION_ROLES = frozenset({ZONGZHI})

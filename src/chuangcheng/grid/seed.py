@@ -176,4 +176,111 @@ def build_grid_demo(
                 link.end = today - dt.timedelta(days=rng.randint(10, 300))
                 link.start = min(link.start, link.end - dt.timedelta(days=200))
         Residence.objects.bulk_create(links, batch_size=1000)
-    return {"people": len(people), "homes": len(homes)}
+        care = _registers(rng, today, people, links, grids)
+    return {"people": len(people), "homes": len(homes), **care}
+
+
+# the six ledgers of 六必访 in the seed community: 164 households in all
+CARE_SIZES = {"dibao": 30, "disabled": 28, "empty_nest": 32, "very_old": 30, "single_parent": 20, "unemployed": 24}  # fmt: skip
+VISIT_NOTES = [
+    "身体状况良好，生活能自理",
+    "血压偏高，已提醒按时服药",
+    "家中燃气、用电检查无隐患",
+    "子女每周来看望，情绪稳定",
+    "行动不便，需要助餐服务",
+    "反映楼道灯不亮，已报物业",
+]
+
+
+def _registers(
+    rng: random.Random,
+    today: dt.date,
+    people: list[Person],
+    links: list[Residence],
+    grids: list[Region],
+) -> dict[str, int]:
+    """The care register (六必访, with visits over the last months, some overdue) and the
+    control register (a few GB/T 31000 特殊人群)."""
+    from chuangcheng.grid.models import CareEntry, CareTier, ControlEntry, Visit, VisitMethod
+
+    tz = dt.timezone(dt.timedelta(hours=8))
+    now = dt.datetime.combine(today, dt.time(10), tzinfo=tz)
+    workers = {
+        p.grid_id: p.user_id
+        for p in GridPost.objects.filter(grid__in=grids, kind=GridPost.Kind.FULL_TIME)
+    }
+    grid_of = {link.person.pk: link.home.building.grid_id for link in links if link.end is None}
+    current = [p for p in people if p.pk in grid_of]
+    elderly = [p for p in current if p.birth and (today - p.birth).days > 75 * 365]
+    chosen: set[int] = set()
+    entries: list[CareEntry] = []
+    for category, size in CARE_SIZES.items():
+        pool = elderly if category in ("empty_nest", "very_old") else current
+        picks = [p for p in rng.sample(pool, k=min(len(pool), size * 2)) if p.pk not in chosen][
+            :size
+        ]
+        for p in picks:
+            chosen.add(p.pk)
+            old = p.birth is not None and (today - p.birth).days > 80 * 365
+            tier = (
+                CareTier.HIGH
+                if old and rng.random() < 0.5
+                else rng.choice((CareTier.KEY, CareTier.GENERAL))
+            )
+            entries.append(
+                CareEntry(
+                    person=p,
+                    category=category,
+                    tier=tier,
+                    since=today - dt.timedelta(days=rng.randint(120, 900)),
+                    changed_at=now - dt.timedelta(hours=rng.randint(2, 20))
+                    if tier == CareTier.HIGH and rng.random() < 0.08
+                    else None,
+                    note="独居" if category == "empty_nest" and rng.random() < 0.4 else "",
+                )
+            )
+    CareEntry.objects.bulk_create(entries)
+    gaps: dict[str, int] = {CareTier.HIGH: 7, CareTier.KEY: 30, CareTier.GENERAL: 91}
+    visits: list[Visit] = []
+    for e in entries:
+        visitor = workers.get(grid_of[e.person.pk])
+        if visitor is None:
+            continue
+        gap = gaps[e.tier]
+        # most are visited on time; about one in seven has slipped past its due
+        last = now - dt.timedelta(days=rng.uniform(gap * 1.05, gap * 1.6) if rng.random() < 0.15 else rng.uniform(0.5, gap * 0.9))  # fmt: skip
+        at = last
+        for _ in range(3):
+            visits.append(
+                Visit(
+                    person=e.person,
+                    visitor_id=visitor,
+                    at=at,
+                    method=VisitMethod.HOME
+                    if e.tier == CareTier.HIGH
+                    else rng.choice((VisitMethod.HOME, VisitMethod.HOME, VisitMethod.MESSAGE)),
+                    found=rng.choice(VISIT_NOTES),
+                    needs="助餐" if rng.random() < 0.05 else "",
+                    client_key=f"demo-{e.person.pk}-{at:%Y%m%d%H%M}",
+                )
+            )
+            at -= dt.timedelta(days=gap * rng.uniform(0.6, 0.95))
+    Visit.objects.bulk_create(
+        [v for v in visits if v.visitor_id is not None], ignore_conflicts=True
+    )
+    control = []
+    for p in rng.sample([p for p in current if p.pk not in chosen], k=15):
+        control.append(
+            ControlEntry(
+                person=p,
+                type=rng.choice(ControlEntry.Type.values),
+                attention=rng.choice(ControlEntry.Attention.values),
+                source=rng.choice(ControlEntry.Source.values),
+                since=today - dt.timedelta(days=rng.randint(30, 1500)),
+                note=rng.choice(
+                    ("已落实帮教责任人", "定期谈话，表现稳定", "已联系社区民警共同关注")
+                ),
+            )
+        )
+    ControlEntry.objects.bulk_create(control)
+    return {"care": len(entries), "control": len(control), "visits": len(visits)}
