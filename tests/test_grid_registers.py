@@ -8,8 +8,6 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.test import Client
 from django.utils import timezone
 
 from chuangcheng.demo.city import DEMO_PASSWORD
@@ -27,6 +25,7 @@ from chuangcheng.grid.models import (
 from chuangcheng.grid.seed import build_grid_demo
 from chuangcheng.org.models import Region
 from tests.conftest import actor
+from tests.test_grid_ledger import login
 
 TZ = dt.timezone(dt.timedelta(hours=8))
 
@@ -80,12 +79,6 @@ def grids(city: Any) -> list[Region]:
     return list(
         Region.objects.filter(parent__name="仕奇社区", level=Region.Level.GRID).order_by("code")
     )
-
-
-def login(username: str) -> Client:
-    client = Client()
-    client.force_login(get_user_model().objects.get(username=username))
-    return client
 
 
 def cared_in(grid: Region) -> Person:
