@@ -374,3 +374,71 @@ class Visit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} {self.at:%Y-%m-%d}"
+
+
+# ---------------------------------------------------------------- patrols (巡查)
+
+
+class Patrol(models.Model):
+    """一次巡查: a grid worker walks their grid; started and ended on the phone with place and
+    time, the route kept as points. Points outside the grid are counted; a patrol mostly
+    outside it is flagged for the community to see."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="网格员", on_delete=models.PROTECT, related_name="+"
+    )
+    grid = models.ForeignKey(
+        "org.Region", verbose_name="网格", on_delete=models.PROTECT, related_name="+"
+    )
+    started_at = models.DateTimeField("开始时间")
+    start_lat = models.FloatField("开始纬度")
+    start_lng = models.FloatField("开始经度")
+    ended_at = models.DateTimeField("结束时间", null=True, blank=True)
+    end_lat = models.FloatField("结束纬度", null=True, blank=True)
+    end_lng = models.FloatField("结束经度", null=True, blank=True)
+    points = models.PositiveIntegerField("轨迹点数", default=0)
+    outside = models.PositiveIntegerField("网格外点数", default=0)
+    flagged = models.BooleanField("越出网格", default=False)
+    note = models.CharField("巡查情况", max_length=500, blank=True)
+    client_key = models.CharField("客户端编号", max_length=64, unique=True)
+
+    class Meta:
+        verbose_name = "巡查记录"
+        verbose_name_plural = "巡查记录"
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["grid", "-started_at"], name="grid_patrol_grid")]
+        constraints = [
+            # one patrol at a time per person
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(ended_at__isnull=True),
+                name="grid_patrol_one_open",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.grid} {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class PatrolPoint(models.Model):
+    """A point of a patrol's route, as the phone took it (a resend of the same moment is
+    ignored)."""
+
+    patrol = models.ForeignKey(
+        Patrol, verbose_name="巡查", on_delete=models.CASCADE, related_name="route"
+    )
+    at = models.DateTimeField("时间")
+    lat = models.FloatField("纬度")
+    lng = models.FloatField("经度")
+    inside = models.BooleanField("在网格内")
+
+    class Meta:
+        verbose_name = "巡查轨迹点"
+        verbose_name_plural = "巡查轨迹点"
+        ordering = ["patrol", "at"]
+        constraints = [
+            models.UniqueConstraint(fields=["patrol", "at"], name="grid_patrol_point_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lat:.5f},{self.lng:.5f} {self.at:%H:%M:%S}"

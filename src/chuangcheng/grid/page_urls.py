@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from chuangcheng.grid.views import ledger, registers
+from chuangcheng.grid.views import ledger, patrols, registers
 
 app_name = "grid"
 
@@ -15,4 +15,9 @@ urlpatterns = [
     path("grid/people/<int:pk>/visits/", registers.visit_new, name="visit_new"),
     path("grid/visits/", registers.visits_page, name="visits"),
     path("grid/control/", registers.control_page, name="control"),
+    path("grid/today/", patrols.today_page, name="today"),
+    path("grid/patrols/", patrols.patrol_list, name="patrols"),
+    path("grid/patrols/start/", patrols.patrol_start, name="patrol_start"),
+    path("grid/patrols/<int:pk>/points/", patrols.patrol_points, name="patrol_points"),
+    path("grid/patrols/<int:pk>/end/", patrols.patrol_end, name="patrol_end"),
 ]

@@ -177,7 +177,73 @@ def build_grid_demo(
                 link.start = min(link.start, link.end - dt.timedelta(days=200))
         Residence.objects.bulk_create(links, batch_size=1000)
         care = _registers(rng, today, people, links, grids)
-    return {"people": len(people), "homes": len(homes), **care}
+        walked = _patrols(rng, today, grids)
+    return {"people": len(people), "homes": len(homes), **care, "patrols": walked}
+
+
+def _patrols(rng: random.Random, today: dt.date, grids: list[Region]) -> int:
+    """The last three patrols (08:00 and 15:00 each day) of every grid worker before now, each
+    a short route inside the grid; one wanders out of its grid and is flagged."""
+    from chuangcheng.grid.models import Patrol, PatrolPoint
+
+    tz = dt.timezone(dt.timedelta(hours=8))
+    posts = GridPost.objects.filter(grid__in=grids, kind=GridPost.Kind.FULL_TIME).select_related(
+        "grid"
+    )
+    now = dt.datetime.now(tz)
+    slots = sorted(
+        dt.datetime.combine(today - dt.timedelta(days=d), dt.time(h), tzinfo=tz)
+        for d in range(3)
+        for h in (8, 15)
+    )
+    slots = [s for s in slots if s + dt.timedelta(hours=1, minutes=40) < now][-3:]
+    made = 0
+    for n, post in enumerate(posts):
+        grid = post.grid
+        for day, hour in (
+            (today - dt.timedelta(days=1), 8),
+            (today - dt.timedelta(days=1), 15),
+            (today, 8),
+        ):
+            start = dt.datetime.combine(day, dt.time(hour, rng.randint(0, 40)), tzinfo=tz)
+            wander = n == 3 and hour == 15
+            route = []
+            for i in range(12):
+                far = wander and i >= 4
+                lat = (grid.lat or 40.8) + (0.02 if far else rng.uniform(-0.0002, 0.0002))
+                lng = (grid.lng or 111.7) + (0.02 if far else rng.uniform(-0.0002, 0.0002))
+                route.append((start + dt.timedelta(minutes=5 * i), lat, lng, not far))
+            end = route[-1][0]
+            outside = sum(1 for r in route if not r[3])
+            patrol = Patrol.objects.create(
+                user_id=post.user_id,
+                grid=grid,
+                started_at=start,
+                start_lat=route[0][1],
+                start_lng=route[0][2],
+                ended_at=end,
+                end_lat=route[-1][1],
+                end_lng=route[-1][2],
+                points=len(route),
+                outside=outside,
+                flagged=outside > 0.2 * len(route),
+                note=rng.choice(
+                    (
+                        "走访 10 户，无异常",
+                        "发现楼道堆物 1 处，已现场劝导清理",
+                        "提醒 2 户出租房登记",
+                    )
+                ),
+                client_key=f"demo-patrol-{post.pk}-{start:%Y%m%d%H}",
+            )
+            PatrolPoint.objects.bulk_create(
+                [
+                    PatrolPoint(patrol=patrol, at=a, lat=la, lng=ln, inside=ins)
+                    for a, la, ln, ins in route
+                ]
+            )
+            made += 1
+    return made
 
 
 # the six ledgers of 六必访 in the seed community: 164 households in all
