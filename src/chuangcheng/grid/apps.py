@@ -11,6 +11,13 @@ class GridConfig(AppConfig):
     nav = [
         ("grid:today", "今日工作", frozenset({"gd_worker", "gd_helper"})),
         (
+            "grid:events",
+            "网格事件",
+            frozenset(
+                {"gd_worker", "gd_helper", "gd_community", "gd_zongzhi", "gd_street", "gd_dept"}
+            ),
+        ),
+        (
             "grid:ledger",
             "网格台账",
             frozenset({"gd_worker", "gd_helper", "gd_community", "gd_zongzhi", "gd_street"}),
@@ -33,7 +40,9 @@ class GridConfig(AppConfig):
         ("gd_community", "grid:ledger"),
         ("gd_zongzhi", "grid:ledger"),
         ("gd_street", "grid:ledger"),
+        ("gd_dept", "grid:events"),
     ]
 
     def ready(self) -> None:
-        from chuangcheng.grid import roles  # noqa: F401  (declares the loop's roles)
+        # declares the loop's roles and the grid events' workflow
+        from chuangcheng.grid import roles, workflow  # noqa: F401

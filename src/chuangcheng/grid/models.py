@@ -442,3 +442,75 @@ class PatrolPoint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.lat:.5f},{self.lng:.5f} {self.at:%H:%M:%S}"
+
+
+# ---------------------------------------------------------------- events (网格事件)
+
+
+class EventClass(models.TextChoices):
+    """What an event is: the GB/T 31000 矛盾纠纷 classes (MD…) and the platform's own (SJ…)."""
+
+    MD01 = "MD01", "矛盾纠纷·婚恋家庭"
+    MD02 = "MD02", "矛盾纠纷·邻里"
+    MD04 = "MD04", "矛盾纠纷·物权（物业）"
+    MD06 = "MD06", "矛盾纠纷·合同消费"
+    MD07 = "MD07", "矛盾纠纷·劳动人事"
+    MD11 = "MD11", "矛盾纠纷·城乡建设"
+    MD99 = "MD99", "矛盾纠纷·其他"
+    SJ01 = "SJ01", "安全隐患"
+    SJ02 = "SJ02", "治安隐患"
+    SJ03 = "SJ03", "消防隐患"
+    SJ04 = "SJ04", "环境卫生"
+    SJ05 = "SJ05", "公共设施损坏"
+    SJ06 = "SJ06", "群众诉求"
+    SJ99 = "SJ99", "其他事件"
+
+
+class GridEvent(models.Model):
+    """网格事件: the loop's own row of a case (one-to-one with cases.Case): its grid, its class
+    and scale, the road taken, the meeting of a 协商议事, the department's days, and what the
+    residents said at the end."""
+
+    class Scale(models.TextChoices):  # GB/T 31000 事件规模
+        PERSON = "01", "个体性"
+        GROUP = "02", "一般群体性"
+        MAJOR = "03", "重大群体性"
+
+    class Road(models.TextChoices):
+        NONE = "", "—"
+        ON_SPOT = "on_spot", "现场处置"
+        CONSULT = "consult", "协商议事"
+        ESCALATE = "escalate", "上报"
+
+    class Satisfaction(models.TextChoices):
+        NONE = "", "—"
+        SATISFIED = "satisfied", "满意"
+        BASIC = "basic", "基本满意"
+        UNSATISFIED = "unsatisfied", "不满意"
+
+    case = models.OneToOneField(
+        "cases.Case",
+        verbose_name="案卷",
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="gridevent",
+    )
+    grid = models.ForeignKey(
+        "org.Region", verbose_name="网格", on_delete=models.PROTECT, related_name="+"
+    )
+    event_class = models.CharField("事件类别", max_length=4, choices=EventClass.choices)
+    scale = models.CharField("事件规模", max_length=2, choices=Scale.choices, default=Scale.PERSON)
+    road = models.CharField("处置方式", max_length=10, choices=Road.choices, blank=True)
+    attendees = models.CharField("参会人员", max_length=300, blank=True)
+    agreement = models.CharField("议定事项", max_length=1000, blank=True)
+    dept_days = models.PositiveSmallIntegerField("部门办理时限（工作日）", default=5)
+    satisfaction = models.CharField(
+        "群众满意度", max_length=12, choices=Satisfaction.choices, blank=True
+    )
+
+    class Meta:
+        verbose_name = "网格事件"
+        verbose_name_plural = "网格事件"
+
+    def __str__(self) -> str:
+        return f"{self.get_event_class_display()} {self.grid}"

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from chuangcheng.grid.views import ledger, patrols, registers
+from chuangcheng.grid.views import events, ledger, patrols, registers
 
 app_name = "grid"
 
@@ -16,6 +16,8 @@ urlpatterns = [
     path("grid/visits/", registers.visits_page, name="visits"),
     path("grid/control/", registers.control_page, name="control"),
     path("grid/today/", patrols.today_page, name="today"),
+    path("grid/events/", events.event_list, name="events"),
+    path("grid/events/new/", events.event_new, name="event_new"),
     path("grid/patrols/", patrols.patrol_list, name="patrols"),
     path("grid/patrols/start/", patrols.patrol_start, name="patrol_start"),
     path("grid/patrols/<int:pk>/points/", patrols.patrol_points, name="patrol_points"),

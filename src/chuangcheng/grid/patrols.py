@@ -36,7 +36,7 @@ def _coordinate(raw: Any, name: str) -> float:
     return value
 
 
-def _point(lat_raw: Any, lng_raw: Any) -> tuple[float, float]:
+def city_point(lat_raw: Any, lng_raw: Any) -> tuple[float, float]:
     lat, lng = _coordinate(lat_raw, "纬度"), _coordinate(lng_raw, "经度")
     min_lng, min_lat, max_lng, max_lat = settings.CC_CITY_BOUNDS
     if not (min_lat <= lat <= max_lat and min_lng <= lng <= max_lng):
@@ -103,7 +103,7 @@ def patrol_start(
     grid = grids.filter(pk=int(grid_id)).first() if str(grid_id).isdigit() else None
     if grid is None:
         raise ValidationFailed("请选择您负责的网格。", fields={"grid": ["不是您负责的网格"]})
-    lat_f, lng_f = _point(lat, lng)
+    lat_f, lng_f = city_point(lat, lng)
     when = _when(at, now)
     inside = region_id_for_point(lat_f, lng_f) == grid.pk
     try:
@@ -148,7 +148,7 @@ def patrol_points(
         patrol = _own(actor, patrol_id)
         rows = []
         for p in points:
-            lat, lng = _point(p.get("lat"), p.get("lng"))
+            lat, lng = city_point(p.get("lat"), p.get("lng"))
             when = _when(p.get("at"), now)
             if when < patrol.started_at or (patrol.ended_at and when > patrol.ended_at):
                 continue
@@ -175,7 +175,7 @@ def patrol_end(
         patrol = _own(actor, patrol_id)
         if patrol.ended_at is not None:
             return patrol
-        lat_f, lng_f = _point(lat, lng)
+        lat_f, lng_f = city_point(lat, lng)
         when = _when(at, now)
         if when < patrol.started_at:
             raise ValidationFailed("结束时间早于开始时间。", fields={"at": ["早于开始"]})

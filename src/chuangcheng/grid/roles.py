@@ -10,6 +10,7 @@ HELPER = "gd_helper"  # 兼职网格员、楼栋长: their own grids, no control
 COMMUNITY = "gd_community"  # 社区工作人员: every grid of their community (membership unit's region)
 ZONGZHI = "gd_zongzhi"  # 社区综治专干: as community staff, and the control register
 STREET = "gd_street"  # 街道网格中心: every grid of the street; no personal registers' details
+DEPARTMENT = "gd_dept"  # 承办部门: an escalated event handed to a department with a deadline
 
 ROLES = {
     WORKER: "专职网格员",
@@ -17,6 +18,7 @@ ROLES = {
     COMMUNITY: "社区工作人员",
     ZONGZHI: "社区综治专干",
     STREET: "街道网格中心",
+    DEPARTMENT: "网格事件承办部门",
 }
 
 # who reads the 人房 ledgers (people, homes, who lives where), each within their grids

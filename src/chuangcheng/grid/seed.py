@@ -16,7 +16,7 @@ from django.db import transaction
 from chuangcheng.core.idcard import check_char, mask_id
 from chuangcheng.core.privacy import mask_phone
 from chuangcheng.grid.models import Building, GridPost, Home, Person, Residence
-from chuangcheng.grid.roles import COMMUNITY, HELPER, STREET, WORKER, ZONGZHI
+from chuangcheng.grid.roles import COMMUNITY, DEPARTMENT, HELPER, STREET, WORKER, ZONGZHI
 from chuangcheng.org.models import Membership, Region, Unit
 
 COMMUNITY_NAME = "仕奇社区"
@@ -70,6 +70,9 @@ def _users(password: str, community: Region, grids: list[Region]) -> None:
     person("gd_sq", "仕奇社区工作人员", COMMUNITY, community_unit)
     person("gd_sqzz", "仕奇社区综治专干", ZONGZHI, community_unit)
     person("gd_rml", "人民路街道网格中心", STREET, street_unit)
+    department = Unit.objects.filter(code="D-CG").first()
+    if department is not None:
+        person("gd_cg", "城管局网格事件专员", DEPARTMENT, department)
 
 
 def build_grid_demo(
@@ -178,7 +181,78 @@ def build_grid_demo(
         Residence.objects.bulk_create(links, batch_size=1000)
         care = _registers(rng, today, people, links, grids)
         walked = _patrols(rng, today, grids)
-    return {"people": len(people), "homes": len(homes), **care, "patrols": walked}
+    made = _events(grids)
+    return {"people": len(people), "homes": len(homes), **care, "patrols": walked, "events": made}
+
+
+# (grid no., class, title, content, the road it takes as (action, data) steps, hours ago)
+DEMO_EVENTS: list[tuple[int, str, str, str, list[tuple[str, dict[str, Any]]], int]] = [
+    (1, "SJ04", "3号楼楼道堆放杂物", "3号楼2单元楼道内堆放纸箱、旧家具，影响通行", [("fix_on_spot", {"note": "已劝导住户清理，楼道畅通"}), ("rate", {"satisfaction": "satisfied"})], 30),
+    (2, "SJ05", "小区路灯不亮", "仕奇小区5号楼前两盏路灯不亮", [("fix_on_spot", {"note": "已联系物业更换灯泡"}), ("rate", {"satisfaction": "satisfied"})], 50),
+    (3, "MD02", "楼上漏水邻里纠纷", "4号楼602卫生间漏水至502，两户多次争吵", [("consult", {"attendees": "两户住户、物业公司、网格员", "agreement": "602 户三日内维修防水，物业协助；502 吊顶由 602 户承担"}), ("implement", {"note": "防水已维修，吊顶已修复"}), ("rate", {"satisfaction": "basic"})], 90),
+    (4, "MD04", "物业停车收费争议", "业主对地面停车涨价有意见，十余户到物业反映", [("consult", {"attendees": "业主代表 5 人、物业公司、社区书记", "agreement": "暂缓涨价，下月召开业主大会表决"})], 20),
+    (5, "SJ01", "燃气管道锈蚀", "8号楼外墙燃气立管锈蚀严重", [("escalate", {"reason": "需燃气公司检测更换，网格无法处置"})], 6),
+    (6, "SJ04", "绿化带垃圾堆积", "小区东门外绿化带内堆积建筑垃圾约 2 立方", [("escalate", {"reason": "建筑垃圾需城管清运"}), ("assign_department", {"unit": "D-CG", "days": 3, "note": "请三个工作日内清运"})], 40),
+    (7, "SJ04", "违规占道经营", "东门外早市摊贩占用人行道", [("escalate", {"reason": "需执法"}), ("assign_department", {"unit": "D-CG", "days": 5}), ("department_done", {"note": "已规范摊位至划定区域"}), ("rate", {"satisfaction": "satisfied"})], 120),
+    (8, "SJ06", "独居老人家中水管爆裂", "11号楼独居老人家中水管爆裂，需帮助", [("fix_on_spot", {"note": "关闭总阀，联系志愿者维修"})], 3),
+    (9, "SJ03", "楼道电动车充电", "12号楼楼道内私拉电线给电动车充电", [], 2),
+]  # fmt: skip
+
+
+def _events(grids: list[Region]) -> int:
+    """A few events of the last days down each road (现场处置, 协商议事, 上报 → 部门), walked
+    through the workflow by the grid's worker, the community and the department."""
+    import datetime as _dt
+
+    from django.utils import timezone
+
+    from chuangcheng.cases.models import Case
+    from chuangcheng.cases.services import case_transition
+    from chuangcheng.grid.events import event_report
+    from chuangcheng.grid.workflow import KIND
+    from chuangcheng.org.access import actor_for
+
+    if Case.objects.filter(kind=KIND).exists():
+        return 0
+    users = get_user_model().objects
+    community = actor_for(users.get(username="gd_sq"))
+    department = users.filter(username="gd_cg").first()
+    now = timezone.now()
+    made = 0
+    for n, category, title, content, steps, hours in DEMO_EVENTS:
+        grid = grids[n - 1]
+        worker = actor_for(users.get(username=f"gd_sq{n:02d}"))
+        at = now - _dt.timedelta(hours=hours)
+        case, _ = event_report(
+            actor=worker,
+            grid_id=grid.pk,
+            category=category,
+            scale="02" if "十余户" in content else "01",
+            title=title,
+            content=content,
+            lat=grid.lat,
+            lng=grid.lng,
+            client_key=f"demo-event-{n}",
+            now=at,
+        )
+        for action, data in steps:
+            at += _dt.timedelta(hours=max(1, hours // (len(steps) + 1)))
+            if action in ("fix_on_spot", "escalate"):
+                who = worker
+            elif action == "department_done":
+                if department is None:
+                    break
+                who = actor_for(department)
+            else:
+                who = community
+            if action == "assign_department":
+                unit = Unit.objects.filter(code=str(data["unit"])).first()
+                if unit is None:
+                    break
+                data = {**data, "unit": unit.pk}
+            case_transition(case_id=case.pk, action=action, actor=who, data=data, now=min(at, now))
+        made += 1
+    return made
 
 
 def _patrols(rng: random.Random, today: dt.date, grids: list[Region]) -> int:
