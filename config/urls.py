@@ -8,6 +8,7 @@ urlpatterns = [
     path("api/v1/", include("chuangcheng.hotline.api_urls")),
     path("api/v1/", include("chuangcheng.citymgmt.urls")),
     path("api/v1/", include("chuangcheng.evaluation.urls")),
+    path("api/v1/", include("chuangcheng.grid.urls")),
     path("", include("chuangcheng.web.urls")),
     path("", include("chuangcheng.hotline.urls")),
     path("", include("chuangcheng.citymgmt.page_urls")),

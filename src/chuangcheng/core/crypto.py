@@ -19,7 +19,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
-import os
 import secrets
 from pathlib import Path
 
@@ -27,31 +26,14 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from chuangcheng.core.hashing import key_file_once
+
 MIN_INDEX_KEY_BYTES = 32
 
 
 class Undecryptable(Exception):
     """A stored value no configured field key opens (a key was removed too early, or the value
     was written under another installation's keys)."""
-
-
-def _dev_file(path: str, make: str) -> bytes:
-    """A key file made once (development and the demo), written aside and linked into place so
-    a racing process links or reads the whole key."""
-    file = Path(path)
-    if not file.exists():
-        file.parent.mkdir(parents=True, exist_ok=True)
-        tmp = file.with_name(f".{file.name}.{os.getpid()}.{secrets.token_hex(4)}")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as out:
-            out.write(make + "\n")
-        try:
-            os.link(tmp, file)
-        except FileExistsError:
-            pass
-        finally:
-            tmp.unlink()
-    return file.read_bytes().strip()
 
 
 def _read(value: str, path: str, dev_path: str, name: str, make: str) -> bytes:
@@ -63,7 +45,7 @@ def _read(value: str, path: str, dev_path: str, name: str, make: str) -> bytes:
         except OSError as exc:
             raise ImproperlyConfigured(f"{name}_FILE {path!r}: {exc}") from exc
     if dev_path:
-        return _dev_file(dev_path, make)
+        return key_file_once(dev_path, make)
     raise ImproperlyConfigured(f"{name} or {name}_FILE must be set")
 
 

@@ -31,6 +31,26 @@ def canonical_json(payload: Any) -> str:
     )
 
 
+def key_file_once(path: str, make: str) -> bytes:
+    """The key in `path`, written there first (with `make`) if there is none: development and
+    the demo. Written aside, then linked into place, so a racing process links or reads the
+    whole key, never half of it."""
+    file = Path(path)
+    if not file.exists():
+        file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = file.with_name(f".{file.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(make + "\n")
+        try:
+            os.link(tmp, file)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    return file.read_bytes().strip()
+
+
 @functools.cache
 def _key_from(value: str, path: str, dev_path: str) -> bytes:
     if value:
@@ -41,21 +61,7 @@ def _key_from(value: str, path: str, dev_path: str) -> bytes:
         except OSError as exc:
             raise ImproperlyConfigured(f"CC_HISTORY_KEY_FILE {path!r}: {exc}") from exc
     elif dev_path:  # development and the demo: a key generated once, next to the data
-        file = Path(dev_path)
-        if not file.exists():
-            # written aside, then linked into place: a racing process links or reads the whole key
-            file.parent.mkdir(parents=True, exist_ok=True)
-            tmp = file.with_name(f".{file.name}.{os.getpid()}.{secrets.token_hex(4)}")
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as out:
-                out.write(secrets.token_urlsafe(48) + "\n")
-            try:
-                os.link(tmp, file)
-            except FileExistsError:
-                pass
-            finally:
-                tmp.unlink()
-        key = file.read_bytes().strip()
+        key = key_file_once(dev_path, secrets.token_urlsafe(48))
     else:
         raise ImproperlyConfigured("CC_HISTORY_KEY or CC_HISTORY_KEY_FILE must be set")
     if len(key) < MIN_KEY_BYTES:

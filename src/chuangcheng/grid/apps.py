@@ -9,19 +9,40 @@ class GridConfig(AppConfig):
 
     # What this loop adds to the shell (read by web.loops). Role codes as in grid.roles.
     nav = [
+        ("grid:today", "今日工作", frozenset({"gd_worker", "gd_helper"})),
+        (
+            "grid:events",
+            "网格事件",
+            frozenset(
+                {"gd_worker", "gd_helper", "gd_community", "gd_zongzhi", "gd_street", "gd_dept"}
+            ),
+        ),
         (
             "grid:ledger",
             "网格台账",
             frozenset({"gd_worker", "gd_helper", "gd_community", "gd_zongzhi", "gd_street"}),
         ),
+        (
+            "grid:visits",
+            "探访计划",
+            frozenset({"gd_worker", "gd_helper", "gd_community", "gd_zongzhi", "gd_street"}),
+        ),
+        ("grid:control", "管控台账", frozenset({"gd_worker", "gd_zongzhi"})),
+        (
+            "grid:patrols",
+            "巡查记录",
+            frozenset({"gd_worker", "gd_community", "gd_zongzhi", "gd_street"}),
+        ),
     ]
     home_by_role = [
-        ("gd_worker", "grid:ledger"),
-        ("gd_helper", "grid:ledger"),
+        ("gd_worker", "grid:today"),
+        ("gd_helper", "grid:today"),
         ("gd_community", "grid:ledger"),
         ("gd_zongzhi", "grid:ledger"),
         ("gd_street", "grid:ledger"),
+        ("gd_dept", "grid:events"),
     ]
 
     def ready(self) -> None:
-        from chuangcheng.grid import roles  # noqa: F401  (declares the loop's roles)
+        # declares the loop's roles and the grid events' workflow
+        from chuangcheng.grid import roles, workflow  # noqa: F401

@@ -240,3 +240,277 @@ class PersonRead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.what} {self.at:%Y-%m-%d %H:%M}"
+
+
+# ---------------------------------------------------------------- the two registers (§2.2)
+
+
+class CareTier(models.TextChoices):
+    """探访 tiers of the care register (DOMAIN-LOOPS.md §2.4) and what each needs."""
+
+    HIGH = "high", "高风险"
+    KEY = "key", "重点"
+    GENERAL = "general", "一般"
+
+
+class VisitMethod(models.TextChoices):
+    """The seven permitted ways of visiting (特殊困难老年人探访关爱)."""
+
+    HOME = "home", "上门走访"
+    MESSAGE = "message", "即时通讯探访"
+    THIRD_PARTY = "third_party", "委托第三方探访"
+    PAIRED = "paired", "党员/志愿者结对帮扶"
+    NEIGHBOURS = "neighbours", "亲属邻里互助"
+    ALERT = "alert", "主动发现和智能预警"
+    HOTLINE = "hotline", "服务热线快速响应"
+
+
+class CareEntry(models.Model):
+    """关爱登记 (六必访 and the elderly tiers): a person in a category, at a tier, from a day
+    until a day. A change in their situation (`changed_at`) asks for a visit within 24 hours
+    when the tier is 高风险."""
+
+    class Category(models.TextChoices):
+        DIBAO = "dibao", "低保"
+        DISABLED = "disabled", "残疾"
+        EMPTY_NEST = "empty_nest", "空巢老人"
+        VERY_OLD = "very_old", "高龄老人"
+        SINGLE_PARENT = "single_parent", "单亲"
+        UNEMPLOYED = "unemployed", "失业"
+
+    person = models.ForeignKey(
+        Person, verbose_name="人员", on_delete=models.PROTECT, related_name="care"
+    )
+    category = models.CharField("类别", max_length=14, choices=Category.choices)
+    tier = models.CharField("探访等级", max_length=8, choices=CareTier.choices)
+    since = models.DateField("登记日期")
+    until = models.DateField("退出日期", null=True, blank=True)
+    changed_at = models.DateTimeField(
+        "情况变化时间", null=True, blank=True, help_text="高风险对象情况变化后 24 小时内须探访"
+    )
+    note = models.CharField("情况说明", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "关爱登记"
+        verbose_name_plural = "关爱台账（六必访）"
+        ordering = ["person", "category"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "category"],
+                condition=models.Q(until__isnull=True),
+                name="grid_care_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} {self.get_category_display()}"
+
+
+class ControlEntry(models.Model):
+    """管控登记 (GB/T 31000 特殊人群). Seen only by the grid's 专职网格员 and the community's
+    综治专干; every look logged."""
+
+    class Type(models.TextChoices):
+        RELEASED = "01", "刑满释放人员"
+        CORRECTION = "02", "社区矫正人员"
+        MENTAL = "03", "肇事肇祸等严重精神障碍患者"
+        DRUGS = "04", "吸毒人员"
+        HIV_RISK = "05", "艾滋病危险人员"
+        YOUTH = "06", "重点青少年"
+
+    class Attention(models.TextChoices):
+        HIGH = "high", "高"
+        MEDIUM = "medium", "中"
+        LOW = "low", "低"
+
+    class Source(models.TextChoices):
+        VISIT = "00", "走访"
+        POLICE = "01", "公安"
+        ZONGZHI = "02", "综治"
+
+    person = models.ForeignKey(
+        Person, verbose_name="人员", on_delete=models.PROTECT, related_name="control"
+    )
+    type = models.CharField("人员类型", max_length=2, choices=Type.choices)
+    attention = models.CharField(
+        "关注程度", max_length=6, choices=Attention.choices, default=Attention.MEDIUM
+    )
+    source = models.CharField("数据来源", max_length=2, choices=Source.choices)
+    since = models.DateField("列管日期")
+    until = models.DateField("解除日期", null=True, blank=True)
+    note = models.CharField("帮扶情况", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "管控登记"
+        verbose_name_plural = "管控台账（特殊人群）"
+        ordering = ["person", "type"]
+
+    def __str__(self) -> str:
+        return f"{self.person} {self.get_type_display()}"
+
+
+class Visit(models.Model):
+    """探访: who visited whom, when (on the phone), how, what they found and what is needed.
+    The phone's key makes a resend a no-op."""
+
+    person = models.ForeignKey(
+        Person, verbose_name="探访对象", on_delete=models.PROTECT, related_name="visits"
+    )
+    visitor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="探访人", on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField("探访时间")
+    method = models.CharField("探访方式", max_length=12, choices=VisitMethod.choices)
+    found = models.CharField("探访情况", max_length=500)
+    needs = models.CharField("需求", max_length=300, blank=True)
+    client_key = models.CharField("客户端编号", max_length=64, unique=True)
+    recorded_at = models.DateTimeField("记录时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "探访记录"
+        verbose_name_plural = "探访记录"
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["person", "-at"], name="grid_visit_person")]
+
+    def __str__(self) -> str:
+        return f"{self.person} {self.at:%Y-%m-%d}"
+
+
+# ---------------------------------------------------------------- patrols (巡查)
+
+
+class Patrol(models.Model):
+    """一次巡查: a grid worker walks their grid; started and ended on the phone with place and
+    time, the route kept as points. Points outside the grid are counted; a patrol mostly
+    outside it is flagged for the community to see."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="网格员", on_delete=models.PROTECT, related_name="+"
+    )
+    grid = models.ForeignKey(
+        "org.Region", verbose_name="网格", on_delete=models.PROTECT, related_name="+"
+    )
+    started_at = models.DateTimeField("开始时间")
+    start_lat = models.FloatField("开始纬度")
+    start_lng = models.FloatField("开始经度")
+    ended_at = models.DateTimeField("结束时间", null=True, blank=True)
+    end_lat = models.FloatField("结束纬度", null=True, blank=True)
+    end_lng = models.FloatField("结束经度", null=True, blank=True)
+    points = models.PositiveIntegerField("轨迹点数", default=0)
+    outside = models.PositiveIntegerField("网格外点数", default=0)
+    flagged = models.BooleanField("越出网格", default=False)
+    note = models.CharField("巡查情况", max_length=500, blank=True)
+    client_key = models.CharField("客户端编号", max_length=64, unique=True)
+
+    class Meta:
+        verbose_name = "巡查记录"
+        verbose_name_plural = "巡查记录"
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["grid", "-started_at"], name="grid_patrol_grid")]
+        constraints = [
+            # one patrol at a time per person
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(ended_at__isnull=True),
+                name="grid_patrol_one_open",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.grid} {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class PatrolPoint(models.Model):
+    """A point of a patrol's route, as the phone took it (a resend of the same moment is
+    ignored)."""
+
+    patrol = models.ForeignKey(
+        Patrol, verbose_name="巡查", on_delete=models.CASCADE, related_name="route"
+    )
+    at = models.DateTimeField("时间")
+    lat = models.FloatField("纬度")
+    lng = models.FloatField("经度")
+    inside = models.BooleanField("在网格内")
+
+    class Meta:
+        verbose_name = "巡查轨迹点"
+        verbose_name_plural = "巡查轨迹点"
+        ordering = ["patrol", "at"]
+        constraints = [
+            models.UniqueConstraint(fields=["patrol", "at"], name="grid_patrol_point_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lat:.5f},{self.lng:.5f} {self.at:%H:%M:%S}"
+
+
+# ---------------------------------------------------------------- events (网格事件)
+
+
+class EventClass(models.TextChoices):
+    """What an event is: the GB/T 31000 矛盾纠纷 classes (MD…) and the platform's own (SJ…)."""
+
+    MD01 = "MD01", "矛盾纠纷·婚恋家庭"
+    MD02 = "MD02", "矛盾纠纷·邻里"
+    MD04 = "MD04", "矛盾纠纷·物权（物业）"
+    MD06 = "MD06", "矛盾纠纷·合同消费"
+    MD07 = "MD07", "矛盾纠纷·劳动人事"
+    MD11 = "MD11", "矛盾纠纷·城乡建设"
+    MD99 = "MD99", "矛盾纠纷·其他"
+    SJ01 = "SJ01", "安全隐患"
+    SJ02 = "SJ02", "治安隐患"
+    SJ03 = "SJ03", "消防隐患"
+    SJ04 = "SJ04", "环境卫生"
+    SJ05 = "SJ05", "公共设施损坏"
+    SJ06 = "SJ06", "群众诉求"
+    SJ99 = "SJ99", "其他事件"
+
+
+class GridEvent(models.Model):
+    """网格事件: the loop's own row of a case (one-to-one with cases.Case): its grid, its class
+    and scale, the road taken, the meeting of a 协商议事, the department's days, and what the
+    residents said at the end."""
+
+    class Scale(models.TextChoices):  # GB/T 31000 事件规模
+        PERSON = "01", "个体性"
+        GROUP = "02", "一般群体性"
+        MAJOR = "03", "重大群体性"
+
+    class Road(models.TextChoices):
+        NONE = "", "—"
+        ON_SPOT = "on_spot", "现场处置"
+        CONSULT = "consult", "协商议事"
+        ESCALATE = "escalate", "上报"
+
+    class Satisfaction(models.TextChoices):
+        NONE = "", "—"
+        SATISFIED = "satisfied", "满意"
+        BASIC = "basic", "基本满意"
+        UNSATISFIED = "unsatisfied", "不满意"
+
+    case = models.OneToOneField(
+        "cases.Case",
+        verbose_name="案卷",
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="gridevent",
+    )
+    grid = models.ForeignKey(
+        "org.Region", verbose_name="网格", on_delete=models.PROTECT, related_name="+"
+    )
+    event_class = models.CharField("事件类别", max_length=4, choices=EventClass.choices)
+    scale = models.CharField("事件规模", max_length=2, choices=Scale.choices, default=Scale.PERSON)
+    road = models.CharField("处置方式", max_length=10, choices=Road.choices, blank=True)
+    attendees = models.CharField("参会人员", max_length=300, blank=True)
+    agreement = models.CharField("议定事项", max_length=1000, blank=True)
+    dept_days = models.PositiveSmallIntegerField("部门办理时限（工作日）", default=5)
+    satisfaction = models.CharField(
+        "群众满意度", max_length=12, choices=Satisfaction.choices, blank=True
+    )
+
+    class Meta:
+        verbose_name = "网格事件"
+        verbose_name_plural = "网格事件"
+
+    def __str__(self) -> str:
+        return f"{self.get_event_class_display()} {self.grid}"

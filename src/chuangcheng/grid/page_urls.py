@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from chuangcheng.grid.views import ledger
+from chuangcheng.grid.views import events, ledger, patrols, registers
 
 app_name = "grid"
 
@@ -12,4 +12,14 @@ urlpatterns = [
     path("grid/ledger/import/", ledger.ledger_import_view, name="ledger_import"),
     path("grid/people/<int:pk>/", ledger.person_page, name="person"),
     path("grid/people/<int:pk>/id/", ledger.person_reveal, name="person_reveal"),
+    path("grid/people/<int:pk>/visits/", registers.visit_new, name="visit_new"),
+    path("grid/visits/", registers.visits_page, name="visits"),
+    path("grid/control/", registers.control_page, name="control"),
+    path("grid/today/", patrols.today_page, name="today"),
+    path("grid/events/", events.event_list, name="events"),
+    path("grid/events/new/", events.event_new, name="event_new"),
+    path("grid/patrols/", patrols.patrol_list, name="patrols"),
+    path("grid/patrols/start/", patrols.patrol_start, name="patrol_start"),
+    path("grid/patrols/<int:pk>/points/", patrols.patrol_points, name="patrol_points"),
+    path("grid/patrols/<int:pk>/end/", patrols.patrol_end, name="patrol_end"),
 ]

@@ -16,7 +16,7 @@ from django.db import transaction
 from chuangcheng.core.idcard import check_char, mask_id
 from chuangcheng.core.privacy import mask_phone
 from chuangcheng.grid.models import Building, GridPost, Home, Person, Residence
-from chuangcheng.grid.roles import COMMUNITY, HELPER, STREET, WORKER, ZONGZHI
+from chuangcheng.grid.roles import COMMUNITY, DEPARTMENT, HELPER, STREET, WORKER, ZONGZHI
 from chuangcheng.org.models import Membership, Region, Unit
 
 COMMUNITY_NAME = "仕奇社区"
@@ -70,6 +70,9 @@ def _users(password: str, community: Region, grids: list[Region]) -> None:
     person("gd_sq", "仕奇社区工作人员", COMMUNITY, community_unit)
     person("gd_sqzz", "仕奇社区综治专干", ZONGZHI, community_unit)
     person("gd_rml", "人民路街道网格中心", STREET, street_unit)
+    department = Unit.objects.filter(code="D-CG").first()
+    if department is not None:
+        person("gd_cg", "城管局网格事件专员", DEPARTMENT, department)
 
 
 def build_grid_demo(
@@ -176,4 +179,248 @@ def build_grid_demo(
                 link.end = today - dt.timedelta(days=rng.randint(10, 300))
                 link.start = min(link.start, link.end - dt.timedelta(days=200))
         Residence.objects.bulk_create(links, batch_size=1000)
-    return {"people": len(people), "homes": len(homes)}
+        care = _registers(rng, today, people, links, grids)
+        walked = _patrols(rng, today, grids)
+    made = _events(grids)
+    return {"people": len(people), "homes": len(homes), **care, "patrols": walked, "events": made}
+
+
+# (grid no., class, title, content, the road it takes as (action, data) steps, hours ago)
+DEMO_EVENTS: list[tuple[int, str, str, str, list[tuple[str, dict[str, Any]]], int]] = [
+    (1, "SJ04", "3号楼楼道堆放杂物", "3号楼2单元楼道内堆放纸箱、旧家具，影响通行", [("fix_on_spot", {"note": "已劝导住户清理，楼道畅通"}), ("rate", {"satisfaction": "satisfied"})], 30),
+    (2, "SJ05", "小区路灯不亮", "仕奇小区5号楼前两盏路灯不亮", [("fix_on_spot", {"note": "已联系物业更换灯泡"}), ("rate", {"satisfaction": "satisfied"})], 50),
+    (3, "MD02", "楼上漏水邻里纠纷", "4号楼602卫生间漏水至502，两户多次争吵", [("consult", {"attendees": "两户住户、物业公司、网格员", "agreement": "602 户三日内维修防水，物业协助；502 吊顶由 602 户承担"}), ("implement", {"note": "防水已维修，吊顶已修复"}), ("rate", {"satisfaction": "basic"})], 90),
+    (4, "MD04", "物业停车收费争议", "业主对地面停车涨价有意见，十余户到物业反映", [("consult", {"attendees": "业主代表 5 人、物业公司、社区书记", "agreement": "暂缓涨价，下月召开业主大会表决"})], 20),
+    (5, "SJ01", "燃气管道锈蚀", "8号楼外墙燃气立管锈蚀严重", [("escalate", {"reason": "需燃气公司检测更换，网格无法处置"})], 6),
+    (6, "SJ04", "绿化带垃圾堆积", "小区东门外绿化带内堆积建筑垃圾约 2 立方", [("escalate", {"reason": "建筑垃圾需城管清运"}), ("assign_department", {"unit": "D-CG", "days": 3, "note": "请三个工作日内清运"})], 40),
+    (7, "SJ04", "违规占道经营", "东门外早市摊贩占用人行道", [("escalate", {"reason": "需执法"}), ("assign_department", {"unit": "D-CG", "days": 5}), ("department_done", {"note": "已规范摊位至划定区域"}), ("rate", {"satisfaction": "satisfied"})], 120),
+    (8, "SJ06", "独居老人家中水管爆裂", "11号楼独居老人家中水管爆裂，需帮助", [("fix_on_spot", {"note": "关闭总阀，联系志愿者维修"})], 3),
+    (9, "SJ03", "楼道电动车充电", "12号楼楼道内私拉电线给电动车充电", [], 2),
+]  # fmt: skip
+
+
+def _events(grids: list[Region]) -> int:
+    """A few events of the last days down each road (现场处置, 协商议事, 上报 → 部门), walked
+    through the workflow by the grid's worker, the community and the department."""
+    import datetime as _dt
+
+    from django.utils import timezone
+
+    from chuangcheng.cases.models import Case
+    from chuangcheng.cases.services import case_transition
+    from chuangcheng.grid.events import event_report
+    from chuangcheng.grid.workflow import KIND
+    from chuangcheng.org.access import actor_for
+
+    if Case.objects.filter(kind=KIND).exists():
+        return 0
+    users = get_user_model().objects
+    community = actor_for(users.get(username="gd_sq"))
+    department = users.filter(username="gd_cg").first()
+    now = timezone.now()
+    made = 0
+    for n, category, title, content, steps, hours in DEMO_EVENTS:
+        grid = grids[n - 1]
+        worker = actor_for(users.get(username=f"gd_sq{n:02d}"))
+        at = now - _dt.timedelta(hours=hours)
+        case, _ = event_report(
+            actor=worker,
+            grid_id=grid.pk,
+            category=category,
+            scale="02" if "十余户" in content else "01",
+            title=title,
+            content=content,
+            lat=grid.lat,
+            lng=grid.lng,
+            client_key=f"demo-event-{n}",
+            now=at,
+        )
+        for action, data in steps:
+            at += _dt.timedelta(hours=max(1, hours // (len(steps) + 1)))
+            if action in ("fix_on_spot", "escalate"):
+                who = worker
+            elif action == "department_done":
+                if department is None:
+                    break
+                who = actor_for(department)
+            else:
+                who = community
+            if action == "assign_department":
+                unit = Unit.objects.filter(code=str(data["unit"])).first()
+                if unit is None:
+                    break
+                data = {**data, "unit": unit.pk}
+            case_transition(case_id=case.pk, action=action, actor=who, data=data, now=min(at, now))
+        made += 1
+    return made
+
+
+def _patrols(rng: random.Random, today: dt.date, grids: list[Region]) -> int:
+    """The last three patrols (08:00 and 15:00 each day) of every grid worker before now, each
+    a short route inside the grid; one wanders out of its grid and is flagged."""
+    from chuangcheng.grid.models import Patrol, PatrolPoint
+
+    tz = dt.timezone(dt.timedelta(hours=8))
+    posts = GridPost.objects.filter(grid__in=grids, kind=GridPost.Kind.FULL_TIME).select_related(
+        "grid"
+    )
+    now = dt.datetime.now(tz)
+    slots = sorted(
+        dt.datetime.combine(today - dt.timedelta(days=d), dt.time(h), tzinfo=tz)
+        for d in range(3)
+        for h in (8, 15)
+    )
+    slots = [s for s in slots if s + dt.timedelta(hours=1, minutes=40) < now][-3:]
+    made = 0
+    for n, post in enumerate(posts):
+        grid = post.grid
+        for day, hour in (
+            (today - dt.timedelta(days=1), 8),
+            (today - dt.timedelta(days=1), 15),
+            (today, 8),
+        ):
+            start = dt.datetime.combine(day, dt.time(hour, rng.randint(0, 40)), tzinfo=tz)
+            wander = n == 3 and hour == 15
+            route = []
+            for i in range(12):
+                far = wander and i >= 4
+                lat = (grid.lat or 40.8) + (0.02 if far else rng.uniform(-0.0002, 0.0002))
+                lng = (grid.lng or 111.7) + (0.02 if far else rng.uniform(-0.0002, 0.0002))
+                route.append((start + dt.timedelta(minutes=5 * i), lat, lng, not far))
+            end = route[-1][0]
+            outside = sum(1 for r in route if not r[3])
+            patrol = Patrol.objects.create(
+                user_id=post.user_id,
+                grid=grid,
+                started_at=start,
+                start_lat=route[0][1],
+                start_lng=route[0][2],
+                ended_at=end,
+                end_lat=route[-1][1],
+                end_lng=route[-1][2],
+                points=len(route),
+                outside=outside,
+                flagged=outside > 0.2 * len(route),
+                note=rng.choice(
+                    (
+                        "走访 10 户，无异常",
+                        "发现楼道堆物 1 处，已现场劝导清理",
+                        "提醒 2 户出租房登记",
+                    )
+                ),
+                client_key=f"demo-patrol-{post.pk}-{start:%Y%m%d%H}",
+            )
+            PatrolPoint.objects.bulk_create(
+                [
+                    PatrolPoint(patrol=patrol, at=a, lat=la, lng=ln, inside=ins)
+                    for a, la, ln, ins in route
+                ]
+            )
+            made += 1
+    return made
+
+
+# the six ledgers of 六必访 in the seed community: 164 households in all
+CARE_SIZES = {"dibao": 30, "disabled": 28, "empty_nest": 32, "very_old": 30, "single_parent": 20, "unemployed": 24}  # fmt: skip
+VISIT_NOTES = [
+    "身体状况良好，生活能自理",
+    "血压偏高，已提醒按时服药",
+    "家中燃气、用电检查无隐患",
+    "子女每周来看望，情绪稳定",
+    "行动不便，需要助餐服务",
+    "反映楼道灯不亮，已报物业",
+]
+
+
+def _registers(
+    rng: random.Random,
+    today: dt.date,
+    people: list[Person],
+    links: list[Residence],
+    grids: list[Region],
+) -> dict[str, int]:
+    """The care register (六必访, with visits over the last months, some overdue) and the
+    control register (a few GB/T 31000 特殊人群)."""
+    from chuangcheng.grid.models import CareEntry, CareTier, ControlEntry, Visit, VisitMethod
+
+    tz = dt.timezone(dt.timedelta(hours=8))
+    now = dt.datetime.combine(today, dt.time(10), tzinfo=tz)
+    workers = {
+        p.grid_id: p.user_id
+        for p in GridPost.objects.filter(grid__in=grids, kind=GridPost.Kind.FULL_TIME)
+    }
+    grid_of = {link.person.pk: link.home.building.grid_id for link in links if link.end is None}
+    current = [p for p in people if p.pk in grid_of]
+    elderly = [p for p in current if p.birth and (today - p.birth).days > 75 * 365]
+    chosen: set[int] = set()
+    entries: list[CareEntry] = []
+    for category, size in CARE_SIZES.items():
+        pool = elderly if category in ("empty_nest", "very_old") else current
+        picks = [p for p in rng.sample(pool, k=min(len(pool), size * 2)) if p.pk not in chosen][
+            :size
+        ]
+        for p in picks:
+            chosen.add(p.pk)
+            old = p.birth is not None and (today - p.birth).days > 80 * 365
+            tier = (
+                CareTier.HIGH
+                if old and rng.random() < 0.5
+                else rng.choice((CareTier.KEY, CareTier.GENERAL))
+            )
+            entries.append(
+                CareEntry(
+                    person=p,
+                    category=category,
+                    tier=tier,
+                    since=today - dt.timedelta(days=rng.randint(120, 900)),
+                    changed_at=now - dt.timedelta(hours=rng.randint(2, 20))
+                    if tier == CareTier.HIGH and rng.random() < 0.08
+                    else None,
+                    note="独居" if category == "empty_nest" and rng.random() < 0.4 else "",
+                )
+            )
+    CareEntry.objects.bulk_create(entries)
+    gaps: dict[str, int] = {CareTier.HIGH: 7, CareTier.KEY: 30, CareTier.GENERAL: 91}
+    visits: list[Visit] = []
+    for e in entries:
+        visitor = workers.get(grid_of[e.person.pk])
+        if visitor is None:
+            continue
+        gap = gaps[e.tier]
+        # most are visited on time; about one in seven has slipped past its due
+        last = now - dt.timedelta(days=rng.uniform(gap * 1.05, gap * 1.6) if rng.random() < 0.15 else rng.uniform(0.5, gap * 0.9))  # fmt: skip
+        at = last
+        for _ in range(3):
+            visits.append(
+                Visit(
+                    person=e.person,
+                    visitor_id=visitor,
+                    at=at,
+                    method=VisitMethod.HOME
+                    if e.tier == CareTier.HIGH
+                    else rng.choice((VisitMethod.HOME, VisitMethod.HOME, VisitMethod.MESSAGE)),
+                    found=rng.choice(VISIT_NOTES),
+                    needs="助餐" if rng.random() < 0.05 else "",
+                    client_key=f"demo-{e.person.pk}-{at:%Y%m%d%H%M}",
+                )
+            )
+            at -= dt.timedelta(days=gap * rng.uniform(0.6, 0.95))
+    Visit.objects.bulk_create(
+        [v for v in visits if v.visitor_id is not None], ignore_conflicts=True
+    )
+    control = []
+    for p in rng.sample([p for p in current if p.pk not in chosen], k=15):
+        control.append(
+            ControlEntry(
+                person=p,
+                type=rng.choice(ControlEntry.Type.values),
+                attention=rng.choice(ControlEntry.Attention.values),
+                source=rng.choice(ControlEntry.Source.values),
+                since=today - dt.timedelta(days=rng.randint(30, 1500)),
+                note=rng.choice(
+                    ("已落实帮教责任人", "定期谈话，表现稳定", "已联系社区民警共同关注")
+                ),
+            )
+        )
+    ControlEntry.objects.bulk_create(control)
+    return {"care": len(entries), "control": len(control), "visits": len(visits)}

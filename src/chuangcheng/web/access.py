@@ -7,7 +7,7 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from chuangcheng.core.errors import DomainError
@@ -28,8 +28,17 @@ def may(actor: Actor, roles: Iterable[str]) -> bool:
 
 
 def error_page(
-    request: HttpRequest, status: int, message: str, *, mobile: bool = False
+    request: HttpRequest,
+    status: int,
+    message: str,
+    *,
+    mobile: bool = False,
+    fields: dict[str, list[str]] | None = None,
 ) -> HttpResponse:
+    """The Chinese error page; JSON (`detail`, `fields`) for a page's script that asks for it
+    (Accept: application/json), so phones queueing requests read why one was refused."""
+    if "application/json" in request.headers.get("Accept", ""):
+        return JsonResponse({"detail": message, "fields": fields or {}}, status=status)
     titles = {400: "输入有误", 403: "无权访问", 404: "未找到", 409: "操作冲突", 429: "请求过于频繁"}
     return render(
         request,
@@ -64,7 +73,9 @@ def page(
             try:
                 return view(request, *args, **kwargs)
             except DomainError as exc:
-                return error_page(request, exc.status_code, exc.message, mobile=mobile)
+                return error_page(
+                    request, exc.status_code, exc.message, mobile=mobile, fields=exc.fields
+                )
 
         return wrapper
 

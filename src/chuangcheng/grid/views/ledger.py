@@ -3,6 +3,8 @@ logged; the full ID number on request, for the roles that need it), the Excel im
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -11,13 +13,14 @@ from django.views.decorators.http import require_POST
 
 from chuangcheng.core.errors import NotFound, ValidationFailed
 from chuangcheng.core.sheets import ImportRejected
-from chuangcheng.grid import ledgers
-from chuangcheng.grid.models import PersonRead
+from chuangcheng.grid import ledgers, registers
+from chuangcheng.grid.models import PersonRead, VisitMethod
 from chuangcheng.grid.roles import (
     EDIT_BY_REGION_ROLES,
     ID_REVEAL_ROLES,
     LEDGER_EDIT_ROLES,
     LEDGER_READ_ROLES,
+    VISIT_ROLES,
 )
 from chuangcheng.org.access import Actor
 from chuangcheng.web.access import page
@@ -63,6 +66,13 @@ def person_page(request: HttpRequest, pk: int) -> HttpResponse:
             "person": person,
             "residences": [r for r in residences if r.home.building.grid_id in _grid_ids(actor)],
             "may_reveal": bool(actor.roles & ID_REVEAL_ROLES),
+            "care": list(person.care.filter(until__isnull=True)),
+            "control": registers.control_of(actor, person),
+            "visits": registers.last_visits(person),
+            "may_visit": bool(actor.roles & VISIT_ROLES)
+            and registers.person_for_visit(actor, person.pk) is not None,
+            "methods": VisitMethod.choices,
+            "new_key": uuid.uuid4().hex,
             "reads": list(PersonRead.objects.filter(person=person).select_related("user")[:20])
             if actor.roles & EDIT_BY_REGION_ROLES
             else [],

@@ -1,0 +1,86 @@
+"""网格事件: a grid worker records what they find (on a patrol or told by residents) in one of
+their grids; it becomes a case of the grid-event workflow (grid.workflow) with its own row.
+The phone's key makes a resend return the same case."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from django.db.models import QuerySet
+
+from chuangcheng.cases.models import Case
+from chuangcheng.cases.selectors import cases_visible_to
+from chuangcheng.cases.services import case_open
+from chuangcheng.core.errors import PermissionDenied, ValidationFailed
+from chuangcheng.grid.models import EventClass, GridEvent
+from chuangcheng.grid.patrols import city_point, patrol_grids
+from chuangcheng.grid.workflow import KIND
+from chuangcheng.org.access import Actor
+
+EXTERNAL_SOURCE = "grid-phone"
+
+
+def event_report(
+    *,
+    actor: Actor,
+    grid_id: Any,
+    category: str,
+    scale: str,
+    title: str,
+    content: str,
+    lat: Any,
+    lng: Any,
+    client_key: str,
+    address: str = "",
+    files: Sequence[tuple[Any, str]] = (),
+    now: dt.datetime | None = None,
+) -> tuple[Case, bool]:
+    grids = patrol_grids(actor)
+    if not grids.exists():
+        raise PermissionDenied("只有网格员可以登记网格事件。")
+    client_key = (client_key or "").strip()[:64]
+    if not client_key:
+        raise ValidationFailed("缺少客户端编号。", fields={"client_key": ["必填"]})
+    grid = grids.filter(pk=int(grid_id)).first() if str(grid_id).isdigit() else None
+    if grid is None:
+        raise ValidationFailed("请选择您负责的网格。", fields={"grid": ["不是您负责的网格"]})
+    if category not in EventClass.values:
+        raise ValidationFailed("请选择事件类别。", fields={"category": ["不是允许的类别"]})
+    if scale not in GridEvent.Scale.values:
+        raise ValidationFailed("请选择事件规模。", fields={"scale": ["不是允许的规模"]})
+    title, content = (title or "").strip(), (content or "").strip()
+    if not title:
+        raise ValidationFailed("请填写事件标题。", fields={"title": ["必填"]})
+    if not content:
+        raise ValidationFailed("请填写事件描述。", fields={"content": ["必填"]})
+    lat_f, lng_f = city_point(lat, lng)
+    return case_open(
+        kind=KIND,
+        actor=actor,
+        fields={
+            "title": title[:200],
+            "content": content[:5000],
+            "address": (address or grid.name)[:255],
+            "lat": lat_f,
+            "lng": lng_f,
+            "source": "网格员",
+            "channel": "APP",
+            "external_source": EXTERNAL_SOURCE,
+            "external_id": f"{actor.user_id}:{client_key}",
+        },
+        region=grid,
+        files=files,
+        now=now,
+        detail={"grid": grid, "event_class": category, "scale": scale},
+    )
+
+
+def events_visible_to(actor: Actor) -> QuerySet[Case]:
+    return (
+        cases_visible_to(actor)
+        .filter(kind=KIND)
+        .select_related("gridevent__grid", "lead_unit")
+        .prefetch_related("clocks")
+    )

@@ -1,0 +1,303 @@
+"""The two registers and the visits (issue 12, item 5–6; DOMAIN-LOOPS.md §2.2, §2.4).
+
+* **Care register** (关爱, 六必访): readable by whoever reads the person's ledger. Each tier asks
+  for a visit at least every so often, by the methods allowed for it; a 高风险 person whose
+  situation changed must be visited within 24 hours of the change. The plan is computed from
+  the register and the visits, so it is never out of date: a person's next visit is due
+  `interval` after the last visit that counts (or after they were registered), or 24 hours
+  after a change, whichever is sooner.
+* **Control register** (管控, GB/T 31000 特殊人群): only the grid's 专职网格员 and the
+  community's 综治专干; every look at it logged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from chuangcheng.core.errors import NotFound, PermissionDenied, ValidationFailed
+from chuangcheng.grid.ledgers import visible_grids
+from chuangcheng.grid.models import (
+    CareEntry,
+    CareTier,
+    ControlEntry,
+    GridPost,
+    Person,
+    PersonRead,
+    Residence,
+    Visit,
+    VisitMethod,
+)
+from chuangcheng.grid.roles import CONTROL_BY_POST_ROLES, CONTROL_BY_REGION_ROLES, VISIT_ROLES
+from chuangcheng.org.access import Actor
+from chuangcheng.org.models import Region
+
+# tier → (the longest gap between visits, the methods that count for it)
+TIERS: dict[str, tuple[dt.timedelta, frozenset[str]]] = {
+    CareTier.HIGH: (dt.timedelta(days=7), frozenset({VisitMethod.HOME})),
+    CareTier.KEY: (
+        dt.timedelta(days=30),
+        frozenset(
+            {VisitMethod.HOME, VisitMethod.MESSAGE, VisitMethod.THIRD_PARTY, VisitMethod.PAIRED}
+        ),
+    ),
+    CareTier.GENERAL: (dt.timedelta(days=91), frozenset(VisitMethod.values)),
+}
+CHANGE_WITHIN = dt.timedelta(hours=24)
+TIER_ORDER: list[str] = [CareTier.HIGH, CareTier.KEY, CareTier.GENERAL]
+SOON = dt.timedelta(days=2)
+
+
+def _living_in(grids: Any) -> QuerySet[Residence]:
+    today = timezone.localdate()
+    return Residence.objects.filter(
+        Q(end__isnull=True) | Q(end__gt=today), start__lte=today, home__building__grid__in=grids
+    )
+
+
+# ---------------------------------------------------------------- the visit plan
+
+
+@dataclass
+class Due:
+    person: Person
+    grid: Region
+    tier: str
+    categories: list[str]
+    last: dt.datetime | None
+    due: dt.datetime
+    reason: str
+
+    @property
+    def tier_label(self) -> str:
+        return str(CareTier(self.tier).label)
+
+    def light(self, now: dt.datetime) -> str:
+        if self.due <= now:
+            return "red"
+        return "yellow" if self.due - now <= SOON else "green"
+
+
+def next_visit(
+    entries: list[CareEntry], visits: list[Visit]
+) -> tuple[str, dt.datetime, dt.datetime | None, str]:
+    """The strictest tier among a person's active entries, when their next visit is due, the
+    last visit that counts for that tier, and why it is due then."""
+    tier = min((e.tier for e in entries), key=TIER_ORDER.index)
+    interval, methods = TIERS[tier]
+    counted = [v.at for v in visits if v.method in methods]
+    last = max(counted) if counted else None
+    tz = timezone.get_current_timezone()
+    registered = min(dt.datetime.combine(e.since, dt.time(), tzinfo=tz) for e in entries)
+    due, reason = (last or registered) + interval, f"每{_days(interval)}至少探访一次"
+    if tier == CareTier.HIGH:
+        for e in entries:
+            changed = e.changed_at
+            if e.tier != CareTier.HIGH or changed is None or (last is not None and changed <= last):
+                continue
+            if changed + CHANGE_WITHIN < due:
+                due, reason = changed + CHANGE_WITHIN, "情况变化，24 小时内须探访"
+    return tier, due, last, reason
+
+
+def _days(interval: dt.timedelta) -> str:
+    return {7: "周", 30: "月", 91: "季度"}.get(interval.days, f" {interval.days} 天")
+
+
+def visit_plan(actor: Actor, *, grid: Region | None = None) -> list[Due]:
+    """Everyone in the care register living in the person's grids, with their next visit,
+    most overdue first."""
+    grids = visible_grids(actor)
+    if grid is not None:
+        grids = grids.filter(pk=grid.pk)
+    living = {
+        r.person_id: r.home.building.grid
+        for r in _living_in(grids).select_related("home__building__grid")
+    }
+    entries: dict[int, list[CareEntry]] = {}
+    for e in CareEntry.objects.filter(person_id__in=living, until__isnull=True).select_related(
+        "person"
+    ):
+        entries.setdefault(e.person_id, []).append(e)
+    visits: dict[int, list[Visit]] = {}
+    for v in Visit.objects.filter(person_id__in=entries).only("person_id", "at", "method"):
+        visits.setdefault(v.person_id, []).append(v)
+    out = []
+    for person_id, mine in entries.items():
+        tier, due, last, reason = next_visit(mine, visits.get(person_id, []))
+        out.append(
+            Due(
+                person=mine[0].person,
+                grid=living[person_id],
+                tier=tier,
+                categories=[e.get_category_display() for e in mine],
+                last=last,
+                due=due,
+                reason=reason,
+            )
+        )
+    out.sort(key=lambda d: (d.due, d.person.name))
+    return out
+
+
+def workers_by_grid(grid_ids: set[int]) -> dict[int, str]:
+    out: dict[int, str] = {}
+    posts = GridPost.objects.filter(grid_id__in=grid_ids, kind=GridPost.Kind.FULL_TIME)
+    for post in posts.select_related("user"):
+        out[post.grid_id] = post.user.get_full_name() or post.user.username
+    return out
+
+
+# ---------------------------------------------------------------- visits
+
+
+def visit_record(
+    *,
+    actor: Actor,
+    person_id: int,
+    method: str,
+    found: str,
+    needs: str = "",
+    at: Any = None,
+    client_key: str,
+    now: dt.datetime | None = None,
+) -> tuple[Visit, bool]:
+    """Keep one visit sent from the phone; the same key again returns the visit it made."""
+    now = now or timezone.now()
+    if not actor.roles & VISIT_ROLES or actor.user_id is None:
+        raise PermissionDenied("您的角色不能登记探访。")
+    client_key = (client_key or "").strip()[:64]
+    if not client_key:
+        raise ValidationFailed("缺少客户端编号。", fields={"client_key": ["必填"]})
+    existing = Visit.objects.filter(client_key=client_key).first()
+    if existing is not None:
+        if existing.visitor_id != actor.user_id:
+            raise ValidationFailed("客户端编号已被使用。")
+        return existing, False
+    if person_for_visit(actor, person_id) is None:
+        raise NotFound("人员不存在，或不在您负责的网格。")
+    if method not in VisitMethod.values:
+        raise ValidationFailed("请选择探访方式。", fields={"method": ["不是允许的探访方式"]})
+    found = (found or "").strip()
+    if not found:
+        raise ValidationFailed("请填写探访情况。", fields={"found": ["必填"]})
+    when = _when(at, now)
+    try:
+        with transaction.atomic():
+            visit = Visit.objects.create(
+                person_id=person_id,
+                visitor_id=actor.user_id,
+                at=when,
+                method=method,
+                found=found[:500],
+                needs=(needs or "").strip()[:300],
+                client_key=client_key,
+            )
+    except IntegrityError:  # the same key raced in: the other request made it
+        return Visit.objects.get(client_key=client_key), False
+    return visit, True
+
+
+def person_for_visit(actor: Actor, person_id: int) -> Person | None:
+    grids = visible_grids(actor)
+    return Person.objects.filter(pk=person_id, pk__in=_living_in(grids).values("person_id")).first()
+
+
+def _when(raw: Any, now: dt.datetime) -> dt.datetime:
+    if raw in (None, ""):
+        return now
+    if isinstance(raw, dt.datetime):
+        when = raw
+    else:
+        try:
+            when = dt.datetime.fromisoformat(str(raw))
+        except ValueError:
+            raise ValidationFailed("探访时间格式不对。", fields={"at": ["格式不对"]}) from None
+    if timezone.is_naive(when):
+        when = timezone.make_aware(when)
+    if when > now + dt.timedelta(minutes=5):
+        raise ValidationFailed("探访时间不能晚于现在。", fields={"at": ["晚于现在"]})
+    if when < now - dt.timedelta(days=31):
+        raise ValidationFailed("只能补登一个月内的探访。", fields={"at": ["早于一个月前"]})
+    return when
+
+
+# ---------------------------------------------------------------- control register
+
+
+def control_grids(actor: Actor) -> QuerySet[Region]:
+    """The grids whose control register this person sees: a 专职网格员 their posts', a 综治专干
+    their community's. Nobody else."""
+    grids = Region.objects.filter(level=Region.Level.GRID)
+    allowed = Q(pk__in=[])
+    if actor.user_id is not None and actor.roles & CONTROL_BY_POST_ROLES:
+        allowed |= Q(
+            pk__in=GridPost.objects.filter(
+                user_id=actor.user_id, kind=GridPost.Kind.FULL_TIME
+            ).values("grid_id")
+        )
+    for role in actor.roles & CONTROL_BY_REGION_ROLES:
+        for path in actor.paths_by_role.get(role, ()):
+            allowed |= Q(path__startswith=path)
+    return grids.filter(allowed)
+
+
+def may_see_control(actor: Actor) -> bool:
+    return bool(actor.roles & (CONTROL_BY_POST_ROLES | CONTROL_BY_REGION_ROLES))
+
+
+def control_register(actor: Actor) -> list[tuple[ControlEntry, Region]]:
+    if not may_see_control(actor):
+        raise PermissionDenied("管控台账仅限本网格专职网格员和社区综治专干查看。")
+    living = {
+        r.person_id: r.home.building.grid
+        for r in _living_in(control_grids(actor)).select_related("home__building__grid")
+    }
+    entries = (
+        ControlEntry.objects.filter(person_id__in=living, until__isnull=True)
+        .select_related("person")
+        .order_by("type", "person__name")
+    )
+    rows = [(e, living[e.person_id]) for e in entries]
+    assert actor.user_id is not None
+    now = timezone.now()
+    PersonRead.objects.bulk_create(
+        [
+            PersonRead(person=e.person, user_id=actor.user_id, at=now, what="管控台账")
+            for e, _g in rows
+        ]
+    )
+    return rows
+
+
+def control_of(actor: Actor, person: Person) -> list[ControlEntry]:
+    """A person's control entries, for their page: only for those who may see them, logged."""
+    if not may_see_control(actor):
+        return []
+    in_scope = _living_in(control_grids(actor)).filter(person=person).exists()
+    if not in_scope:
+        return []
+    entries = list(person.control.filter(until__isnull=True))
+    if entries:
+        assert actor.user_id is not None
+        PersonRead.objects.create(
+            person=person, user_id=actor.user_id, at=timezone.now(), what="管控信息"
+        )
+    return entries
+
+
+def last_visits(person: Person, n: int = 10) -> list[Visit]:
+    return list(person.visits.select_related("visitor")[:n])
+
+
+def overdue_counts(plan: list[Due], now: dt.datetime) -> dict[int, int]:
+    out: dict[int, int] = {}
+    for d in plan:
+        if d.due <= now:
+            out[d.grid.pk] = out.get(d.grid.pk, 0) + 1
+    return out

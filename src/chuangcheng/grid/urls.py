@@ -1,0 +1,11 @@
+"""/api/v1/ endpoints of the 网格化 app (included from config/urls.py)."""
+
+from django.urls import path
+
+from chuangcheng.grid import api
+
+urlpatterns = [
+    path("grid/events", api.EventReportView.as_view(), name="api-grid-events"),
+    path("grid/visits/plan", api.VisitPlanView.as_view(), name="api-grid-visit-plan"),
+    path("grid/people/<int:pk>/visits", api.VisitView.as_view(), name="api-grid-visit"),
+]

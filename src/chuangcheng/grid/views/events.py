@@ -1,0 +1,94 @@
+"""网格事件 pages: a grid worker records an event on the phone (class, scale, photos, the
+phone's position); everyone of the loop lists the events they may see, with lights. Each event
+opens on the generic case page, where its actions (现场处置, 协商议事, 上报…) are offered."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+
+from chuangcheng.cases.clocks import light
+from chuangcheng.core.errors import ValidationFailed
+from chuangcheng.core.settings_store import get_setting
+from chuangcheng.grid import events
+from chuangcheng.grid.models import EventClass, GridEvent
+from chuangcheng.grid.patrols import patrol_grids
+from chuangcheng.grid.roles import COMMUNITY, DEPARTMENT, HELPER, STREET, WORKER, ZONGZHI
+from chuangcheng.grid.workflow import GRID_EVENT, OPEN
+from chuangcheng.org.access import Actor
+from chuangcheng.web.access import page
+from chuangcheng.web.views.common import uploaded
+
+EVENT_ROLES = (WORKER, HELPER, COMMUNITY, ZONGZHI, STREET, DEPARTMENT)
+
+
+@page(*EVENT_ROLES, mobile=True)
+def event_list(request: HttpRequest) -> HttpResponse:
+    actor: Actor = request.actor  # type: ignore[attr-defined]
+    status = request.GET.get("status", "open")
+    qs = events.events_visible_to(actor)
+    if status == "open":
+        qs = qs.filter(status__in=OPEN)
+    elif status in GRID_EVENT.states:
+        qs = qs.filter(status=status)
+    elif status != "all":
+        raise ValidationFailed("状态参数不对。")
+    now = timezone.now()
+    warn = float(get_setting("cases.warn_fraction"))
+    rows = []
+    for case in qs.order_by("next_due", "-created_at")[:300]:
+        running = [c for c in case.clocks.all() if c.due_at and c.stopped_at is None]
+        clock = min(running, key=lambda c: c.due_at) if running else None  # type: ignore[arg-type, return-value]
+        rows.append(
+            {
+                "case": case,
+                "state": GRID_EVENT.state_label(case.status),
+                "clock": clock,
+                "light": light(clock, now, warn) if clock is not None else "",
+            }
+        )
+    return render(
+        request,
+        "grid/events.html",
+        {
+            "rows": rows,
+            "status": status,
+            "states": GRID_EVENT.states,
+            "may_report": patrol_grids(actor).exists(),
+        },
+    )
+
+
+@page(WORKER, HELPER, mobile=True)
+def event_new(request: HttpRequest) -> HttpResponse:
+    actor: Actor = request.actor  # type: ignore[attr-defined]
+    grids = list(patrol_grids(actor))
+    if request.method == "POST":
+        case, _created = events.event_report(
+            actor=actor,
+            grid_id=request.POST.get("grid"),
+            category=request.POST.get("category", ""),
+            scale=request.POST.get("scale", GridEvent.Scale.PERSON),
+            title=request.POST.get("title", ""),
+            content=request.POST.get("content", ""),
+            lat=request.POST.get("lat"),
+            lng=request.POST.get("lng"),
+            address=request.POST.get("address", ""),
+            client_key=request.POST.get("client_key", ""),
+            files=uploaded(request),
+        )
+        return redirect(reverse("web:case_detail", args=[case.pk]))
+    return render(
+        request,
+        "grid/event_new.html",
+        {
+            "grids": grids,
+            "classes": EventClass.choices,
+            "scales": GridEvent.Scale.choices,
+            "new_key": uuid.uuid4().hex,
+        },
+    )
