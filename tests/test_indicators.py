@@ -321,6 +321,48 @@ def test_the_trend_is_two_queries_and_ended_months_come_from_the_cache(
     assert rescored["score"] != after["2026-10"]["score"]
 
 
+def test_an_ended_months_ranking_keeps_its_counts_but_counts_the_open_orders_afresh(
+    october: dict[str, Case], city: DemoCity
+) -> None:
+    """What an ended month keeps (受理, 办结, the 三率's counts, 退回) is cached (ADR 0007,
+    addendum 2); 在办 and the open orders' 超期 are counted on every call: an order of October
+    that closes in November leaves October's 在办 at once."""
+    first = by_name(hotline_indicators("2026-10", "unit", now=NOW))
+    a = first["中山西路街道办事处"]
+    assert (a.received, a.completed, a.in_progress, a.overdue) == (5, 4, 1, 2)
+    # a5 closes in November (through the workflow: its October figures do not move) ...
+    Case.objects.filter(pk=october["a5"].pk).update(
+        status="closed", closed_at=dt.datetime(2026, 11, 20, tzinfo=SH)
+    )
+    # ... and an outside correction to October (不计入考核) shows only once recounted
+    HotlineOrder.objects.filter(case=october["a3"]).update(excluded_from_scoring=True)
+    with CaptureQueriesContext(connection) as warm:
+        second = by_name(hotline_indicators("2026-10", "unit", now=NOW))
+    assert not any("approve_return" in q["sql"] or "closed_at" in q["sql"] for q in warm)
+    a = second["中山西路街道办事处"]
+    assert (a.received, a.completed, a.in_progress, a.overdue) == (5, 4, 0, 1)
+    assert (a.valid_callbacks, a.returned) == (3, 1)
+    cg = city.units["D-CG"].name
+    assert second[cg] == first[cg]
+    # the current month is never cached; refresh recounts
+    a = by_name(hotline_indicators("2026-10", "unit", now=NOW, refresh=True))["中山西路街道办事处"]
+    assert (a.valid_callbacks, a.completed, a.in_progress) == (2, 4, 0)
+    assert hotline_indicators("2026-10", "unit", now=dt.datetime(2026, 10, 31, tzinfo=SH))
+
+
+def test_the_worker_warms_last_months_ranking(october: dict[str, Case], city: DemoCity) -> None:
+    from chuangcheng.hotline.tasks import warm_now
+
+    by_name(hotline_indicators("2026-10", "street", now=NOW))  # cached
+    HotlineOrder.objects.filter(case=october["a3"]).update(excluded_from_scoring=True)
+    warm_now(now=NOW)
+    for group_by in ("unit", "street"):
+        with CaptureQueriesContext(connection) as warm:
+            rows = hotline_indicators("2026-10", group_by, now=NOW)
+        assert not any("approve_return" in q["sql"] for q in warm)
+        assert sum(r.valid_callbacks for r in rows) == 4
+
+
 def test_the_trend_of_a_jurisdiction_is_cached_apart(october: dict[str, Case]) -> None:
     street = Region.objects.get(name="中山西路街道")
     city_wide = hotline_trend(["2026-10"], now=NOW)[0]
