@@ -237,9 +237,7 @@ def _month_counts(
     else:
         returned = [
             (r["case__street_id"], r["case__street__name"], r["n"])
-            for r in returns.values("case__street_id", "case__street__name").annotate(
-                n=Count("id")
-            )
+            for r in returns.values("case__street_id", "case__street__name").annotate(n=Count("id"))
         ]
     return {"closed": closed, "received": received, "returned": returned}
 
