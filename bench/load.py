@@ -41,6 +41,7 @@ BIG_TABLES = (
     "cases_casecontact",
     "cases_assignment",
     "cases_caseclock",
+    "cases_clockstop",
 )
 
 TITLES = {
@@ -615,6 +616,16 @@ def bulk_load(n: int) -> None:
     say(f"  bulk load total: {time.perf_counter() - t_all:.1f}s")
 
 
+def backfill_clock_stops() -> None:
+    """The engine's record of each clock stop (`cases.ClockStop`, ADR 0021) for the cases just
+    loaded in SQL: the same backfill as cases migration 0024, from the events and clock rows."""
+    from chuangcheng.cases.clock_stops import backfill
+
+    t0 = time.perf_counter()
+    n = backfill()
+    say(f"  clock stops (cases.clock_stops.backfill): {n:,} rows, {time.perf_counter() - t0:.1f}s")
+
+
 def vacuum_analyze() -> None:
     from django.db import connection
 
@@ -651,6 +662,7 @@ def prepare(orders: int = 1_000_000, reload: bool = False) -> dict[str, object]:
     if reload or not meta or meta.get("orders") != orders:
         say(f"bulk-loading {orders:,} hotline orders into {connection.settings_dict['NAME']} …")
         bulk_load(orders)
+        backfill_clock_stops()
         vacuum_analyze()
     else:
         say(

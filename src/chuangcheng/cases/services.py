@@ -716,6 +716,10 @@ def _run_clocks(
     final = step.target in workflow.final
     if final and from_status not in workflow.final:
         case_clocks.stop_running(now)
+    # the clocks stopped are recorded with the step's event (`ClockStop`: met or not)
+    case_clocks.record_stops(
+        seq=case.event_count + 1, action=step_def.name, actor_id=step.actor.user_id
+    )
     if case_clocks.changed:
         case.next_due = case_clocks.next_due(step.target)
     elif final:
