@@ -465,3 +465,45 @@ def test_city_wide_figures_are_counted_without_a_scoping_subquery(city: Any) -> 
     assert resp.status_code == 200
     counting = [q["sql"] for q in ctx.captured_queries if "cases_case" in q["sql"]]
     assert counting and not any("IN (SELECT" in sql.upper() for sql in counting), counting
+
+
+def test_the_orders_keep_the_rankings_keys_of_their_case(
+    october: dict[str, Case], city: DemoCity
+) -> None:
+    """The engine's `on_save` hook copies the ranking's keys onto the order's row at open and
+    in every step (dispatch, return and re-dispatch, close, merge): the close time unless
+    merged, the lead unit, the street; the city-wide ranking reads them (one index-only scan)
+    and gives what the scoped path, over the case's own columns, gives."""
+    from chuangcheng.hotline.indicators import (
+        _city_closed_counts,
+        _closed_counts,
+        _closed_in,
+        month_bounds,
+    )
+
+    merged = new_case(title="同一问题又一位来电")
+    case_transition(
+        case_id=merged.pk,
+        action="merge",
+        actor=actor("dispatcher"),
+        data={"into": october["a5"].number},
+        now=NOW,
+    )
+    rows = list(
+        HotlineOrder.objects.values_list(
+            "rank_closed_at", "rank_unit", "rank_street",
+            "case__closed_at", "case__status", "case__lead_unit_id", "case__street_id",
+        )
+    )  # fmt: skip
+    assert len(rows) >= 9
+    for closed, unit, street, case_closed, status, case_unit, case_street in rows:
+        assert closed == (None if status == "merged" else case_closed)
+        assert (unit, street) == (case_unit, case_street)
+    assert any(r[4] == "merged" and r[3] is not None for r in rows)
+    assert sum(r[0] is not None for r in rows) == 6
+    start, end = month_bounds("2026-10")
+    closed = Case.objects.filter(kind="hotline").filter(_closed_in(start, end))
+    for key in ("lead_unit_id", "street_id"):
+        city = sorted(_city_closed_counts(start, end, key), key=lambda r: r[key] or 0)
+        scoped = sorted(_closed_counts(closed, key), key=lambda r: r[key] or 0)
+        assert city == scoped and sum(r["completed"] for r in city) == 6

@@ -251,6 +251,8 @@ def _build(
     case.next_due = None  # no clock runs before the first step starts one…
     detail = _new_detail(workflow, case, spec.detail)
     case_clocks = _open_clocks(case, now)  # … unless the workflow starts it at open
+    if detail is not None and workflow.on_save is not None:
+        workflow.on_save(case, detail)
     event = _new_event(
         case,
         action="open",
@@ -790,6 +792,8 @@ def run_step(
     if final and case.closed_at is None:
         case.closed_at = now
     case.updated_at = now
+    if detail is not None and workflow.on_save is not None:
+        workflow.on_save(case, detail)
     store.save_detail(detail)
     event = _new_event(
         case,

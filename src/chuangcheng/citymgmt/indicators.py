@@ -333,47 +333,50 @@ def inspectors(
     from chuangcheng.citymgmt.workflow import KIND
 
     scope, scope_params = _scope(base, "c.id")
+    # 有效: filed (a file_case step, in any month) or handled by the inspector: the filed
+    # cases are read as one range of the index `citymgmt_event_filed` over the month's ids and
+    # hash-joined (a probe per case cost ~80 ms at a million); counted per reporter id, the
+    # names read afterwards from the small user table
     reports = _rows(
         f"""WITH m AS MATERIALIZED (
   SELECT c.id, c.created_by_id FROM cases_case c
   WHERE c.kind = %s AND c.created_at >= %s AND c.created_at < %s {scope}
-), b AS (SELECT min(id) AS lo, max(id) AS hi FROM m)
-SELECT m.created_by_id, u.first_name, u.username, count(*) AS reported,
-  count(*) FILTER (WHERE cc.self_handled OR EXISTS (
-    SELECT 1 FROM cases_caseevent e WHERE e.case_id = m.id AND e.action = 'file_case'
-  )) AS valid
+), b AS (SELECT min(id) AS lo, max(id) AS hi FROM m
+), f AS (
+  SELECT DISTINCT e.case_id FROM cases_caseevent e
+  WHERE e.action = 'file_case'
+    AND e.case_id BETWEEN (SELECT lo FROM b) AND (SELECT hi FROM b)
+)
+SELECT m.created_by_id, count(*) AS reported,
+  count(*) FILTER (WHERE cc.self_handled OR f.case_id IS NOT NULL) AS valid
 FROM m
 JOIN citymgmt_citycase cc ON cc.case_id = m.id
   AND cc.case_id BETWEEN (SELECT lo FROM b) AND (SELECT hi FROM b)
-LEFT JOIN auth_user u ON u.id = m.created_by_id
+LEFT JOIN f ON f.case_id = m.id
 WHERE cc.source = %s
-GROUP BY m.created_by_id, u.first_name, u.username ORDER BY m.created_by_id""",
+GROUP BY m.created_by_id ORDER BY m.created_by_id""",
         [KIND, start, end, *scope_params, Source.INSPECTOR],
     )
     timely = _timely(base, start, end)
     weights = get_setting(INSPECTOR_WEIGHTS)
+    others = (set(timely["verify"]) | set(timely["check"])) - {r["created_by_id"] for r in reports}
+    names = {
+        u["pk"]: u["first_name"] or u["username"]
+        for u in get_user_model()
+        .objects.filter(pk__in={r["created_by_id"] for r in reports} | others)
+        .values("pk", "first_name", "username")
+    }
     people: dict[int, dict[str, Any]] = {}
     for r in reports:
         uid = r["created_by_id"]
         people[uid] = {
             "user_id": uid,
-            "name": r["first_name"] or r["username"],
+            "name": names.get(uid),
             "reported": r["reported"],
             "valid": r["valid"],
         }
-    others = (set(timely["verify"]) | set(timely["check"])) - set(people)
-    for u in (
-        get_user_model()
-        .objects.filter(pk__in=others)
-        .order_by("pk")
-        .values("pk", "first_name", "username")
-    ):
-        people[u["pk"]] = {
-            "user_id": u["pk"],
-            "name": u["first_name"] or u["username"],
-            "reported": 0,
-            "valid": 0,
-        }
+    for uid in sorted(others):
+        people[uid] = {"user_id": uid, "name": names[uid], "reported": 0, "valid": 0}
     out = []
     for uid, p in people.items():
         verified, verified_on_time = timely["verify"].get(uid, (0, 0))

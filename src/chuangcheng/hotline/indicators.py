@@ -121,6 +121,32 @@ GROUP BY 1
 """
 
 
+# The same over the ranking keys the order's row keeps (`rank_*`, hotline.workflow.
+# copy_rank_keys): for the whole city, the month's closed orders are ONE index-only scan of
+# `hotlineorder_rank_month` (no case row, no probe per order).
+_RANK_KEYS = {"lead_unit_id": "rank_unit", "street_id": "rank_street"}
+_MONTH_COUNTS_SQL = f"""
+SELECT h.{{key}}, count(*) AS completed,
+  count(*) FILTER (WHERE h.finish_at > h.finish_due) AS late,
+  count(*) FILTER (WHERE {_VALID}) AS valid,
+  count(*) FILTER (WHERE {_VALID} AND (h.respond_at <= h.respond_due OR h.respond_due IS NULL))
+    AS responded,
+  count(*) FILTER (WHERE {_VALID} AND h.resolution = 'resolved') AS resolved,
+  count(*) FILTER (WHERE {_VALID} AND h.satisfaction = 'satisfied') AS satisfied,
+  count(*) FILTER (WHERE {_VALID} AND h.satisfaction = 'basic') AS basic
+FROM {HotlineOrder._meta.db_table} h
+WHERE h.rank_closed_at >= %s AND h.rank_closed_at < %s
+GROUP BY 1
+"""
+
+
+def _city_closed_counts(start: dt.datetime, end: dt.datetime, key: str) -> list[dict[str, Any]]:
+    names = ["completed", "late", "valid", "responded", "resolved", "satisfied", "basic"]
+    with connection.cursor() as cur:
+        cur.execute(_MONTH_COUNTS_SQL.format(key=_RANK_KEYS[key]), [start, end])
+        return [dict(zip([key, *names], row, strict=True)) for row in cur.fetchall()]
+
+
 def _closed_counts(closed: QuerySet[Case], key: str) -> list[dict[str, Any]]:
     """`_callback_aggregates` per group over the orders closed in a month. On PostgreSQL each
     order's row is read by primary key from the covering index `hotlineorder_scoring` (a
@@ -210,7 +236,10 @@ def _month_counts(
     (`_callback_aggregates`), the orders received in it, and the returns approved in it
     (group id, name, count: the unit that returned, or the order's street)."""
     key, _names = _group_field(group_by)
-    closed = _closed_counts(qs.filter(_closed_in(start, end)), key)
+    if base is None and connection.vendor == "postgresql":  # the whole city: the rows' keys
+        closed = _city_closed_counts(start, end, key)
+    else:
+        closed = _closed_counts(qs.filter(_closed_in(start, end)), key)
     received = {
         r[key]: r["n"]
         for r in qs.filter(created_at__gte=start, created_at__lt=end)
