@@ -136,3 +136,18 @@ def test_limits_in_every_unit_as_before(
 def test_a_month_with_nothing(year: dict[str, Actor]) -> None:
     data = assert_same(year["leader"], "2024-02", "community")
     assert data["departments"] == data["regions"] == data["inspectors"] == []
+
+
+def test_the_planner_settings_stay_inside_the_indicators(year: dict[str, Actor]) -> None:
+    """The month's statements run with nested loops off (SET LOCAL); the caller's transaction
+    (here the test's) gets its settings back afterwards."""
+    from django.db import connection
+
+    def setting(name: str) -> str:
+        with connection.cursor() as cur:
+            cur.execute(f"SHOW {name}")
+            return str(cur.fetchone()[0])
+
+    before = (setting("enable_nestloop"), setting("work_mem"))
+    assert_same(year["leader"], "2026-10", "community")
+    assert (setting("enable_nestloop"), setting("work_mem")) == before == ("on", before[1])

@@ -116,17 +116,22 @@ def _scope(base: QuerySet[Case] | None, column: str) -> tuple[str, list[Any]]:
 # The month's ~80,000 rows per statement: PostgreSQL cannot estimate the joins bounded by the
 # month's id range (the bounds are computed in the statement) and plans for a handful of rows:
 # a nested loop of 80,000 primary-key probes and sorts spilled to disk. These statements run
-# with nested loops off and room to sort in memory (SET LOCAL: this transaction only).
+# with nested loops off and room to sort in memory (SET LOCAL, set back after the statement:
+# a caller's enclosing transaction, e.g. a test's, keeps its own settings for what follows).
 PLANNER = ("SET LOCAL enable_nestloop = off", "SET LOCAL work_mem = '32MB'")
+PLANNER_BACK = ("SET LOCAL enable_nestloop TO DEFAULT", "SET LOCAL work_mem TO DEFAULT")
 
 
 def _rows(sql: str, params: list[Any]) -> list[dict[str, Any]]:
     with transaction.atomic(), connection.cursor() as cur:
         for setting in PLANNER:
             cur.execute(setting)
-        cur.execute(sql, params)
+        cur.execute(sql, params)  # (an error rolls the settings back with the savepoint)
         names = [c.name for c in cur.description or ()]
-        return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+        rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+        for setting in PLANNER_BACK:
+            cur.execute(setting)
+        return rows
 
 
 # The month's cases (`m`: id, status) joined to the loop's row (`cc`) and the 处置 clock (`h`).
