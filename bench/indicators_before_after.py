@@ -12,7 +12,7 @@ version is also timed per part (departments, areas, inspectors) over --new-round
 
 `--old-sql <checkout>`: "old" is the SQL version of another checkout instead (its
 `citymgmt/indicators.py` loaded as a module of its own into this process, over this code's
-models), e.g. main before the engine recorded clock stops (ADR 0021):
+models), e.g. main before the engine recorded clock stops (ADR 0023):
 
     .venv/bin/python bench/indicators_before_after.py --old-sql /work/main --rounds 4
 """

@@ -631,7 +631,7 @@ def fill_rank_keys() -> None:
 
 
 def backfill_clock_stops() -> None:
-    """The engine's record of each clock stop (`cases.ClockStop`, ADR 0021) for the cases just
+    """The engine's record of each clock stop (`cases.ClockStop`, ADR 0023) for the cases just
     loaded in SQL: the same backfill as cases migration 0024, from the events and clock rows."""
     from chuangcheng.cases.clock_stops import backfill
 

@@ -1,4 +1,4 @@
-"""When a step stops a clock the engine records it (`ClockStop`, ADR 0021): which step, the due
+"""When a step stops a clock the engine records it (`ClockStop`, ADR 0023): which step, the due
 the clock had then, whether it was met. Paused, resumed and extended clocks are judged against
 the due they have at the stop; a clock restarted and stopped again has a row per stop; a step
 into a final state records every clock it stops; a refused step records nothing; the backfill

@@ -130,7 +130,7 @@ def _rows(case: Case) -> dict[str, Any]:
                 "extended",
             )
         ),
-        # the engine's record of each clock stop (ADR 0021)
+        # the engine's record of each clock stop (ADR 0023)
         "stops": list(
             ClockStop.objects.filter(case=case)
             .order_by("seq", "name")

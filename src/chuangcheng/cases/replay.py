@@ -70,7 +70,7 @@ class MemoryStore:
         self.assignments: dict[int, list[Assignment]] = {}
         self.requests: dict[int, list[CaseRequest]] = {}
         self.clock_rows: dict[int, dict[str, CaseClock]] = {}
-        self.clock_stops: list[ClockStop] = []  # the engine's record of each stop (ADR 0021)
+        self.clock_stops: list[ClockStop] = []  # the engine's record of each stop (ADR 0023)
         self.details: dict[int, Any] = {}  # the loops' own rows (`Workflow.detail`), by case
         self.callbacks: list[Callable[[], None]] = []
         self._limits: dict[str, list[clocks_mod.LimitRow]] = {}

@@ -17,7 +17,7 @@ Every figure is over the cases the asking person may see (citymgmt.selectors.cit
 Computed in SQL (GROUP BY with FILTER, like hotline.indicators): a month holds ~80,000 cases at
 a million, too many to read into Python. Joins to the loop's table and the clock rows are
 bounded by the month's id range; whether a 核实/核查 step came in time was recorded by the
-engine when the step stopped the clock (`cases.ClockStop`, ADR 0021): a count over an index.
+engine when the step stopped the clock (`cases.ClockStop`, ADR 0023): a count over an index.
 tests/test_citymgmt_indicators_sql.py compares every figure with the first version, which read
 the month into Python (and judges each step from the events): it is kept
 (citymgmt.indicators_python) for databases other than PostgreSQL (the SQLite demo)."""
@@ -316,7 +316,7 @@ def _timely(
     base: QuerySet[Case] | None, start: dt.datetime, end: dt.datetime
 ) -> dict[str, dict[int, tuple[int, int]]]:
     """Per task (verify, check) and actor: (done in the month, done on time). The engine
-    records, when a step stops a clock, whether its due was met (`cases.ClockStop`, ADR 0021):
+    records, when a step stops a clock, whether its due was met (`cases.ClockStop`, ADR 0023):
     a count over the index `clockstop_kind_name_stopped`, no window over the steps and no
     working-day arithmetic."""
     from chuangcheng.citymgmt.workflow import KIND

@@ -1,4 +1,4 @@
-"""ClockStop: a row per clock stopped by a step, with whether it was met (ADR 0021). The rows of
+"""ClockStop: a row per clock stopped by a step, with whether it was met (ADR 0023). The rows of
 the steps taken before are filled from each case's events and its workflow's declarations
 (`cases.clock_stops.backfill`, the code of this release: a loop's declarations as they are
 now; a no-op on an empty database)."""
