@@ -5,7 +5,9 @@ round so a busy host slows both alike. Per side and round it times:
   calibration   a plain Python loop (sum(i*i for i in range(100_000))) and a SELECT 1 round
                 trip: the machine's speed at that moment, to compare the rows against
   api           GET /api/v1/cases (three variants, as compare_old.py), as the dispatcher
-  ranking       hotline_indicators(<last month>, "unit"): the monthly 三率 ranking
+  ranking       hotline_indicators(<last month>, "unit"): the monthly 三率 ranking (after two
+                warm-up calls: what an ended month keeps comes from the cache)
+  ranking_cold  the same with the cache emptied before each call (untimed)
   queue         GET /hotline/queue/ as handler_cg (the busiest unit's queue page)
 
 CPU is the process's Python CPU plus its PostgreSQL backend's CPU (/proc schedstat), per call;
@@ -92,6 +94,19 @@ def rank(i=0):
     assert hotline_indicators(month, "unit")
 out["ranking"] = timed(rank, n_rank)
 
+# the ranking on an empty cache (an ended month's counts are cached since ADR 0007's second
+# addendum; the old code caches nothing): the cache is emptied before each call, untimed
+from django.core.cache import cache
+cold = {"py": 0.0, "pg": 0.0, "wall": 0.0}
+for i in range(n_rank):
+    cache.clear()
+    c0, p0, w0 = time.process_time(), pg(), time.perf_counter()
+    rank(i)
+    cold["py"] += 1000 * (time.process_time() - c0) / n_rank
+    cold["pg"] += (pg() - p0) / n_rank / 1e6
+    cold["wall"] += 1000 * (time.perf_counter() - w0) / n_rank
+out["ranking_cold"] = cold
+
 page = Client(HTTP_HOST="127.0.0.1")
 page.force_login(get_user_model().objects.get(username="handler_cg"))
 def queue(i=0):
@@ -101,7 +116,7 @@ out["queue"] = timed(queue, n_queue)
 print(json.dumps(out))
 """
 
-ROWS = ("api", "ranking", "queue")
+ROWS = ("api", "ranking", "ranking_cold", "queue")
 
 
 def _previous_month() -> str:
@@ -161,6 +176,8 @@ def main() -> None:
         ("api_wall", "GET /api/v1/cases wall"),
         ("ranking", "ranking CPU (ms/call)"),
         ("ranking_wall", "ranking wall"),
+        ("ranking_cold", "ranking, empty cache, CPU"),
+        ("ranking_cold_wall", "ranking, empty cache, wall"),
         ("queue", "queue page CPU (ms/req)"),
         ("queue_wall", "queue page wall"),
     ]:

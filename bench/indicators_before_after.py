@@ -9,6 +9,12 @@ counts, since equal counts came in any order before).
 
 The old version takes ~20 s CPU per call at a million cases: keep --rounds small. The new
 version is also timed per part (departments, areas, inspectors) over --new-rounds calls.
+
+`--old-sql <checkout>`: "old" is the SQL version of another checkout instead (its
+`citymgmt/indicators.py` loaded as a module of its own into this process, over this code's
+models), e.g. main before the engine recorded clock stops (ADR 0023):
+
+    .venv/bin/python bench/indicators_before_after.py --old-sql /work/main --rounds 4
 """
 
 from __future__ import annotations
@@ -37,6 +43,7 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--new-rounds", type=int, default=10)
     ap.add_argument("--level", default="community")
+    ap.add_argument("--old-sql", default="", help="checkout whose SQL version is the old one")
     args = ap.parse_args()
     setup_django()
     sys.path.insert(0, str(ROOT))
@@ -46,6 +53,18 @@ def main() -> None:
     from chuangcheng.citymgmt import indicators as new
     from chuangcheng.citymgmt import indicators_python as old
     from chuangcheng.org.access import actor_for
+
+    old_fn = old.citymgmt_indicators_python
+    if args.old_sql:
+        import importlib.util
+
+        path = Path(args.old_sql) / "src/chuangcheng/citymgmt/indicators.py"
+        spec = importlib.util.spec_from_file_location("indicators_old_sql", path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        old_fn = module.citymgmt_indicators
+        say(f"old = the SQL version of {path}")
 
     today = timezone.localdate()
     month = args.month or (
@@ -58,7 +77,7 @@ def main() -> None:
     results: dict[str, Any] = {}
     for _ in range(args.rounds):
         for label, fn in (
-            ("old", old.citymgmt_indicators_python),
+            ("old", old_fn),
             ("new", new.citymgmt_indicators),
         ):
             with timer:
@@ -68,6 +87,15 @@ def main() -> None:
             say(f"  {label}: {timer.wall_ms:,.0f} ms wall, {timer.cpu_ms:,.0f} ms CPU")
     same = _comparable(results["old"]) == _comparable(results["new"])
     say(f"old and new give the same figures: {same}")
+    if not same:
+        for part in ("departments", "regions", "inspectors"):
+            a, b = _comparable(results["old"])[part], _comparable(results["new"])[part]
+            rows = sum(x != y for x, y in zip(a, b, strict=False)) + abs(len(a) - len(b))
+            say(f"  {part}: {rows} of {len(b)} rows differ")
+            for x, y in zip(a, b, strict=False):
+                if x != y:
+                    say(f"    old {x}\n    new {y}")
+                    break
     due = sum(r["due"] for r in results["new"]["departments"])
     for label in ("old", "new"):
         _row(

@@ -41,6 +41,7 @@ BIG_TABLES = (
     "cases_casecontact",
     "cases_assignment",
     "cases_caseclock",
+    "cases_clockstop",
 )
 
 TITLES = {
@@ -615,6 +616,30 @@ def bulk_load(n: int) -> None:
     say(f"  bulk load total: {time.perf_counter() - t_all:.1f}s")
 
 
+def fill_rank_keys() -> None:
+    """The ranking's keys on each order's row (what the engine's `on_save` hook writes in every
+    step): the same UPDATE as hotline migration 0005."""
+    import importlib
+
+    from django.db import connection
+
+    migration = importlib.import_module("chuangcheng.hotline.migrations.0005_rank_keys")
+    t0 = time.perf_counter()
+    with connection.cursor() as cur:
+        cur.execute(migration.BACKFILL)
+    say(f"  ranking keys on the order rows: {time.perf_counter() - t0:.1f}s")
+
+
+def backfill_clock_stops() -> None:
+    """The engine's record of each clock stop (`cases.ClockStop`, ADR 0023) for the cases just
+    loaded in SQL: the same backfill as cases migration 0024, from the events and clock rows."""
+    from chuangcheng.cases.clock_stops import backfill
+
+    t0 = time.perf_counter()
+    n = backfill()
+    say(f"  clock stops (cases.clock_stops.backfill): {n:,} rows, {time.perf_counter() - t0:.1f}s")
+
+
 def vacuum_analyze() -> None:
     from django.db import connection
 
@@ -651,6 +676,8 @@ def prepare(orders: int = 1_000_000, reload: bool = False) -> dict[str, object]:
     if reload or not meta or meta.get("orders") != orders:
         say(f"bulk-loading {orders:,} hotline orders into {connection.settings_dict['NAME']} …")
         bulk_load(orders)
+        fill_rank_keys()
+        backfill_clock_stops()
         vacuum_analyze()
     else:
         say(

@@ -605,7 +605,7 @@ def bulk_load_city(n: int, *, progress: bool = True) -> dict[str, float]:
 
 def prepare_city(cases: int, reload: bool = False) -> dict[str, object]:
     from django.db import connection
-    from load import vacuum_analyze
+    from load import backfill_clock_stops, vacuum_analyze
 
     ref = build_reference()
     say(f"城管 reference data: {ref['grids']} unit grids")
@@ -621,6 +621,7 @@ def prepare_city(cases: int, reload: bool = False) -> dict[str, object]:
     if reload or stale:
         say(f"bulk-loading {cases:,} 城管 cases into {connection.settings_dict['NAME']} …")
         timings = bulk_load_city(cases)
+        backfill_clock_stops()
         with connection.cursor() as cur:
             _meta_set(
                 cur,

@@ -21,7 +21,12 @@ from tests.test_engine import drive, new_case
 pytestmark = pytest.mark.django_db(transaction=True)
 
 BEFORE = [("hotline", "0002_open_orders_index"), ("cases", "0021_case_links")]
-MOVED = [f.attname for f in HotlineOrder._meta.concrete_fields if not f.primary_key]
+# the columns that moved (the ranking keys came later: hotline/0005, filled from the case)
+MOVED = [
+    f.attname
+    for f in HotlineOrder._meta.concrete_fields
+    if not f.primary_key and not f.name.startswith("rank_")
+]
 AT = dt.datetime(2026, 10, 12, 2, 0, tzinfo=dt.UTC)
 OLD_VALUES: dict[str, Any] = {
     "appeal_type": "complaint",
@@ -78,6 +83,7 @@ def test_every_order_keeps_its_values_events_and_assignments() -> None:
         OldEvent = apps.get_model("cases", "CaseEvent")
         OldAssignment = apps.get_model("cases", "Assignment")
         common = {"status": "closed", "title": "t", "content": "c", "created_at": AT}
+        common["closed_at"] = AT + dt.timedelta(days=2)
         order = OldCase.objects.create(
             number="M1", kind="hotline", updated_at=AT, **common, **OLD_VALUES
         )
@@ -94,6 +100,8 @@ def test_every_order_keeps_its_values_events_and_assignments() -> None:
     finally:
         _migrate(_latest())
     assert _own(order.pk) == OLD_VALUES
+    own = HotlineOrder.objects.get(case_id=order.pk)  # hotline/0005: the ranking keys
+    assert (own.rank_closed_at, own.rank_unit) == (AT + dt.timedelta(days=2), None)
     assert not HotlineOrder.objects.filter(case_id=other.pk).exists()
     assert Case.objects.filter(pk__in=[order.pk, other.pk]).count() == 2
     event = CaseEvent.objects.get(case_id=order.pk)

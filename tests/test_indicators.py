@@ -321,6 +321,48 @@ def test_the_trend_is_two_queries_and_ended_months_come_from_the_cache(
     assert rescored["score"] != after["2026-10"]["score"]
 
 
+def test_an_ended_months_ranking_keeps_its_counts_but_counts_the_open_orders_afresh(
+    october: dict[str, Case], city: DemoCity
+) -> None:
+    """What an ended month keeps (受理, 办结, the 三率's counts, 退回) is cached (ADR 0007,
+    addendum 2); 在办 and the open orders' 超期 are counted on every call: an order of October
+    that closes in November leaves October's 在办 at once."""
+    first = by_name(hotline_indicators("2026-10", "unit", now=NOW))
+    a = first["中山西路街道办事处"]
+    assert (a.received, a.completed, a.in_progress, a.overdue) == (5, 4, 1, 2)
+    # a5 closes in November (through the workflow: its October figures do not move) ...
+    Case.objects.filter(pk=october["a5"].pk).update(
+        status="closed", closed_at=dt.datetime(2026, 11, 20, tzinfo=SH)
+    )
+    # ... and an outside correction to October (不计入考核) shows only once recounted
+    HotlineOrder.objects.filter(case=october["a3"]).update(excluded_from_scoring=True)
+    with CaptureQueriesContext(connection) as warm:
+        second = by_name(hotline_indicators("2026-10", "unit", now=NOW))
+    assert not any("approve_return" in q["sql"] or "closed_at" in q["sql"] for q in warm)
+    a = second["中山西路街道办事处"]
+    assert (a.received, a.completed, a.in_progress, a.overdue) == (5, 4, 0, 1)
+    assert (a.valid_callbacks, a.returned) == (3, 1)
+    cg = city.units["D-CG"].name
+    assert second[cg] == first[cg]
+    # the current month is never cached; refresh recounts
+    a = by_name(hotline_indicators("2026-10", "unit", now=NOW, refresh=True))["中山西路街道办事处"]
+    assert (a.valid_callbacks, a.completed, a.in_progress) == (2, 4, 0)
+    assert hotline_indicators("2026-10", "unit", now=dt.datetime(2026, 10, 31, tzinfo=SH))
+
+
+def test_the_worker_warms_last_months_ranking(october: dict[str, Case], city: DemoCity) -> None:
+    from chuangcheng.hotline.tasks import warm_now
+
+    by_name(hotline_indicators("2026-10", "street", now=NOW))  # cached
+    HotlineOrder.objects.filter(case=october["a3"]).update(excluded_from_scoring=True)
+    warm_now(now=NOW)
+    for group_by in ("unit", "street"):
+        with CaptureQueriesContext(connection) as warm:
+            rows = hotline_indicators("2026-10", group_by, now=NOW)
+        assert not any("approve_return" in q["sql"] for q in warm)
+        assert sum(r.valid_callbacks for r in rows) == 4
+
+
 def test_the_trend_of_a_jurisdiction_is_cached_apart(october: dict[str, Case]) -> None:
     street = Region.objects.get(name="中山西路街道")
     city_wide = hotline_trend(["2026-10"], now=NOW)[0]
@@ -423,3 +465,44 @@ def test_city_wide_figures_are_counted_without_a_scoping_subquery(city: Any) -> 
     assert resp.status_code == 200
     counting = [q["sql"] for q in ctx.captured_queries if "cases_case" in q["sql"]]
     assert counting and not any("IN (SELECT" in sql.upper() for sql in counting), counting
+
+
+def test_the_orders_keep_the_rankings_keys_of_their_case(
+    october: dict[str, Case], city: DemoCity
+) -> None:
+    """The engine's `on_save` hook copies the ranking's keys onto the order's row at open and
+    in every step (dispatch, return and re-dispatch, close, merge): the close time unless
+    merged, the lead unit, the street; the city-wide ranking reads them (one index-only scan)
+    and gives what the scoped path, over the case's own columns, gives."""
+    from chuangcheng.hotline.indicators import (
+        _city_closed_counts,
+        _closed_counts,
+        _closed_in,
+        month_bounds,
+    )
+
+    merged = new_case(title="同一问题又一位来电")
+    case_transition(
+        case_id=merged.pk,
+        action="merge",
+        actor=actor("dispatcher"),
+        data={"into": october["a5"].number},
+        now=NOW,
+    )
+    rows = list(
+        HotlineOrder.objects.values_list(
+            "rank_closed_at", "rank_unit", "rank_street",
+            "case__closed_at", "case__status", "case__lead_unit_id", "case__street_id",
+        )
+    )  # fmt: skip
+    assert len(rows) >= 9
+    for closed, unit, street, case_closed, status, case_unit, case_street in rows:
+        assert closed == (None if status == "merged" else case_closed)
+        assert (unit, street) == (case_unit, case_street)
+    assert any(r[4] == "merged" and r[3] is not None for r in rows)
+    start, end = month_bounds("2026-10")
+    closed = Case.objects.filter(kind="hotline").filter(_closed_in(start, end))
+    for key in ("lead_unit_id", "street_id"):
+        city = sorted(_city_closed_counts(start, end, key), key=lambda r: r[key] or 0)
+        scoped = sorted(_closed_counts(closed, key), key=lambda r: r[key] or 0)
+        assert city == scoped and sum(r["completed"] for r in city) == 6

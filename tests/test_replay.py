@@ -10,7 +10,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db.models import Max
 
-from chuangcheng.cases.models import Assignment, Case, CaseClock, CaseEvent, CaseRequest
+from chuangcheng.cases.models import (
+    Assignment,
+    Case,
+    CaseClock,
+    CaseEvent,
+    CaseRequest,
+    ClockStop,
+)
 from chuangcheng.cases.replay import Replay
 from chuangcheng.cases.selectors import verify_chain
 from chuangcheng.cases.services import case_open, case_transition
@@ -123,6 +130,22 @@ def _rows(case: Case) -> dict[str, Any]:
                 "extended",
             )
         ),
+        # the engine's record of each clock stop (ADR 0023)
+        "stops": list(
+            ClockStop.objects.filter(case=case)
+            .order_by("seq", "name")
+            .values_list(
+                "kind",
+                "seq",
+                "name",
+                "action",
+                "actor_id",
+                "started_at",
+                "due_at",
+                "stopped_at",
+                "met",
+            )
+        ),
         "requests": list(
             CaseRequest.objects.filter(case=case)
             .order_by("opened_seq")
@@ -194,8 +217,9 @@ def test_the_replay_leaves_the_rows_case_transition_leaves(
     assert replay.flush() == len(_script(city)) + 1
     by_engine, by_replay = _rows(case), _rows(twin)
     assert by_replay["case"]["status"] == "closed"
-    for part in ("case", "events", "clocks", "requests", "assignments"):
+    for part in ("case", "events", "clocks", "stops", "requests", "assignments"):
         assert by_replay[part] == by_engine[part], part
+    assert len(by_engine["stops"]) >= 3
     assert {r[1] for r in by_replay["requests"]} == {"approved", "rejected"}
     assert verify_chain(Case.objects.get(pk=twin.pk))
     assert verify_chain(Case.objects.get(pk=case.pk))

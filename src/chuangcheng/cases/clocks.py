@@ -16,7 +16,7 @@ from typing import Any
 
 from django.db import connection
 
-from chuangcheng.cases.models import Case, CaseClock, TimeLimit
+from chuangcheng.cases.models import Case, CaseClock, ClockStop, TimeLimit
 from chuangcheng.cases.workflow import Workflow
 from chuangcheng.core.calendar import add_duration, count_between
 
@@ -90,6 +90,8 @@ class CaseClocks:
         self._rows: dict[str, CaseClock] | None = {} if new else None
         self._limits: list[LimitRow] | None = None
         self.changed: set[str] = set()
+        # the clocks this step stopped (`ClockStop` rows, completed by `record_stops`)
+        self.stops: list[ClockStop] = []
 
     @property
     def rows(self) -> dict[str, CaseClock]:
@@ -128,10 +130,34 @@ class CaseClocks:
         row = self._row(name)
         if row.stopped_at is None:
             row.stopped_at = now
+            self._stopped(row)
+
+    def _stopped(self, row: CaseClock) -> None:
+        assert row.stopped_at is not None
+        met = row.due_at is None or row.stopped_at <= row.due_at
+        self.stops.append(
+            ClockStop(
+                name=row.name,
+                started_at=row.started_at,
+                due_at=row.due_at,
+                stopped_at=row.stopped_at,
+                met=met,
+            )
+        )
+
+    def record_stops(self, *, seq: int, action: str, actor_id: int | None) -> None:
+        """Name the step that stopped this step's clocks (its event's seq, action, actor):
+        `save` then writes one `ClockStop` per clock stopped."""
+        for stop in self.stops:
+            stop.case_id = self.case.pk
+            stop.kind = self.case.kind
+            stop.seq, stop.action, stop.actor_id = seq, action, actor_id
 
     def undo_stop(self, name: str) -> None:
-        """The clock runs again towards the due it had (e.g. a result sent back)."""
+        """The clock runs again towards the due it had (e.g. a result sent back). A stop made
+        earlier in the same step is not recorded; one of an earlier step stays recorded."""
         self._row(name).stopped_at = None
+        self.stops = [s for s in self.stops if s.name != name]
 
     def cancel(self, name: str) -> None:
         """The clock no longer has a due (e.g. an order given back before it is re-sent)."""
@@ -173,6 +199,7 @@ class CaseClocks:
         for name, row in self.rows.items():
             if row.due_at is not None and row.stopped_at is None:
                 self._row(name).stopped_at = now
+                self._stopped(row)
 
     def next_due(self, status: str) -> dt.datetime | None:
         return earliest_due(self.workflow, status, self.rows.values())
@@ -185,6 +212,10 @@ class CaseClocks:
         if rows:
             _upsert(rows)
         self.changed.clear()
+        stops = [s for s in self.stops if s.seq is not None]
+        if stops:
+            ClockStop.objects.bulk_create(stops)
+        self.stops = []
 
 
 CLOCK_FIELDS = [

@@ -40,6 +40,7 @@ from chuangcheng.cases.models import (
     CaseContact,
     CaseEvent,
     CaseRequest,
+    ClockStop,
 )
 from chuangcheng.cases.services import (
     _new_event,
@@ -69,6 +70,7 @@ class MemoryStore:
         self.assignments: dict[int, list[Assignment]] = {}
         self.requests: dict[int, list[CaseRequest]] = {}
         self.clock_rows: dict[int, dict[str, CaseClock]] = {}
+        self.clock_stops: list[ClockStop] = []  # the engine's record of each stop (ADR 0023)
         self.details: dict[int, Any] = {}  # the loops' own rows (`Workflow.detail`), by case
         self.callbacks: list[Callable[[], None]] = []
         self._limits: dict[str, list[clocks_mod.LimitRow]] = {}
@@ -122,6 +124,8 @@ class MemoryStore:
         for row in case_clocks.rows.values():
             row.case_id = case_clocks.case.pk
         case_clocks.changed.clear()
+        self.clock_stops.extend(s for s in case_clocks.stops if s.seq is not None)
+        case_clocks.stops = []
 
     def end_assignments(self, case: Case, now: dt.datetime) -> None:
         for a in self.assignments.get(case.pk, ()):
@@ -292,7 +296,7 @@ class Replay:
         row = dict(case.__dict__)
         own = self.store.details.get(case.pk)
         own_row = dict(own.__dict__) if own is not None else None
-        events = len(self.store.events)
+        events, stops = len(self.store.events), len(self.store.clock_stops)
         try:
             run_step(self.store, workflow, step_def, case, actor, cleaned, now)
         except Exception:  # a refused step leaves the case as it was (a rolled-back transaction)
@@ -304,6 +308,7 @@ class Replay:
             for event in self.store.events[events:]:
                 self.store.events_of[event.case_id].remove(event)
             del self.store.events[events:]
+            del self.store.clock_stops[stops:]
             raise
         self.steps += 1
         return case
@@ -314,7 +319,15 @@ class Replay:
         store = self.store
         tables = {
             model: _Table(model, with_pk=model is Case)
-            for model in (Case, CaseContact, Assignment, CaseEvent, CaseRequest, CaseClock)
+            for model in (
+                Case,
+                CaseContact,
+                Assignment,
+                CaseEvent,
+                CaseRequest,
+                CaseClock,
+                ClockStop,
+            )
         }
         for case in store.cases.values():
             tables[Case].add(case)
@@ -331,6 +344,8 @@ class Replay:
         for clock_rows in store.clock_rows.values():
             for c in clock_rows.values():
                 tables[CaseClock].add(c)
+        for stop in store.clock_stops:
+            tables[ClockStop].add(stop)
         own: dict[Any, _Table] = {}
         for detail in store.details.values():
             model = type(detail)

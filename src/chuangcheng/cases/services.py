@@ -251,6 +251,8 @@ def _build(
     case.next_due = None  # no clock runs before the first step starts one…
     detail = _new_detail(workflow, case, spec.detail)
     case_clocks = _open_clocks(case, now)  # … unless the workflow starts it at open
+    if detail is not None and workflow.on_save is not None:
+        workflow.on_save(case, detail)
     event = _new_event(
         case,
         action="open",
@@ -716,6 +718,10 @@ def _run_clocks(
     final = step.target in workflow.final
     if final and from_status not in workflow.final:
         case_clocks.stop_running(now)
+    # the clocks stopped are recorded with the step's event (`ClockStop`: met or not)
+    case_clocks.record_stops(
+        seq=case.event_count + 1, action=step_def.name, actor_id=step.actor.user_id
+    )
     if case_clocks.changed:
         case.next_due = case_clocks.next_due(step.target)
     elif final:
@@ -786,6 +792,8 @@ def run_step(
     if final and case.closed_at is None:
         case.closed_at = now
     case.updated_at = now
+    if detail is not None and workflow.on_save is not None:
+        workflow.on_save(case, detail)
     store.save_detail(detail)
     event = _new_event(
         case,

@@ -222,6 +222,8 @@ ClocksHook = Callable[["Case", "Mapping[str, CaseClock]"], None]
 ClockLimitHook = Callable[["Case", str], "tuple[int, str] | None"]
 # A loop's own fields of a case (its one-to-one row), for the generic case detail (`loop`).
 PresentHook = Callable[["Case"], dict[str, Any]]
+# (case, the loop's own row): called before the engine writes the row
+SaveHook = Callable[["Case", Any], None]
 # The qualifiers a 办理时限 (TimeLimit) row is matched on for a case: (appeal type, urgency),
 # from the loop's own fields ("" matches only the rows that leave it blank).
 LimitKeysHook = Callable[["Case"], "tuple[str, str]"]
@@ -332,6 +334,12 @@ class Workflow:
     # the case and its clock rows whenever a step changed a clock: a loop may keep its own copy
     # of them on its own columns (read by its indicators with index-only scans).
     on_clocks: ClocksHook | None = None
+    # Called by the engine with the case and the loop's own row (`detail`) just before it
+    # writes the row: at open (the case's fields set) and in every step (after its status,
+    # closed time, lead unit and clocks are set), in the same transaction. A loop may keep
+    # copies of engine columns on its row here, for a covering index of its own (ADR 0017,
+    # addendum: the 12345 ranking keys).
+    on_save: SaveHook | None = None
     # Called by the engine when a clock starts, before the 办理时限 rows are read: a loop whose
     # limits depend on its own data (e.g. a catalogue's limit by zone) supplies them here.
     clock_limit: ClockLimitHook | None = None

@@ -7,29 +7,29 @@
   frequent subclasses; 综合指标值 = 监督举报率分值×10% + 立案数分值×20% + 结案率×30% +
   按期结案率×40% (the source's 10 % for the last sums to 70 %: 40 % intended, §1.7).
 - 监督员: 上报数, 有效上报率 (立案 or 自处理结案), 按时核实率, 按时核查率 (each task against its
-  clock's limit from the step that gave it); 综合指标值 = 有效上报率×40% + 漏报率分值×20% +
-  按时核实率×20% + 按时核查率×20% (漏报 is not recorded yet: full marks).
+  clock's due, as the engine recorded it when the step stopped the clock); 综合指标值 =
+  有效上报率×40% + 漏报率分值×20% + 按时核实率×20% + 按时核查率×20% (漏报 is not recorded yet:
+  full marks).
 - Grades: A ≥ 90, B ≥ 75, C ≥ 60, D ≥ 40, E below. Rankings by 综合指标值 within the month.
 
 Every figure is over the cases the asking person may see (citymgmt.selectors.city_cases).
 
 Computed in SQL (GROUP BY with FILTER, like hotline.indicators): a month holds ~80,000 cases at
 a million, too many to read into Python. Joins to the loop's table and the clock rows are
-bounded by the month's id range; whether a 核实/核查 step came in time is
-`core.calendar.add_duration` computed in SQL over arrays of the month's working calendar (the
-same result; a due beyond the arrays is computed in Python). tests/test_citymgmt_indicators_sql.py
-compares every figure with the first version, which read the month into Python: it is kept
+bounded by the month's id range; whether a 核实/核查 step came in time was recorded by the
+engine when the step stopped the clock (`cases.ClockStop`, ADR 0023): a count over an index.
+tests/test_citymgmt_indicators_sql.py compares every figure with the first version, which read
+the month into Python (and judges each step from the events): it is kept
 (citymgmt.indicators_python) for databases other than PostgreSQL (the SQLite demo)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import Counter
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import (
     Count,
     QuerySet,
@@ -44,7 +44,6 @@ from chuangcheng.citymgmt.settings_keys import (
     INSPECTOR_WEIGHTS,
     REGION_WEIGHTS,
 )
-from chuangcheng.core.calendar import add_duration, is_workday, work_hours
 from chuangcheng.core.settings_store import get_setting
 from chuangcheng.org.access import Actor
 from chuangcheng.org.models import Region, Unit
@@ -114,11 +113,25 @@ def _scope(base: QuerySet[Case] | None, column: str) -> tuple[str, list[Any]]:
     return f"AND {column} IN ({sql})", list(params)
 
 
+# The month's ~80,000 rows per statement: PostgreSQL cannot estimate the joins bounded by the
+# month's id range (the bounds are computed in the statement) and plans for a handful of rows:
+# a nested loop of 80,000 primary-key probes and sorts spilled to disk. These statements run
+# with nested loops off and room to sort in memory (SET LOCAL, set back after the statement:
+# a caller's enclosing transaction, e.g. a test's, keeps its own settings for what follows).
+PLANNER = ("SET LOCAL enable_nestloop = off", "SET LOCAL work_mem = '32MB'")
+PLANNER_BACK = ("SET LOCAL enable_nestloop TO DEFAULT", "SET LOCAL work_mem TO DEFAULT")
+
+
 def _rows(sql: str, params: list[Any]) -> list[dict[str, Any]]:
-    with connection.cursor() as cur:
-        cur.execute(sql, params)
+    with transaction.atomic(), connection.cursor() as cur:
+        for setting in PLANNER:
+            cur.execute(setting)
+        cur.execute(sql, params)  # (an error rolls the settings back with the savepoint)
         names = [c.name for c in cur.description or ()]
-        return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+        rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+        for setting in PLANNER_BACK:
+            cur.execute(setting)
+        return rows
 
 
 # The month's cases (`m`: id, status) joined to the loop's row (`cc`) and the 处置 clock (`h`).
@@ -297,144 +310,34 @@ TIMED = (
     ("verify", "send_verify", ("verify",)),
     ("check", "feedback", ("check_pass", "check_fail")),
 )
-LOOKBACK = dt.timedelta(days=7)  # a task given up to a week before the month counts in it
-AHEAD = dt.timedelta(days=60)  # the calendar in SQL reaches this far past the month's end
-_US = 1_000_000
-
-
-def _us(t: dt.time) -> int:
-    return ((t.hour * 60 + t.minute) * 60 + t.second) * _US + t.microsecond
-
-
-def _calendar(first: dt.date, last: dt.date) -> tuple[list[bool], list[int], list[dt.date]]:
-    """For the days first..last: whether each is a working day, how many working days lie
-    before each (from `first`; one more entry for the day after `last`), the working days."""
-    workday: list[bool] = []
-    before = [0]
-    dates: list[dt.date] = []
-    day = first
-    while day <= last:
-        w = is_workday(day)
-        workday.append(w)
-        before.append(before[-1] + w)
-        if w:
-            dates.append(day)
-        day += dt.timedelta(days=1)
-    return workday, before, dates
-
-
-def _timed_sql(scope: str) -> str:
-    """Per actor and task (核实, 核查): how many done in the month, how many within the clock's
-    limit from the step that gave the task. The due is `core.calendar.add_duration` computed in
-    SQL over the calendar arrays of `cal` (working days, working hours of CC_WORK_HOURS); a due
-    beyond the arrays comes back NULL and its rows are listed (`later`) for Python to judge."""
-    windows = [(_us(a), _us(b)) for a, b in work_hours()]
-    day_len = sum(b - a for a, b in windows)
-    within = " + ".join(f"LEAST(GREATEST(x.tod - {a}, 0), {b - a})" for a, b in windows)
-    whens, done = [], 0
-    for a, b in windows:
-        whens.append(f"WHEN y.rem <= {done + b - a} THEN {a - done} + y.rem")
-        done += b - a
-    tasks = ", ".join(f"'{given}'" for _c, given, _d in TIMED)
-    steps = ", ".join(f"'{s}'" for _c, given, dones in TIMED for s in (given, *dones))
-    task_of = " ".join(
-        f"WHEN s.action IN ({', '.join(map(repr, d))}) THEN '{c}'" for c, _g, d in TIMED
-    )
-    given_seq = " ".join(
-        f"WHEN '{c}' THEN max(s.seq) FILTER (WHERE s.action = '{g}') OVER w" for c, g, _d in TIMED
-    )
-    return f"""
-WITH cal AS (
-  SELECT %s::boolean[] AS workday, %s::int[] AS before, %s::date[] AS dates,
-         %s::date AS first, %s::text AS tz
-), steps AS MATERIALIZED (
-  SELECT e.case_id, e.seq, e.action, e.actor_id, e.created_at
-  FROM cases_caseevent e
-  WHERE e.action IN ({steps}) AND e.created_at >= %s AND e.created_at < %s
-    AND (e.action IN ({tasks}) OR e.created_at >= %s) {scope}
-), b AS (
-  SELECT min(case_id) AS lo, max(case_id) AS hi FROM steps WHERE action NOT IN ({tasks})
-), marked AS (
-  SELECT s.case_id, s.actor_id, s.created_at AS done_at, t.task,
-         CASE t.task {given_seq} END AS given_seq
-  FROM steps s CROSS JOIN LATERAL (SELECT CASE {task_of} END AS task) t
-  WINDOW w AS (PARTITION BY s.case_id ORDER BY s.seq)
-), done AS (
-  SELECT m.actor_id, m.task, m.done_at, g.created_at AS given_at, c.limit_amount AS amount,
-         NULLIF(c.limit_unit, '') AS unit
-  FROM marked m
-  JOIN citymgmt_citycase cc ON cc.case_id = m.case_id
-    AND cc.case_id BETWEEN (SELECT lo FROM b) AND (SELECT hi FROM b)
-  LEFT JOIN steps g ON g.case_id = m.case_id AND g.seq = m.given_seq
-  LEFT JOIN cases_caseclock c ON c.case_id = m.case_id AND c.name = m.task
-    AND c.case_id BETWEEN (SELECT lo FROM b) AND (SELECT hi FROM b)
-  WHERE m.task IS NOT NULL AND m.actor_id IS NOT NULL
-), timed AS (
-  -- on time: the due from the calendar arrays, computed only when the quick bounds do not
-  -- decide (a working hour or day is never shorter than a clock hour or day; Asia/Shanghai
-  -- keeps no daylight saving, so N days later at the same clock time is N x 24 hours)
-  SELECT d.*, CASE
-    WHEN d.given_at IS NULL OR d.unit IS NULL THEN true
-    WHEN d.amount = 0 THEN d.done_at <= d.given_at
-    WHEN d.unit = 'hours' THEN d.done_at <= d.given_at + d.amount * interval '1 hour'
-    WHEN d.unit = 'days' THEN d.done_at <= d.given_at + d.amount * interval '24 hours'
-    WHEN d.unit = 'workhours' AND d.done_at <= d.given_at + d.amount * interval '1 hour'
-      OR d.unit = 'workdays' AND d.done_at <= d.given_at + d.amount * interval '24 hours'
-      THEN true
-    ELSE d.done_at <= (
-      SELECT CASE
-        WHEN d.unit = 'workdays'
-          THEN (cal.dates[cal.before[x.day + 1] + d.amount] + x.local::time) AT TIME ZONE cal.tz
-        WHEN d.unit = 'workhours'
-          THEN (cal.dates[y.k + 1] + (CASE {" ".join(whens)} END) * interval '1 microsecond')
-               AT TIME ZONE cal.tz
-        END
-      FROM cal
-      -- OFFSET 0: each step computed once (inlined, the expressions would be repeated in
-      -- every branch that uses them)
-      CROSS JOIN LATERAL (SELECT d.given_at AT TIME ZONE cal.tz AS local OFFSET 0) l
-      CROSS JOIN LATERAL (
-        SELECT l.local, l.local::date - cal.first + 1 AS day,
-               (extract(epoch FROM l.local::time) * {_US})::bigint AS tod
-        OFFSET 0
-      ) x
-      CROSS JOIN LATERAL (
-        SELECT cal.before[x.day]::bigint * {day_len}
-               + CASE WHEN cal.workday[x.day] THEN {within} ELSE 0 END
-               + d.amount::bigint * {3600 * _US} AS target
-        OFFSET 0
-      ) z
-      CROSS JOIN LATERAL (SELECT (z.target + {day_len - 1}) / {day_len} - 1 AS k OFFSET 0) k
-      CROSS JOIN LATERAL (SELECT k.k, z.target - k.k * {day_len} AS rem OFFSET 0) y
-    ) END AS on_time
-  FROM done d
-)
-SELECT actor_id, task, count(*) AS n, count(*) FILTER (WHERE on_time) AS on_time,
-       jsonb_agg(jsonb_build_array(given_at, amount, unit, done_at))
-         FILTER (WHERE on_time IS NULL) AS later
-FROM timed GROUP BY actor_id, task
-"""
 
 
 def _timely(
     base: QuerySet[Case] | None, start: dt.datetime, end: dt.datetime
 ) -> dict[str, dict[int, tuple[int, int]]]:
-    """Per task (verify, check) and actor: (done in the month, done on time)."""
-    tz = timezone.get_current_timezone()
-    first = (start - LOOKBACK).astimezone(tz).date() - dt.timedelta(days=1)
-    last = (end + AHEAD).astimezone(tz).date()
-    workday, before, dates = _calendar(first, last)
-    scope_sql, scope_params = _scope(base, "e.case_id")
-    params = [workday, before, dates, first, str(tz), start - LOOKBACK, end, start, *scope_params]
+    """Per task (verify, check) and actor: (done in the month, done on time). The engine
+    records, when a step stops a clock, whether its due was met (`cases.ClockStop`, ADR 0023):
+    a count over the index `clockstop_kind_name_stopped`, no window over the steps and no
+    working-day arithmetic."""
+    from chuangcheng.citymgmt.workflow import KIND
+
+    scope, scope_params = _scope(base, "s.case_id")
+    done = {d: c for c, _g, dones in TIMED for d in dones}
     out: dict[str, dict[int, tuple[int, int]]] = {c: {} for c, _g, _d in TIMED}
     with connection.cursor() as cur:
-        cur.execute(_timed_sql(scope_sql), params)
-        for actor_id, task, n, on_time, later in cur.fetchall():
-            # (jsonb comes back as text: Django decodes JSON in its fields)
-            for given_at, amount, unit, done_at in json.loads(later) if later else ():
-                due = add_duration(dt.datetime.fromisoformat(given_at), amount, unit)
-                on_time += dt.datetime.fromisoformat(done_at) <= due
-            out[task][actor_id] = (n, on_time)
+        cur.execute(
+            f"""SELECT s.actor_id, s.name, s.action, count(*), count(*) FILTER (WHERE s.met)
+FROM cases_clockstop s
+WHERE s.kind = %s AND s.name IN ({", ".join(["%s"] * len(TIMED))})
+  AND s.stopped_at >= %s AND s.stopped_at < %s AND s.actor_id IS NOT NULL {scope}
+GROUP BY 1, 2, 3""",
+            [KIND, *(c for c, _g, _d in TIMED), start, end, *scope_params],
+        )
+        for actor_id, clock, action, n, on_time in cur.fetchall():
+            if done.get(action) != clock:
+                continue  # stopped by another step (e.g. the case voided while waiting)
+            had, had_on_time = out[clock].get(actor_id, (0, 0))
+            out[clock][actor_id] = (had + n, had_on_time + on_time)
     return out
 
 
@@ -444,47 +347,50 @@ def inspectors(
     from chuangcheng.citymgmt.workflow import KIND
 
     scope, scope_params = _scope(base, "c.id")
+    # 有效: filed (a file_case step, in any month) or handled by the inspector: the filed
+    # cases are read as one range of the index `citymgmt_event_filed` over the month's ids and
+    # hash-joined (a probe per case cost ~80 ms at a million); counted per reporter id, the
+    # names read afterwards from the small user table
     reports = _rows(
         f"""WITH m AS MATERIALIZED (
   SELECT c.id, c.created_by_id FROM cases_case c
   WHERE c.kind = %s AND c.created_at >= %s AND c.created_at < %s {scope}
-), b AS (SELECT min(id) AS lo, max(id) AS hi FROM m)
-SELECT m.created_by_id, u.first_name, u.username, count(*) AS reported,
-  count(*) FILTER (WHERE cc.self_handled OR EXISTS (
-    SELECT 1 FROM cases_caseevent e WHERE e.case_id = m.id AND e.action = 'file_case'
-  )) AS valid
+), b AS (SELECT min(id) AS lo, max(id) AS hi FROM m
+), f AS (
+  SELECT DISTINCT e.case_id FROM cases_caseevent e
+  WHERE e.action = 'file_case'
+    AND e.case_id BETWEEN (SELECT lo FROM b) AND (SELECT hi FROM b)
+)
+SELECT m.created_by_id, count(*) AS reported,
+  count(*) FILTER (WHERE cc.self_handled OR f.case_id IS NOT NULL) AS valid
 FROM m
 JOIN citymgmt_citycase cc ON cc.case_id = m.id
   AND cc.case_id BETWEEN (SELECT lo FROM b) AND (SELECT hi FROM b)
-LEFT JOIN auth_user u ON u.id = m.created_by_id
+LEFT JOIN f ON f.case_id = m.id
 WHERE cc.source = %s
-GROUP BY m.created_by_id, u.first_name, u.username ORDER BY m.created_by_id""",
+GROUP BY m.created_by_id ORDER BY m.created_by_id""",
         [KIND, start, end, *scope_params, Source.INSPECTOR],
     )
     timely = _timely(base, start, end)
     weights = get_setting(INSPECTOR_WEIGHTS)
+    others = (set(timely["verify"]) | set(timely["check"])) - {r["created_by_id"] for r in reports}
+    names = {
+        u["pk"]: u["first_name"] or u["username"]
+        for u in get_user_model()
+        .objects.filter(pk__in={r["created_by_id"] for r in reports} | others)
+        .values("pk", "first_name", "username")
+    }
     people: dict[int, dict[str, Any]] = {}
     for r in reports:
         uid = r["created_by_id"]
         people[uid] = {
             "user_id": uid,
-            "name": r["first_name"] or r["username"],
+            "name": names.get(uid),
             "reported": r["reported"],
             "valid": r["valid"],
         }
-    others = (set(timely["verify"]) | set(timely["check"])) - set(people)
-    for u in (
-        get_user_model()
-        .objects.filter(pk__in=others)
-        .order_by("pk")
-        .values("pk", "first_name", "username")
-    ):
-        people[u["pk"]] = {
-            "user_id": u["pk"],
-            "name": u["first_name"] or u["username"],
-            "reported": 0,
-            "valid": 0,
-        }
+    for uid in sorted(others):
+        people[uid] = {"user_id": uid, "name": names[uid], "reported": 0, "valid": 0}
     out = []
     for uid, p in people.items():
         verified, verified_on_time = timely["verify"].get(uid, (0, 0))

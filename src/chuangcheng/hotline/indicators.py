@@ -121,6 +121,32 @@ GROUP BY 1
 """
 
 
+# The same over the ranking keys the order's row keeps (`rank_*`, hotline.workflow.
+# copy_rank_keys): for the whole city, the month's closed orders are ONE index-only scan of
+# `hotlineorder_rank_month` (no case row, no probe per order).
+_RANK_KEYS = {"lead_unit_id": "rank_unit", "street_id": "rank_street"}
+_MONTH_COUNTS_SQL = f"""
+SELECT h.{{key}}, count(*) AS completed,
+  count(*) FILTER (WHERE h.finish_at > h.finish_due) AS late,
+  count(*) FILTER (WHERE {_VALID}) AS valid,
+  count(*) FILTER (WHERE {_VALID} AND (h.respond_at <= h.respond_due OR h.respond_due IS NULL))
+    AS responded,
+  count(*) FILTER (WHERE {_VALID} AND h.resolution = 'resolved') AS resolved,
+  count(*) FILTER (WHERE {_VALID} AND h.satisfaction = 'satisfied') AS satisfied,
+  count(*) FILTER (WHERE {_VALID} AND h.satisfaction = 'basic') AS basic
+FROM {HotlineOrder._meta.db_table} h
+WHERE h.rank_closed_at >= %s AND h.rank_closed_at < %s
+GROUP BY 1
+"""
+
+
+def _city_closed_counts(start: dt.datetime, end: dt.datetime, key: str) -> list[dict[str, Any]]:
+    names = ["completed", "late", "valid", "responded", "resolved", "satisfied", "basic"]
+    with connection.cursor() as cur:
+        cur.execute(_MONTH_COUNTS_SQL.format(key=_RANK_KEYS[key]), [start, end])
+        return [dict(zip([key, *names], row, strict=True)) for row in cur.fetchall()]
+
+
 def _closed_counts(closed: QuerySet[Case], key: str) -> list[dict[str, Any]]:
     """`_callback_aggregates` per group over the orders closed in a month. On PostgreSQL each
     order's row is read by primary key from the covering index `hotlineorder_scoring` (a
@@ -189,13 +215,73 @@ def _rates(counts: dict[str, Any], scoring: Scoring) -> dict[str, float | None]:
     }
 
 
+# The ranking's figures that an ended month keeps (受理, 办结 and what is counted over the
+# orders closed in it, 退回) are cached like the trend's (ADR 0007, addendum 2); 在办 and the
+# open orders' 超期 are counted on every call: they move with every order that closes.
+RANKING_CACHE_SECONDS = 6 * 3600
+
+
+def _ranking_key(qs: QuerySet[Case], month: str, group_by: str) -> str:
+    try:
+        scope = hashlib.sha1(str(qs.query).encode()).hexdigest()[:16]
+    except EmptyResultSet:  # a scope that sees nothing
+        scope = "none"
+    return f"hotline-ranking:1:{month}:{group_by}:{scope}"
+
+
+def _month_counts(
+    qs: QuerySet[Case], base: Any, start: dt.datetime, end: dt.datetime, group_by: str
+) -> dict[str, Any]:
+    """What an ended month keeps: per group the counts over the orders closed in it
+    (`_callback_aggregates`), the orders received in it, and the returns approved in it
+    (group id, name, count: the unit that returned, or the order's street)."""
+    key, _names = _group_field(group_by)
+    if base is None and connection.vendor == "postgresql":  # the whole city: the rows' keys
+        closed = _city_closed_counts(start, end, key)
+    else:
+        closed = _closed_counts(qs.filter(_closed_in(start, end)), key)
+    received = {
+        r[key]: r["n"]
+        for r in qs.filter(created_at__gte=start, created_at__lt=end)
+        .values(key)
+        .annotate(n=Count("id"))
+    }
+    returns = CaseEvent.objects.filter(
+        action="approve_return", created_at__gte=start, created_at__lt=end, case__kind=KIND
+    )
+    if base is not None:
+        returns = returns.filter(case__in=base)
+    returned: list[tuple[int | None, str | None, int]] = []
+    if group_by == "unit":
+        # the returned order now belongs to another unit (or none), so the unit that returned
+        # it may have no row yet: add one rather than drop its 退回 count
+        by_unit = {
+            r["data__returned_by"]: r["n"]
+            for r in returns.values("data__returned_by").annotate(n=Count("id"))
+        }
+        names = dict(
+            Unit.objects.filter(pk__in=[g for g in by_unit if g]).values_list("pk", "name")
+        )
+        returned = [(gid, names[gid], n) for gid, n in by_unit.items() if gid in names]
+    else:
+        returned = [
+            (r["case__street_id"], r["case__street__name"], r["n"])
+            for r in returns.values("case__street_id", "case__street__name").annotate(n=Count("id"))
+        ]
+    return {"closed": closed, "received": received, "returned": returned}
+
+
 def hotline_indicators(
     month: str,
     group_by: str = "unit",
     *,
     base: Any = None,
     now: dt.datetime | None = None,
+    refresh: bool = False,
 ) -> list[IndicatorRow]:
+    """The month's ranking per unit or street. The counts a month keeps once it has ended are
+    cached (`RANKING_CACHE_SECONDS`, key: month, grouping and the SQL of `base`; `refresh`
+    recounts them); 在办 and 超期 of the open orders are counted on every call."""
     start, end = month_bounds(month)
     now = now or timezone.now()
     key, names_from = _group_field(group_by)
@@ -206,13 +292,18 @@ def hotline_indicators(
         return counts.setdefault(gid, {"received": 0, "in_progress": 0})
 
     scoring = Scoring.current()
-    closed = qs.filter(_closed_in(start, end))
-    for group in _closed_counts(closed, key):
+    kept: dict[str, Any] | None = None
+    cache_key = _ranking_key(qs, month, group_by) if end <= now else None
+    if cache_key and not refresh:
+        kept = cache.get(cache_key)
+    if kept is None:
+        kept = _month_counts(qs, base, start, end, group_by)
+        if cache_key:
+            cache.set(cache_key, kept, timeout=RANKING_CACHE_SECONDS)
+    for group in kept["closed"]:
         counted(group[key]).update(group)
-    for r in (
-        qs.filter(created_at__gte=start, created_at__lt=end).values(key).annotate(n=Count("id"))
-    ):
-        counted(r[key])["received"] = r["n"]
+    for gid, n in kept["received"].items():
+        counted(gid)["received"] = n
     open_qs = qs.filter(_open_at(end))
     for r in open_qs.values(key).annotate(
         n=Count("id"), late=Count("id", filter=_open_late_q(now, end))
@@ -240,27 +331,8 @@ def hotline_indicators(
             for attr, value in _rates(c, scoring).items():
                 setattr(g, attr, value)
         g.overdue += c.get("open_late", 0)
-    returns = CaseEvent.objects.filter(
-        action="approve_return", created_at__gte=start, created_at__lt=end, case__kind=KIND
-    )
-    if base is not None:
-        returns = returns.filter(case__in=base)
-    if group_by == "unit":
-        # the returned order now belongs to another unit (or none), so the unit that returned
-        # it may have no row yet: add one rather than drop its 退回 count
-        returned = {
-            r["data__returned_by"]: r["n"]
-            for r in returns.values("data__returned_by").annotate(n=Count("id"))
-        }
-        names = dict(
-            Unit.objects.filter(pk__in=[g for g in returned if g]).values_list("pk", "name")
-        )
-        for gid, n in returned.items():
-            if gid in names:
-                row(gid, names[gid]).returned = n
-    else:
-        for r in returns.values("case__street_id", "case__street__name").annotate(n=Count("id")):
-            row(r["case__street_id"], r["case__street__name"]).returned = r["n"]
+    for gid, gname, n in kept["returned"]:
+        row(gid, gname).returned = n
     # （未指定） is kept whenever it counts anything (open orders with no unit yet are 在办), so
     # that the totals are those of the lists they drill down to
     result = [

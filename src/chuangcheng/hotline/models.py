@@ -44,6 +44,14 @@ class HotlineOrder(models.Model):
     return_count = models.PositiveSmallIntegerField("退单次数", default=0)
     extension_workdays = models.PositiveSmallIntegerField("已延期工作日", default=0)
     excluded_from_scoring = models.BooleanField("不计入考核", default=False)
+    # The keys the monthly ranking groups and filters by, copied from the case by the engine's
+    # `on_save` hook in every step (hotline.workflow.copy_rank_keys): the month's closed orders
+    # are then ONE index-only scan of `hotlineorder_rank_month` (ADR 0017, addendum)
+    rank_closed_at = models.DateTimeField(
+        "计入排名的办结时间", null=True, blank=True, help_text="工单的办结时间；已并单为空"
+    )
+    rank_unit = models.BigIntegerField("主办单位（排名用）", null=True, blank=True)
+    rank_street = models.BigIntegerField("街道（排名用）", null=True, blank=True)
 
     class Meta:
         verbose_name = "12345 工单"
@@ -52,6 +60,24 @@ class HotlineOrder(models.Model):
             # the monthly 三率 ranking (hotline_indicators): the orders closed in a month come
             # from the case's (kind, closed_at) index; their scoring fields from this one,
             # by primary key, with index-only lookups
+            # the month's closed orders with their group keys and scoring fields
+            models.Index(
+                fields=["rank_closed_at"],
+                name="hotlineorder_rank_month",
+                condition=models.Q(rank_closed_at__isnull=False),
+                include=[
+                    "rank_unit",
+                    "rank_street",
+                    "finish_at",
+                    "finish_due",
+                    "respond_at",
+                    "respond_due",
+                    "contacted",
+                    "excluded_from_scoring",
+                    "resolution",
+                    "satisfaction",
+                ],
+            ),
             models.Index(
                 fields=["case"],
                 name="hotlineorder_scoring",

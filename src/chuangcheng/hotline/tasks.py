@@ -1,6 +1,7 @@
 """Keeps the leader's dashboard warm.
 
-The trend counts of ended months are cached for `TREND_CACHE_SECONDS` (ADR 0007). Computing
+The trend counts of ended months are cached for `TREND_CACHE_SECONDS` (ADR 0007), and so is
+what last month's ranking keeps (`RANKING_CACHE_SECONDS`, ADR 0007 addendum 2). Computing
 them is what makes a cold dashboard slow at a million orders (~1.1 s of its ~1.3 s), so the
 worker recomputes them for every jurisdiction a dashboard user has, every `WARM_EVERY` (less
 than the cache's lifetime): leaders then never meet a cold cache, except in the minutes after
@@ -59,15 +60,18 @@ def dashboard_scopes() -> list[Any]:
 
 
 def warm_now(*, now: dt.datetime | None = None) -> dict[str, int]:
-    """Recompute and cache the default dashboard trend (the 12 months up to last month) of
-    every dashboard scope. Returns how many scopes and months."""
-    from chuangcheng.hotline.indicators import hotline_trend, trend_months
+    """Recompute and cache the default dashboard trend (the 12 months up to last month) and
+    last month's ranking by unit and by street (what an ended month keeps of it) of every
+    dashboard scope. Returns how many scopes and months."""
+    from chuangcheng.hotline.indicators import hotline_indicators, hotline_trend, trend_months
 
     now = now or timezone.now()
     months = trend_months(now=now)
     scopes = dashboard_scopes()
     for base in scopes:
         hotline_trend(months, base=base, now=now, refresh=True)
+        for group_by in ("unit", "street"):
+            hotline_indicators(months[-1], group_by, base=base, now=now, refresh=True)
     return {"scopes": len(scopes), "months": len(months)}
 
 

@@ -330,6 +330,15 @@ def callback_possible(case: Case, actor: Actor, now: dt.datetime) -> str | None:
 CLOCKS = ("sign", "respond", "finish")
 
 
+def copy_rank_keys(case: Case, order: HotlineOrder) -> None:
+    """The ranking's keys on the order's row (`Workflow.on_save`, before each write of it):
+    the close time unless merged (what `_closed_in` asks of the case), the lead unit, the
+    street. The case's columns are the truth."""
+    order.rank_closed_at = case.closed_at if case.status != "merged" else None
+    order.rank_unit = case.lead_unit_id
+    order.rank_street = case.street_id
+
+
 def copy_clocks(case: Case, rows: Mapping[str, CaseClock]) -> None:
     """The 12345 loop keeps its own copy of its three clocks on its order row (`sign_due`/
     `sign_at`, `respond_*`, `finish_*`: read by its indicators and lists). The engine calls
@@ -610,6 +619,7 @@ HOTLINE = register(
         ),
         event_labels={"merged_in": "并入"},
         on_clocks=copy_clocks,
+        on_save=copy_rank_keys,
         limit_keys=limit_keys,
         # the order's own fields (hotline.models.HotlineOrder), those its events record (the
         # names the events have always carried), and how the generic case views show them

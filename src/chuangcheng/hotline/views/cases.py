@@ -87,6 +87,8 @@ def case_list_page(request: HttpRequest) -> HttpResponse:
         urgency=urgency,
         source=source,
     )
+    if street:  # the filter line names the street of the first row
+        qs = qs.select_related("street")
     qs = with_pending_requests(qs, HOTLINE)  # the rows mark requests awaiting a decision
     if appeal_type:
         qs = qs.filter(hotline__appeal_type=appeal_type)
