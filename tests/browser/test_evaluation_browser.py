@@ -218,3 +218,45 @@ def test_the_sites_map_and_a_weekly_series_on_the_plans_page(
     page.wait_for_selector("text=已停止")
     series.refresh_from_db()
     assert series.stopped_at is not None
+
+
+def test_a_resident_answers_a_survey_on_the_phone_once(
+    city: Any, as_user: Any, live_server: Any
+) -> None:
+    """问卷调查: a resident opens the survey's link on a phone, signs in, gives street, age and
+    months lived here, answers, and cannot answer twice; the 创城办's rates count it."""
+    from chuangcheng.evaluation import surveys
+    from chuangcheng.evaluation.models import Survey, SurveyResponse
+    from chuangcheng.evaluation.views.surveys import EXAMPLE
+    from chuangcheng.org.models import Region
+
+    build_evaluation_demo(DEMO_PASSWORD)
+    survey = surveys.survey_create(
+        title="创城知晓率调查", intro="", min_age=18, max_age=65, min_months=6, questions=EXAMPLE
+    )
+    surveys.survey_set_status(survey, Survey.Status.OPEN)
+    street = Region.objects.get(code="150103004")
+    page = as_user("citizen", mobile=True, next_url=f"/s/{survey.token}/")
+    page.wait_for_selector("[data-testid=survey-answer]")
+    page.select_option("#sv-street", str(street.pk))
+    page.fill("#sv-age", "42")
+    page.fill("#sv-months", "36")
+    questions = list(survey.questions.all())
+    for q in questions:
+        box = page.locator(f"[data-question='{q.pk}']")
+        if q.kind in ("single", "multi"):
+            box.locator("input").first.check()
+        elif q.kind == "scale":
+            box.locator("input[value='5']").check()
+        else:
+            box.locator("textarea").fill("希望多设垃圾分类投放点")
+    page.click("[data-testid=survey-answer] button[type=submit]")
+    page.wait_for_selector("[data-testid=thanks]")
+    assert "不计入统计" not in page.inner_text("[data-testid=thanks]")
+    assert SurveyResponse.objects.filter(survey=survey, street=street).count() == 1
+    page.goto(f"{live_server.url}/s/{survey.token}/")
+    page.wait_for_selector("[data-testid=answered]")  # once per person
+    assert SurveyResponse.objects.filter(survey=survey).count() == 1
+    rates = surveys.survey_rates(survey)
+    assert rates["all"]["responses"] == 1
+    assert [r["street"] for r in rates["rows"]] == ["中山西路街道"]
