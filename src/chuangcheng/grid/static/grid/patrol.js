@@ -72,12 +72,16 @@
     if (sending || !points.length) { return Promise.resolve(); }
     sending = true;
     var batch = points.slice(0, 200);
+    var sent = {};
+    batch.forEach(function (p) { sent[p.at] = true; });
+    // drop what was sent by its moment, not its place: points taken meanwhile stay queued
+    function forget() { keep(queued().filter(function (p) { return !sent[p.at]; })); }
     return post(box.getAttribute("data-points-url"), { points: batch }, true)
       .then(function (d) {
-        keep(queued().slice(batch.length));
+        forget();
         if (counter && d.points !== undefined) { counter.textContent = d.points; }
       })
-      .catch(function (e) { if (e.status === 400) { keep(queued().slice(batch.length)); } })
+      .catch(function (e) { if (e.status === 400) { forget(); } })
       .then(function () { sending = false; });
   }
 
