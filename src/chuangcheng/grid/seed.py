@@ -12,6 +12,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils import timezone
 
 from chuangcheng.core.idcard import check_char, mask_id
 from chuangcheng.core.privacy import mask_phone
@@ -88,7 +89,7 @@ def build_grid_demo(
     if Building.objects.filter(grid__in=grids).exists():
         return {"people": Person.objects.count()}
     rng = random.Random(seed)
-    today = today or dt.date.today()
+    today = today or timezone.localdate()
     serial = 0
     taken: set[str] = set()
     people: list[Person] = []
@@ -204,8 +205,6 @@ def _events(grids: list[Region]) -> int:
     through the workflow by the grid's worker, the community and the department."""
     import datetime as _dt
 
-    from django.utils import timezone
-
     from chuangcheng.cases.models import Case
     from chuangcheng.cases.services import case_transition
     from chuangcheng.grid.events import event_report
@@ -274,13 +273,9 @@ def _patrols(rng: random.Random, today: dt.date, grids: list[Region]) -> int:
     made = 0
     for n, post in enumerate(posts):
         grid = post.grid
-        for day, hour in (
-            (today - dt.timedelta(days=1), 8),
-            (today - dt.timedelta(days=1), 15),
-            (today, 8),
-        ):
-            start = dt.datetime.combine(day, dt.time(hour, rng.randint(0, 40)), tzinfo=tz)
-            wander = n == 3 and hour == 15
+        for slot in slots:
+            start = slot + dt.timedelta(minutes=rng.randint(0, 40))
+            wander = n == 3 and slot.hour == 15
             route = []
             for i in range(12):
                 far = wander and i >= 4

@@ -249,7 +249,7 @@ class Command(BaseCommand):
         from chuangcheng.grid.seed import GRID_BANNER
 
         for username, name, role in GRID_BANNER:
-            lines.append(f"    {username:<14}{role_label(role):<6}{name}（网格化管理）")
+            lines.append(f"    {username:<14}{role_label(role):<6} {name}（网格化管理）")
         lines.append(f"    {'admin':<14}{'管理员':<6}系统管理员（可进入管理后台）")
         if serve:
             lines.append("  按 Ctrl-C 停止网站和后台任务进程。")
