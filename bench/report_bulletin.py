@@ -134,13 +134,18 @@ def load(problems: int, reload: bool) -> None:
 
 def measure(rounds: int) -> None:
     from django.contrib.auth import get_user_model
+    from django.db.models import Max
+    from django.utils import timezone
 
+    from chuangcheng.cases.models import Case
     from chuangcheng.core import reports
     from chuangcheng.core.models import ReportFile
     from chuangcheng.org.access import actor_for
 
     office = actor_for(get_user_model().objects.get(username="ev_ccb"))
-    y, w, _ = __import__("datetime").date.today().isocalendar()
+    # the week the problems were made in (the database may be reused days later)
+    made = Case.objects.filter(kind="rectify").aggregate(last=Max("created_at"))["last"]
+    y, w, _ = timezone.localdate(made).isocalendar()
     for key, params, label, target in (
         ("evaluation.bulletin", {"week": f"{y}-W{w:02d}"}, "督查通报 (Word) of the week", 60_000),
         ("evaluation.ledger", {"which": "open"}, "整改台账 (Excel), all open problems", None),
