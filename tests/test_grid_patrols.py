@@ -67,7 +67,11 @@ def test_a_patrol_from_start_to_end_with_its_route(grids: list[Region]) -> None:
         for s in (10, 20, 30)
     ]
     assert send(client, patrol_id, route).json() == {"points": 4, "outside": 0}
-    assert send(client, patrol_id, route).json() == {"points": 4, "outside": 0}  # resend
+    # on the way: the page offers to record what is found as an event
+    assert 'href="/grid/events/new/"' in client.get("/grid/today/").content.decode()
+    assert send(client, patrol_id, route).json() == {"points": 4, "outside": 0}
+    # on the way: the page offers to record what is found as an event
+    assert 'href="/grid/events/new/"' in client.get("/grid/today/").content.decode()  # resend
     end = client.post(
         f"/grid/patrols/{patrol_id}/end/",
         {

@@ -65,7 +65,7 @@ def test_a_patrol_and_a_visit_on_the_phone(
     ctx.set_offline(False)
     page.evaluate("window.dispatchEvent(new Event('online'))")
     kept = PatrolPoint.objects.filter(patrol=patrol, lat=grid.lat + 0.0001)
-    for _ in range(300):  # the page retries every 20 s; a request lost offline gives up in 10 s
+    for _ in range(600):  # a request lost offline gives up in 10 s, then the page tries again
         if kept.exists():
             break
         page.wait_for_timeout(100)

@@ -88,7 +88,11 @@
         forget();
         if (counter && d.points !== undefined) { counter.textContent = d.points; }
       })
-      .catch(function (e) { if (e.status === 400) { forget(); } })
+      .catch(function (e) {
+        if (e.status === 400) { forget(); return; }
+        // no answer (offline, or a request lost): try again soon, not only on the next tick
+        setTimeout(function () { flush().then(sendEnd); }, 3000);
+      })
       .then(function () { sending = false; });
   }
 
@@ -99,9 +103,15 @@
     flush();
   }
 
+  // the last place the phone knew: where the patrol started, then every fix of the watch
+  var lastFix = {
+    lat: parseFloat(box.getAttribute("data-start-lat")),
+    lng: parseFloat(box.getAttribute("data-start-lng"))
+  };
   if (navigator.geolocation) {
     var last = 0;
     navigator.geolocation.watchPosition(function (pos) {
+      lastFix = { lat: pos.coords.latitude, lng: pos.coords.longitude };
       var now = Date.now();
       if (now - last >= EVERY_MS) { last = now; take(pos); }
     }, function () { showError("无法获取位置，轨迹暂停记录"); }, { enableHighAccuracy: true, maximumAge: 10000 });
@@ -129,8 +139,8 @@
     showError("");
     var form = ev.target;
     position().catch(function () { return null; }).then(function (pos) {
-      var points = queued();
-      var here = pos || (points.length ? points[points.length - 1] : null);
+      // no fresh fix (indoors, GPS slow): end where the phone last knew it was
+      var here = pos || (isNaN(lastFix.lat) ? null : lastFix);
       if (!here) { showError("无法获取位置，请打开手机定位后重试"); return; }
       localStorage.setItem(endKey, JSON.stringify({
         lat: here.lat, lng: here.lng, at: new Date().toISOString(), note: form.elements.note.value
