@@ -153,9 +153,14 @@ def do_note(step: Step) -> None:
     step.note = step.data["note"]
 
 
+def do_reason(step: Step) -> None:
+    """退回网格处置, 作废: the reason is the step's note."""
+    step.note = step.data["reason"]
+
+
 def do_escalate(step: Step) -> None:
     _own(step).road = GridEvent.Road.ESCALATE
-    step.note = step.data["reason"]
+    do_reason(step)
 
 
 def do_assign_department(step: Step) -> None:
@@ -170,19 +175,11 @@ def do_assign_department(step: Step) -> None:
     step.note = step.data.get("note") or f"交办{unit.name}，{own.dept_days} 个工作日内办结"
 
 
-def do_back(step: Step) -> None:
-    step.note = step.data["reason"]
-
-
 def do_rate(step: Step) -> None:
     own = _own(step)
     own.satisfaction = step.data["satisfaction"]
     step.note = step.data.get("note") or f"群众评价：{own.get_satisfaction_display()}"
     step.case.closed_at = step.now
-
-
-def do_void(step: Step) -> None:
-    step.note = step.data["reason"]
 
 
 GRID_EVENT = register(
@@ -285,7 +282,7 @@ GRID_EVENT = register(
                 "reported",
                 S({COMMUNITY, ZONGZHI, STREET}),
                 form=ReasonForm,
-                apply=do_back,
+                apply=do_reason,
                 notice=Notice(
                     "网格事件 {number} 退回网格处置", (unit_of(CREATOR, WORKER, HELPER),)
                 ),
@@ -321,7 +318,7 @@ GRID_EVENT = register(
                 "void",
                 S({COMMUNITY, ZONGZHI}),
                 form=ReasonForm,
-                apply=do_void,
+                apply=do_reason,
             ),
         ),
     )
