@@ -12,6 +12,7 @@ from chuangcheng.grid.models import (
     Home,
     Person,
     PersonRead,
+    RefusedRead,
     Residence,
     Visit,
 )
@@ -80,6 +81,8 @@ class PersonReadAdmin(admin.ModelAdmin):
 
     list_display = ["at", "user", "person", "what"]
     list_filter = ["what"]
+    search_fields = ["user__username", "person__name"]
+    date_hierarchy = "at"
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -89,3 +92,11 @@ class PersonReadAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+
+@admin.register(RefusedRead)
+class RefusedReadAdmin(PersonReadAdmin):
+    """Read-only: refused looks at a register or a person's record."""
+
+    list_display = ["at", "user", "what", "path", "person_ref"]
+    search_fields = ["user__username", "path"]

@@ -8,14 +8,15 @@ street. Nobody else reads a ledger, administrators included only through the adm
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
-from typing import IO, Any
+import logging
+from collections.abc import Callable, Iterable
+from typing import IO, TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from chuangcheng.core.errors import NotFound, PermissionDenied, ValidationFailed
+from chuangcheng.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from chuangcheng.core.idcard import mask_id, parse_id
 from chuangcheng.core.privacy import is_phone, mask_phone, normalise_phone
 from chuangcheng.core.sheets import (
@@ -29,7 +30,15 @@ from chuangcheng.core.sheets import (
     text,
     workbook_bytes,
 )
-from chuangcheng.grid.models import Building, GridPost, Home, Person, PersonRead, Residence
+from chuangcheng.grid.models import (
+    Building,
+    GridPost,
+    Home,
+    Person,
+    PersonRead,
+    RefusedRead,
+    Residence,
+)
 from chuangcheng.grid.roles import (
     EDIT_BY_REGION_ROLES,
     ID_REVEAL_ROLES,
@@ -42,6 +51,11 @@ from chuangcheng.org.access import Actor
 from chuangcheng.org.models import Region
 
 # ---------------------------------------------------------------- scope
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+privacy_log = logging.getLogger("chuangcheng.privacy")
 
 
 def visible_grids(actor: Actor, *, editing: bool = False) -> QuerySet[Region]:
@@ -78,6 +92,34 @@ def person_for(actor: Actor, pk: int, *, what: str = "人员信息") -> Person:
     assert actor.user_id is not None
     PersonRead.objects.create(person=person, user_id=actor.user_id, at=timezone.now(), what=what)
     return person
+
+
+def refused_read(
+    actor: Actor, what: str, path: str, person_ref: int | None = None
+) -> RefusedRead | None:
+    """A refused look at a register or a person's record leaves a line (table and log), though
+    the request changes nothing else. None for someone not signed in (they were sent to log in)."""
+    if actor.user_id is None:
+        return None
+    privacy_log.warning("refused read: user %s asked for %s at %s", actor.user_id, what, path[:200])
+    return RefusedRead.objects.create(
+        user_id=actor.user_id,
+        at=timezone.now(),
+        what=what,
+        path=path[:200],
+        person_ref=person_ref if person_ref is not None and 0 < person_ref < 2**63 else None,
+    )
+
+
+def refusal_logger(what: str) -> Callable[[HttpRequest, Actor, DomainError | None], None]:
+    """For `web.access.page(on_refused=…)`: log every refused look at this page."""
+
+    def note(request: HttpRequest, actor: Actor, _error: DomainError | None) -> None:
+        match = request.resolver_match
+        pk = match.kwargs.get("pk") if match is not None else None
+        refused_read(actor, what, request.get_full_path(), pk if isinstance(pk, int) else None)
+
+    return note
 
 
 def reveal_id(actor: Actor, pk: int) -> str:

@@ -242,6 +242,29 @@ class PersonRead(models.Model):
         return f"{self.user} {self.what} {self.at:%Y-%m-%d %H:%M}"
 
 
+class RefusedRead(models.Model):
+    """拒绝查阅留痕: someone asked for a register or a person's record they may not see. The
+    request is refused and changes nothing else; this line stays, for whoever audits the looks
+    (docs/privacy.md). Append-only."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="请求人", on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField("请求时间")
+    what = models.CharField("请求内容", max_length=40, help_text="如：管控台账、人员信息")
+    path = models.CharField("请求地址", max_length=200)
+    person_ref = models.PositiveBigIntegerField("人员编号", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "拒绝查阅记录"
+        verbose_name_plural = "拒绝查阅记录"
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["-at"], name="grid_refused_at")]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.what} {self.at:%Y-%m-%d %H:%M}"
+
+
 # ---------------------------------------------------------------- the two registers (§2.2)
 
 

@@ -54,11 +54,16 @@ def error_page(
 
 
 def page(
-    *roles: str, mobile: bool = False, staff: bool = False
+    *roles: str,
+    mobile: bool = False,
+    staff: bool = False,
+    on_refused: Callable[[HttpRequest, Actor, DomainError | None], None] | None = None,
 ) -> Callable[..., Callable[..., HttpResponse]]:
     """Login required; the person must hold one of `roles` (403 page otherwise; `staff`: any
     working role of any loop, see staff_roles). Domain errors raised by the view become a
-    Chinese error page with their status code."""
+    Chinese error page with their status code. `on_refused(request, actor, error)` is told of
+    every refusal of a signed-in person (no role: error None; or the view's 403/404), for pages
+    whose refused looks must leave a trace (a loop's privacy log)."""
 
     def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
@@ -68,11 +73,15 @@ def page(
             actor = actor_for(request.user)
             wanted = staff_roles() if staff else roles
             if wanted and not may(actor, wanted):
+                if on_refused is not None:
+                    on_refused(request, actor, None)
                 return error_page(request, 403, "您的角色无权访问此页面。", mobile=mobile)
             request.actor = actor  # type: ignore[attr-defined]
             try:
                 return view(request, *args, **kwargs)
             except DomainError as exc:
+                if on_refused is not None and exc.status_code in (403, 404):
+                    on_refused(request, actor, exc)
                 return error_page(
                     request, exc.status_code, exc.message, mobile=mobile, fields=exc.fields
                 )

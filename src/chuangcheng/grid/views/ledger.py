@@ -54,7 +54,7 @@ def ledger_page(request: HttpRequest) -> HttpResponse:
     )
 
 
-@page(*LEDGER_READ_ROLES, mobile=True)
+@page(*LEDGER_READ_ROLES, mobile=True, on_refused=ledgers.refusal_logger("人员信息"))
 def person_page(request: HttpRequest, pk: int) -> HttpResponse:
     actor: Actor = request.actor  # type: ignore[attr-defined]
     person = ledgers.person_for(actor, pk)
@@ -85,7 +85,7 @@ def _grid_ids(actor: Actor) -> set[int]:
 
 
 @require_POST
-@page(*LEDGER_READ_ROLES, mobile=True)
+@page(*LEDGER_READ_ROLES, mobile=True, on_refused=ledgers.refusal_logger("完整身份证号码"))
 def person_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     number = ledgers.reveal_id(request.actor, pk)  # type: ignore[attr-defined]
     return HttpResponse(number, content_type="text/plain; charset=utf-8")

@@ -72,7 +72,7 @@ def visit_new(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("grid:person", pk=pk)
 
 
-@page(*LEDGER_READ_ROLES, mobile=True)
+@page(*LEDGER_READ_ROLES, mobile=True, on_refused=ledgers.refusal_logger("管控台账"))
 def control_page(request: HttpRequest) -> HttpResponse:
     rows = registers.control_register(request.actor)  # type: ignore[attr-defined]
     return render(request, "grid/control.html", {"rows": rows})
