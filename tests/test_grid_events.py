@@ -238,3 +238,28 @@ def test_the_api_takes_an_event_once_and_gives_the_visit_plan(
         f"/api/v1/grid/people/{person}/visits", {**visit, "client_key": "x"}, format="json"
     )
     assert other.status_code == 404
+
+
+def test_an_event_found_on_a_patrol_belongs_to_it(grids: list[Region]) -> None:
+    from chuangcheng.grid.patrols import patrol_end, patrol_start
+
+    without = report(grids[0], key="before-walk")  # no patrol open: none
+    assert without.gridevent.patrol is None
+    walk, _ = patrol_start(
+        actor=actor("gd_sq01"), grid_id=grids[0].pk, lat=grids[0].lat, lng=grids[0].lng,
+        client_key="walk-1",
+    )  # fmt: skip
+    found = report(grids[0], key="on-walk")
+    assert found.gridevent.patrol == walk
+    patrol_end(actor=actor("gd_sq01"), patrol_id=walk.pk, lat=grids[0].lat, lng=grids[0].lng)
+    after = report(grids[0], key="after-walk")
+    assert after.gridevent.patrol is None
+
+    # the patrol list counts it and links to the events found on that patrol, for those who see it
+    day = timezone.localdate(walk.started_at).isoformat()
+    rows = login("gd_sq").get(f"/grid/patrols/?day={day}").context["rows"]
+    assert {r.pk: r.found for r in rows}[walk.pk] == 1
+    listed = login("gd_sq").get(f"/grid/events/?patrol={walk.pk}").context["rows"]
+    assert [r["case"].pk for r in listed] == [found.pk]
+    assert login("gd_sq02").get(f"/grid/events/?patrol={walk.pk}").context["rows"] == []
+    assert login("gd_sq").get("/grid/events/?patrol=x1").status_code == 400

@@ -15,7 +15,7 @@ from chuangcheng.cases.selectors import cases_visible_to
 from chuangcheng.cases.services import case_open
 from chuangcheng.core.errors import PermissionDenied, ValidationFailed
 from chuangcheng.grid.models import EventClass, GridEvent
-from chuangcheng.grid.patrols import city_point, patrol_grids
+from chuangcheng.grid.patrols import city_point, open_patrol, patrol_grids
 from chuangcheng.grid.workflow import KIND
 from chuangcheng.org.access import Actor
 
@@ -56,6 +56,7 @@ def event_report(
     if not content:
         raise ValidationFailed("请填写事件描述。", fields={"content": ["必填"]})
     lat_f, lng_f = city_point(lat, lng)
+    walking = open_patrol(actor)  # found on the way: the event belongs to the patrol
     return case_open(
         kind=KIND,
         actor=actor,
@@ -73,7 +74,12 @@ def event_report(
         region=grid,
         files=files,
         now=now,
-        detail={"grid": grid, "event_class": category, "scale": scale},
+        detail={
+            "grid": grid,
+            "event_class": category,
+            "scale": scale,
+            "patrol": walking if walking is not None and walking.grid_id == grid.pk else None,
+        },
     )
 
 

@@ -530,6 +530,15 @@ class GridEvent(models.Model):
     satisfaction = models.CharField(
         "群众满意度", max_length=12, choices=Satisfaction.choices, blank=True
     )
+    # the patrol it was found on (a worker reporting during their open patrol of that grid)
+    patrol = models.ForeignKey(
+        Patrol,
+        verbose_name="发现于巡查",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="events",
+    )
 
     class Meta:
         verbose_name = "网格事件"

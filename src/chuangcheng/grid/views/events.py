@@ -16,7 +16,7 @@ from chuangcheng.core.errors import ValidationFailed
 from chuangcheng.core.settings_store import get_setting
 from chuangcheng.grid import events
 from chuangcheng.grid.models import EventClass, GridEvent
-from chuangcheng.grid.patrols import patrol_grids
+from chuangcheng.grid.patrols import open_patrol, patrol_grids
 from chuangcheng.grid.roles import COMMUNITY, DEPARTMENT, HELPER, STREET, WORKER, ZONGZHI
 from chuangcheng.grid.workflow import GRID_EVENT, OPEN
 from chuangcheng.org.access import Actor
@@ -29,8 +29,13 @@ EVENT_ROLES = (WORKER, HELPER, COMMUNITY, ZONGZHI, STREET, DEPARTMENT)
 @page(*EVENT_ROLES, mobile=True)
 def event_list(request: HttpRequest) -> HttpResponse:
     actor: Actor = request.actor  # type: ignore[attr-defined]
-    status = request.GET.get("status", "open")
     qs = events.events_visible_to(actor)
+    raw_patrol = request.GET.get("patrol", "")
+    if raw_patrol:  # the events found on one patrol (from the patrol list), whatever their state
+        if not raw_patrol.isdigit() or len(raw_patrol) > 12:
+            raise ValidationFailed("巡查编号不对。")
+        qs = qs.filter(gridevent__patrol_id=int(raw_patrol))
+    status = request.GET.get("status", "all" if raw_patrol else "open")
     if status == "open":
         qs = qs.filter(status__in=OPEN)
     elif status in GRID_EVENT.states:
@@ -90,5 +95,6 @@ def event_new(request: HttpRequest) -> HttpResponse:
             "classes": EventClass.choices,
             "scales": GridEvent.Scale.choices,
             "new_key": uuid.uuid4().hex,
+            "walking": open_patrol(actor),
         },
     )

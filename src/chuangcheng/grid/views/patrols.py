@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import uuid
 
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -111,6 +112,7 @@ def patrol_list(request: HttpRequest) -> HttpResponse:
     rows = list(
         patrols.patrols_visible_to(actor)
         .filter(started_at__gte=start, started_at__lt=start + dt.timedelta(days=1))
+        .annotate(found=Count("events"))
         .order_by("grid__code", "started_at")
     )
     return render(request, "grid/patrols.html", {"rows": rows, "day": day})
