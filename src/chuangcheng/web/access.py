@@ -40,6 +40,8 @@ def error_page(
     if "application/json" in request.headers.get("Accept", ""):
         return JsonResponse({"detail": message, "fields": fields or {}}, status=status)
     titles = {400: "输入有误", 403: "无权访问", 404: "未找到", 409: "操作冲突", 429: "请求过于频繁"}
+    if mobile and request.user.is_authenticated and actor_for(request.user).roles & staff_roles():
+        mobile = False  # a worker's phone page (grid, inspection) errs in the staff layout
     return render(
         request,
         "web/error.html",
