@@ -2,7 +2,8 @@
 kept by the loop's hooks in the transaction of every step: after each step of a case walked
 through 立案, 派遣, 缓办/恢复, 回退, a second 派遣, 返工 and 结案 they hold the case's columns,
 its 处置 clock row and its 立案 time; and over a year of cases walked by the demo generator the
-hooks leave exactly what the backfill (citymgmt migration 0008) computes from the truth."""
+hooks leave exactly what the backfill (citymgmt migration 0008) computes from the truth, also
+after steps racing on the same cases in real threads."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from chuangcheng.demo.city import DemoCity
 from chuangcheng.org.models import Unit
 from tests.test_citymgmt_loop import go, png, report
 from tests.test_citymgmt_loop import loop as loop  # the fixture
+from tests.test_concurrency import race
 
 SH = ZoneInfo("Asia/Shanghai")
 MON = dt.datetime(2026, 11, 30, 9, tzinfo=SH)  # a Monday
@@ -155,3 +157,56 @@ def test_the_hooks_leave_what_the_backfill_computes(city: DemoCity) -> None:
 def test_the_migration_fills_with_the_same_statement() -> None:
     migration = importlib.import_module("chuangcheng.citymgmt.migrations.0008_eval_keys")
     assert migration.BACKFILL == eval_keys.BACKFILL
+
+
+@pytest.mark.django_db(transaction=True)
+def test_racing_steps_leave_the_keys_of_the_step_that_won(loop: dict[str, Any]) -> None:
+    """Six cases in 处置 with a 回退 requested; on each, 处置反馈 and 同意回退 race (real threads,
+    all twelve released at once): one wins per case, and the keys are those of the winner,
+    exactly what the backfill computes from the truth."""
+    HandlingLimit.objects.filter(
+        standard__subclass__klass__code="01",
+        standard__subclass__code="02",
+        zone_class=loop["grid"].zone_class,
+    ).update(amount=8, counting="hours")
+    hw = Unit.objects.get(code="D-HW")
+    cases = []
+    for i in range(6):
+        case, _ = report(loop, key=f"race-key-{i:04d}")
+        go(case, "file_case", loop["shift"], at(0))
+        go(case, "dispatch", loop["dispatcher"], at(1), unit=hw.pk)
+        go(case, "request_return", loop["hw"], at(2), reason="不属于本单位职责")
+        cases.append(case)
+
+    def attempt(i: int) -> Any:
+        case = cases[i // 2]
+        if i % 2:
+            return go(case, "approve_return", loop["dispatcher"], at(3))
+        return go(case, "feedback", loop["hw"], at(3), files=[(png(), "处置后")])
+
+    results = race(12, attempt)
+    wins = [r for r in results if not isinstance(r, BaseException)]
+    assert len(wins) == 6, results
+    kept = {r["case_id"]: r for r in CityCase.objects.values("case_id", *eval_keys.COLUMNS)}
+    for case in cases:
+        status = Case.objects.get(pk=case.pk).status
+        k = kept[case.pk]
+        assert status in ("checking", "dispatching")
+        if status == "checking":  # 处置反馈 won
+            assert (k["eval_unit"], k["eval_handle_stopped"], k["eval_handle_due"]) == (
+                hw.pk,
+                at(3),
+                at(9),
+            )
+        else:  # 回退 won: no department, the 处置 clock has no due
+            assert (k["eval_unit"], k["eval_handle_stopped"], k["eval_handle_due"]) == (
+                None,
+                None,
+                None,
+            )
+    CityCase.objects.update(
+        **{c: None for c in eval_keys.COLUMNS if c != "eval_closed"}, eval_closed=False
+    )
+    eval_keys.backfill()
+    again = {r["case_id"]: r for r in CityCase.objects.values("case_id", *eval_keys.COLUMNS)}
+    assert again == kept
