@@ -21,6 +21,8 @@ INSERT … SELECT generate_series like the 12345 loader:
 - the engine's clock rows (核实, 立案, 派遣, 处置, 核查) as the engine writes them: started by a
   step, due after the limit (处置: the subclass's 立案标准 limit for the grid's 区域类别), stopped
   when met or when the case ended, 处置 paused while 缓办; `next_due` = the earliest running one;
+- the 考核键 on the loop's row (`CityCase.eval_*`, ADR 0024e), after the load, by the backfill
+  of citymgmt migration 0008;
 - the lead assignments of dispatched cases (a returned first department's inactive one), the
   回退/延期/缓办/作废 requests (pending or decided);
 - status mix (DOMAIN-LOOPS §1.7 天门 figures, demo_cases.MIX subclasses): ~97 % events; 4.3 %
@@ -603,6 +605,19 @@ def bulk_load_city(n: int, *, progress: bool = True) -> dict[str, float]:
     return timings
 
 
+def backfill_eval_keys() -> None:
+    """The 考核键 on the loop's rows (ADR 0024e) for the cases just loaded in SQL: the same
+    statement as citymgmt migration 0008, from the cases, their 处置 clocks and 立案 events."""
+    from django.db import transaction
+
+    from chuangcheng.citymgmt.eval_keys import backfill
+
+    t0 = time.perf_counter()
+    with transaction.atomic():
+        n = backfill()
+    say(f"  考核键 (citymgmt.eval_keys.backfill): {n:,} rows, {time.perf_counter() - t0:.1f}s")
+
+
 def prepare_city(cases: int, reload: bool = False) -> dict[str, object]:
     from django.db import connection
     from load import backfill_clock_stops, vacuum_analyze
@@ -622,6 +637,7 @@ def prepare_city(cases: int, reload: bool = False) -> dict[str, object]:
         say(f"bulk-loading {cases:,} 城管 cases into {connection.settings_dict['NAME']} …")
         timings = bulk_load_city(cases)
         backfill_clock_stops()
+        backfill_eval_keys()
         with connection.cursor() as cur:
             _meta_set(
                 cur,

@@ -15,9 +15,11 @@
 Every figure is over the cases the asking person may see (citymgmt.selectors.city_cases).
 
 Computed in SQL (GROUP BY with FILTER, like hotline.indicators): a month holds ~80,000 cases at
-a million, too many to read into Python. Joins to the loop's table and the clock rows are
-bounded by the month's id range; whether a 核实/核查 step came in time was recorded by the
-engine when the step stopped the clock (`cases.ClockStop`, ADR 0023): a count over an index.
+a million, too many to read into Python. Each table reads only the loop's own rows, by their
+考核键 (`CityCase.eval_*`: copies of the case's columns, of its 处置 clock row and of its 立案
+time, kept by the loop's hooks in every step: citymgmt.eval_keys, ADR 0024e), one index-only
+range scan of the month; whether a 核实/核查 step came in time was recorded by the engine when
+the step stopped the clock (`cases.ClockStop`, ADR 0023): a count over an index.
 tests/test_citymgmt_indicators_sql.py compares every figure with the first version, which read
 the month into Python (and judges each step from the events): it is kept
 (citymgmt.indicators_python) for databases other than PostgreSQL (the SQLite demo)."""
@@ -29,7 +31,7 @@ from collections import Counter
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import (
     Count,
     QuerySet,
@@ -102,9 +104,6 @@ def _ranked(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
-HANDLE_CLOCK = "handle"  # 处置
-
-
 def _scope(base: QuerySet[Case] | None, column: str) -> tuple[str, list[Any]]:
     """`AND <column> IN (the visible cases)`, or nothing for the whole city."""
     if base is None:
@@ -113,42 +112,19 @@ def _scope(base: QuerySet[Case] | None, column: str) -> tuple[str, list[Any]]:
     return f"AND {column} IN ({sql})", list(params)
 
 
-# The month's ~80,000 rows per statement: PostgreSQL cannot estimate the joins bounded by the
-# month's id range (the bounds are computed in the statement) and plans for a handful of rows:
-# a nested loop of 80,000 primary-key probes and sorts spilled to disk. These statements run
-# with nested loops off and room to sort in memory (SET LOCAL, set back after the statement:
-# a caller's enclosing transaction, e.g. a test's, keeps its own settings for what follows).
-PLANNER = ("SET LOCAL enable_nestloop = off", "SET LOCAL work_mem = '32MB'")
-PLANNER_BACK = ("SET LOCAL enable_nestloop TO DEFAULT", "SET LOCAL work_mem TO DEFAULT")
-
-
 def _rows(sql: str, params: list[Any]) -> list[dict[str, Any]]:
-    with transaction.atomic(), connection.cursor() as cur:
-        for setting in PLANNER:
-            cur.execute(setting)
-        cur.execute(sql, params)  # (an error rolls the settings back with the savepoint)
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
         names = [c.name for c in cur.description or ()]
-        rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
-        for setting in PLANNER_BACK:
-            cur.execute(setting)
-        return rows
+        return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
 
-# The month's cases (`m`: id, status) joined to the loop's row (`cc`) and the 处置 clock (`h`).
-# Both joins are bounded by the smallest and largest id of the month's cases, which are close
-# together: PostgreSQL then reads a range of each table's primary index instead of the whole
-# table (a hash join) or one probe per case (a nested loop).
-_JOINED = f"""
-{{bounds}}
-SELECT {{columns}}
-FROM m
-JOIN citymgmt_citycase cc ON cc.case_id = m.id
-  AND cc.case_id BETWEEN (SELECT lo FROM b) AND (SELECT hi FROM b)
-LEFT JOIN cases_caseclock h ON h.case_id = m.id AND h.name = '{HANDLE_CLOCK}'
-  AND h.case_id BETWEEN (SELECT lo FROM b) AND (SELECT hi FROM b)
-{{more}}
-GROUP BY {{groups}} ORDER BY {{groups}}"""
-_MET = "h.stopped_at <= h.due_at"  # a clock with no stop or no due is not met
+# The month's cases are read from the loop's own row alone: its 考核键 (`CityCase.eval_*`, kept
+# by the loop's hooks in every step: citymgmt.eval_keys, ADR 0024e) are the case's columns, the
+# 处置 clock row's and the 立案 time, and each table has its covering index (an index-only range
+# scan of the month: `citycase_eval_dispatched`, `citycase_eval_filed`, `citycase_eval_reported`).
+_MET = "cc.eval_handle_stopped <= cc.eval_handle_due"  # no stop or no due: not met
+_SPAN = "cc.eval_handle_stopped - cc.eval_handle_started"
 
 
 def departments(
@@ -156,26 +132,20 @@ def departments(
 ) -> list[dict[str, Any]]:
     from chuangcheng.citymgmt.workflow import KIND
 
-    scope, scope_params = _scope(base, "c.id")
+    scope, scope_params = _scope(base, "cc.case_id")
     groups = _rows(
-        f"""WITH m AS MATERIALIZED (
-  SELECT c.id, c.status, c.lead_unit_id FROM cases_case c
-  WHERE c.kind = %s AND c.dispatched_at >= %s AND c.dispatched_at < %s
-    AND c.lead_unit_id IS NOT NULL {scope}
-),"""
-        + _JOINED.format(
-            columns=f"""m.lead_unit_id, count(*) AS n,
-  count(*) FILTER (WHERE m.status = 'closed') AS closed,
+        f"""SELECT cc.eval_unit AS lead_unit_id, count(*) AS n,
+  count(*) FILTER (WHERE cc.eval_closed) AS closed,
   count(*) FILTER (WHERE cc.suspend_count > 0) AS suspended,
   count(*) FILTER (WHERE cc.rework_count > 0) AS reworked,
   count(*) FILTER (WHERE {_MET}) AS handled_on_time,
-  count(*) FILTER (WHERE {_MET} AND m.status = 'closed') AS closed_on_time,
-  count(h.stopped_at - h.started_at) AS spans, sum(h.stopped_at - h.started_at) AS span_sum""",
-            bounds="b AS (SELECT min(id) AS lo, max(id) AS hi FROM m)",
-            more="",
-            groups="m.lead_unit_id",
-        ),
-        [KIND, start, end, *scope_params],
+  count(*) FILTER (WHERE {_MET} AND cc.eval_closed) AS closed_on_time,
+  count({_SPAN}) AS spans, sum({_SPAN}) AS span_sum
+FROM citymgmt_citycase cc
+WHERE cc.eval_dispatched_at >= %s AND cc.eval_dispatched_at < %s
+  AND cc.eval_unit IS NOT NULL {scope}
+GROUP BY cc.eval_unit ORDER BY cc.eval_unit""",
+        [start, end, *scope_params],
     )
     returns: dict[Any, int] = {}
     events = CaseEvent.objects.filter(
@@ -226,29 +196,19 @@ LEVELS = {"street": "street_id", "community": "community_id", "grid": "id"}
 def regions(
     base: QuerySet[Case] | None, start: dt.datetime, end: dt.datetime, level: str = "community"
 ) -> list[dict[str, Any]]:
-    scope, scope_params = _scope(base, "e.case_id")
+    scope, scope_params = _scope(base, "cc.case_id")
     # counted per unit grid and subclass (integer keys: a hash aggregate, no join per case for
     # names), then summed per area here; names come from the small reference tables
     rows = _rows(
-        f"""WITH f AS MATERIALIZED (
-  SELECT DISTINCT e.case_id AS id FROM cases_caseevent e
-  WHERE e.action = 'file_case' AND e.created_at >= %s AND e.created_at < %s {scope}
-), b AS (SELECT min(id) AS lo, max(id) AS hi FROM f
-), m AS MATERIALIZED (
-  SELECT c.id, c.status FROM f JOIN cases_case c ON c.id = f.id
-    AND c.id BETWEEN (SELECT lo FROM b) AND (SELECT hi FROM b)
-)"""
-        + _JOINED.format(
-            columns=f"""cc.grid_id AS grid, cc.subclass_id AS subclass, count(*) AS n,
-  count(*) FILTER (WHERE m.status = 'closed') AS closed,
+        f"""SELECT cc.grid_id AS grid, cc.subclass_id AS subclass, count(*) AS n,
+  count(*) FILTER (WHERE cc.eval_closed) AS closed,
   count(*) FILTER (WHERE cc.suspend_count > 0) AS suspended,
-  count(*) FILTER (WHERE {_MET} AND m.status = 'closed') AS closed_on_time,
-  count(*) FILTER (WHERE cc.source <> %s) AS public""",
-            bounds="",
-            more="",
-            groups="cc.grid_id, cc.subclass_id",
-        ),
-        [start, end, *scope_params, Source.INSPECTOR],
+  count(*) FILTER (WHERE {_MET} AND cc.eval_closed) AS closed_on_time,
+  count(*) FILTER (WHERE cc.source <> %s) AS public
+FROM citymgmt_citycase cc
+WHERE cc.eval_filed_at >= %s AND cc.eval_filed_at < %s {scope}
+GROUP BY cc.grid_id, cc.subclass_id""",
+        [Source.INSPECTOR, start, end, *scope_params],
     )
     grids: dict[int, dict[str, Any]] = {
         g["id"]: dict(g)
@@ -344,32 +304,16 @@ GROUP BY 1, 2, 3""",
 def inspectors(
     base: QuerySet[Case] | None, start: dt.datetime, end: dt.datetime
 ) -> list[dict[str, Any]]:
-    from chuangcheng.citymgmt.workflow import KIND
-
-    scope, scope_params = _scope(base, "c.id")
-    # 有效: filed (a file_case step, in any month) or handled by the inspector: the filed
-    # cases are read as one range of the index `citymgmt_event_filed` over the month's ids and
-    # hash-joined (a probe per case cost ~80 ms at a million); counted per reporter id, the
-    # names read afterwards from the small user table
+    scope, scope_params = _scope(base, "cc.case_id")
+    # 有效: filed (a 立案 step, in any month) or handled by the inspector; counted per reporter
+    # id, the names read afterwards from the small user table
     reports = _rows(
-        f"""WITH m AS MATERIALIZED (
-  SELECT c.id, c.created_by_id FROM cases_case c
-  WHERE c.kind = %s AND c.created_at >= %s AND c.created_at < %s {scope}
-), b AS (SELECT min(id) AS lo, max(id) AS hi FROM m
-), f AS (
-  SELECT DISTINCT e.case_id FROM cases_caseevent e
-  WHERE e.action = 'file_case'
-    AND e.case_id BETWEEN (SELECT lo FROM b) AND (SELECT hi FROM b)
-)
-SELECT m.created_by_id, count(*) AS reported,
-  count(*) FILTER (WHERE cc.self_handled OR f.case_id IS NOT NULL) AS valid
-FROM m
-JOIN citymgmt_citycase cc ON cc.case_id = m.id
-  AND cc.case_id BETWEEN (SELECT lo FROM b) AND (SELECT hi FROM b)
-LEFT JOIN f ON f.case_id = m.id
-WHERE cc.source = %s
-GROUP BY m.created_by_id ORDER BY m.created_by_id""",
-        [KIND, start, end, *scope_params, Source.INSPECTOR],
+        f"""SELECT cc.eval_reporter AS created_by_id, count(*) AS reported,
+  count(*) FILTER (WHERE cc.self_handled OR cc.eval_filed_at IS NOT NULL) AS valid
+FROM citymgmt_citycase cc
+WHERE cc.eval_reported_at >= %s AND cc.eval_reported_at < %s AND cc.source = %s {scope}
+GROUP BY cc.eval_reporter ORDER BY cc.eval_reporter""",
+        [start, end, Source.INSPECTOR, *scope_params],
     )
     timely = _timely(base, start, end)
     weights = get_setting(INSPECTOR_WEIGHTS)

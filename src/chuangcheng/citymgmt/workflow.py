@@ -41,6 +41,7 @@ from chuangcheng.cases.workflow import (
     role,
     unit_of,
 )
+from chuangcheng.citymgmt.eval_keys import copy_case_keys, copy_handle_clock, mark_filed
 from chuangcheng.citymgmt.models import (
     NEEDS_VERIFY,
     CheckResult,
@@ -324,6 +325,9 @@ CITYMGMT = register(
             Clock("check", "核查", (2, "workhours")),
         ),
         clock_limit=handle_limit,
+        # 考核键 on the loop's row, in every step's transaction (citymgmt.eval_keys, ADR 0024e)
+        on_save=copy_case_keys,
+        on_clocks=copy_handle_clock,
         present=city_case_fields,
         detail=CityCase,
         # the count starts at reporting: 立案 (or 发核实) within the 立案 limit of the report
@@ -362,6 +366,7 @@ CITYMGMT = register(
                 S({SHIFT}),
                 form=NoteForm,
                 guard=needs_verify,
+                apply=mark_filed,
                 stops=("filing",),
                 starts=("dispatch",),
             ),
