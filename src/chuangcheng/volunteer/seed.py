@@ -82,6 +82,10 @@ def _unit(code: str, name: str, kind: str, region: Region, parent: Unit | None) 
     return unit
 
 
+def _existing(region: Region, kind: str) -> Unit | None:
+    return Unit.objects.filter(region=region, kind=kind, active=True).order_by("pk").first()
+
+
 def _station(code: str, name: str, level: str, unit: Unit, parent: Station | None) -> Station:
     return Station.objects.create(
         unit=unit,
@@ -125,23 +129,23 @@ def _build(password: str, now: dt.datetime) -> dict[str, Any]:
                 None,
             )
             centre = _station(f"zx{district.code}", cu.name, Station.Level.CENTRE, cu, None)
-        su = _unit(
-            f"V-{scode}", f"{street.name}新时代文明实践所", Unit.Kind.STREET, street, centre.unit
+        # the 所 and the 站 are run by the street office and the community committee: their
+        # units (as the other loops bind theirs); only the district's 中心 is a unit of its own
+        su = _existing(street, Unit.Kind.STREET) or _unit(
+            f"V-{scode}", f"{street.name}办事处", Unit.Kind.STREET, street, None
         )
-        institute = _station(f"s{scode}", su.name, Station.Level.INSTITUTE, su, centre)
+        name = f"{street.name}新时代文明实践所"
+        institute = _station(f"s{scode}", name, Station.Level.INSTITUTE, su, centre)
         institutes[scode] = institute
         for community in Region.objects.filter(parent=street, level=Region.Level.COMMUNITY):
             if scode in ONLY and community.name not in ONLY[scode]:
                 continue
-            zu = _unit(
-                f"V-{community.code}",
-                f"{community.name}新时代文明实践站",
-                Unit.Kind.COMMUNITY,
-                community,
-                su,
+            zu = _existing(community, Unit.Kind.COMMUNITY) or _unit(
+                f"V-{community.code}", f"{community.name}居委会", Unit.Kind.COMMUNITY, community, su
             )
+            name = f"{community.name}新时代文明实践站"
             stations.append(
-                _station(f"z{community.code}", zu.name, Station.Level.STATION, zu, institute)
+                _station(f"z{community.code}", name, Station.Level.STATION, zu, institute)
             )
     if not stations:
         return {}
