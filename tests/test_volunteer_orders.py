@@ -362,3 +362,11 @@ def test_the_registration_page_refuses_a_bad_id_number_in_chinese(vol: Any) -> N
     page = client.get("/volunteer/me/").content.decode()
     assert v.number in page and v.id_masked in page and VALID_ID not in page
     assert "139****0001" in page and "13904710001" not in page
+
+
+def test_a_residents_notice_opens_their_order_on_the_loops_own_page(vol: Any) -> None:
+    case = place(vol["home"])
+    go(case, "accept", "vol_zhan")
+    notice = Notification.objects.get(user__username="vol_jm", case=case)
+    resp = login("vol_jm").post(f"/notifications/{notice.pk}/open/")
+    assert resp.status_code == 302 and resp["Location"] == f"/v/orders/{case.pk}/"

@@ -19,6 +19,7 @@ class VolunteerConfig(AppConfig):
         ("volunteer:team", "队伍订单", frozenset({"vol_leader"})),
         ("volunteer:me", "我的志愿服务", frozenset({"vol_volunteer", "vol_leader"})),
     ]
+    public_case_page = "volunteer:m_order"  # where a notice about an order takes a 居民
     home_by_role = [
         ("vol_station", "volunteer:queue"),
         ("vol_institute", "volunteer:queue"),
