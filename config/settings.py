@@ -141,6 +141,7 @@ INSTALLED_APPS = [
     "chuangcheng.citymgmt",
     "chuangcheng.evaluation",
     "chuangcheng.grid",
+    "chuangcheng.volunteer",
     "chuangcheng.intelligence",
     "chuangcheng.web",
     "chuangcheng.api",

@@ -9,11 +9,13 @@ urlpatterns = [
     path("api/v1/", include("chuangcheng.citymgmt.urls")),
     path("api/v1/", include("chuangcheng.evaluation.urls")),
     path("api/v1/", include("chuangcheng.grid.urls")),
+    path("api/v1/", include("chuangcheng.volunteer.urls")),
     path("", include("chuangcheng.web.urls")),
     path("", include("chuangcheng.hotline.urls")),
     path("", include("chuangcheng.citymgmt.page_urls")),
     path("", include("chuangcheng.evaluation.page_urls")),
     path("", include("chuangcheng.grid.page_urls")),
+    path("", include("chuangcheng.volunteer.page_urls")),
 ]
 
 # JSON under /api/, a Chinese page elsewhere; never a debug page (DEBUG is off in the demo)

@@ -9,7 +9,8 @@ A loop declares these on its AppConfig (see hotline.apps), so web/ names no loop
     public_track_page = "hotline:m_track"       # follow a case by its number (sign-in page)
     superuser_home = "hotline:case_list"        # an administrator without a role
     no_role_home = "hotline:m_home"             # a signed-in person with no role at all
-    public_case_page = "hotline:m_case"         # a member of the public's page of one case
+    public_case_page = "hotline:m_case"         # a member of the public's page of one case (of
+                                                # this loop's kinds; the first loop's for others)
     case_detail_extras = "dotted.path.to.function"   # (actor, case, forms) -> extra context
 
 A loop's own case page is the template `<kind>/case_detail.html`, extending
@@ -70,10 +71,29 @@ def no_role_home() -> str | None:
     return _first("no_role_home")
 
 
-def public_case_url(case_id: int) -> str | None:
-    """Where a member of the public follows one of their cases (None: no loop has such a page)."""
-    name = _first("public_case_page")
+def public_case_url(case_id: int, kind: str | None = None) -> str | None:
+    """Where a member of the public follows one of their cases: the page of the loop whose
+    workflow the case is (its `detail` model's app), else the first loop's (None: no loop has
+    such a page)."""
+    name = _own("public_case_page", kind) if kind else None
+    name = name or _first("public_case_page")
     return reverse(name, args=[case_id]) if name else None
+
+
+def _own(attribute: str, kind: str) -> str | None:
+    """The url name for `attribute` of the loop app that declares the workflow `kind`."""
+    from chuangcheng.cases.workflow import workflow_for
+
+    try:
+        detail = workflow_for(kind).detail
+    except LookupError:
+        return None
+    if detail is None:
+        return None
+    label = detail._meta.app_label
+    return next(
+        (v for c in loop_apps() if c.label == label and (v := getattr(c, attribute, ""))), None
+    )
 
 
 @cache

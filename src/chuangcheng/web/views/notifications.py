@@ -21,8 +21,8 @@ from chuangcheng.web.access import error_page, page
 from chuangcheng.web.views.common import paginate
 
 
-def _case_url(actor: Actor, case_id: int) -> str:
-    public = loops.public_case_url(case_id) if actor.is_citizen_only else None
+def _case_url(actor: Actor, case_id: int, kind: str | None = None) -> str:
+    public = loops.public_case_url(case_id, kind) if actor.is_citizen_only else None
     return public or reverse("web:case_detail", args=[case_id])
 
 
@@ -63,7 +63,7 @@ def notification_open(request: HttpRequest, notification_id: int) -> HttpRespons
         return error_page(
             request, 404, "该工单已不在您的权限范围内。", mobile=actor.is_citizen_only
         )
-    return redirect(_case_url(actor, found.case_id))
+    return redirect(_case_url(actor, found.case_id, found.case.kind))
 
 
 @require_POST

@@ -28,6 +28,7 @@ from chuangcheng.demo.city import DEMO_PASSWORD, DEMO_USERS, build_demo_city
 from chuangcheng.evaluation.seed import build_evaluation_demo
 from chuangcheng.grid.seed import build_grid_demo
 from chuangcheng.org.roles import role_label
+from chuangcheng.volunteer.seed import VOL_BANNER, build_volunteer_demo
 
 ROOT = Path(settings.BASE_DIR)
 STOP_TIMEOUT = 15.0
@@ -78,6 +79,7 @@ class Command(BaseCommand):
         build_citymgmt_demo()  # 数字城管: unit grids and the component registry, once
         build_evaluation_demo(DEMO_PASSWORD)  # 创城测评: the standard, the sites, its people
         build_grid_demo(DEMO_PASSWORD)  # 网格化: 仕奇社区's grids, their people, the ledgers
+        build_volunteer_demo(DEMO_PASSWORD)  # 文明实践: 中心/所/站, teams, volunteers, orders
         self._history(options)
         self._citymgmt_history(options)
         self._evaluation_history()
@@ -250,6 +252,8 @@ class Command(BaseCommand):
 
         for username, name, role in GRID_BANNER:
             lines.append(f"    {username:<14}{role_label(role):<6} {name}（网格化管理）")
+        for username, name, role in VOL_BANNER:
+            lines.append(f"    {username:<14}{role_label(role):<6} {name}（新时代文明实践）")
         lines.append(f"    {'admin':<14}{'管理员':<6}系统管理员（可进入管理后台）")
         if serve:
             lines.append("  按 Ctrl-C 停止网站和后台任务进程。")

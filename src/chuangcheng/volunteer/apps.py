@@ -1,0 +1,33 @@
+from django.apps import AppConfig
+
+from chuangcheng.volunteer import settings_keys  # noqa: F401  (declares the loop's settings)
+
+
+class VolunteerConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "chuangcheng.volunteer"
+    label = "volunteer"
+    verbose_name = "新时代文明实践"
+
+    # What this loop adds to the shell (read by web.loops). Role codes as in volunteer.roles.
+    nav = [
+        (
+            "volunteer:queue",
+            "志愿服务订单",
+            frozenset({"vol_station", "vol_institute", "vol_centre"}),
+        ),
+        ("volunteer:team", "队伍订单", frozenset({"vol_leader"})),
+        ("volunteer:me", "我的志愿服务", frozenset({"vol_volunteer", "vol_leader"})),
+    ]
+    public_case_page = "volunteer:m_order"  # where a notice about an order takes a 居民
+    home_by_role = [
+        ("vol_station", "volunteer:queue"),
+        ("vol_institute", "volunteer:queue"),
+        ("vol_centre", "volunteer:queue"),
+        ("vol_leader", "volunteer:team"),
+        ("vol_volunteer", "volunteer:me"),
+    ]
+
+    def ready(self) -> None:
+        # declares the loop's roles and the orders' workflow
+        from chuangcheng.volunteer import roles, workflow  # noqa: F401

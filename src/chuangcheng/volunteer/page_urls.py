@@ -1,0 +1,20 @@
+"""The 新时代文明实践 pages (included at the site root from config/urls.py; names "volunteer:…").
+/v/<code>/ is a 站's public page: the target of its QR code."""
+
+from django.urls import path
+
+from chuangcheng.volunteer.views import resident, staff
+
+app_name = "volunteer"
+
+urlpatterns = [
+    path("v/orders/", resident.my_orders, name="m_orders"),
+    path("v/orders/<int:case_id>/", resident.order_page, name="m_order"),
+    path("v/orders/<int:case_id>/rate/", resident.order_rate, name="m_rate"),
+    path("v/<slug:code>/", resident.station_page, name="station"),
+    path("v/<slug:code>/order/", resident.order_new, name="order_new"),
+    path("volunteer/orders/", staff.station_queue, name="queue"),
+    path("volunteer/team/", staff.team_queue, name="team"),
+    path("volunteer/me/", staff.me, name="me"),
+    path("volunteer/register/", staff.register, name="register"),
+]

@@ -1,0 +1,9 @@
+"""/api/v1/ endpoints of the 新时代文明实践 app (included from config/urls.py)."""
+
+from django.urls import path
+
+from chuangcheng.volunteer import api
+
+urlpatterns = [
+    path("volunteer/orders", api.OrderListView.as_view(), name="api-volunteer-orders"),
+]
