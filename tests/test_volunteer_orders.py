@@ -370,3 +370,25 @@ def test_a_residents_notice_opens_their_order_on_the_loops_own_page(vol: Any) ->
     notice = Notification.objects.get(user__username="vol_jm", case=case)
     resp = login("vol_jm").post(f"/notifications/{notice.pk}/open/")
     assert resp.status_code == 302 and resp["Location"] == f"/v/orders/{case.pk}/"
+
+
+def test_teams_are_not_offered_to_other_loops_pickers(vol: Any) -> None:
+    from chuangcheng.cases.workflow import workflow_for
+    from chuangcheng.org.models import Unit
+    from chuangcheng.org.selectors import units_search
+
+    team_unit = vol["team"].unit
+    assert team_unit.kind == Unit.Kind.TEAM
+    assert not units_search("志愿服务队").filter(pk=team_unit.pk).exists()
+    hotline = workflow_for("hotline")
+    offered = set()
+    for action in hotline.actions:
+        if action.form is None:
+            continue
+        for field in action.form.base_fields.values():
+            qs = getattr(field, "queryset", None)
+            if qs is not None and qs.model is Unit:
+                offered |= set(qs.values_list("pk", flat=True))
+    assert offered and team_unit.pk not in offered  # 12345 派单 lists units, never a team
+    street = Unit.objects.filter(kind=Unit.Kind.STREET, region=vol["home"].unit.region.parent)
+    assert set(street.values_list("pk", flat=True)) <= offered  # the street office still is

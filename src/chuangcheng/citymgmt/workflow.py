@@ -56,6 +56,7 @@ from chuangcheng.citymgmt.transfer import TO_CITYMGMT
 from chuangcheng.core.errors import ValidationFailed
 from chuangcheng.org.access import Actor
 from chuangcheng.org.models import Unit
+from chuangcheng.org.selectors import handling_units
 
 KIND = "citymgmt"
 
@@ -145,7 +146,7 @@ class DeptField(forms.ModelChoiceField):
 class DispatchForm(forms.Form):
     unit = DeptField(
         label="处置部门",
-        queryset=Unit.objects.filter(active=True),
+        queryset=handling_units(),
         error_messages={"required": "请选择处置部门"},
     )
     note = forms.CharField(label="派遣意见", required=False, max_length=2000)

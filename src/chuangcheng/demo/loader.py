@@ -37,6 +37,7 @@ from chuangcheng.demo.steps import CityData, Person, Place, UnitInfo
 from chuangcheng.hotline.roles import CALLBACK, CITIZEN, DISPATCHER, HANDLER, OPERATOR, SUPERVISOR
 from chuangcheng.org.access import Actor, actor_for
 from chuangcheng.org.models import Membership, Region, Unit
+from chuangcheng.org.selectors import handling_units
 
 KIND = "hotline"
 SERIES = "hotline"  # case_open numbers hotline orders in the series named after the kind
@@ -100,7 +101,7 @@ def ensure_staff() -> None:
         for i, name in enumerate(names, start=1):
             wanted.append((f"{STAFF_PREFIX[role]}_{i:02d}", name, role, centre))
     staffed = set(Membership.objects.filter(role=HANDLER).values_list("unit_id", flat=True))
-    for unit in Unit.objects.filter(active=True).exclude(kind=Unit.Kind.CENTRE).order_by("code"):
+    for unit in handling_units().exclude(kind=Unit.Kind.CENTRE).order_by("code"):
         if unit.pk not in staffed:
             wanted.append(
                 (
@@ -140,7 +141,7 @@ def city_data() -> CityData:
     """The demo city as the generator needs it (run `ensure_staff` first)."""
     units = {
         u.code: UnitInfo(u.pk, u.code, u.name, u.short_name or u.name, u.kind)
-        for u in Unit.objects.filter(active=True)
+        for u in handling_units()
     }
     by_id = {u.id: u for u in units.values()}
     categories = dict(

@@ -38,6 +38,7 @@ from chuangcheng.evaluation import settings_keys as keys
 from chuangcheng.evaluation.models import Problem, Severity
 from chuangcheng.evaluation.roles import EVALUATOR, LEADER, OFFICE, UNIT
 from chuangcheng.org.models import Unit
+from chuangcheng.org.selectors import handling_units
 
 KIND = "rectify"
 S = frozenset
@@ -94,7 +95,7 @@ class ReasonForm(forms.Form):
 class AssignForm(forms.Form):
     unit = forms.ModelChoiceField(
         label="责任单位",
-        queryset=Unit.objects.filter(active=True),
+        queryset=handling_units(),
         error_messages={"required": "请选择责任单位", "invalid_choice": "没有这个单位"},
     )
     severity = forms.ChoiceField(

@@ -71,6 +71,7 @@ from chuangcheng.hotline.roles import (
 )
 from chuangcheng.org.access import Actor
 from chuangcheng.org.models import Unit
+from chuangcheng.org.selectors import handling_units
 
 KIND = "hotline"
 
@@ -148,12 +149,12 @@ class UnitField(forms.ModelChoiceField):
 class DispatchForm(forms.Form):
     lead_unit = UnitField(
         label="主办单位",
-        queryset=Unit.objects.filter(active=True),
+        queryset=handling_units(),
         error_messages={"required": "请选择主办单位"},
     )
     co_units = forms.ModelMultipleChoiceField(
         label="协办单位",
-        queryset=Unit.objects.filter(active=True),
+        queryset=handling_units(),
         required=False,
         error_messages={"invalid_choice": "协办单位不存在或已停用"},
     )

@@ -57,6 +57,9 @@ class Unit(models.Model):
         COMMUNITY = "community", "社区居委会"
         DEPARTMENT = "department", "职能部门"
         UTILITY = "utility", "公用企业"
+        # a group of people under another unit (a volunteer team, a task force): it takes the
+        # cases its own loop hands it, never a case another loop dispatches to units
+        TEAM = "team", "工作队伍"
 
     code = models.CharField("单位编码", max_length=30, unique=True)
     name = models.CharField("名称", max_length=80)

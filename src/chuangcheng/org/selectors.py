@@ -118,10 +118,16 @@ def resolve_region(lat: float | None, lng: float | None, address: str) -> Region
     return region_for_address(address)
 
 
+def handling_units() -> QuerySet[Unit]:
+    """The active units a case may be dispatched or handed to: every kind but teams (a team
+    takes only what its own loop gives it, through that loop's own form)."""
+    return Unit.objects.filter(active=True).exclude(kind=Unit.Kind.TEAM)
+
+
 def units_search(q: str = "") -> QuerySet[Unit]:
     """Active units whose name, short name (简称) or an alias (别名) contains `q`, or whose
     code starts with it: "城管" finds 市城市管理综合执法局 by its short name 城管局."""
-    qs = Unit.objects.filter(active=True).select_related("region")
+    qs = handling_units().select_related("region")
     q = (q or "").strip()
     if q:
         qs = qs.filter(

@@ -102,7 +102,7 @@ def _team(station: Station, field: str, name: str) -> Team:
     unit = _unit(
         f"VT-{station.code}-{field}-{len(name)}",
         name,
-        Unit.Kind.COMMUNITY,
+        Unit.Kind.TEAM,
         station.unit.region,
         station.unit,
     )
@@ -124,7 +124,7 @@ def _build(password: str, now: dt.datetime) -> dict[str, Any]:
             cu = _unit(
                 f"V-{district.code}",
                 f"{district.name}新时代文明实践中心",
-                Unit.Kind.CENTRE,
+                Unit.Kind.DEPARTMENT,
                 district,
                 None,
             )
