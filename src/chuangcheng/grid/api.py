@@ -244,7 +244,7 @@ class MustReportView(APIView):
         qs = mustreport.reports_visible_to(actor).select_related("case")
         kind = request.query_params.get("kind", "")
         if kind:
-            qs = qs.filter(kind=mustreport._kind(kind))
+            qs = qs.filter(kind=mustreport.parse_kind(kind))
         grid = int_param(request.query_params, "grid", None, "网格")
         if grid is not None:
             qs = qs.filter(grid_id=grid)

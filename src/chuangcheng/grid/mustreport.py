@@ -112,7 +112,7 @@ def _text(data: dict[str, Any], name: str, label: str, limit: int, required: boo
     return value[:limit]
 
 
-def _kind(raw: Any) -> str:
+def parse_kind(raw: Any) -> str:
     kind = str(raw or "")
     if kind not in Kind.values:
         raise ValidationFailed(
@@ -236,7 +236,7 @@ def report_note(
     again = _again(actor, key)
     if again is not None:
         return again, False
-    kind_v = _kind(kind)
+    kind_v = parse_kind(kind)
     grid = _grid(actor, grid_id)
     learned = _learned(learned_at, now)
     text = _text({"summary": summary}, "summary", "简要情况", 200)
@@ -282,7 +282,7 @@ def report_file(
     again = _again(actor, key)
     if again is not None:
         return again, False
-    kind = _kind(data.get("kind"))
+    kind = parse_kind(data.get("kind"))
     grid = _grid(actor, data.get("grid"))
     learned = _learned(data.get("learned_at"), now)
     assert actor.user_id is not None
@@ -361,6 +361,7 @@ def _issue(
     now: dt.datetime,
 ) -> None:
     from chuangcheng.grid.events import event_report
+    from chuangcheng.grid.patrols import city_point
 
     if item.kind == Kind.HAZARD:
         type_ = str(data.get("type") or "")
@@ -379,9 +380,12 @@ def _issue(
         grid=item.grid, type=type_, place=place, description=description, found_at=item.learned_at
     )
     if act:
-        lat, lng = data.get("lat"), data.get("lng")
-        if lat in (None, "") or lng in (None, ""):
-            where = home.building if home is not None else item.grid
+        try:  # the phone's position; without one (or a wrong one), the home's or the grid's
+            lat, lng = city_point(data.get("lat"), data.get("lng"))
+        except ValidationFailed:
+            where: Any = item.grid
+            if home is not None and home.building.lat is not None:
+                where = home.building
             lat, lng = where.lat, where.lng
         case, _ = event_report(
             actor=actor,

@@ -182,7 +182,7 @@ def _drafts(grid: Region, user: int | None, today: dt.date) -> None:
         return
     now = dt.datetime.now(TZ)
     for key, kind, summary, hours_ago in (
-        ("demo-mr-draft-1", "newcomer", "5号楼302新住进一户租客（待核身份证）", 3),
+        ("demo-mr-draft-1", "newcomer", "2号楼302新住进一户租客（待核身份证）", 3),
         ("demo-mr-draft-2", "facility", "东门外路灯杆倾斜", 30),
     ):
         learned = now - dt.timedelta(hours=hours_ago)
@@ -214,7 +214,7 @@ def _refresh(
         user = workers.get(grid.pk)
         if user is None:
             continue
-        share = [1.0, 0.4, 0.9, 0.7, 0.33, 1.0, 0.6, 0.8, 0.5, 0.75][g % 10]
+        share = [0.6, 1.0, 0.9, 0.7, 0.33, 1.0, 0.4, 0.8, 0.5, 0.75][g % 10]
         for home in homes_of[grid.pk]:
             at = dt.datetime.combine(last_day - dt.timedelta(days=rng.randint(0, 40)), dt.time(10), tzinfo=TZ)  # fmt: skip
             rows.append(HomeCheck(home=home, quarter=last_q, confirmed_by_id=user, confirmed_at=at))

@@ -52,7 +52,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
     qs = mustreport.reports_visible_to(actor)
     kind = request.GET.get("kind", "")
     if kind:
-        qs = qs.filter(kind=mustreport._kind(kind))
+        qs = qs.filter(kind=mustreport.parse_kind(kind))
     grids = list(visible_grids(actor).order_by("code"))
     grid = request.GET.get("grid", "")
     if grid:
@@ -145,7 +145,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
         return render(
             request, "grid/report_new.html", {"kind": "", "kinds": MustReport.Kind.choices}
         )
-    kind = mustreport._kind(kind)
+    kind = mustreport.parse_kind(kind)
     return render(request, "grid/report_new.html", _form_context(actor, kind, draft))
 
 
