@@ -10,9 +10,14 @@ from chuangcheng.grid.models import (
     ControlEntry,
     GridPost,
     Home,
+    HomeCheck,
+    IssueEntry,
+    MustReport,
     Person,
     PersonRead,
+    Pregnancy,
     RefusedRead,
+    RentalRecord,
     Residence,
     Visit,
 )
@@ -100,3 +105,39 @@ class RefusedReadAdmin(PersonReadAdmin):
 
     list_display = ["at", "user", "what", "path", "person_ref"]
     search_fields = ["user__username", "path"]
+
+
+# 必报事项 and their ledgers (read in the admin; filed on the phone). Phones masked only.
+@admin.register(MustReport)
+class MustReportAdmin(admin.ModelAdmin):
+    list_display = ["kind", "grid", "summary", "learned_at", "reported_at", "on_time", "status"]
+    list_filter = ["kind", "status", "on_time"]
+    readonly_fields = [f.name for f in MustReport._meta.fields]
+
+
+@admin.register(RentalRecord)
+class RentalRecordAdmin(admin.ModelAdmin):
+    list_display = ["home", "landlord", "landlord_phone_masked", "tenant", "start", "end"]
+    exclude = ["landlord_phone"]
+    raw_id_fields = ["home", "tenant_person"]
+
+
+@admin.register(Pregnancy)
+class PregnancyAdmin(admin.ModelAdmin):
+    list_display = ["person", "expected", "filed"]
+    list_filter = ["filed"]
+    raw_id_fields = ["person"]
+
+
+@admin.register(IssueEntry)
+class IssueEntryAdmin(admin.ModelAdmin):
+    list_display = ["type", "grid", "place", "found_at", "case"]
+    list_filter = ["type"]
+    raw_id_fields = ["case"]
+
+
+@admin.register(HomeCheck)
+class HomeCheckAdmin(admin.ModelAdmin):
+    list_display = ["home", "quarter", "confirmed_by", "confirmed_at", "changed"]
+    list_filter = ["quarter", "changed"]
+    raw_id_fields = ["home", "confirmed_by"]

@@ -14,10 +14,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from chuangcheng.api.params import files, plain, request_actor, require_roles
+from chuangcheng.api.params import files, int_param, plain, request_actor, require_roles
 from chuangcheng.api.schema import ErrorOut
-from chuangcheng.grid import events, registers
-from chuangcheng.grid.models import EventClass, GridEvent, VisitMethod
+from chuangcheng.core.errors import ValidationFailed
+from chuangcheng.grid import events, mustreport, registers
+from chuangcheng.grid.models import EventClass, GridEvent, MustReport, VisitMethod
 from chuangcheng.grid.roles import HELPER, LEDGER_READ_ROLES, VISIT_ROLES, WORKER
 
 REFUSED = "您的角色无权使用网格化管理。"
@@ -150,3 +151,118 @@ class VisitView(APIView):
             client_key=str(data.get("client_key", "")),
         )
         return Response({"id": visit.pk, "created": created}, status=201 if created else 200)
+
+
+class MustReportIn(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=MustReport.Kind.choices)
+    grid = serializers.IntegerField(help_text="网格 id（本人任专职网格员的网格）")
+    learned_at = serializers.DateTimeField(required=False, help_text="知悉时间，默认现在")
+    client_key = serializers.CharField(max_length=64, help_text="手机生成的唯一编号；重发不重复")
+    draft = serializers.IntegerField(required=False, help_text="补充上报一条“知悉”记录")
+    needs_action = serializers.BooleanField(
+        required=False, help_text="需要处置：同时登记网格事件（隐患默认是，设施默认否）"
+    )
+    type = serializers.CharField(required=False, help_text="隐患类型 safety/fire/order/unstable")
+    place = serializers.CharField(required=False)
+    description = serializers.CharField(required=False)
+    home = serializers.IntegerField(required=False, help_text="房屋 id（本网格）")
+    name = serializers.CharField(required=False)
+    id_number = serializers.CharField(required=False, help_text="公民身份号码（校验位检查）")
+    phone = serializers.CharField(required=False)
+    residence_kind = serializers.CharField(required=False)
+    inflow = serializers.CharField(required=False)
+    start = serializers.DateField(required=False)
+    end = serializers.DateField(required=False)
+    landlord = serializers.CharField(required=False)
+    landlord_phone = serializers.CharField(required=False)
+    tenant = serializers.CharField(required=False)
+    expected = serializers.DateField(required=False, help_text="预产期")
+    filed = serializers.CharField(required=False, help_text="建档情况 no/yes/elsewhere")
+
+
+class MustReportOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    status = serializers.CharField(help_text="draft 已知悉待上报、filed 已上报")
+    grid = serializers.CharField(help_text="网格编码")
+    summary = serializers.CharField()
+    learned_at = serializers.DateTimeField()
+    due_at = serializers.DateTimeField()
+    reported_at = serializers.DateTimeField(allow_null=True)
+    on_time = serializers.BooleanField(allow_null=True)
+    event = serializers.CharField(allow_null=True, help_text="转成的网格事件编号")
+    created = serializers.BooleanField(required=False)
+
+
+def _report_out(item: MustReport) -> dict[str, Any]:
+    return {
+        "id": item.pk,
+        "kind": item.kind,
+        "status": item.status,
+        "grid": item.grid.code,
+        "summary": item.summary,
+        "learned_at": item.learned_at,
+        "due_at": item.due_at,
+        "reported_at": item.reported_at,
+        "on_time": item.on_time,
+        "event": item.case.number if item.case is not None else None,
+    }
+
+
+class MustReportView(APIView):
+    parser_classes = [JSONParser, FormParser]
+
+    @extend_schema(
+        summary="上报必报事项（同一 client_key 重发返回同一记录：201 新建，200 已收到过）",
+        operation_id="v1_grid_report_file",
+        request=MustReportIn,
+        responses={201: MustReportOut, 200: MustReportOut, 400: ErrorOut, 403: ErrorOut},
+    )
+    def post(self, request: Request) -> Response:
+        actor = request_actor(request)
+        require_roles(actor, {WORKER}, "只有专职网格员可以上报必报事项。")
+        data = plain(request.data)
+        needs = data.get("needs_action")
+        item, created = mustreport.report_file(
+            actor=actor,
+            data=data,
+            draft_id=data.get("draft"),
+            needs_action=None if needs in (None, "") else needs in (True, "true", "1", 1),
+        )
+        item = MustReport.objects.select_related("grid", "case").get(pk=item.pk)
+        body = MustReportOut({**_report_out(item), "created": created}).data
+        return Response(body, status=201 if created else 200)
+
+    @extend_schema(
+        summary="必报事项列表（本人可见的网格；kind、grid、month=YYYY-MM 筛选）",
+        operation_id="v1_grid_report_list",
+        responses={200: MustReportOut(many=True), 400: ErrorOut, 401: ErrorOut, 403: ErrorOut},
+    )
+    def get(self, request: Request) -> Response:
+        actor = request_actor(request)
+        require_roles(actor, LEDGER_READ_ROLES, REFUSED)
+        qs = mustreport.reports_visible_to(actor).select_related("case")
+        kind = request.query_params.get("kind", "")
+        if kind:
+            qs = qs.filter(kind=mustreport.parse_kind(kind))
+        grid = int_param(request.query_params, "grid", None, "网格")
+        if grid is not None:
+            qs = qs.filter(grid_id=grid)
+        month = request.query_params.get("month", "")
+        if month:
+            import datetime as dt
+
+            from django.utils import timezone
+
+            try:
+                first = dt.date.fromisoformat(f"{month}-01")
+            except ValueError:
+                raise ValidationFailed("月份格式不对（如 2026-11）。") from None
+            tz = timezone.get_current_timezone()
+            nxt = (first + dt.timedelta(days=32)).replace(day=1)
+            qs = qs.filter(
+                learned_at__gte=dt.datetime.combine(first, dt.time(), tzinfo=tz),
+                learned_at__lt=dt.datetime.combine(nxt, dt.time(), tzinfo=tz),
+            )
+        rows = [_report_out(i) for i in qs.order_by("-learned_at")[:500]]
+        return Response(MustReportOut(rows, many=True).data)

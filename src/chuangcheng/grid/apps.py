@@ -27,6 +27,16 @@ class GridConfig(AppConfig):
             "探访计划",
             frozenset({"gd_worker", "gd_helper", "gd_community", "gd_zongzhi", "gd_street"}),
         ),
+        (
+            "grid:reports",
+            "必报事项",
+            frozenset({"gd_worker", "gd_helper", "gd_community", "gd_zongzhi", "gd_street"}),
+        ),
+        (
+            "grid:refresh",
+            "季度更新",
+            frozenset({"gd_worker", "gd_helper", "gd_community", "gd_zongzhi", "gd_street"}),
+        ),
         ("grid:control", "管控台账", frozenset({"gd_worker", "gd_zongzhi"})),
         (
             "grid:patrols",
@@ -44,5 +54,5 @@ class GridConfig(AppConfig):
     ]
 
     def ready(self) -> None:
-        # declares the loop's roles and the grid events' workflow
-        from chuangcheng.grid import roles, workflow  # noqa: F401
+        # declares the loop's roles, the grid events' workflow, the must-report limits
+        from chuangcheng.grid import mustreport, roles, workflow  # noqa: F401

@@ -546,3 +546,231 @@ class GridEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_event_class_display()} {self.grid}"
+
+
+# ---------------------------------------------------------------- 必报事项 and 季度更新
+
+
+class RentalRecord(models.Model):
+    """房屋出租登记: a home let, by whom to whom, from a day until a day. Never deleted: a new
+    letting ends the one before, so the home's history stays known."""
+
+    home = models.ForeignKey(
+        Home, verbose_name="房屋", on_delete=models.PROTECT, related_name="rentals"
+    )
+    landlord = models.CharField("出租人", max_length=40)
+    landlord_phone = EncryptedTextField("出租人电话", blank=True)
+    landlord_phone_masked = models.CharField(
+        "出租人电话（脱敏）", max_length=20, blank=True, editable=False
+    )
+    tenant = models.CharField("承租人", max_length=40)
+    tenant_person = models.ForeignKey(
+        Person,
+        verbose_name="承租人（台账）",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    start = models.DateField("起租日期")
+    end = models.DateField("到期日期", null=True, blank=True)
+    recorded_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "房屋出租登记"
+        verbose_name_plural = "房屋出租登记"
+        ordering = ["home", "-start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end__isnull=True) | models.Q(end__gte=models.F("start")),
+                name="grid_rental_end_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.home} {self.start:%Y-%m-%d}"
+
+
+class Pregnancy(models.Model):
+    """孕妇登记: a woman of the grid expecting a child, and whether the 母子健康手册 is made
+    (建档)."""
+
+    class Filed(models.TextChoices):
+        NO = "no", "未建档"
+        YES = "yes", "已建档"
+        ELSEWHERE = "elsewhere", "外地建档"
+
+    person = models.ForeignKey(
+        Person, verbose_name="孕妇", on_delete=models.PROTECT, related_name="pregnancies"
+    )
+    expected = models.DateField("预产期")
+    filed = models.CharField("建档情况", max_length=10, choices=Filed.choices, default=Filed.NO)
+    recorded_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "孕妇登记"
+        verbose_name_plural = "孕妇台账"
+        ordering = ["expected"]
+
+    def __str__(self) -> str:
+        return f"{self.person} 预产期 {self.expected:%Y-%m-%d}"
+
+
+class IssueEntry(models.Model):
+    """隐患及设施台账: a safety hazard, a source of instability or a broken public facility
+    found in a grid; when it needs handling it became a 网格事件 (`case`)."""
+
+    class Type(models.TextChoices):
+        SAFETY = "safety", "安全隐患"
+        FIRE = "fire", "消防隐患"
+        ORDER = "order", "治安隐患"
+        UNSTABLE = "unstable", "不稳定因素"
+        FACILITY = "facility", "公共设施损坏"
+
+    grid = models.ForeignKey(
+        "org.Region", verbose_name="网格", on_delete=models.PROTECT, related_name="+"
+    )
+    type = models.CharField("类型", max_length=10, choices=Type.choices)
+    place = models.CharField("地点", max_length=120)
+    description = models.CharField("情况", max_length=1000)
+    found_at = models.DateTimeField("发现时间")
+    case = models.OneToOneField(
+        "cases.Case",
+        verbose_name="网格事件",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "隐患及设施登记"
+        verbose_name_plural = "隐患及设施台账"
+        ordering = ["-found_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_type_display()} {self.place}"
+
+
+class MustReport(models.Model):
+    """必报事项: what a grid worker must report within a time of learning of it (a setting per
+    kind, continuous hours). A quick note (知悉) is a draft with the moment they learned of it;
+    filing lands it in its ledger (and, when it needs handling, opens a 网格事件). The phone's
+    key makes a resend return the same record."""
+
+    class Kind(models.TextChoices):
+        HAZARD = "hazard", "安全隐患及不稳定因素"
+        PREGNANCY = "pregnancy", "新增孕妇"
+        NEWCOMER = "newcomer", "外来人口"
+        RENTAL = "rental", "房屋出租"
+        FACILITY = "facility", "公共设施维护"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "已知悉待上报"
+        FILED = "filed", "已上报"
+
+    kind = models.CharField("事项", max_length=10, choices=Kind.choices)
+    status = models.CharField("状态", max_length=6, choices=Status.choices, default=Status.FILED)
+    grid = models.ForeignKey(
+        "org.Region", verbose_name="网格", on_delete=models.PROTECT, related_name="+"
+    )
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="上报人", on_delete=models.PROTECT, related_name="+"
+    )
+    learned_at = models.DateTimeField("知悉时间")
+    due_at = models.DateTimeField("应报时间")
+    reported_at = models.DateTimeField("上报时间", null=True, blank=True)
+    on_time = models.BooleanField("按时上报", null=True, blank=True)
+    summary = models.CharField("摘要", max_length=200)
+    client_key = models.CharField("客户端编号", max_length=64, unique=True)
+    # what it produced: the ledger row (one of these) and the event
+    home = models.ForeignKey(
+        Home, verbose_name="房屋", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    person = models.ForeignKey(
+        Person,
+        verbose_name="人员",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    residence = models.ForeignKey(
+        Residence,
+        verbose_name="人房关联",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    rental = models.ForeignKey(
+        RentalRecord,
+        verbose_name="出租登记",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    pregnancy = models.ForeignKey(
+        Pregnancy,
+        verbose_name="孕妇登记",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    issue = models.ForeignKey(
+        IssueEntry,
+        verbose_name="隐患及设施登记",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    case = models.ForeignKey(
+        "cases.Case",
+        verbose_name="网格事件",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("记录时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "必报事项"
+        verbose_name_plural = "必报事项"
+        ordering = ["-learned_at"]
+        indexes = [
+            models.Index(fields=["grid", "-reported_at"], name="grid_mustreport_grid"),
+            models.Index(fields=["reported_by", "status"], name="grid_mustreport_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.summary}"
+
+
+class HomeCheck(models.Model):
+    """季度更新: a home of a grid confirmed in a quarter (核实无变化, or changed through the
+    ledger by a must-report). Once per home and quarter."""
+
+    home = models.ForeignKey(
+        Home, verbose_name="房屋", on_delete=models.PROTECT, related_name="checks"
+    )
+    quarter = models.CharField("季度", max_length=6, help_text="如 2026Q4")
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="核实人", on_delete=models.PROTECT, related_name="+"
+    )
+    confirmed_at = models.DateTimeField("核实时间")
+    changed = models.BooleanField("有变化", default=False)
+
+    class Meta:
+        verbose_name = "房屋季度核实"
+        verbose_name_plural = "房屋季度核实"
+        ordering = ["-confirmed_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["home", "quarter"], name="grid_homecheck_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.home} {self.quarter}"

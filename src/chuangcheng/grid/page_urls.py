@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from chuangcheng.grid.views import events, ledger, patrols, registers
+from chuangcheng.grid.views import events, ledger, patrols, registers, reports
 
 app_name = "grid"
 
@@ -22,4 +22,10 @@ urlpatterns = [
     path("grid/patrols/start/", patrols.patrol_start, name="patrol_start"),
     path("grid/patrols/<int:pk>/points/", patrols.patrol_points, name="patrol_points"),
     path("grid/patrols/<int:pk>/end/", patrols.patrol_end, name="patrol_end"),
+    path("grid/reports/", reports.report_list, name="reports"),
+    path("grid/reports/new/", reports.report_new, name="report_new"),
+    path("grid/reports/note/", reports.report_note, name="report_note"),
+    path("grid/reports/<int:pk>/", reports.report_detail, name="report"),
+    path("grid/refresh/", reports.refresh_page, name="refresh"),
+    path("grid/refresh/homes/<int:pk>/confirm/", reports.refresh_confirm, name="refresh_confirm"),
 ]

@@ -18,6 +18,7 @@ from chuangcheng.core.idcard import check_char, mask_id
 from chuangcheng.core.privacy import mask_phone
 from chuangcheng.grid.models import Building, GridPost, Home, Person, Residence
 from chuangcheng.grid.roles import COMMUNITY, DEPARTMENT, HELPER, STREET, WORKER, ZONGZHI
+from chuangcheng.grid.seed_mustreport import build_mustreport_demo
 from chuangcheng.org.models import Membership, Region, Unit
 
 COMMUNITY_NAME = "仕奇社区"
@@ -183,7 +184,15 @@ def build_grid_demo(
         care = _registers(rng, today, people, links, grids)
         walked = _patrols(rng, today, grids)
     made = _events(grids)
-    return {"people": len(people), "homes": len(homes), **care, "patrols": walked, "events": made}
+    must = build_mustreport_demo(grids, today)  # 必报事项 and 季度更新 (grid/seed_mustreport.py)
+    return {
+        "people": len(people),
+        "homes": len(homes),
+        **care,
+        "patrols": walked,
+        "events": made,
+        **must,
+    }
 
 
 # (grid no., class, title, content, the road it takes as (action, data) steps, hours ago)

@@ -6,6 +6,7 @@ from chuangcheng.grid import api
 
 urlpatterns = [
     path("grid/events", api.EventReportView.as_view(), name="api-grid-events"),
+    path("grid/reports", api.MustReportView.as_view(), name="api-grid-reports"),
     path("grid/visits/plan", api.VisitPlanView.as_view(), name="api-grid-visit-plan"),
     path("grid/people/<int:pk>/visits", api.VisitView.as_view(), name="api-grid-visit"),
 ]

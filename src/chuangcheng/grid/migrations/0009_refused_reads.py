@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('grid', '0004_events'),
+        ('grid', '0005_must_report'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -18,6 +18,7 @@ from chuangcheng.core.errors import ValidationFailed
 from chuangcheng.grid import patrols, registers
 from chuangcheng.grid.models import Patrol
 from chuangcheng.grid.roles import LEDGER_READ_ROLES, POSTED_ROLES
+from chuangcheng.grid.views.reports import today_context
 from chuangcheng.org.access import Actor
 from chuangcheng.web.access import page
 
@@ -55,6 +56,7 @@ def today_page(request: HttpRequest) -> HttpResponse:
             "today": list(mine.order_by("started_at")),
             "due": [{"due": d, "light": d.light(now)} for d in due],
             "new_key": uuid.uuid4().hex,
+            **today_context(actor, now),  # 必报事项 drafts, 季度更新 (grid/views/reports.py)
         },
     )
 

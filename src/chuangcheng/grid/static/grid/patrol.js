@@ -5,7 +5,6 @@
   "use strict";
   var box = document.querySelector("[data-testid=patrol]");
   if (!box) { return; }
-  var csrf = JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || "";
   var errorBox = box.querySelector("[data-error]");
   var EVERY_MS = 30000;
 
@@ -22,26 +21,7 @@
     });
   }
 
-  function post(url, data, json) {
-    var headers = { "X-CSRFToken": csrf, Accept: "application/json" };
-    var body;
-    if (json) { headers["Content-Type"] = "application/json"; body = JSON.stringify(data); }
-    else { body = new URLSearchParams(data); }
-    // a request the network swallowed gives up after 10 s, so the next try is not held back
-    var abort = window.AbortController ? new AbortController() : null;
-    var timer = abort ? setTimeout(function () { abort.abort(); }, 10000) : null;
-    return fetch(url, {
-      method: "POST", credentials: "same-origin", headers: headers, body: body,
-      signal: abort ? abort.signal : undefined
-    })
-      .finally(function () { if (timer) { clearTimeout(timer); } })
-      .then(function (r) {
-        return r.json().catch(function () { return {}; }).then(function (d) {
-          if (!r.ok) { var e = new Error(d.detail || "提交失败"); e.status = r.status; throw e; }
-          return d;
-        });
-      });
-  }
+  var post = window.ccGrid.post;  // grid/queue.js: gives up after 10 s, errors carry status
 
   var start = box.querySelector("[data-testid=start-form]");
   if (start) {
