@@ -27,6 +27,12 @@ class GridConfig(AppConfig):
             "探访计划",
             frozenset({"gd_worker", "gd_helper", "gd_community", "gd_zongzhi", "gd_street"}),
         ),
+        (
+            "grid:map",
+            "网格地图",
+            frozenset({"gd_worker", "gd_helper", "gd_community", "gd_zongzhi", "gd_street"}),
+        ),
+        ("grid:ranking", "月度指标", frozenset({"gd_community", "gd_zongzhi", "gd_street"})),
         ("grid:control", "管控台账", frozenset({"gd_worker", "gd_zongzhi"})),
         (
             "grid:patrols",

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from chuangcheng.grid.views import events, ledger, patrols, registers
+from chuangcheng.grid.views import command, events, ledger, patrols, registers
 
 app_name = "grid"
 
@@ -22,4 +22,8 @@ urlpatterns = [
     path("grid/patrols/start/", patrols.patrol_start, name="patrol_start"),
     path("grid/patrols/<int:pk>/points/", patrols.patrol_points, name="patrol_points"),
     path("grid/patrols/<int:pk>/end/", patrols.patrol_end, name="patrol_end"),
+    path("grid/map/", command.map_page, name="map"),
+    path("grid/map.json", command.map_json, name="map_json"),
+    path("grid/ranking/", command.ranking_page, name="ranking"),
+    path("grid/ranking.xlsx", command.ranking_xlsx, name="ranking_xlsx"),
 ]
