@@ -56,6 +56,8 @@ def october(city: Any) -> dict[str, Any]:
     _users(DEMO_PASSWORD, community, grids)
     street_unit = Unit.objects.get(region=community.parent, kind=Unit.Kind.STREET)
     cm = users().create(username="cm_lead", first_name="城管领导")
+    cm.set_password(DEMO_PASSWORD)
+    cm.save()
     Membership.objects.create(user=cm, role="cm_leader", unit=street_unit)
     g1, g2 = grids[0], grids[1]
     _patrols(g1, g2)

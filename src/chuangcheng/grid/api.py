@@ -291,7 +291,7 @@ class EventRowOut(serializers.Serializer):
     status_label = serializers.CharField()
     grid = serializers.IntegerField()
     grid_code = serializers.CharField()
-    event_class = serializers.ChoiceField(choices=EventClass.choices)
+    event_class = serializers.CharField(help_text="事件类别代码（同登记事件的 category）")
     scale = serializers.ChoiceField(choices=GridEvent.Scale.choices)
     road = serializers.CharField(help_text="on_spot 现场处置、consult 协商议事、escalate 上报")
     satisfaction = serializers.CharField(help_text="satisfied、basic、unsatisfied 或空")
