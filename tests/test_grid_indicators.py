@@ -392,3 +392,31 @@ def test_the_map_data_of_a_worker_and_of_the_community(city: Any) -> None:
     plan = registers.visit_plan(actor("gd_sq"))
     overdue = registers.overdue_counts(plan, timezone.now())
     assert {g["id"]: g["overdue_visits"] for g in data["grids"] if g["overdue_visits"]} == overdue
+
+
+def test_the_monthly_table_in_the_report_archive(october: dict[str, Any]) -> None:
+    from chuangcheng.core import reports
+    from chuangcheng.core.errors import PermissionDenied
+
+    report, queued = reports.report_request(actor("gd_sq"), "grid.monthly", {"month": "2026-10"})
+    assert queued and report.title == "网格月度指标 2026年10月"
+    assert reports.run_build(report.pk) == "done"
+    report.refresh_from_db()
+    wb = load_workbook(report.file.open("rb"))
+    head = [c.value for c in wb["网格"][1]]
+    first = dict(zip(head, [c.value for c in wb["网格"][2]], strict=True))
+    assert (first["网格"], first["完成巡查"], first["应巡查"], first["上报事件数"]) == (
+        "仕奇社区第1网格",
+        7,
+        62,
+        4,
+    )
+    # the 综治专干 reads the same grids: the same archive; the street its own
+    assert list(reports.reports_visible_to(actor("gd_sqzz"))) == [report]
+    assert list(reports.reports_visible_to(actor("gd_rml"))) == []
+    for who in ("gd_sq01", "gd_sqld", "dispatcher", "cm_lead", "citizen"):
+        assert list(reports.reports_visible_to(actor(who))) == []
+    with pytest.raises(PermissionDenied):
+        reports.report_request(actor("gd_sq01"), "grid.monthly", {"month": "2026-10"})
+    with pytest.raises(ValidationFailed):
+        reports.report_request(actor("gd_sq"), "grid.monthly", {"month": "2026-13"})

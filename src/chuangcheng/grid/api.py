@@ -45,6 +45,7 @@ from chuangcheng.grid.models import (
     VisitMethod,
 )
 from chuangcheng.grid.patrols import patrols_visible_to
+from chuangcheng.grid.reports import RANKING_ROLES
 from chuangcheng.grid.roles import (
     COMMUNITY,
     DEPARTMENT,
@@ -197,7 +198,6 @@ class VisitView(APIView):
 
 MAX_PAGE_SIZE = 200
 EVENT_ROLES = frozenset({WORKER, HELPER, COMMUNITY, ZONGZHI, STREET, DEPARTMENT})
-RANKING_ROLES = frozenset({COMMUNITY, ZONGZHI, STREET})
 PAGE_PARAMS = [
     OpenApiParameter("page", int, description=f"页码，1 至 {MAX_PAGE}"),
     OpenApiParameter("page_size", int, description=f"每页条数，默认 50，最多 {MAX_PAGE_SIZE}"),

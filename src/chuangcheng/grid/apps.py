@@ -40,6 +40,8 @@ class GridConfig(AppConfig):
             frozenset({"gd_worker", "gd_community", "gd_zongzhi", "gd_street"}),
         ),
     ]
+    # the documents it offers in the 报表 archive (core/reports.py)
+    reports = ["chuangcheng.grid.reports.MONTHLY"]
     home_by_role = [
         ("gd_worker", "grid:today"),
         ("gd_helper", "grid:today"),

@@ -15,17 +15,17 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
-from openpyxl.workbook.workbook import Workbook
 
 from chuangcheng.cases.clocks import light
 from chuangcheng.core.settings_store import get_setting
-from chuangcheng.core.sheets import new_sheet, workbook_bytes
+from chuangcheng.core.sheets import workbook_bytes
 from chuangcheng.grid import indicators
 from chuangcheng.grid.events import events_visible_to
 from chuangcheng.grid.geometry import grid_shapes
 from chuangcheng.grid.ledgers import visible_grids
 from chuangcheng.grid.models import GridPost, Patrol, PatrolPoint
 from chuangcheng.grid.patrols import patrols_visible_to
+from chuangcheng.grid.reports import RANKING_ROLES, ranking_workbook
 from chuangcheng.grid.roles import COMMUNITY, HELPER, STREET, WORKER, ZONGZHI
 from chuangcheng.grid.workflow import GRID_EVENT, OPEN
 from chuangcheng.org.access import Actor
@@ -34,8 +34,7 @@ from chuangcheng.web.access import page
 
 # the map: the community, its 综治专干, the street; a grid worker (专职 or 兼职) their own grids
 MAP_ROLES = (WORKER, HELPER, COMMUNITY, ZONGZHI, STREET)
-# the ranking of grids and workers: the community, its 综治专干, the street
-RANKING_ROLES = (COMMUNITY, ZONGZHI, STREET)
+# the ranking of grids and workers: the community, its 综治专干, the street (grid.reports)
 MAX_MARKERS = 1000  # open events and today's patrols drawn at most (newest first)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -211,35 +210,6 @@ def ranking_page(request: HttpRequest) -> HttpResponse:
         "grid/ranking.html",
         {"table": table, "by": by, "chart": chart, "month": table.month},
     )
-
-
-def ranking_workbook(table: indicators.Table) -> Workbook:
-    def header(first: list[str]) -> list[str]:
-        out = [*first, "上报事件数"]
-        for c in table.columns:
-            out += [c.label, c.num, c.den]
-        return out
-
-    wb, ws = new_sheet("网格", header(["排名", "网格编码", "网格", "专职网格员"]))
-    for r in table.grids:
-        ws.append([r["rank"], r["code"], r["name"], r["worker"], *_cells(table, r)])
-    ws2 = wb.create_sheet("网格员")
-    ws2.append(header(["排名", "网格员", "负责网格"]))
-    for r in table.workers:
-        ws2.append([r["rank"], r["name"], r["grids"], *_cells(table, r)])
-    for sheet in (ws, ws2):
-        for row in sheet.iter_rows(min_row=2):
-            for cell in row:
-                if isinstance(cell.value, float):
-                    cell.number_format = "0.0%"
-    return wb
-
-
-def _cells(table: indicators.Table, r: dict[str, Any]) -> list[Any]:
-    out: list[Any] = [r["reported"]]
-    for c in table.columns:
-        out += [r[c.key], r[c.key + "_num"], r[c.key + "_den"]]
-    return out
 
 
 @page(*RANKING_ROLES)
