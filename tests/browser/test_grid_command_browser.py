@@ -28,10 +28,10 @@ def test_the_map_and_the_ranking_render_without_errors(
     page.wait_for_selector("[data-testid=grid-map][data-grids='10']")
     assert int(page.get_attribute("[data-testid=grid-map]", "data-events") or 0) > 0
     assert page.locator("#grid-map path.leaflet-interactive").count() >= 10
-    # a click in the middle of the map lands on a grid: the panel names it with its figures
-    page.locator("#grid-map").click()
+    # a click on a grid (the first outline drawn: grid 1) names it with its figures below
+    page.locator("#grid-map path.leaflet-interactive").first.dispatch_event("click")
     page.wait_for_selector("[data-testid=grid-info][data-grid]")
-    assert "仕奇社区第" in page.inner_text("[data-testid=grid-info]")
+    assert "仕奇社区第1网格" in page.inner_text("[data-testid=grid-info]")
     assert page.locator("[data-testid=info-overdue]").count() == 1
 
     page.goto(f"{live_server.url}/grid/ranking/?month={timezone.localdate():%Y-%m}")

@@ -58,7 +58,11 @@
           else if (g.lat !== null && g.lng !== null) layer = L.circle([g.lat, g.lng], Object.assign({ radius: 60 }, style));
           if (!layer) return;
           layer.bindTooltip(g.name + "<br>未办结事件 " + g.open_events + " · 逾期探访 " + g.overdue_visits, { sticky: true });
-          layer.on("click", function () { info(g); });
+          layer.on("click", function () {
+            outlines.eachLayer(function (l) { if (l.setStyle) l.setStyle({ weight: 1.5 }); });
+            if (layer.setStyle) layer.setStyle({ weight: 3.5 });
+            info(g);
+          });
           layer.addTo(outlines);
         });
         outlines.addTo(map);
@@ -81,7 +85,12 @@
         el.setAttribute("data-grids", String(data.grids.length));
         el.setAttribute("data-patrols", String(data.patrols.length));
         el.setAttribute("data-events", String(data.events.length));
-        if (outlines.getLayers().length) map.fitBounds(outlines.getBounds(), { padding: [12, 12] });
+        // the view: the grids' centres (an outer grid's cell reaches out as far as the lookup
+        // does, up to 3 km, and would shrink the inner grids to nothing)
+        var centres = data.grids.filter(function (g) { return g.lat !== null && g.lng !== null; })
+          .map(function (g) { return [g.lat, g.lng]; });
+        if (centres.length) map.fitBounds(L.latLngBounds(centres).pad(0.3), { maxZoom: 18 });
+        else if (outlines.getLayers().length) map.fitBounds(outlines.getBounds(), { padding: [12, 12] });
       }).catch(function () { el.setAttribute("data-grids", "error"); });
   }
 
