@@ -392,6 +392,10 @@ def test_the_map_data_of_a_worker_and_of_the_community(city: Any) -> None:
     plan = registers.visit_plan(actor("gd_sq"))
     overdue = registers.overdue_counts(plan, timezone.now())
     assert {g["id"]: g["overdue_visits"] for g in data["grids"] if g["overdue_visits"]} == overdue
+    # the demo's patrol history gives the default month (the last full one) its figures
+    table = indicators.month_indicators(actor("gd_sq"), indicators.parse_month(""))
+    assert all(0.3 < (g["patrol"] or 0) <= 1 for g in table.grids)
+    assert len({g["patrol"] for g in table.grids}) > 3  # the workers differ
 
 
 def test_the_monthly_table_in_the_report_archive(october: dict[str, Any]) -> None:
