@@ -331,13 +331,18 @@ def test_the_ranking_reads_timeliness_per_grid_and_worker(grids: list[Region]) -
     make(2, grids[0], w1, 24)  # on time (exactly at the deadline)
     make(3, grids[1], w2, 25)  # late
     make(4, grids[1], w1, 1)  # on time (a worker filing in a second grid)
-    make(5, grids[1], w2, 1, filed=False)  # a draft: not counted
+    make(5, grids[1], w2, 1, filed=False)  # a draft past its due: counted, late
     make(40, grids[0], w1, 1)  # outside the window
     got = must_report_timeliness([grids[0].pk, grids[1].pk], base, base + dt.timedelta(days=30))
     assert got == {
-        "grids": {grids[0].pk: (2, 3), grids[1].pk: (1, 2)},
-        "workers": {w1.pk: (3, 4), w2.pk: (0, 1)},
+        "grids": {grids[0].pk: (2, 3), grids[1].pk: (1, 3)},
+        "workers": {w1.pk: (3, 4), w2.pk: (0, 2)},
     }
+    # before the draft's due had passed it was not yet late: not counted
+    early = must_report_timeliness(
+        [grids[1].pk], base, base + dt.timedelta(days=30), now=base + dt.timedelta(days=5, hours=1)
+    )
+    assert early["grids"] == {grids[1].pk: (1, 2)}
     assert must_report_timeliness([grids[2].pk], base, base + dt.timedelta(days=30)) == {
         "grids": {},
         "workers": {},

@@ -5,21 +5,60 @@ endpoint (现场处置, 协商议事, 上报…)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from drf_spectacular.utils import extend_schema
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from chuangcheng.api.params import files, int_param, plain, request_actor, require_roles
+from chuangcheng.api.params import (
+    MAX_PAGE,
+    files,
+    int_param,
+    plain,
+    request_actor,
+    require_roles,
+)
 from chuangcheng.api.schema import ErrorOut
 from chuangcheng.core.errors import ValidationFailed
-from chuangcheng.grid import events, mustreport, registers
-from chuangcheng.grid.models import EventClass, GridEvent, MustReport, VisitMethod
-from chuangcheng.grid.roles import HELPER, LEDGER_READ_ROLES, VISIT_ROLES, WORKER
+from chuangcheng.core.privacy import is_phone, mask_phone, normalise_phone
+from chuangcheng.grid import events, indicators, mustreport, registers
+from chuangcheng.grid.ledgers import visible_grids, visible_people
+from chuangcheng.grid.models import (
+    Building,
+    EventClass,
+    GridEvent,
+    GridPost,
+    Home,
+    MustReport,
+    Patrol,
+    Person,
+    PersonRead,
+    Residence,
+    Visit,
+    VisitMethod,
+)
+from chuangcheng.grid.patrols import patrols_visible_to
+from chuangcheng.grid.reports import RANKING_ROLES
+from chuangcheng.grid.roles import (
+    COMMUNITY,
+    DEPARTMENT,
+    HELPER,
+    LEDGER_READ_ROLES,
+    STREET,
+    VISIT_ROLES,
+    WORKER,
+    ZONGZHI,
+)
+from chuangcheng.grid.workflow import GRID_EVENT, OPEN
+from chuangcheng.org.people import person_name
 
 REFUSED = "您的角色无权使用网格化管理。"
 
@@ -151,6 +190,493 @@ class VisitView(APIView):
             client_key=str(data.get("client_key", "")),
         )
         return Response({"id": visit.pk, "created": created}, status=201 if created else 200)
+
+
+# ---------------------------------------------------------------- reads (issue 12, item 7)
+# Lists in the platform's style: page / page_size (at most MAX_PAGE_SIZE) → {count, page,
+# page_size, results}; every list starts from what the person may read (visible_grids,
+# patrols_visible_to, events_visible_to, visible_people); a bad parameter is a 400 in Chinese.
+
+MAX_PAGE_SIZE = 200
+EVENT_ROLES = frozenset({WORKER, HELPER, COMMUNITY, ZONGZHI, STREET, DEPARTMENT})
+PAGE_PARAMS = [
+    OpenApiParameter("page", int, description=f"页码，1 至 {MAX_PAGE}"),
+    OpenApiParameter("page_size", int, description=f"每页条数，默认 50，最多 {MAX_PAGE_SIZE}"),
+]
+
+
+def _page(request: Request) -> tuple[int, int]:
+    page = int_param(request.query_params, "page", 1, "页码") or 1
+    if page > MAX_PAGE:
+        raise ValidationFailed(
+            f"输入有误：页码不能超过 {MAX_PAGE}。", fields={"page": ["超出范围"]}
+        )
+    size = int_param(request.query_params, "page_size", 50, "每页条数") or 50
+    return page, min(size, MAX_PAGE_SIZE)
+
+
+def _paged(request: Request, qs: QuerySet[Any], row: Any) -> Response:
+    page, size = _page(request)
+    count = qs.count()
+    items = list(qs[(page - 1) * size : page * size])
+    return Response(
+        {"count": count, "page": page, "page_size": size, "results": [row(x) for x in items]}
+    )
+
+
+def _day_param(request: Request, name: str = "date") -> dt.date | None:
+    raw = (request.query_params.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise ValidationFailed(
+            "输入有误：日期格式应为 YYYY-MM-DD，例如 2026-11-30。", fields={name: ["格式不对"]}
+        ) from None
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=timezone.get_current_timezone())
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return timezone.localtime(value).isoformat() if value else None
+
+
+def _page_of(item: type[serializers.Serializer], name: str) -> Any:
+    return inline_serializer(
+        name=name,
+        fields={
+            "count": serializers.IntegerField(),
+            "page": serializers.IntegerField(),
+            "page_size": serializers.IntegerField(),
+            "results": item(many=True),
+        },
+    )
+
+
+class GridOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField(help_text="网格编码")
+    name = serializers.CharField()
+    community = serializers.CharField()
+    lat = serializers.FloatField(allow_null=True)
+    lng = serializers.FloatField(allow_null=True)
+    workers = serializers.ListField(child=serializers.CharField(), help_text="专职网格员")
+    buildings = serializers.IntegerField()
+    homes = serializers.IntegerField()
+    people = serializers.IntegerField(help_text="现居住人数")
+    open_events = serializers.IntegerField(help_text="未办结事件（本人可见的）")
+    patrols_today = serializers.IntegerField()
+
+
+class PatrolOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    grid = serializers.IntegerField()
+    grid_code = serializers.CharField()
+    worker = serializers.CharField()
+    started_at = serializers.DateTimeField()
+    ended_at = serializers.DateTimeField(allow_null=True)
+    points = serializers.IntegerField()
+    outside = serializers.IntegerField()
+    flagged = serializers.BooleanField(help_text="越出网格")
+    note = serializers.CharField()
+
+
+class EventRowOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    title = serializers.CharField()
+    status = serializers.CharField()
+    status_label = serializers.CharField()
+    grid = serializers.IntegerField()
+    grid_code = serializers.CharField()
+    event_class = serializers.CharField(help_text="事件类别代码（同登记事件的 category）")
+    scale = serializers.ChoiceField(choices=GridEvent.Scale.choices)
+    road = serializers.CharField(help_text="on_spot 现场处置、consult 协商议事、escalate 上报")
+    satisfaction = serializers.CharField(help_text="satisfied、basic、unsatisfied 或空")
+    lat = serializers.FloatField(allow_null=True)
+    lng = serializers.FloatField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    closed_at = serializers.DateTimeField(allow_null=True)
+    next_due = serializers.DateTimeField(allow_null=True)
+
+
+class PersonOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    sex = serializers.CharField()
+    id_masked = serializers.CharField(help_text="脱敏身份证号")
+    phone_masked = serializers.CharField(help_text="脱敏电话")
+    person_type = serializers.CharField()
+    homes = serializers.ListField(
+        child=serializers.CharField(), help_text="现住址（本人可查看的网格内）"
+    )
+
+
+class VisitRowOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    person = serializers.IntegerField()
+    name = serializers.CharField()
+    visitor = serializers.CharField()
+    at = serializers.DateTimeField()
+    method = serializers.ChoiceField(choices=VisitMethod.choices)
+    found = serializers.CharField()
+    needs = serializers.CharField()
+
+
+EVENT_PAGE = _page_of(EventRowOut, "GridEventPage")
+
+
+def event_list(request: Request) -> Response:
+    actor = request_actor(request)
+    require_roles(actor, EVENT_ROLES, REFUSED)
+    status = (request.query_params.get("status") or "open").strip()
+    qs = events.events_visible_to(actor)
+    if status == "open":
+        qs = qs.filter(status__in=OPEN)
+    elif status in GRID_EVENT.states:
+        qs = qs.filter(status=status)
+    elif status != "all":
+        raise ValidationFailed(
+            f"输入有误：未知的状态「{status}」。", fields={"status": ["未知的状态"]}
+        )
+    grid = int_param(request.query_params, "grid", None, "网格")
+    if grid is not None:
+        qs = qs.filter(gridevent__grid_id=grid)
+
+    def row(c: Any) -> dict[str, Any]:
+        e = c.gridevent
+        return {
+            "id": c.pk,
+            "number": c.number,
+            "title": c.title,
+            "status": c.status,
+            "status_label": GRID_EVENT.state_label(c.status),
+            "grid": e.grid_id,
+            "grid_code": e.grid.code,
+            "event_class": e.event_class,
+            "scale": e.scale,
+            "road": e.road,
+            "satisfaction": e.satisfaction,
+            "lat": c.lat,
+            "lng": c.lng,
+            "created_at": _iso(c.created_at),
+            "closed_at": _iso(c.closed_at),
+            "next_due": _iso(c.next_due),
+        }
+
+    return _paged(request, qs.order_by("-created_at", "-pk"), row)
+
+
+def _count_of(qs: QuerySet[Any], column: str) -> Any:
+    """Per grid, a count of `qs` rows whose `column` is the grid (a correlated subquery)."""
+    sub = (
+        qs.filter(**{column: OuterRef("pk")})
+        .values(column)
+        .annotate(n=Count("pk"))
+        .values("n")
+        .order_by()
+    )
+    return Coalesce(Subquery(sub), 0)
+
+
+class GridListView(APIView):
+    @extend_schema(
+        summary="本人可查看的网格：专职网格员，楼栋、房屋、现住人口、未办结事件、今日巡查数",
+        operation_id="v1_grid_grids",
+        parameters=PAGE_PARAMS,
+        responses={
+            200: _page_of(GridOut, "GridPage"),
+            400: ErrorOut,
+            401: ErrorOut,
+            403: ErrorOut,
+        },
+    )
+    def get(self, request: Request) -> Response:
+        actor = request_actor(request)
+        require_roles(actor, LEDGER_READ_ROLES, REFUSED)
+        today = timezone.localdate()
+        day = _day_start(today)
+        living = Residence.objects.filter(Q(end__isnull=True) | Q(end__gt=today), start__lte=today)
+        open_events = events.events_visible_to(actor).filter(status__in=OPEN).values("pk")
+        grids = (
+            visible_grids(actor)
+            .select_related("parent")
+            .annotate(
+                n_buildings=_count_of(Building.objects.all(), "grid_id"),
+                n_homes=_count_of(Home.objects.all(), "building__grid_id"),
+                n_people=_count_of(living, "home__building__grid_id"),
+                n_open=_count_of(GridEvent.objects.filter(case__in=open_events), "grid_id"),
+                n_patrols=_count_of(
+                    Patrol.objects.filter(
+                        started_at__gte=day, started_at__lt=day + dt.timedelta(days=1)
+                    ),
+                    "grid_id",
+                ),
+            )
+            .order_by("code")
+        )
+        page, size = _page(request)
+        count = grids.count()
+        rows = list(grids[(page - 1) * size : page * size])
+        workers: dict[int, list[str]] = {}
+        for post in GridPost.objects.filter(
+            grid__in=[g.pk for g in rows], kind=GridPost.Kind.FULL_TIME
+        ).select_related("user"):
+            workers.setdefault(post.grid_id, []).append(person_name(post.user))
+        results = [
+            {
+                "id": g.pk,
+                "code": g.code,
+                "name": g.name,
+                "community": g.parent.name if g.parent else "",
+                "lat": g.lat,
+                "lng": g.lng,
+                "workers": workers.get(g.pk, []),
+                "buildings": g.n_buildings,
+                "homes": g.n_homes,
+                "people": g.n_people,
+                "open_events": g.n_open,
+                "patrols_today": g.n_patrols,
+            }
+            for g in rows
+        ]
+        return Response({"count": count, "page": page, "page_size": size, "results": results})
+
+
+class PatrolListView(APIView):
+    @extend_schema(
+        summary="巡查记录（本人的，以及本人可查看网格的），可按日期、网格筛选",
+        operation_id="v1_grid_patrols",
+        parameters=[
+            OpenApiParameter("date", str, description="开始日期 YYYY-MM-DD（北京时间）"),
+            OpenApiParameter("grid", int, description="网格 id"),
+            *PAGE_PARAMS,
+        ],
+        responses={
+            200: _page_of(PatrolOut, "PatrolPage"),
+            400: ErrorOut,
+            401: ErrorOut,
+            403: ErrorOut,
+        },
+    )
+    def get(self, request: Request) -> Response:
+        actor = request_actor(request)
+        require_roles(actor, LEDGER_READ_ROLES, REFUSED)
+        qs = patrols_visible_to(actor).order_by("-started_at", "-pk")
+        day = _day_param(request)
+        if day is not None:
+            start = _day_start(day)
+            qs = qs.filter(started_at__gte=start, started_at__lt=start + dt.timedelta(days=1))
+        grid = int_param(request.query_params, "grid", None, "网格")
+        if grid is not None:
+            qs = qs.filter(grid_id=grid)
+
+        def row(p: Patrol) -> dict[str, Any]:
+            return {
+                "id": p.pk,
+                "grid": p.grid_id,
+                "grid_code": p.grid.code,
+                "worker": person_name(p.user),
+                "started_at": _iso(p.started_at),
+                "ended_at": _iso(p.ended_at),
+                "points": p.points,
+                "outside": p.outside,
+                "flagged": p.flagged,
+                "note": p.note,
+            }
+
+        return _paged(request, qs, row)
+
+
+class PeopleSearchView(APIView):
+    @extend_schema(
+        summary="台账检索：按姓名（至少两个字）或完整电话号码，在本人可查看的网格内；"
+        "结果脱敏，每个返回的人员记一次查阅留痕",
+        operation_id="v1_grid_people",
+        parameters=[
+            OpenApiParameter("q", str, required=True, description="姓名或电话号码"),
+            *PAGE_PARAMS,
+        ],
+        responses={
+            200: _page_of(PersonOut, "PersonPage"),
+            400: ErrorOut,
+            401: ErrorOut,
+            403: ErrorOut,
+        },
+    )
+    def get(self, request: Request) -> Response:
+        actor = request_actor(request)
+        require_roles(actor, LEDGER_READ_ROLES, REFUSED)
+        q = (request.query_params.get("q") or "").strip()
+        phone = normalise_phone(q)
+        people = visible_people(actor)
+        if phone and is_phone(phone):
+            # phones are encrypted: the masked form narrows, the decrypted number decides
+            candidates = people.filter(phone_masked=mask_phone(phone))
+            qs = people.filter(pk__in=[p.pk for p in candidates if p.phone == phone])
+        elif len(q) >= 2:
+            qs = people.filter(name__icontains=q[:40])
+        else:
+            raise ValidationFailed(
+                "输入有误：请输入至少两个字的姓名，或完整的电话号码。", fields={"q": ["太短"]}
+            )
+        page, size = _page(request)
+        qs = qs.order_by("name", "pk")
+        count = qs.count()
+        found = list(qs[(page - 1) * size : page * size])
+        grids = visible_grids(actor)
+        today = timezone.localdate()
+        homes: dict[int, list[str]] = {}
+        for res in (
+            Residence.objects.filter(
+                Q(end__isnull=True) | Q(end__gt=today),
+                person__in=found,
+                home__building__grid__in=grids,
+            )
+            .select_related("home__building")
+            .order_by("pk")
+        ):
+            homes.setdefault(res.person_id, []).append(str(res.home))
+        assert actor.user_id is not None
+        now = timezone.now()
+        PersonRead.objects.bulk_create(
+            [PersonRead(person=p, user_id=actor.user_id, at=now, what="台账检索") for p in found]
+        )
+
+        def row(p: Person) -> dict[str, Any]:
+            return {
+                "id": p.pk,
+                "name": p.name,
+                "sex": p.get_sex_display(),
+                "id_masked": p.id_masked,
+                "phone_masked": p.phone_masked,
+                "person_type": p.get_person_type_display(),
+                "homes": homes.get(p.pk, []),
+            }
+
+        return Response(
+            {"count": count, "page": page, "page_size": size, "results": [row(p) for p in found]}
+        )
+
+
+class VisitListView(APIView):
+    @extend_schema(
+        summary="探访记录（本人可查看网格内的人员），可按人员、日期筛选",
+        operation_id="v1_grid_visits",
+        parameters=[
+            OpenApiParameter("person", int, description="人员 id"),
+            OpenApiParameter("date", str, description="探访日期 YYYY-MM-DD（北京时间）"),
+            *PAGE_PARAMS,
+        ],
+        responses={
+            200: _page_of(VisitRowOut, "VisitPage"),
+            400: ErrorOut,
+            401: ErrorOut,
+            403: ErrorOut,
+        },
+    )
+    def get(self, request: Request) -> Response:
+        actor = request_actor(request)
+        require_roles(actor, LEDGER_READ_ROLES, REFUSED)
+        qs = (
+            Visit.objects.filter(person__in=visible_people(actor))
+            .select_related("person", "visitor")
+            .order_by("-at", "-pk")
+        )
+        person = int_param(request.query_params, "person", None, "人员")
+        if person is not None:
+            qs = qs.filter(person_id=person)
+        day = _day_param(request)
+        if day is not None:
+            start = _day_start(day)
+            qs = qs.filter(at__gte=start, at__lt=start + dt.timedelta(days=1))
+
+        def row(v: Visit) -> dict[str, Any]:
+            return {
+                "id": v.pk,
+                "person": v.person_id,
+                "name": v.person.name,
+                "visitor": person_name(v.visitor),
+                "at": _iso(v.at),
+                "method": v.method,
+                "found": v.found,
+                "needs": v.needs,
+            }
+
+        return _paged(request, qs, row)
+
+
+class IndicatorsView(APIView):
+    @extend_schema(
+        summary="网格月度指标：每个网格、每名专职网格员（口径见 docs/grid.md）",
+        operation_id="v1_grid_indicators",
+        parameters=[
+            OpenApiParameter("month", str, description="YYYY-MM，默认上一个完整月"),
+            OpenApiParameter(
+                "by",
+                str,
+                description="排名依据：patrol（默认）、reported、self、on_time、satisfaction、care",
+            ),
+        ],
+        responses={
+            200: inline_serializer(
+                name="GridIndicators",
+                fields={
+                    "month": serializers.CharField(),
+                    "days": serializers.IntegerField(help_text="计入应巡查的天数"),
+                    "columns": serializers.ListField(child=serializers.DictField()),
+                    "grids": serializers.ListField(child=serializers.DictField()),
+                    "workers": serializers.ListField(child=serializers.DictField()),
+                },
+            ),
+            400: ErrorOut,
+            401: ErrorOut,
+            403: ErrorOut,
+        },
+    )
+    def get(self, request: Request) -> Response:
+        actor = request_actor(request)
+        require_roles(actor, RANKING_ROLES, REFUSED)
+        month = indicators.parse_month(request.query_params.get("month"))
+        table = indicators.month_indicators(actor, month)
+        table.sort(request.query_params.get("by") or "patrol")
+        return Response(
+            {
+                "month": month.label,
+                "days": month.days,
+                "columns": [
+                    {"key": c.key, "label": c.label, "num": c.num, "den": c.den}
+                    for c in table.columns
+                ],
+                "grids": table.grids,
+                "workers": table.workers,
+            }
+        )
+
+
+class EventsView(EventReportView):
+    """/api/v1/grid/events: POST reports an event (above), GET lists the events one sees."""
+
+    @extend_schema(
+        summary="网格事件列表（本人可见的；办理动作走 /api/v1/cases/{id}/actions）",
+        operation_id="v1_grid_events_list",
+        parameters=[
+            OpenApiParameter(
+                "status",
+                str,
+                description="open 未办结（默认）、all 全部，或一个状态："
+                + "、".join(f"{k}（{v}）" for k, v in GRID_EVENT.states.items()),
+            ),
+            OpenApiParameter("grid", int, description="网格 id"),
+            *PAGE_PARAMS,
+        ],
+        responses={200: EVENT_PAGE, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut},
+    )
+    def get(self, request: Request) -> Response:
+        return event_list(request)
 
 
 class MustReportIn(serializers.Serializer):

@@ -37,6 +37,12 @@ class GridConfig(AppConfig):
             "季度更新",
             frozenset({"gd_worker", "gd_helper", "gd_community", "gd_zongzhi", "gd_street"}),
         ),
+        (
+            "grid:map",
+            "网格地图",
+            frozenset({"gd_worker", "gd_helper", "gd_community", "gd_zongzhi", "gd_street"}),
+        ),
+        ("grid:ranking", "月度指标", frozenset({"gd_community", "gd_zongzhi", "gd_street"})),
         ("grid:control", "管控台账", frozenset({"gd_worker", "gd_zongzhi"})),
         (
             "grid:patrols",
@@ -44,6 +50,8 @@ class GridConfig(AppConfig):
             frozenset({"gd_worker", "gd_community", "gd_zongzhi", "gd_street"}),
         ),
     ]
+    # the documents it offers in the 报表 archive (core/reports.py)
+    reports = ["chuangcheng.grid.reports.MONTHLY"]
     home_by_role = [
         ("gd_worker", "grid:today"),
         ("gd_helper", "grid:today"),

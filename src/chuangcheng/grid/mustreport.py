@@ -545,16 +545,22 @@ def pending_of(actor: Actor, now: dt.datetime | None = None) -> list[Pending]:
 
 
 def must_report_timeliness(
-    grid_ids: list[int] | set[int] | QuerySet[Region] | Any, start: dt.datetime, end: dt.datetime
+    grid_ids: list[int] | set[int] | QuerySet[Region] | Any,
+    start: dt.datetime,
+    end: dt.datetime,
+    now: dt.datetime | None = None,
 ) -> dict[str, dict[int, tuple[int, int]]]:
-    """必报及时率: for items filed in [start, end) in these grids, (on time, total) per grid and
-    per worker: {"grids": {grid id: (on_time, total)}, "workers": {user id: (on_time, total)}}.
-    A draft not yet filed counts once it is filed (late, if past its due)."""
-    filed = MustReport.objects.filter(
-        grid_id__in=grid_ids,
-        status=MustReport.Status.FILED,
-        reported_at__gte=start,
-        reported_at__lt=end,
+    """必报及时率: (on time, total) per grid and per worker: {"grids": {grid id: (on_time,
+    total)}, "workers": {user id: (on_time, total)}}. Counted: items filed in [start, end), and
+    items noted (草稿) but still not filed whose due passed in [start, end) — late, so that not
+    filing never looks better than filing late (once filed, such an item counts where it was filed)."""
+    now = now or timezone.now()
+    items = MustReport.objects.filter(grid_id__in=grid_ids)
+    filed = items.filter(
+        status=MustReport.Status.FILED, reported_at__gte=start, reported_at__lt=end
+    )
+    overdue = items.filter(
+        status=MustReport.Status.DRAFT, due_at__gte=start, due_at__lt=min(end, now)
     )
     out: dict[str, dict[int, tuple[int, int]]] = {"grids": {}, "workers": {}}
     for field, name in (("grid_id", "grids"), ("reported_by_id", "workers")):
@@ -562,4 +568,7 @@ def must_report_timeliness(
             total=Count("pk"), on_time=Count("pk", filter=Q(on_time=True))
         ):
             out[name][row[field]] = (row["on_time"], row["total"])
+        for row in overdue.values(field).annotate(total=Count("pk")):
+            on_time, total = out[name].get(row[field], (0, 0))
+            out[name][row[field]] = (on_time, total + row["total"])
     return out

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from chuangcheng.grid.views import events, ledger, patrols, registers, reports
+from chuangcheng.grid.views import command, events, ledger, patrols, registers, reports
 
 app_name = "grid"
 
@@ -28,4 +28,8 @@ urlpatterns = [
     path("grid/reports/<int:pk>/", reports.report_detail, name="report"),
     path("grid/refresh/", reports.refresh_page, name="refresh"),
     path("grid/refresh/homes/<int:pk>/confirm/", reports.refresh_confirm, name="refresh_confirm"),
+    path("grid/map/", command.map_page, name="map"),
+    path("grid/map.json", command.map_json, name="map_json"),
+    path("grid/ranking/", command.ranking_page, name="ranking"),
+    path("grid/ranking.xlsx", command.ranking_xlsx, name="ranking_xlsx"),
 ]

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from chuangcheng.core.idcard import check_char, mask_id
 from chuangcheng.core.privacy import mask_phone
+from chuangcheng.grid import command_demo
 from chuangcheng.grid.models import Building, GridPost, Home, Person, Residence
 from chuangcheng.grid.roles import COMMUNITY, DEPARTMENT, HELPER, STREET, WORKER, ZONGZHI
 from chuangcheng.grid.seed_mustreport import build_mustreport_demo
@@ -183,6 +184,7 @@ def build_grid_demo(
         Residence.objects.bulk_create(links, batch_size=1000)
         care = _registers(rng, today, people, links, grids)
         walked = _patrols(rng, today, grids)
+        walked += command_demo.patrol_history(today, grids)
     made = _events(grids)
     must = build_mustreport_demo(grids, today)  # 必报事项 and 季度更新 (grid/seed_mustreport.py)
     return {
