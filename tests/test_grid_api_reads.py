@@ -164,6 +164,7 @@ def test_indicators_api(october: dict[str, Any], api: Any) -> None:  # noqa: F81
         "on_time",
         "satisfaction",
         "care",
+        "must_report",
     ]
     first = body["grids"][0]
     assert (first["id"], first["care"], first["rank"]) == (october["g1"].pk, 0.6, 1)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Value
 from django.utils import timezone
 
 from chuangcheng.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -563,12 +563,16 @@ def must_report_timeliness(
         status=MustReport.Status.DRAFT, due_at__gte=start, due_at__lt=min(end, now)
     )
     out: dict[str, dict[int, tuple[int, int]]] = {"grids": {}, "workers": {}}
-    for field, name in (("grid_id", "grids"), ("reported_by_id", "workers")):
-        for row in filed.values(field).annotate(
-            total=Count("pk"), on_time=Count("pk", filter=Q(on_time=True))
-        ):
-            out[name][row[field]] = (row["on_time"], row["total"])
-        for row in overdue.values(field).annotate(total=Count("pk")):
-            on_time, total = out[name].get(row[field], (0, 0))
-            out[name][row[field]] = (on_time, total + row["total"])
+    groups = [  # two queries, each grouped by grid and worker at once
+        *filed.values_list("grid_id", "reported_by_id")
+        .annotate(on_time=Count("pk", filter=Q(on_time=True)), total=Count("pk"))
+        .order_by(),
+        *overdue.values_list("grid_id", "reported_by_id")
+        .annotate(on_time=Value(0), total=Count("pk"))
+        .order_by(),
+    ]
+    for grid_id, user_id, ok, total in groups:
+        for name, key in (("grids", grid_id), ("workers", user_id)):
+            was_ok, was_total = out[name].get(key, (0, 0))
+            out[name][key] = (was_ok + ok, was_total + total)
     return out
