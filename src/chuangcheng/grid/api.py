@@ -17,7 +17,8 @@ from rest_framework.views import APIView
 from chuangcheng.api.params import files, plain, request_actor, require_roles
 from chuangcheng.api.schema import ErrorOut
 from chuangcheng.grid import events, registers
-from chuangcheng.grid.models import EventClass, GridEvent, VisitMethod
+from chuangcheng.grid.events import visible_event_number
+from chuangcheng.grid.models import EventClass, GridEvent, NeedRoute, VisitMethod
 from chuangcheng.grid.roles import HELPER, LEDGER_READ_ROLES, VISIT_ROLES, WORKER
 
 REFUSED = "您的角色无权使用网格化管理。"
@@ -61,6 +62,12 @@ class VisitIn(serializers.Serializer):
     method = serializers.ChoiceField(choices=VisitMethod.choices)
     found = serializers.CharField(max_length=500)
     needs = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    need_to = serializers.ChoiceField(
+        choices=NeedRoute.choices, required=False, help_text="event：需求登记为网格事件"
+    )
+    need_class = serializers.ChoiceField(
+        choices=EventClass.choices, required=False, help_text="需求登记为网格事件时的事件类别"
+    )
     at = serializers.DateTimeField(required=False, help_text="手机上的探访时间")
     client_key = serializers.CharField(max_length=64)
 
@@ -68,6 +75,7 @@ class VisitIn(serializers.Serializer):
 class VisitOut(serializers.Serializer):
     id = serializers.IntegerField()
     created = serializers.BooleanField()
+    event = serializers.CharField(allow_null=True, help_text="需求登记的网格事件编号")
 
 
 class EventReportView(APIView):
@@ -146,7 +154,13 @@ class VisitView(APIView):
             method=str(data.get("method", "")),
             found=str(data.get("found", "")),
             needs=str(data.get("needs", "")),
+            need_to=str(data.get("need_to", "")),
+            need_class=str(data.get("need_class", "")),
             at=data.get("at"),
             client_key=str(data.get("client_key", "")),
         )
-        return Response({"id": visit.pk, "created": created}, status=201 if created else 200)
+        # the event is shown by its number only to who may see it (the visitor filed it)
+        event = visible_event_number(actor, visit.need_case_id)
+        return Response(
+            {"id": visit.pk, "created": created, "event": event}, status=201 if created else 200
+        )
