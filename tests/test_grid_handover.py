@@ -33,6 +33,7 @@ from chuangcheng.grid.models import GridEvent, Visit
 from chuangcheng.grid.registers import visit_plan
 from chuangcheng.grid.seed import build_grid_demo
 from chuangcheng.org.models import Membership, Region, Unit
+from chuangcheng.org.services import region_create
 from tests.conftest import INTAKE, actor
 from tests.test_grid_ledger import login
 
@@ -194,7 +195,7 @@ def test_not_taken_up_by_citymgmt_the_event_goes_back_to_be_weighed(
 # literal answers: the worker who reported it may not send it on; another grid's worker, the
 # department, 12345 and 城管 people and a citizen do not see it; community, 综治, street may
 TO_CITYMGMT = {"gd_sq05": 403, "gd_sq02": 404, "gd_sqld": 404, "gd_cg": 404, "dispatcher": 404,
-               "handler_rml": 404, "cm_dp": 404, "citizen": 404, None: 401,
+               "handler_rml": 404, "cm_dp": 404, "cm_jd": 404, "citizen": 404, None: 401,
                "gd_sq": 200, "gd_sqzz": 200, "gd_rml": 200}  # fmt: skip
 
 
@@ -284,7 +285,8 @@ def test_a_12345_order_handed_down_fixed_by_the_grid_and_called_back(
 # literal answers: the order's handling unit may; another street's handler does not see it;
 # the 12345 dispatcher sees it but is not its handler; grid, 城管 people and a citizen do not see it
 HAND_DOWN_12345 = {"handler_zsxl": 404, "dispatcher": 403, "leader": 403, "gd_sq03": 404,
-                   "gd_rml": 404, "cm_dp": 404, "citizen": 404, None: 401, "handler_rml": 200}  # fmt: skip
+                   "gd_sq": 404, "gd_sqzz": 404, "gd_rml": 404, "gd_cg": 404, "cm_dp": 404,
+                   "cm_jd": 404, "citizen": 404, None: 401, "handler_rml": 200}  # fmt: skip
 
 
 @pytest.mark.parametrize("who", list(HAND_DOWN_12345))
@@ -304,7 +306,7 @@ def test_hand_down_only_within_the_senders_scope(hv: dict[str, Any], api: Any) -
     # a grid under another street is not the sender's to pick
     other_street = Region.objects.filter(level=Region.Level.STREET).exclude(code=RML).first()
     assert other_street is not None
-    far = Region.objects.create(
+    far = region_create(
         code="150103004099001", name="外街道网格", level=Region.Level.GRID, parent=other_street
     )
     resp = act(handler, order_id, "hand_down_grid", {"event_class": "SJ06", "grid": far.pk})
@@ -395,7 +397,8 @@ def test_a_citymgmt_case_the_grid_voids_goes_back_to_dispatch(hv: dict[str, Any]
 # literal answers: the dispatcher may; the shift leader, operator and inspector see it but may not;
 # the department (not dispatched to it), grid people, 12345 people and a citizen do not see it
 HAND_DOWN_CM = {"cm_sh": 403, "cm_op": 403, "cm_jd": 403, "cm_hw": 404, "gd_sq": 404,
-                "gd_sq04": 404, "dispatcher": 404, "citizen": 404, None: 401, "cm_dp": 200}  # fmt: skip
+                "gd_sq04": 404, "gd_sqzz": 404, "gd_rml": 404, "gd_cg": 404, "dispatcher": 404,
+                "handler_rml": 404, "citizen": 404, None: 401, "cm_dp": 200}  # fmt: skip
 
 
 @pytest.mark.parametrize("who", list(HAND_DOWN_CM))
@@ -427,6 +430,24 @@ def test_pages_offer_the_hand_overs_only_to_who_may(hv: dict[str, Any], api: Any
     page = login("cm_sh").get(f"/hotline/cases/{cm.pk}/").content.decode()
     assert event.number in page and f"/hotline/cases/{event.pk}/" not in page
     assert login("cm_sh").get(f"/hotline/cases/{event.pk}/").status_code == 404
+
+
+def test_the_hand_down_page_action(hv: dict[str, Any], api: Any) -> None:
+    order_id = order_in_handling(api, hv["grids"][2])
+    url = f"/hotline/cases/{order_id}/do/hand_down_grid/"
+    before = snapshot(order_id)
+    assert login("dispatcher").post(url, {"event_class": "SJ06"}).status_code == 403
+    assert login("gd_sq03").post(url, {"event_class": "SJ06"}).status_code == 404
+    assert snapshot(order_id) == before
+    page = login("handler_rml").get(f"/hotline/cases/{order_id}/").content.decode()
+    assert "下派网格" in page and "按问题位置确定" in page
+    assert login("handler_rml").post(url, {"event_class": "SJ06"}).status_code in (200, 302)
+    event = CaseLink.objects.get(from_case_id=order_id).to_case
+    # the grid worker sees the event and, on it, the order's number but no link to it
+    page = login("gd_sq03").get(f"/hotline/cases/{event.pk}/").content.decode()
+    order = Case.objects.get(pk=order_id)
+    assert order.number in page and f"/hotline/cases/{order_id}/" not in page
+    assert "现场处置" in page
 
 
 # ---------------------------------------------------------------- a visit's need
