@@ -65,8 +65,10 @@ class VisitIn(serializers.Serializer):
     need_to = serializers.ChoiceField(
         choices=NeedRoute.choices, required=False, help_text="event：需求登记为网格事件"
     )
-    need_class = serializers.ChoiceField(
-        choices=EventClass.choices, required=False, help_text="需求登记为网格事件时的事件类别"
+    need_class = serializers.CharField(
+        max_length=4,
+        required=False,
+        help_text="需求登记为网格事件时的事件类别代码（同登记网格事件的 category），默认 SJ06",
     )
     at = serializers.DateTimeField(required=False, help_text="手机上的探访时间")
     client_key = serializers.CharField(max_length=64)

@@ -16,7 +16,7 @@ import datetime as dt
 from typing import Any
 
 from django import forms
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from chuangcheng.cases.handover import photos_of
 from chuangcheng.cases.models import Case
@@ -52,7 +52,7 @@ class HandDownForm(forms.Form):
     note = forms.CharField(label="下派说明", required=False, max_length=2000)
 
 
-def scope_grids(actor: Actor) -> Any:
+def scope_grids(actor: Actor) -> QuerySet[Region]:
     """The grids under the sender's units (every unit the person is a member of)."""
     grids = Region.objects.filter(level=Region.Level.GRID)
     if actor.is_superuser:
