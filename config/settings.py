@@ -288,6 +288,8 @@ SPECTACULAR_SETTINGS = {
         "StatusEnum": "chuangcheng.api.schema.STATUS_CHOICES",  # a case's (several "status")
         "EditionStatusEnum": "chuangcheng.evaluation.models.EDITION_STATUSES",
         "InspectionStatusEnum": "chuangcheng.evaluation.models.INSPECTION_STATUSES",
+        # a 网格事件's class: the grid API's category and 下派网格's event_class
+        "GridEventClassEnum": "chuangcheng.grid.models.EventClass",
     },
 }
 

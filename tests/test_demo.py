@@ -37,6 +37,8 @@ from tests.conftest import actor
 
 ORDERS = 600
 TRANSFERS = 36  # the demo's default --transfers: 12345 orders besides the year's, sent to 城管
+# and the 12345 orders 人民路街道办 hands down to 仕奇社区's grids (grid.demo_handover)
+GRID_DOWN = 3
 HANDLER_STATES = {"dispatched", "handling", "return_requested", "fed_back"}
 # A month of a 600-order history has only ~45 callbacks: at a fixed "today" the history (and so
 # each month's rates) is the same on every run; the real clock is used by the generator test.
@@ -60,8 +62,9 @@ def _last_month(now: dt.datetime) -> str:
 def test_history_is_sealed_and_numbered(demo: None) -> None:
     cases = Case.objects.filter(kind="hotline")
     # the year of history, and the orders the demo then transfers to 数字城管 (--transfers 36)
+    # or hands down to a grid
     assert cases.exclude(links_out__kind="handover").count() == ORDERS
-    assert cases.filter(links_out__kind="handover").distinct().count() == TRANSFERS
+    assert cases.filter(links_out__kind="handover").distinct().count() == TRANSFERS + GRID_DOWN
     sample = list(cases.order_by("pk")[::7])
     assert sample and all(verify_chain(c) for c in sample)
     for case in sample:
@@ -169,8 +172,8 @@ def test_every_demo_user_finds_work(demo: None) -> None:
     assert callback_list(actor("callback")).exists()
     board = supervision_board(actor("supervisor"), now=now)
     assert board["overdue"].exists() and board["supervised"].exists()
-    assert hotline_cases(actor("leader")).count() == ORDERS + TRANSFERS
-    assert hotline_cases(actor("admin")).count() == ORDERS + TRANSFERS
+    assert hotline_cases(actor("leader")).count() == ORDERS + TRANSFERS + GRID_DOWN
+    assert hotline_cases(actor("admin")).count() == ORDERS + TRANSFERS + GRID_DOWN
     mine = hotline_cases(actor("citizen"))
     assert mine.count() == 3
     assert mine.filter(status="closed", hotline__citizen_rating__isnull=True).exists()

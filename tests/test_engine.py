@@ -101,7 +101,21 @@ def step_data(city: DemoCity, name: str, *, merge_into: str = "") -> dict[str, A
             "result": "已结案",
         },
         "citymgmt_back": {"outcome": "voided", "number": "CG1", "kind": "citymgmt", "result": "否"},
+        "hand_down_grid": _hand_down_data(),
+        "grid_done": {"outcome": "done", "number": "WG1", "kind": "gridevent", "result": "已办"},
+        "grid_back": {"outcome": "voided", "number": "WG1", "kind": "gridevent", "result": "否"},
     }[name]
+
+
+TABLE_GRID = "150103004001001"  # a 网格 under 中山西路街道, the table's handling unit's street
+
+
+def _hand_down_data() -> dict[str, Any]:
+    """下派网格 to the grid `city_grids` adds under the handling unit's street."""
+    from chuangcheng.org.models import Region
+
+    grid = Region.objects.filter(code=TABLE_GRID).first()
+    return {"event_class": "SJ06", **({"grid": grid.pk} if grid is not None else {})}
 
 
 def _transfer_data() -> dict[str, Any]:
@@ -121,6 +135,22 @@ def city_grids() -> None:
     TransferCategory.objects.get_or_create(
         category=category, defaults={"subclass": subclass_by_code("200102")}
     )
+    # and a 网格 under 中山西路街道, so that its handling unit may hand an order down (下派网格)
+    from chuangcheng.org.models import Region
+    from chuangcheng.org.services import region_create
+
+    community = Region.objects.filter(
+        level=Region.Level.COMMUNITY, parent__code="150103004"
+    ).order_by("code")[0]
+    if not Region.objects.filter(code=TABLE_GRID).exists():
+        region_create(
+            code=TABLE_GRID,
+            name="表格网格",
+            level=Region.Level.GRID,
+            parent=community,
+            lat=community.lat,
+            lng=community.lng,
+        )
 
 
 # (action, username, data override) from a fresh case to each state
@@ -154,6 +184,7 @@ PATHS: dict[str, list[tuple[str, str, dict[str, Any] | None]]] = {
     "closed": [*_TO_CALLBACK, ("callback", "callback", None)],
     "merged": [("merge", "dispatcher", None)],
     "transferred": [*_TO_HANDLING[:1], ("transfer_citymgmt", "dispatcher", None)],
+    "grid": [*_TO_HANDLING, ("hand_down_grid", "handler_zsxl", None)],
 }
 
 
@@ -216,6 +247,7 @@ CENTRE = {"operator", "dispatcher", "callback", "supervisor", "leader"}
 ASSIGNED = {
     "dispatched",
     "handling",
+    "grid",
     "return_requested",
     "fed_back",
     "callback",
@@ -245,6 +277,7 @@ GUARDED = {
     ("reply_supervision", "handling"),
     ("reply_supervision", "return_requested"),
     ("reply_supervision", "fed_back"),
+    ("reply_supervision", "grid"),
     ("callback", "merged"),
     # an order not yet reviewed has no category here, so it is no 城管 matter yet
     ("transfer_citymgmt", "received"),
@@ -255,7 +288,15 @@ GUARDED = {
 # than read from hotline/workflow.py, so that a wrong declaration fails this table:
 # action -> (the states it is taken in, the roles that take it, who of them: "lead" = only
 # the lead unit's handler, "owner" = only the citizen who submitted it, None = any of them)
-SUPERVISABLE = {"received", "reviewed", "dispatched", "handling", "return_requested", "fed_back"}
+SUPERVISABLE = {
+    "received",
+    "reviewed",
+    "dispatched",
+    "handling",
+    "return_requested",
+    "fed_back",
+    "grid",
+}
 RULES: dict[str, tuple[set[str], set[str], str | None]] = {
     "answer_directly": ({"received"}, {"operator"}, None),
     "review": ({"received"}, {"dispatcher"}, None),
@@ -283,9 +324,14 @@ RULES: dict[str, tuple[set[str], set[str], str | None]] = {
     "transfer_citymgmt": ({"received", "reviewed"}, {"dispatcher"}, None),
     "citymgmt_done": ({"transferred"}, set(), None),
     "citymgmt_back": ({"transferred"}, set(), None),
+    # 下派网格: the lead unit's handler, while handling; the order waits for the 网格事件 and only
+    # the engine moves it back to 办理中 when that event is final
+    "hand_down_grid": ({"handling"}, {"handler"}, "lead"),
+    "grid_done": ({"grid"}, set(), None),
+    "grid_back": ({"grid"}, set(), None),
 }
 # states only the engine moves on (a hand-over waiting for the other loop's case)
-SYSTEM_MOVES = {"transferred"}
+SYSTEM_MOVES = {"transferred", "grid"}
 
 
 def test_the_table_names_every_action_of_the_loop() -> None:

@@ -9,7 +9,8 @@ row lock) opens the receiving case in the same transaction, records a `CaseLink`
 link into both histories.
 
 When the received case reaches a final state, the engine tells the origin in the same
-transaction as that closing step: the origin workflow's `handover_returns[outcome]` action runs
+transaction as that closing step: the origin workflow's return action for that receiver and
+outcome (`handover_returns_from[receiver][outcome]`, else `handover_returns[outcome]`) runs
 on the origin case as the system, its input the receiver's report (`ReturnForm`). Nothing is
 lost on a crash: the closing step and the origin's step commit together or not at all.
 
@@ -151,7 +152,7 @@ def tell_origin(case: Case, event: CaseEvent, now: dt.datetime) -> None:
     report = rec.outcome(case)
     origin = link.from_case
     origin_wf: Workflow = workflow_for(origin.kind)
-    action = origin_wf.handover_returns.get(report.outcome)
+    action = origin_wf.return_action(link.receiver, report.outcome)
     data = {
         "outcome": report.outcome,
         "number": case.number,
@@ -172,6 +173,25 @@ def tell_origin(case: Case, event: CaseEvent, now: dt.datetime) -> None:
         data=data,
         now=now,
     )
+
+
+def photos_of(case: Case, limit: int = 6) -> list[tuple[Any, str]]:
+    """Copies of the case's photos (its first `limit` images, with their labels), for a receiver
+    that opens its case with them: the receiving case keeps its own files."""
+    from django.core.files.base import ContentFile
+
+    from chuangcheng.cases.models import Attachment
+
+    out: list[tuple[Any, str]] = []
+    for att in Attachment.objects.filter(case_id=case.pk, content_type__startswith="image/")[
+        :limit
+    ]:
+        try:
+            with att.file.open("rb") as fh:
+                out.append((ContentFile(fh.read(), name=att.name), att.label))
+        except OSError:  # a file lost from storage: the others still go
+            continue
+    return out
 
 
 def may_take(action: Action, actor: Actor) -> bool:

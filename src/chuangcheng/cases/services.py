@@ -41,6 +41,7 @@ from chuangcheng.cases.workflow import (
     ASSIGNEE,
     CO,
     CREATOR,
+    CREATOR_OR_ASSIGNEE,
     LEAD,
     LEAD_OR_CO,
     NOT_HANDLER,
@@ -548,6 +549,7 @@ def case_open_many(
 def _unit_for(action: Action, case: Case, actor: Actor, store: CaseStore) -> int | None:
     """The unit the actor acts for, or raise PermissionDenied when the action's rule says they
     are not the one (cases.workflow: LEAD, CO, LEAD_OR_CO, ASSIGNEE, OWNER, CREATOR,
+    CREATOR_OR_ASSIGNEE,
     NOT_HANDLER). Among several possible units the smallest id is taken, so it is stable."""
     rule = action.unit
     mine = {u for r in action.roles for u in actor.units_by_role.get(r, ())}
@@ -561,6 +563,13 @@ def _unit_for(action: Action, case: Case, actor: Actor, store: CaseStore) -> int
         if case.created_by_id is None or case.created_by_id != actor.user_id:
             raise PermissionDenied(rule.refusal)
         return min(mine) if mine else None
+    if rule is CREATOR_OR_ASSIGNEE:
+        if case.created_by_id is not None and case.created_by_id == actor.user_id:
+            return min(mine) if mine else None
+        for unit, user, _r in store.active_assignments(case):
+            if user is not None and user == actor.user_id:
+                return unit if unit in mine else (min(mine) if mine else None)
+        raise PermissionDenied(rule.refusal)
     lead: set[int] = {case.lead_unit_id} if case.lead_unit_id is not None else set()
     if rule is LEAD:
         allowed = lead

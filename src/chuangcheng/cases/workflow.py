@@ -41,6 +41,8 @@ LEAD_OR_CO = Rule("lead_or_co", "只有承办单位的人员可以进行此操�
 ASSIGNEE = Rule("assignee", "只有被指派的人员或队伍可以进行此操作。")
 OWNER = Rule("owner", "只有提交该诉求的本人可以进行此操作。")  # the citizen who submitted it
 CREATOR = Rule("creator", "只有上报人本人可以进行此操作。")  # who filed it (e.g. an inspector)
+# who filed it, or the person it was assigned to by name (a case another loop handed down)
+CREATOR_OR_ASSIGNEE = Rule("creator_or_assignee", "只有上报人或被指派的人员可以进行此操作。")
 # anyone of the role but the units that handled it: an independent check (核查, 复查)
 NOT_HANDLER = Rule("not_handler", "办理单位不能核查自己办理的事项。")
 
@@ -371,6 +373,10 @@ class Workflow:
     # THIS workflow run on the origin case, as the system, by the outcome the receiver reports
     # ("done" or "voided"). Its `apply` reads `step.data["handover"]` (cases.handover).
     handover_returns: Mapping[str, str] = field(default_factory=dict)
+    # The same for one receiver (by its name), when the loop hands cases to several loops and
+    # waits for each in a state of its own: {receiver: {outcome: action}}, before
+    # `handover_returns`.
+    handover_returns_from: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.initial not in self.states:
@@ -397,6 +403,12 @@ class Workflow:
         for outcome, name in self.handover_returns.items():
             if outcome not in HANDOVER_OUTCOMES or self.action(name) is None:
                 raise ValueError(f"{self.kind}: handover_returns {outcome!r} → {name!r}")
+        for receiver, returns in self.handover_returns_from.items():
+            for outcome, name in returns.items():
+                if outcome not in HANDOVER_OUTCOMES or self.action(name) is None:
+                    raise ValueError(
+                        f"{self.kind}: handover_returns_from {receiver!r} {outcome!r} → {name!r}"
+                    )
         for a in self.actions:
             named = set(a.starts) | set(a.stops) | set(a.pauses) | set(a.resumes)
             if named - clock_names:
@@ -424,6 +436,11 @@ class Workflow:
                 a.decision and a.decision not in DECISIONS
             ):
                 raise ValueError(f"{self.kind}.{a.name}: decides needs a decision and vice versa")
+
+    def return_action(self, receiver: str, outcome: str) -> str | None:
+        """The action run on a case of this loop when the case it handed to `receiver` ends."""
+        own = self.handover_returns_from.get(receiver, {})
+        return own.get(outcome) or self.handover_returns.get(outcome)
 
     def action(self, name: str) -> Action | None:
         for a in self.actions:

@@ -239,3 +239,15 @@ def _components(
         )
     Component.objects.bulk_create(rows, batch_size=1000)
     return len(rows)
+
+
+def unit_grids_for(street_code: str) -> int:
+    """单元网格 for one more street of the demo (once): e.g. 人民路街道, where the 网格化 demo's
+    仕奇社区 lies, so that its events can go on to 数字城管. No components."""
+    street = Region.objects.filter(code=street_code).first()
+    if street is None or street.lng is None or UnitGrid.objects.filter(street=street).exists():
+        return 0
+    with transaction.atomic():
+        grids = _grids(street)
+        grid_index_touch()
+    return len(grids)

@@ -364,6 +364,7 @@ class Source(models.TextChoices):
     PUBLIC = "public", "公众举报"
     HOTLINE = "hotline", "12345转办"
     VIDEO = "video", "视频监控"
+    GRID = "grid", "网格上报"  # a 网格事件 the community or street sent on (转数字城管)
 
 
 NEEDS_VERIFY = frozenset({Source.PUBLIC, Source.HOTLINE, Source.VIDEO})

@@ -1,9 +1,15 @@
 """转数字城管: the 数字城管 loop receives cases from other loops (a 12345 order in a
-city-management category). The engine (`cases.handover`) calls these from the sender's step:
+city-management category; an escalated 网格事件 the community or street sends on). The engine (`cases.handover`) calls these from the sender's step:
 the 小类 is suggested from the 转数字城管分类对照 table (admin, `TransferCategory`), the place
 and text come from the origin case; the new 城管 case starts at 待立案 with source 12345转办, so
 it goes to 核实 before 立案 (DOMAIN-LOOPS.md §1.4: public and 12345 reports are verified first),
 and its 立案 clock runs from the transfer (`Workflow.open_starts`).
+
+A 网格事件 comes with its place, text and photos, a 小类 guessed from its class where one fits
+(the sender may change it), source 网格上报: it was seen by a grid worker and weighed by the
+community, so it goes to 立案 without 核实, like an inspector's report. An event that 数字城管
+itself handed down to the grid (下派网格) is not sent back up: the grid voids it instead, and
+数字城管 gets it back at 待派遣.
 
 When the 城管 case is final, the sender is told: 结案 → done (the 处置 result as its handling
 result); 不予立案 / 作废 → voided (with the reason)."""
@@ -15,14 +21,21 @@ from typing import Any
 
 from django import forms
 
-from chuangcheng.cases.models import Case, CaseRequest
+from chuangcheng.cases.handover import photos_of
+from chuangcheng.cases.models import Case, CaseLink, CaseRequest
 from chuangcheng.cases.workflow import HANDOVER_DONE, HANDOVER_VOIDED, Received, Receiver
 from chuangcheng.citymgmt.models import CityCase, Source, TransferCategory
 from chuangcheng.org.access import Actor
 
 RECEIVER = "citymgmt"
 TRANSFER_SOURCE = "handover"  # Case.external_source of a transferred case (no resend key)
-SENDING_KINDS = frozenset({"hotline"})  # the loops that may transfer to 数字城管
+HOTLINE_KIND, GRID_KIND = "hotline", "gridevent"
+SENDING_KINDS = frozenset({HOTLINE_KIND, GRID_KIND})  # the loops that may transfer to 数字城管
+# a 网格事件's class → the 城管 小类 suggested for it (only where one plainly fits)
+GRID_CLASS_SUBCLASS = {
+    "SJ04": "200507",  # 环境卫生 → 乱堆物堆料
+    "SJ05": "100305",  # 公共设施损坏 → 垃圾箱 (部件; the sender corrects the 小类)
+}
 
 
 class TransferForm(forms.Form):
@@ -54,12 +67,28 @@ def mapped_subclass(case: Case) -> TransferCategory | None:
 
 
 def accepts(case: Case) -> str | None:
+    if case.kind == GRID_KIND:
+        came_down = CaseLink.objects.filter(to_case_id=case.pk, from_case__kind="citymgmt")
+        if came_down.exists():
+            return "该事件由数字城管下派，不能再转数字城管；网格无法处置的，请作废退回数字城管。"
+        if case.lat is None or case.lng is None:
+            return "该事件没有位置，不能转数字城管。"
+        return None
     if mapped_subclass(case) is None:
         return "该工单的分类不属于城市管理事项（见转数字城管分类对照），不能转数字城管。"
     return None
 
 
 def initial(case: Case) -> dict[str, Any]:
+    if case.kind == GRID_KIND:
+        event_class = getattr(getattr(case, "gridevent", None), "event_class", "")
+        return {
+            "subclass": GRID_CLASS_SUBCLASS.get(event_class, ""),
+            "lat": case.lat,
+            "lng": case.lng,
+            "address": case.address,
+            "description": f"{case.title}：{case.content}"[:2000],
+        }
     mapped = mapped_subclass(case)
     return {
         "subclass": mapped.subclass.full_code if mapped is not None else "",
@@ -82,6 +111,7 @@ def open_transferred(origin: Case, actor: Actor, data: dict[str, Any], now: dt.d
         raise ValidationFailed(
             "该工单没有位置，请填写问题所在的经纬度。", fields={"lat": ["请填写纬度和经度"]}
         )
+    from_grid = origin.kind == GRID_KIND
     case, _created = citymgmt_case_open(
         actor=actor,
         data={
@@ -91,10 +121,10 @@ def open_transferred(origin: Case, actor: Actor, data: dict[str, Any], now: dt.d
             "address": data.get("address") or origin.address,
             "description": data.get("description") or origin.content,
         },
-        photos=[],
-        source=Source.HOTLINE,
+        photos=photos_of(origin) if from_grid else [],
+        source=Source.GRID if from_grid else Source.HOTLINE,
         external=("", ""),
-        hotline_case=origin,
+        hotline_case=origin if origin.kind == HOTLINE_KIND else None,
         now=now,
     )
     return case

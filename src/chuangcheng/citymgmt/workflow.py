@@ -10,6 +10,9 @@
       approve_extension), 缓办/挂账 (request_suspend ▶ approve_suspend pauses 处置; restore)
     filing ──self_handle (自处理, inspector's own report, photos)──▶ self_review ──approve_self──▶ closed
     督办 (supervise) at any open state: the department is told.
+    dispatching ──hand_down_grid (下派网格: to the grid the place lies in)──▶ gridding 网格处置中
+      ──(网格事件 办结)──▶ checking (the grid's result is the 处置反馈; the inspector still checks)
+      └─(网格事件 作废)──▶ dispatching (the grid's reason as note)
 
 Clocks: verify 核实, filing 立案 (starts at reporting: `open_starts`), dispatch 派遣, handle 处置 (limit from the subclass's 立案标准 row by
 the grid's 区域类别 and its 计时类型: `Workflow.clock_limit`), check 核查.
@@ -22,6 +25,7 @@ from collections.abc import Callable
 
 from django import forms
 
+from chuangcheng.cases.handover import ReturnForm
 from chuangcheng.cases.models import Assignment, Case
 from chuangcheng.cases.workflow import (
     CREATED,
@@ -79,7 +83,19 @@ COUNTING_UNITS: dict[str, str] = {
 
 S = frozenset
 PRE_HANDLING = S({"filing", "verifying", "dispatching"})
-OPEN = S({"filing", "verifying", "dispatching", "handling", "checking", "closing", "self_review"})
+OPEN = S(
+    {
+        "filing",
+        "verifying",
+        "dispatching",
+        "handling",
+        "gridding",
+        "checking",
+        "closing",
+        "self_review",
+    }
+)
+GRID_RECEIVER = "grid"  # the 网格化 loop's receiver (下派网格: grid.handover)
 
 
 def handle_limit(case: Case, clock: str) -> tuple[int, str] | None:
@@ -227,6 +243,18 @@ def do_dispatch(step: Step) -> None:
     step.note = step.data.get("note") or f"派遣至{unit.name}"
 
 
+def do_grid_returned(step: Step) -> None:
+    """The 网格事件 this case was handed down to is final (cases.handover): its result (or why
+    the grid could not take it) is this step's note."""
+    step.note = str(step.data.get("result") or "")
+    step.event_data = {"grid_event": step.data.get("number"), "outcome": step.data.get("outcome")}
+
+
+def do_grid_back(step: Step) -> None:
+    do_grid_returned(step)
+    step.cancel("handle")
+
+
 def do_approve_return(step: Step) -> None:
     case = step.case
     step.end_assignments()
@@ -296,6 +324,7 @@ CITYMGMT = register(
             "verifying": "待核实",
             "dispatching": "待派遣",
             "handling": "处置中",
+            "gridding": "网格处置中",
             "checking": "待核查",
             "closing": "待结案",
             "self_review": "自处理待审核",
@@ -335,6 +364,8 @@ CITYMGMT = register(
         open_starts=("filing",),
         # 转数字城管: cases handed over by other loops (a 12345 order), see transfer.py
         receives=(TO_CITYMGMT,),
+        # 下派网格: what this case does when the 网格事件 it was handed down to is final
+        handover_returns_from={GRID_RECEIVER: {"done": "grid_done", "voided": "grid_back"}},
         actions=(
             Action(
                 "send_verify",
@@ -420,6 +451,46 @@ CITYMGMT = register(
                 starts=("handle",),
                 notice=Notice(
                     "城管案件 {number} 已派遣给您单位处置：{title}", (unit_of(LEAD, HANDLER),)
+                ),
+            ),
+            Action(
+                "hand_down_grid",
+                "下派网格",
+                S({"dispatching"}),
+                "gridding",
+                S({DISPATCHER}),
+                hands_over=GRID_RECEIVER,  # the 网格化 loop's receiver: its form, its event
+                stops=("dispatch",),
+                starts=("handle",),
+                help="交由问题所在网格的网格员处置；网格办结后回到待核查，由监督员核查。",
+            ),
+            Action(
+                "grid_done",
+                "网格已处置",
+                S({"gridding"}),
+                "checking",
+                S(),
+                form=ReturnForm,
+                apply=do_grid_returned,
+                system=True,
+                stops=("handle",),
+                starts=("check",),
+                notice=Notice(
+                    "城管案件 {number} 网格已处置，待核查：{title}", (people(INSPECTOR),)
+                ),
+            ),
+            Action(
+                "grid_back",
+                "网格退回",
+                S({"gridding"}),
+                "dispatching",
+                S(),
+                form=ReturnForm,
+                apply=do_grid_back,
+                system=True,
+                starts=("dispatch",),
+                notice=Notice(
+                    "城管案件 {number} 网格退回，请重新派遣：{title}", (people(DISPATCHER),)
                 ),
             ),
             Action(

@@ -30,6 +30,7 @@ from chuangcheng.api.schema import ErrorOut
 from chuangcheng.core.errors import ValidationFailed
 from chuangcheng.core.privacy import is_phone, mask_phone, normalise_phone
 from chuangcheng.grid import events, indicators, mustreport, registers
+from chuangcheng.grid.events import visible_event_number
 from chuangcheng.grid.ledgers import visible_grids, visible_people
 from chuangcheng.grid.models import (
     Building,
@@ -38,6 +39,7 @@ from chuangcheng.grid.models import (
     GridPost,
     Home,
     MustReport,
+    NeedRoute,
     Patrol,
     Person,
     PersonRead,
@@ -101,6 +103,14 @@ class VisitIn(serializers.Serializer):
     method = serializers.ChoiceField(choices=VisitMethod.choices)
     found = serializers.CharField(max_length=500)
     needs = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    need_to = serializers.ChoiceField(
+        choices=NeedRoute.choices, required=False, help_text="event：需求登记为网格事件"
+    )
+    need_class = serializers.CharField(
+        max_length=4,
+        required=False,
+        help_text="需求登记为网格事件时的事件类别代码（同登记网格事件的 category），默认 SJ06",
+    )
     at = serializers.DateTimeField(required=False, help_text="手机上的探访时间")
     client_key = serializers.CharField(max_length=64)
 
@@ -108,6 +118,7 @@ class VisitIn(serializers.Serializer):
 class VisitOut(serializers.Serializer):
     id = serializers.IntegerField()
     created = serializers.BooleanField()
+    event = serializers.CharField(allow_null=True, help_text="需求登记的网格事件编号")
 
 
 class EventReportView(APIView):
@@ -186,10 +197,16 @@ class VisitView(APIView):
             method=str(data.get("method", "")),
             found=str(data.get("found", "")),
             needs=str(data.get("needs", "")),
+            need_to=str(data.get("need_to", "")),
+            need_class=str(data.get("need_class", "")),
             at=data.get("at"),
             client_key=str(data.get("client_key", "")),
         )
-        return Response({"id": visit.pk, "created": created}, status=201 if created else 200)
+        # the event is shown by its number only to who may see it (the visitor filed it)
+        event = visible_event_number(actor, visit.need_case_id)
+        return Response(
+            {"id": visit.pk, "created": created, "event": event}, status=201 if created else 200
+        )
 
 
 # ---------------------------------------------------------------- reads (issue 12, item 7)

@@ -90,3 +90,10 @@ def events_visible_to(actor: Actor) -> QuerySet[Case]:
         .select_related("gridevent__grid", "lead_unit")
         .prefetch_related("clocks")
     )
+
+
+def visible_event_number(actor: Actor, case_id: int | None) -> str | None:
+    """The number of an event (e.g. the one a visit's need became) if this person may see it."""
+    if case_id is None:
+        return None
+    return cases_visible_to(actor).filter(pk=case_id).values_list("number", flat=True).first()

@@ -372,9 +372,17 @@ class ControlEntry(models.Model):
         return f"{self.person} {self.get_type_display()}"
 
 
+class NeedRoute(models.TextChoices):
+    """Where a need found on a visit goes, with the visit (one action)."""
+
+    NONE = "", "仅记录"
+    EVENT = "event", "登记网格事件"
+
+
 class Visit(models.Model):
     """探访: who visited whom, when (on the phone), how, what they found and what is needed.
-    The phone's key makes a resend a no-op."""
+    The phone's key makes a resend a no-op. A need may become a 网格事件 with the visit (in the
+    same transaction): `need_case` is that event."""
 
     person = models.ForeignKey(
         Person, verbose_name="探访对象", on_delete=models.PROTECT, related_name="visits"
@@ -386,6 +394,17 @@ class Visit(models.Model):
     method = models.CharField("探访方式", max_length=12, choices=VisitMethod.choices)
     found = models.CharField("探访情况", max_length=500)
     needs = models.CharField("需求", max_length=300, blank=True)
+    need_to = models.CharField(
+        "需求去向", max_length=10, choices=NeedRoute.choices, blank=True, default=""
+    )
+    need_case = models.ForeignKey(
+        "cases.Case",
+        verbose_name="需求登记的网格事件",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     client_key = models.CharField("客户端编号", max_length=64, unique=True)
     recorded_at = models.DateTimeField("记录时间", auto_now_add=True)
 

@@ -26,7 +26,10 @@ from chuangcheng.grid.models import (
     CareEntry,
     CareTier,
     ControlEntry,
+    EventClass,
+    GridEvent,
     GridPost,
+    NeedRoute,
     Person,
     PersonRead,
     Residence,
@@ -163,11 +166,15 @@ def visit_record(
     method: str,
     found: str,
     needs: str = "",
+    need_to: str = "",
+    need_class: str = "",
     at: Any = None,
     client_key: str,
     now: dt.datetime | None = None,
 ) -> tuple[Visit, bool]:
-    """Keep one visit sent from the phone; the same key again returns the visit it made."""
+    """Keep one visit sent from the phone; the same key again returns the visit it made (and
+    never a second event). A need sent `need_to="event"` becomes a 网格事件 in the person's grid
+    (grid.events.event_report), linked to the visit, in the visit's transaction."""
     now = now or timezone.now()
     if not actor.roles & VISIT_ROLES or actor.user_id is None:
         raise PermissionDenied("您的角色不能登记探访。")
@@ -179,13 +186,22 @@ def visit_record(
         if existing.visitor_id != actor.user_id:
             raise ValidationFailed("客户端编号已被使用。")
         return existing, False
-    if person_for_visit(actor, person_id) is None:
+    person = person_for_visit(actor, person_id)
+    if person is None:
         raise NotFound("人员不存在，或不在您负责的网格。")
     if method not in VisitMethod.values:
         raise ValidationFailed("请选择探访方式。", fields={"method": ["不是允许的探访方式"]})
     found = (found or "").strip()
     if not found:
         raise ValidationFailed("请填写探访情况。", fields={"found": ["必填"]})
+    needs = (needs or "").strip()[:300]
+    need_to = (need_to or "").strip()
+    if need_to not in NeedRoute.values:
+        raise ValidationFailed(
+            "需求去向只能是仅记录或登记网格事件。", fields={"need_to": ["不允许"]}
+        )
+    if need_to and not needs:
+        raise ValidationFailed("请填写需求内容。", fields={"needs": ["必填"]})
     when = _when(at, now)
     try:
         with transaction.atomic():
@@ -195,12 +211,58 @@ def visit_record(
                 at=when,
                 method=method,
                 found=found[:500],
-                needs=(needs or "").strip()[:300],
+                needs=needs,
+                need_to=need_to,
                 client_key=client_key,
             )
+            if need_to == NeedRoute.EVENT:
+                visit.need_case = _need_event(actor, person, visit, need_class, now)
+                visit.save(update_fields=["need_case"])
     except IntegrityError:  # the same key raced in: the other request made it
         return Visit.objects.get(client_key=client_key), False
     return visit, True
+
+
+def _need_event(
+    actor: Actor, person: Person, visit: Visit, need_class: str, now: dt.datetime
+) -> Any:
+    """The 网格事件 a visit's need becomes: in the grid the person lives in among the visitor's
+    own grids, at their building (else the grid's centre); the visit's key is the event's key."""
+    from chuangcheng.grid.events import event_report
+    from chuangcheng.grid.patrols import patrol_grids
+
+    mine = patrol_grids(actor)
+    if not mine.exists():
+        raise PermissionDenied("只有网格员可以把需求登记为网格事件，请交由本网格网格员登记。")
+    home = (
+        _living_in(mine)
+        .filter(person_id=person.pk)
+        .select_related("home__building__grid")
+        .order_by("-start")
+        .first()
+    )
+    if home is None:
+        raise ValidationFailed(
+            "该人员不住在您负责的网格，不能登记网格事件。", fields={"need_to": ["不在您的网格"]}
+        )
+    building = home.home.building
+    grid = building.grid
+    lat = building.lat if building.lat is not None else grid.lat
+    lng = building.lng if building.lng is not None else grid.lng
+    case, _created = event_report(
+        actor=actor,
+        grid_id=grid.pk,
+        category=need_class or EventClass.SJ06,
+        scale=GridEvent.Scale.PERSON,
+        title=f"探访需求：{visit.needs[:40]}",
+        content=f"{visit.get_method_display()}时发现：{visit.found}\n需求：{visit.needs}",
+        lat=lat,
+        lng=lng,
+        address=f"{grid.name}{building.name}",
+        client_key=f"visit:{visit.client_key}",
+        now=now,
+    )
+    return case
 
 
 def person_for_visit(actor: Actor, person_id: int) -> Person | None:
@@ -291,8 +353,21 @@ def control_of(actor: Actor, person: Person) -> list[ControlEntry]:
     return entries
 
 
-def last_visits(person: Person, n: int = 10) -> list[Visit]:
-    return list(person.visits.select_related("visitor")[:n])
+def last_visits(person: Person, n: int = 10, actor: Actor | None = None) -> list[Visit]:
+    """The person's last visits; each visit's need event (`need_event`: id, number) only when
+    `actor` may see that event, else None."""
+    from chuangcheng.cases.selectors import cases_visible_to
+
+    visits = list(person.visits.select_related("visitor", "need_case")[:n])
+    ids = {v.need_case_id for v in visits if v.need_case_id is not None}
+    seen = (
+        set(cases_visible_to(actor).filter(pk__in=ids).values_list("pk", flat=True))
+        if actor is not None and ids
+        else set()
+    )
+    for v in visits:
+        v.need_event = v.need_case if v.need_case_id in seen else None  # type: ignore[attr-defined]
+    return visits
 
 
 def overdue_counts(plan: list[Due], now: dt.datetime) -> dict[int, int]:

@@ -10,6 +10,10 @@
     department ──department_done (部门办结, photos; the lead unit)──▶ rating
     rating ──rate (群众满意度: 满意/基本满意/不满意)──▶ closed 已办结
     reported/escalated ──void (作废: not an event; community)──▶ void
+    escalated ──to_citymgmt (转数字城管: community or street)──▶ citymgmt 城管办理中
+      ──(城管 结案)──▶ rating (the grid still asks the residents) | ─(不予立案/作废)──▶ escalated
+    下派网格 (grid.handover): a 12345 order or a 城管 case handed down opens an event at reported,
+      assigned by name to the grid's workers (receive, the system's step); its end goes back
 
 Clocks: respond 响应 (from the report: a road chosen within 24 hours), department 部门办理
 (the days the community gave the department, in working days).
@@ -19,11 +23,14 @@ from __future__ import annotations
 
 from django import forms
 
+from chuangcheng.cases.handover import ReturnForm
 from chuangcheng.cases.models import Assignment, Case
 from chuangcheng.cases.workflow import (
     ASSIGNED,
+    ASSIGNEE,
     CREATED,
     CREATOR,
+    CREATOR_OR_ASSIGNEE,
     JURISDICTION,
     LEAD,
     UNITS,
@@ -37,13 +44,15 @@ from chuangcheng.cases.workflow import (
     role,
     unit_of,
 )
-from chuangcheng.grid.models import GridEvent
+from chuangcheng.grid.handover import TO_GRID
+from chuangcheng.grid.models import GridEvent, GridPost
 from chuangcheng.grid.roles import COMMUNITY, DEPARTMENT, HELPER, STREET, WORKER, ZONGZHI
 from chuangcheng.org.models import Unit
 
 KIND = "gridevent"
 S = frozenset
-OPEN = S({"reported", "agreed", "escalated", "department", "rating"})
+OPEN = S({"reported", "agreed", "escalated", "department", "citymgmt", "rating"})
+CITYMGMT_RECEIVER = "citymgmt"  # the 数字城管 loop's receiver (转数字城管: citymgmt.transfer)
 
 
 def _own(step: Step) -> GridEvent:
@@ -175,6 +184,39 @@ def do_assign_department(step: Step) -> None:
     step.note = step.data.get("note") or f"交办{unit.name}，{own.dept_days} 个工作日内办结"
 
 
+def do_receive(step: Step) -> None:
+    """A case handed down by another loop: the grid's 专职网格员 (兼职 when there is none) by
+    name, each with the unit they hold their post for."""
+    from chuangcheng.org.models import Membership
+
+    grid_id = _own(step).grid_id
+    posts = list(
+        GridPost.objects.filter(grid_id=grid_id)
+        .exclude(kind=GridPost.Kind.BUILDING)
+        .values_list("user_id", "kind", "user__username")
+    )
+    full = [p for p in posts if p[1] == GridPost.Kind.FULL_TIME] or posts
+    names = []
+    for user_id, kind, username in full:
+        role = WORKER if kind == GridPost.Kind.FULL_TIME else HELPER
+        unit_id = (
+            Membership.objects.filter(user_id=user_id, role=role, unit__isnull=False)
+            .values_list("unit_id", flat=True)
+            .first()
+        )
+        if unit_id is not None:
+            step.assign(unit_id, Assignment.Role.LEAD, user_id)
+            names.append(username)
+    step.event_data = {"workers": names}
+    step.note = "已派至本网格网格员" if names else "本网格暂无网格员，请社区指派"
+
+
+def do_returned(step: Step) -> None:
+    """The 城管 case this event went to is final (cases.handover): its result is the note."""
+    step.note = str(step.data.get("result") or "")
+    step.event_data = {"linked": step.data.get("number"), "outcome": step.data.get("outcome")}
+
+
 def do_rate(step: Step) -> None:
     own = _own(step)
     own.satisfaction = step.data["satisfaction"]
@@ -193,6 +235,7 @@ GRID_EVENT = register(
             "agreed": "落实中",
             "escalated": "待研判",
             "department": "部门办理中",
+            "citymgmt": "城管办理中",
             "rating": "待评价",
             "closed": "已办结",
             "void": "已作废",
@@ -215,6 +258,10 @@ GRID_EVENT = register(
         present=event_fields,
         detail=GridEvent,
         recorded=("road", "satisfaction"),
+        # 下派网格: 12345 orders and 城管 cases handed down to a grid (grid.handover)
+        receives=(TO_GRID,),
+        # 转数字城管: what the event does when the 城管 case it went to is final
+        handover_returns={"done": "citymgmt_done", "voided": "citymgmt_back"},
         actions=(
             Action(
                 "fix_on_spot",
@@ -222,7 +269,7 @@ GRID_EVENT = register(
                 S({"reported"}),
                 "rating",
                 S({WORKER, HELPER}),
-                unit=CREATOR,
+                unit=CREATOR_OR_ASSIGNEE,  # who reported it, or who it was handed down to
                 form=NoteForm,
                 apply=do_fix,
                 accepts_files=True,
@@ -285,6 +332,55 @@ GRID_EVENT = register(
                 apply=do_reason,
                 notice=Notice(
                     "网格事件 {number} 退回网格处置", (unit_of(CREATOR, WORKER, HELPER),)
+                ),
+            ),
+            Action(
+                "to_citymgmt",
+                "转数字城管",
+                S({"escalated"}),
+                "citymgmt",
+                S({COMMUNITY, ZONGZHI, STREET}),
+                hands_over=CITYMGMT_RECEIVER,  # the 数字城管 loop's receiver: its form, its case
+                help="城市管理类问题转数字城管立案处置；城管结案后回到待评价，由社区回访群众。",
+            ),
+            Action(
+                "citymgmt_done",
+                "数字城管结案",
+                S({"citymgmt"}),
+                "rating",
+                S(),
+                system=True,
+                form=ReturnForm,
+                apply=do_returned,
+                notice=Notice(
+                    "网格事件 {number} 数字城管已结案，请回访群众", (people(COMMUNITY, ZONGZHI),)
+                ),
+            ),
+            Action(
+                "citymgmt_back",
+                "数字城管退回",
+                S({"citymgmt"}),
+                "escalated",
+                S(),
+                system=True,
+                form=ReturnForm,
+                apply=do_returned,
+                notice=Notice(
+                    "网格事件 {number} 数字城管未受理，请重新研判",
+                    (people(COMMUNITY, ZONGZHI, STREET),),
+                ),
+            ),
+            Action(
+                "receive",
+                "派至网格员",
+                S({"reported"}),
+                None,
+                S(),
+                system=True,
+                apply=do_receive,
+                notice=Notice(
+                    "{title}：已下派您的网格（网格事件 {number}），请处置",
+                    (unit_of(ASSIGNEE, WORKER, HELPER),),
                 ),
             ),
             Action(

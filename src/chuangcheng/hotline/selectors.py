@@ -146,7 +146,8 @@ def most_reported_open(actor: Actor, limit: int = 20) -> list[Case]:
     )
 
 
-QUEUE_STATES = ["dispatched", "handling", "return_requested", "fed_back"]
+# "grid": handed down to a grid (下派网格), still the unit's order, its 办结 clock running
+QUEUE_STATES = ["dispatched", "handling", "return_requested", "fed_back", "grid"]
 
 
 def handler_queue(actor: Actor, *, now: dt.datetime | None = None) -> QuerySet[Case]:

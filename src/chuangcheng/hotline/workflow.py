@@ -7,6 +7,8 @@
     fed_back ──reject_feedback──▶ handling
     received/reviewed ──transfer_citymgmt (转数字城管)──▶ transferred ──(城管 结案)──▶ callback
                                                           └─(不予立案/作废)──▶ reviewed
+    handling ──hand_down_grid (下派网格: the handling unit hands it to the grid of its place)──▶ grid
+      ──(网格事件 办结 or 作废)──▶ handling (the grid's result as note; the unit writes its feedback)
     callback ──callback(回访)──▶ closed (resolved & satisfied) | unsatisfied | callback (not reached)
     unsatisfied ──reopen (重办)──▶ handling | ──close──▶ closed
     handling ──request_extension──▶ (a pending 延期 request) ──approve_ / reject_extension
@@ -87,6 +89,7 @@ STATES = {
     "closed": "已办结",
     "merged": "已并单",
     "transferred": "已转数字城管",
+    "grid": "网格办理中",
 }
 # What the caller is told about each step (their phone pages and their API view): no staff
 # names, no internal notes; the steps not listed here are internal.
@@ -108,12 +111,15 @@ PUBLIC_STEPS: dict[str, str] = {
     "rate": "您已评价",
     "transfer_citymgmt": "已转数字城管办理",
     "citymgmt_done": "数字城管已办结，等待回访",
+    "hand_down_grid": "已交由所在网格办理",
+    "grid_done": "网格已办理，承办单位正在整理办理结果",
 }
 # the handling result is shown to the caller once it has been approved for callback
 RESULT_PUBLIC_STATES = frozenset({"callback", "unsatisfied", "closed"})
 OPEN_FOR_SUPERVISION = frozenset(
-    {"received", "reviewed", "dispatched", "handling", "return_requested", "fed_back"}
+    {"received", "reviewed", "dispatched", "handling", "return_requested", "fed_back", "grid"}
 )
+GRID_RECEIVER = "grid"  # the 网格化 loop's receiver (下派网格: grid.handover)
 # 转数字城管 (a city-management order handed over to the 数字城管 loop): the dispatcher may
 # transfer an order not yet dispatched; it then waits for the 城管 case. The 办结 clock starts
 # (or keeps running) at the transfer: the transfer is a way of handling, the order still owes
@@ -574,6 +580,13 @@ def do_citymgmt_back(step: Step) -> None:
     step.cancel("finish")
 
 
+def do_grid_returned(step: Step) -> None:
+    """The 网格事件 this order was handed down to is final: the grid's result (or why it was
+    voided) is this step's note, and the handling unit writes its own feedback from it."""
+    step.note = step.data.get("result") or f"网格事件 {step.data['number']} 已结束。"
+    step.event_data = {"linked": step.data["number"], "outcome": step.data["outcome"]}
+
+
 # ---------------------------------------------------------------- who is told (消息提醒)
 TO_LEAD_UNIT = (unit_of(LEAD, HANDLER),)
 TO_DISPATCHERS = (people(DISPATCHER),)
@@ -648,6 +661,8 @@ HOTLINE = register(
         public_detail=presenters.public_detail,
         # when the 数字城管 case it was transferred to is final (cases.handover)
         handover_returns={"done": "citymgmt_done", "voided": "citymgmt_back"},
+        # … and when the 网格事件 it was handed down to is final: back to its handling unit
+        handover_returns_from={GRID_RECEIVER: {"done": "grid_done", "voided": "grid_back"}},
         actions=(
             Action(
                 "answer_directly",
@@ -719,6 +734,38 @@ HOTLINE = register(
                 form=ReturnForm,
                 apply=do_citymgmt_back,
                 notice=_to_dispatchers("工单 {number} 转数字城管未受理，已退回待派单"),
+            ),
+            Action(
+                "hand_down_grid",
+                "下派网格",
+                S({"handling"}),
+                "grid",
+                S({HANDLER}),
+                unit=LEAD,
+                hands_over=GRID_RECEIVER,  # the 网格化 loop's receiver: its form, its event
+                help="交由诉求所在网格的网格员现场办理；网格办结后回到办理中，由本单位反馈。",
+            ),
+            Action(
+                "grid_done",
+                "网格已办理",
+                S({"grid"}),
+                "handling",
+                S(),
+                system=True,
+                form=ReturnForm,
+                apply=do_grid_returned,
+                notice=_to_lead("工单 {number} 网格已办理，请核实后反馈办理结果"),
+            ),
+            Action(
+                "grid_back",
+                "网格退回",
+                S({"grid"}),
+                "handling",
+                S(),
+                system=True,
+                form=ReturnForm,
+                apply=do_grid_returned,
+                notice=_to_lead("工单 {number} 网格未能办理，已退回贵单位"),
             ),
             Action(
                 "accept",

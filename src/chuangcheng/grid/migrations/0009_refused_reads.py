@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('grid', '0005_must_report'),
+        ('grid', '0006_visit_needs'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

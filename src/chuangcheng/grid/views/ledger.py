@@ -14,7 +14,8 @@ from django.views.decorators.http import require_POST
 from chuangcheng.core.errors import NotFound, ValidationFailed
 from chuangcheng.core.sheets import ImportRejected
 from chuangcheng.grid import ledgers, registers
-from chuangcheng.grid.models import PersonRead, VisitMethod
+from chuangcheng.grid.models import NeedRoute, PersonRead, VisitMethod
+from chuangcheng.grid.patrols import patrol_grids
 from chuangcheng.grid.roles import (
     EDIT_BY_REGION_ROLES,
     ID_REVEAL_ROLES,
@@ -68,7 +69,9 @@ def person_page(request: HttpRequest, pk: int) -> HttpResponse:
             "may_reveal": bool(actor.roles & ID_REVEAL_ROLES),
             "care": list(person.care.filter(until__isnull=True)),
             "control": registers.control_of(actor, person),
-            "visits": registers.last_visits(person),
+            "visits": registers.last_visits(person, actor=actor),
+            "need_routes": NeedRoute.choices,
+            "may_route_need": patrol_grids(actor).exists(),
             "may_visit": bool(actor.roles & VISIT_ROLES)
             and registers.person_for_visit(actor, person.pk) is not None,
             "methods": VisitMethod.choices,

@@ -5,6 +5,7 @@ few who may see it."""
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -14,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from chuangcheng.core.errors import NotFound
 from chuangcheng.grid import ledgers, registers
+from chuangcheng.grid.events import visible_event_number
 from chuangcheng.grid.models import VisitMethod
 from chuangcheng.grid.roles import LEDGER_READ_ROLES, VISIT_ROLES
 from chuangcheng.org.access import Actor
@@ -63,13 +65,25 @@ def visit_new(request: HttpRequest, pk: int) -> HttpResponse:
         method=request.POST.get("method", ""),
         found=request.POST.get("found", ""),
         needs=request.POST.get("needs", ""),
+        need_to=request.POST.get("need_to", ""),
+        need_class=request.POST.get("need_class", ""),
         at=request.POST.get("at") or None,
         client_key=request.POST.get("client_key", ""),
     )
     if request.headers.get("Accept", "").startswith("application/json"):
-        return JsonResponse({"id": visit.pk, "created": created}, status=201 if created else 200)
-    messages.success(request, "探访已登记。" if created else "这次探访已登记过，未重复记录。")
+        return JsonResponse(
+            {"id": visit.pk, "created": created, "event": _need_event_number(request, visit)},
+            status=201 if created else 200,
+        )
+    done = "探访已登记。" if created else "这次探访已登记过，未重复记录。"
+    if visit.need_case_id is not None:
+        done += f"需求已登记为网格事件 {_need_event_number(request, visit)}。"
+    messages.success(request, done)
     return redirect("grid:person", pk=pk)
+
+
+def _need_event_number(request: HttpRequest, visit: Any) -> str | None:
+    return visible_event_number(request.actor, visit.need_case_id)  # type: ignore[attr-defined]
 
 
 @page(*LEDGER_READ_ROLES, mobile=True, on_refused=ledgers.refusal_logger("管控台账"))

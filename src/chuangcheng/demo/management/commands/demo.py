@@ -26,6 +26,7 @@ from django.utils import timezone
 from chuangcheng.citymgmt.demo_data import build_citymgmt_demo
 from chuangcheng.demo.city import DEMO_PASSWORD, DEMO_USERS, build_demo_city
 from chuangcheng.evaluation.seed import build_evaluation_demo
+from chuangcheng.grid.demo_handover import build_grid_handovers
 from chuangcheng.grid.seed import build_grid_demo
 from chuangcheng.org.roles import role_label
 from chuangcheng.volunteer.seed import VOL_BANNER, build_volunteer_demo
@@ -82,6 +83,9 @@ class Command(BaseCommand):
         build_volunteer_demo(DEMO_PASSWORD)  # 文明实践: 中心/所/站, teams, volunteers, orders
         self._history(options)
         self._citymgmt_history(options)
+        # 网格化 ↔ 12345/城管 hand-overs: after their histories (they load only into a database
+        # without cases of their loop), so not in build_grid_demo
+        build_grid_handovers(now=timezone.now(), password=DEMO_PASSWORD)
         self._evaluation_history()
         if not options["no_serve"]:
             self._routing_models()
