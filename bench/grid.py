@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import json
 import os
 import subprocess
@@ -153,6 +154,9 @@ def main() -> None:
 
         api = api_client(STREET_USER)
         few = max(5, rounds // 3)
+        wc.get("/grid/ledger/")
+        sc.get("/grid/ledger/")
+        gc.freeze()  # as config/wsgi.py does once the application is loaded
         # the visit plan's readers, with the plan as it was (group k-before) and as it is, in
         # turn, in this run
         for label, plan in (("before", grid_plan_before.visit_plan), ("now", current_plan)):
