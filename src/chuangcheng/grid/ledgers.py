@@ -17,7 +17,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from chuangcheng.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
-from chuangcheng.core.idcard import mask_id, parse_id
+from chuangcheng.core.idcard import id_index, mask_id, parse_id
 from chuangcheng.core.privacy import is_phone, mask_phone, normalise_phone
 from chuangcheng.core.sheets import (
     ImportRejected,
@@ -38,6 +38,7 @@ from chuangcheng.grid.models import (
     PersonRead,
     RefusedRead,
     Residence,
+    phone_index,
 )
 from chuangcheng.grid.roles import (
     EDIT_BY_REGION_ROLES,
@@ -120,6 +121,52 @@ def refusal_logger(what: str) -> Callable[[HttpRequest, Actor, DomainError | Non
         refused_read(actor, what, request.get_full_path(), pk if isinstance(pk, int) else None)
 
     return note
+
+
+SEARCH_LIMIT = 50
+
+
+def search_people(
+    actor: Actor, query: str, *, limit: int = SEARCH_LIMIT
+) -> tuple[str, list[Person]]:
+    """按姓名、电话或身份证号查找 among the people of the person's grids (the ledger's scope).
+
+    * a phone number (mobile or landline, spaces and dashes ignored): exactly, by its blind
+      index; an 18-character ID number: exactly, by its blind index. Both reveal whose number
+      it is, so each person found is logged (PersonRead);
+    * anything else: a name or the start of one (王伟 finds 王伟 and 王伟明), as the ledger
+      shows names anyway (masked numbers only; not logged).
+
+    Returns how it searched ("phone", "id", "name") and at most `limit` people, by name, each
+    with `here`: their current homes in the person's grids."""
+    query = (query or "").strip()
+    if not query:
+        return "name", []
+    grids = visible_grids(actor)
+    people = visible_people(actor)
+    if is_phone(query):
+        how, people = "phone", people.filter(phone_index=phone_index(query))
+    elif len(query) == 18 and query[:17].isdigit():
+        how, people = "id", people.filter(id_index=id_index(query))
+    else:
+        how, people = "name", people.filter(name__startswith=query[:40])
+    today = timezone.localdate()
+    here = Residence.objects.filter(
+        Q(end__isnull=True) | Q(end__gt=today), start__lte=today, home__building__grid__in=grids
+    ).select_related("home__building__grid")
+    found: list[Person] = list(
+        people.order_by("name", "pk").prefetch_related(
+            Prefetch("residences", here, to_attr="here")
+        )[:limit]
+    )
+    if how != "name" and found:
+        assert actor.user_id is not None
+        what = "按电话号码查找" if how == "phone" else "按身份证号码查找"
+        now = timezone.now()
+        PersonRead.objects.bulk_create(
+            [PersonRead(person=p, user_id=actor.user_id, at=now, what=what) for p in found]
+        )
+    return how, found
 
 
 def reveal_id(actor: Actor, pk: int) -> str:

@@ -5,6 +5,8 @@ person's record is logged (PersonRead)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
@@ -141,6 +143,7 @@ class Person(models.Model):
     id_masked = models.CharField("公民身份号码（脱敏）", max_length=18, blank=True, editable=False)
     phone = EncryptedTextField("联系电话", blank=True)
     phone_masked = models.CharField("联系电话（脱敏）", max_length=20, blank=True, editable=False)
+    phone_index = models.CharField("联系电话索引", max_length=64, blank=True, editable=False)
     person_type = models.CharField(
         "人员类型", max_length=2, choices=Type.choices, default=Type.REGISTERED
     )
@@ -168,9 +171,43 @@ class Person(models.Model):
                 fields=["id_index"], condition=~models.Q(id_index=""), name="grid_person_id_once"
             ),
         ]
+        indexes = [
+            # 按电话查找: the phone's blind index (a family may share one phone: not unique)
+            models.Index(
+                fields=["phone_index"],
+                condition=~models.Q(phone_index=""),
+                name="grid_person_phone",
+            ),
+            # 按姓名查找 (prefix): LIKE '王伟%' uses it on PostgreSQL whatever the collation
+            models.Index(
+                fields=["name"], name="grid_person_name", opclasses=["varchar_pattern_ops"]
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # the phone's blind index follows the phone, whoever changes it (import, admin)
+        self.phone_index = phone_index(self.phone)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "phone" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "phone_index"}
+        super().save(*args, **kwargs)
+
+
+PHONE_INDEX_PURPOSE = "grid.person.phone"
+
+
+def phone_index(phone: str) -> str:
+    """The blind index of a phone number (normalised first: spaces and dashes do not count)."""
+    from chuangcheng.core.crypto import blind_index
+    from chuangcheng.core.privacy import normalise_phone
+
+    number = normalise_phone(phone or "")
+    if number.lstrip("+").startswith("86") and len(number.lstrip("+")) == 13:
+        number = number[-11:]  # +86 13800001234 is 13800001234
+    return blind_index(number, PHONE_INDEX_PURPOSE)
 
 
 class Residence(models.Model):
@@ -448,7 +485,11 @@ class Patrol(models.Model):
         verbose_name = "巡查记录"
         verbose_name_plural = "巡查记录"
         ordering = ["-started_at"]
-        indexes = [models.Index(fields=["grid", "-started_at"], name="grid_patrol_grid")]
+        indexes = [
+            models.Index(fields=["grid", "-started_at"], name="grid_patrol_grid"),
+            # 今日工作: one worker's patrols of today, among a year of everyone's
+            models.Index(fields=["user", "-started_at"], name="grid_patrol_user"),
+        ]
         constraints = [
             # one patrol at a time per person
             models.UniqueConstraint(

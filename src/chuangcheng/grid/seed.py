@@ -1,7 +1,9 @@
 """The demo's 网格: 仕奇社区 (赛罕区人民路街道) and its 10 grids, one 专职网格员 each, a 楼栋长,
 the community's staff and 综治专干, the street's grid centre; and the 人房 ledgers of the ten grids
-(buildings, homes, about 1,700 people with valid, generated ID numbers, rented homes, floating
-people, some who have moved out). Made once; deterministic."""
+(100 buildings, 3,000 homes, about 7,000 people with valid, generated ID numbers, rented homes,
+floating people, some who have moved out), the six care ledgers (164 households) with a year of
+visits by tier (some overdue now), the control register, a year of patrols (two a day per
+worker, a few flagged) and of events down the three roads. Made once; deterministic."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from django.utils import timezone
 from chuangcheng.core.idcard import check_char, mask_id
 from chuangcheng.core.privacy import mask_phone
 from chuangcheng.grid import command_demo
-from chuangcheng.grid.models import Building, GridPost, Home, Person, Residence
+from chuangcheng.grid.models import Building, GridPost, Home, Person, Residence, phone_index
 from chuangcheng.grid.roles import COMMUNITY, DEPARTMENT, HELPER, STREET, WORKER, ZONGZHI
 from chuangcheng.grid.seed_mustreport import build_mustreport_demo
 from chuangcheng.org.models import Membership, Region, Unit
@@ -32,6 +34,7 @@ GRID_BANNER = [
     ("gd_rml", "人民路街道网格中心", STREET),
 ]
 RELATIONS = ["配偶", "子", "女", "父亲", "母亲", "孙子", "孙女"]
+BUILDINGS_PER_GRID = 10
 
 
 def _name(rng: random.Random) -> str:
@@ -79,8 +82,12 @@ def _users(password: str, community: Region, grids: list[Region]) -> None:
 
 
 def build_grid_demo(
-    password: str, seed: int = 31000, today: dt.date | None = None
+    password: str, seed: int = 31000, today: dt.date | None = None, *, full: bool = False
 ) -> dict[str, int]:
+    """The grid demo. `full` (the demo command): 10 buildings a grid (3,000 homes), a year of
+    patrols (two a day per worker) and of events down the three roads besides the recent ones;
+    without it (tests, the bench: quick to build) 3 buildings a grid (720 homes), the last
+    patrols and the nine recent events. The registers are the same in both."""
     community = Region.objects.filter(level=Region.Level.COMMUNITY, name=COMMUNITY_NAME).first()
     if community is None:
         return {"people": 0}
@@ -99,16 +106,20 @@ def build_grid_demo(
     homes: list[Home] = []
     with transaction.atomic():
         for g, grid in enumerate(grids):
-            for b in range(1, 4):
+            # ten buildings a grid, six floors, two doors a floor, two or three units: 300
+            # homes a grid, 3,000 in the community (not full: 3 of two units, 720 homes)
+            per_grid = BUILDINGS_PER_GRID if full else 3
+            for b in range(1, per_grid + 1):
+                n = g * per_grid + b
                 building = Building.objects.create(
                     grid=grid,
-                    number=f"{g * 3 + b:05d}",
-                    name=f"仕奇小区{g * 3 + b}号楼",
+                    number=f"{n:05d}",
+                    name=f"仕奇小区{n}号楼",
                     floors=6,
                     lat=(grid.lat or 40.8) + rng.uniform(-0.0004, 0.0004),
                     lng=(grid.lng or 111.7) + rng.uniform(-0.0004, 0.0004),
                 )
-                for unit_no in ("1", "2"):
+                for unit_no in ("1", "2", "3")[: 2 + b % 2 if full else 2]:
                     for floor in range(1, 7):
                         for door in ("01", "02"):
                             rented = rng.random() < 0.14
@@ -174,6 +185,7 @@ def build_grid_demo(
 
         for p in people:
             p.id_index = id_index(p.id_number)
+            p.phone_index = phone_index(p.phone)  # bulk_create does not call save()
         Person.objects.bulk_create(people, batch_size=500)
         links = [Residence(person=people[p], home=homes[h], **f) for p, h, f in residences]
         # some earlier tenants who have moved out: their residence ends, their record stays
@@ -183,9 +195,13 @@ def build_grid_demo(
                 link.start = min(link.start, link.end - dt.timedelta(days=200))
         Residence.objects.bulk_create(links, batch_size=1000)
         care = _registers(rng, today, people, links, grids)
-        walked = _patrols(rng, today, grids)
-        walked += command_demo.patrol_history(today, grids)
+        # the full demo: a year, each worker more or less diligent (so the ranking means
+        # something); the quick one (tests): the last days, and since the first of last month
+        walked = _patrols(rng, today, grids, days=365 if full else 2)
+        if not full:
+            walked += command_demo.patrol_history(today, grids)
     made = _events(grids)
+    past = _year_of_events(rng, grids) if full and made else 0
     must = build_mustreport_demo(grids, today)  # 必报事项 and 季度更新 (grid/seed_mustreport.py)
     return {
         "people": len(people),
@@ -193,6 +209,7 @@ def build_grid_demo(
         **care,
         "patrols": walked,
         "events": made,
+        "events_year": past,
         **must,
     }
 
@@ -265,63 +282,132 @@ def _events(grids: list[Region]) -> int:
     return made
 
 
-def _patrols(rng: random.Random, today: dt.date, grids: list[Region]) -> int:
-    """The last three patrols (08:00 and 15:00 each day) of every grid worker before now, each
-    a short route inside the grid; one wanders out of its grid and is flagged."""
+def _patrols(rng: random.Random, today: dt.date, grids: list[Region], *, days: int = 2) -> int:
+    """Every grid worker's patrols at 08:00 and 15:00 of the last `days` days (and today's
+    done), each a short route inside the grid of four points; about one in a hundred wanders
+    out of its grid and is flagged, and one of the last three of worker 4 does."""
     from chuangcheng.grid.models import Patrol, PatrolPoint
 
     tz = dt.timezone(dt.timedelta(hours=8))
-    posts = GridPost.objects.filter(grid__in=grids, kind=GridPost.Kind.FULL_TIME).select_related(
-        "grid"
+    posts = list(
+        GridPost.objects.filter(grid__in=grids, kind=GridPost.Kind.FULL_TIME).select_related("grid")
     )
     now = dt.datetime.now(tz)
     slots = sorted(
         dt.datetime.combine(today - dt.timedelta(days=d), dt.time(h), tzinfo=tz)
-        for d in range(3)
+        for d in range(days + 1)
         for h in (8, 15)
     )
-    slots = [s for s in slots if s + dt.timedelta(hours=1, minutes=40) < now][-3:]
-    made = 0
+    slots = [s for s in slots if s + dt.timedelta(hours=1, minutes=40) < now]
+    notes = ("走访 10 户，无异常", "发现楼道堆物 1 处，已现场劝导清理", "提醒 2 户出租房登记")
+    patrols: list[Patrol] = []
+    routes: list[list[tuple[dt.datetime, float, float, bool]]] = []
+    recent = dt.datetime.combine(today - dt.timedelta(days=2), dt.time(), tzinfo=tz)
     for n, post in enumerate(posts):
         grid = post.grid
-        for slot in slots:
+        diligence = 1.0 - 0.035 * n - rng.uniform(0, 0.05)  # worker 1 misses least
+        for k, slot in enumerate(slots):
+            if slot < recent and rng.random() > diligence:
+                continue  # a missed patrol (the last days are all walked)
             start = slot + dt.timedelta(minutes=rng.randint(0, 40))
-            wander = n == 3 and slot.hour == 15
+            wander = (n == 3 and slot.hour == 15 and k >= len(slots) - 3) or rng.random() < 0.01
             route = []
-            for i in range(12):
-                far = wander and i >= 4
+            for i in range(4):
+                far = wander and i >= 1
                 lat = (grid.lat or 40.8) + (0.02 if far else rng.uniform(-0.0002, 0.0002))
                 lng = (grid.lng or 111.7) + (0.02 if far else rng.uniform(-0.0002, 0.0002))
-                route.append((start + dt.timedelta(minutes=5 * i), lat, lng, not far))
-            end = route[-1][0]
+                route.append((start + dt.timedelta(minutes=15 * i), lat, lng, not far))
             outside = sum(1 for r in route if not r[3])
-            patrol = Patrol.objects.create(
-                user_id=post.user_id,
-                grid=grid,
-                started_at=start,
-                start_lat=route[0][1],
-                start_lng=route[0][2],
-                ended_at=end,
-                end_lat=route[-1][1],
-                end_lng=route[-1][2],
-                points=len(route),
-                outside=outside,
-                flagged=outside > 0.2 * len(route),
-                note=rng.choice(
-                    (
-                        "走访 10 户，无异常",
-                        "发现楼道堆物 1 处，已现场劝导清理",
-                        "提醒 2 户出租房登记",
-                    )
-                ),
-                client_key=f"demo-patrol-{post.pk}-{start:%Y%m%d%H}",
+            patrols.append(
+                Patrol(
+                    user_id=post.user_id,
+                    grid=grid,
+                    started_at=start,
+                    start_lat=route[0][1],
+                    start_lng=route[0][2],
+                    ended_at=route[-1][0],
+                    end_lat=route[-1][1],
+                    end_lng=route[-1][2],
+                    points=len(route),
+                    outside=outside,
+                    flagged=outside > 0.2 * len(route),
+                    note=rng.choice(notes),
+                    client_key=f"demo-patrol-{post.pk}-{start:%Y%m%d%H}",
+                )
             )
-            PatrolPoint.objects.bulk_create(
-                [
-                    PatrolPoint(patrol=patrol, at=a, lat=la, lng=ln, inside=ins)
-                    for a, la, ln, ins in route
-                ]
+            routes.append(route)
+    Patrol.objects.bulk_create(patrols, batch_size=1000)
+    PatrolPoint.objects.bulk_create(
+        [
+            PatrolPoint(patrol=patrol, at=a, lat=la, lng=ln, inside=ins)
+            for patrol, route in zip(patrols, routes, strict=True)
+            for a, la, ln, ins in route
+        ],
+        batch_size=2000,
+    )
+    return len(patrols)
+
+
+# a year of events, a few a month, down the three roads (class, title, content, steps)
+YEAR_EVENTS: list[tuple[str, str, str, list[tuple[str, dict[str, Any]]]]] = [
+    ("SJ04", "楼道堆放杂物", "楼道内堆放纸箱、旧家具，影响通行", [("fix_on_spot", {"note": "已劝导住户清理"}), ("rate", {"satisfaction": "satisfied"})]),
+    ("SJ05", "单元门禁损坏", "单元门禁无法关闭", [("fix_on_spot", {"note": "已联系物业维修"}), ("rate", {"satisfaction": "satisfied"})]),
+    ("MD02", "邻里噪音纠纷", "楼上住户夜间噪音，楼下多次投诉", [("consult", {"attendees": "两户住户、网格员、楼栋长", "agreement": "晚十点后不再装修、走动放轻"}), ("implement", {"note": "回访两户，已无噪音"}), ("rate", {"satisfaction": "basic"})]),
+    ("MD04", "物业维修基金使用争议", "电梯维修费用分摊有争议", [("consult", {"attendees": "业主代表、物业公司、社区", "agreement": "按面积分摊，公示三日"}), ("implement", {"note": "已公示并完成维修"}), ("rate", {"satisfaction": "satisfied"})]),
+    ("SJ04", "绿化带建筑垃圾", "绿化带内堆积建筑垃圾", [("escalate", {"reason": "需城管清运"}), ("assign_department", {"unit": "D-CG", "days": 3}), ("department_done", {"note": "已清运"}), ("rate", {"satisfaction": "satisfied"})]),
+    ("SJ03", "楼道电动车充电", "楼道内私拉电线充电", [("fix_on_spot", {"note": "已劝导拆除，告知充电桩位置"}), ("rate", {"satisfaction": "basic"})]),
+    ("SJ01", "井盖松动", "小区主路井盖松动有响声", [("escalate", {"reason": "需市政维修"}), ("assign_department", {"unit": "D-CG", "days": 5}), ("department_done", {"note": "已更换井盖"}), ("rate", {"satisfaction": "satisfied"})]),
+    ("SJ06", "独居老人求助", "独居老人家中灯坏，无法自行更换", [("fix_on_spot", {"note": "志愿者上门更换"}), ("rate", {"satisfaction": "satisfied"})]),
+]  # fmt: skip
+
+
+def _year_of_events(rng: random.Random, grids: list[Region], per_month: int = 3) -> int:
+    """Events over the last year (before the recent ones), `per_month` a month in turn down
+    the three roads, reported by the grid's worker and walked through the workflow as the
+    recent ones are; all closed by now."""
+    from chuangcheng.cases.services import case_transition
+    from chuangcheng.grid.events import event_report
+    from chuangcheng.org.access import actor_for
+
+    users = get_user_model().objects
+    community = actor_for(users.get(username="gd_sq"))
+    department = users.filter(username="gd_cg").first()
+    cg = Unit.objects.filter(code="D-CG").first()
+    if department is None or cg is None:
+        return 0
+    workers = {n: actor_for(users.get(username=f"gd_sq{n:02d}")) for n in range(1, len(grids) + 1)}
+    now = timezone.now()
+    made = 0
+    for month in range(12, 0, -1):
+        for k in range(per_month):
+            category, title, content, steps = YEAR_EVENTS[
+                (month * per_month + k) % len(YEAR_EVENTS)
+            ]
+            n = rng.randint(1, len(grids))
+            grid = grids[n - 1]
+            at = now - dt.timedelta(
+                days=month * 30 - k * 9 - rng.randint(0, 6), hours=rng.randint(0, 8)
             )
+            case, _ = event_report(
+                actor=workers[n],
+                grid_id=grid.pk,
+                category=category,
+                scale="01",
+                title=title,
+                content=content,
+                lat=grid.lat,
+                lng=grid.lng,
+                client_key=f"demo-year-{month}-{k}",
+                now=at,
+            )
+            for action, data in steps:
+                at += dt.timedelta(hours=rng.randint(3, 30))
+                who = {"fix_on_spot": workers[n], "escalate": workers[n]}.get(action, community)
+                if action == "department_done":
+                    who = actor_for(department)
+                if action == "assign_department":
+                    data = {**data, "unit": cg.pk}
+                case_transition(case_id=case.pk, action=action, actor=who, data=data, now=at)
             made += 1
     return made
 
@@ -396,7 +482,11 @@ def _registers(
         # most are visited on time; about one in seven has slipped past its due
         last = now - dt.timedelta(days=rng.uniform(gap * 1.05, gap * 1.6) if rng.random() < 0.15 else rng.uniform(0.5, gap * 0.9))  # fmt: skip
         at = last
-        for _ in range(3):
+        # a year of them (or since registered), the gap kept or a little shorter
+        back_to = max(
+            now - dt.timedelta(days=365), dt.datetime.combine(e.since, dt.time(), tzinfo=tz)
+        )
+        while at > back_to:
             visits.append(
                 Visit(
                     person=e.person,

@@ -40,7 +40,9 @@ def ledger_page(request: HttpRequest) -> HttpResponse:
     )
     if raw and chosen is None:
         raise NotFound("网格不存在，或不是您负责的网格。")
-    homes = list(ledgers.homes_of([chosen])) if chosen is not None else []
+    query = request.GET.get("q", "").strip()[:40]
+    how, found = ledgers.search_people(actor, query) if query else ("", [])
+    homes = list(ledgers.homes_of([chosen])) if chosen is not None and not query else []
     people = sum(len(getattr(h, "living", ())) for h in homes)
     return render(
         request,
@@ -50,6 +52,10 @@ def ledger_page(request: HttpRequest) -> HttpResponse:
             "grid": chosen,
             "homes": homes,
             "people": people,
+            "query": query,
+            "how": {"phone": "电话号码", "id": "身份证号码", "name": "姓名"}.get(how, ""),
+            "found": found,
+            "limit": ledgers.SEARCH_LIMIT,
             "may_edit": bool(actor.roles & LEDGER_EDIT_ROLES),
         },
     )

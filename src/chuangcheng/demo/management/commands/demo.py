@@ -79,7 +79,8 @@ class Command(BaseCommand):
         self._reseal_old_history()
         build_citymgmt_demo()  # 数字城管: unit grids and the component registry, once
         build_evaluation_demo(DEMO_PASSWORD)  # 创城测评: the standard, the sites, its people
-        build_grid_demo(DEMO_PASSWORD)  # 网格化: 仕奇社区's grids, their people, the ledgers
+        # 网格化: 仕奇社区's grids, their people, the ledgers, a year of patrols and events
+        build_grid_demo(DEMO_PASSWORD, full=True)
         build_volunteer_demo(DEMO_PASSWORD)  # 文明实践: 中心/所/站, teams, volunteers, orders
         self._history(options)
         self._citymgmt_history(options)

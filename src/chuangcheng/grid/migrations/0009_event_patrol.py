@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('grid', '0009_refused_reads'),
+        ('grid', '0008_refused_reads'),
     ]
 
     operations = [

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('grid', '0006_visit_needs'),
+        ('grid', '0007_phone_index_and_search'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
