@@ -28,8 +28,7 @@ from chuangcheng.api.params import (
 )
 from chuangcheng.api.schema import ErrorOut
 from chuangcheng.core.errors import ValidationFailed
-from chuangcheng.core.privacy import is_phone, mask_phone, normalise_phone
-from chuangcheng.grid import events, indicators, mustreport, registers
+from chuangcheng.grid import events, indicators, ledgers, mustreport, registers
 from chuangcheng.grid.events import visible_event_number
 from chuangcheng.grid.ledgers import visible_grids, visible_people
 from chuangcheng.grid.models import (
@@ -42,7 +41,6 @@ from chuangcheng.grid.models import (
     NeedRoute,
     Patrol,
     Person,
-    PersonRead,
     Residence,
     Visit,
     VisitMethod,
@@ -510,11 +508,13 @@ class PatrolListView(APIView):
 
 class PeopleSearchView(APIView):
     @extend_schema(
-        summary="台账检索：按姓名（至少两个字）或完整电话号码，在本人可查看的网格内；"
-        "结果脱敏，每个返回的人员记一次查阅留痕",
+        summary="台账检索：按姓名（或姓名的开头）、完整电话号码或身份证号码，在本人可查看的网格内；"
+        "结果脱敏；按电话、身份证号查到的人员各记一次查阅留痕",
         operation_id="v1_grid_people",
         parameters=[
-            OpenApiParameter("q", str, required=True, description="姓名或电话号码"),
+            OpenApiParameter(
+                "q", str, required=True, description="姓名（开头）、电话号码或身份证号码"
+            ),
             *PAGE_PARAMS,
         ],
         responses={
@@ -528,40 +528,21 @@ class PeopleSearchView(APIView):
         actor = request_actor(request)
         require_roles(actor, LEDGER_READ_ROLES, REFUSED)
         q = (request.query_params.get("q") or "").strip()
-        phone = normalise_phone(q)
-        people = visible_people(actor)
-        if phone and is_phone(phone):
-            # phones are encrypted: the masked form narrows, the decrypted number decides
-            candidates = people.filter(phone_masked=mask_phone(phone))
-            qs = people.filter(pk__in=[p.pk for p in candidates if p.phone == phone])
-        elif len(q) >= 2:
-            qs = people.filter(name__icontains=q[:40])
-        else:
+        if not q:
             raise ValidationFailed(
-                "输入有误：请输入至少两个字的姓名，或完整的电话号码。", fields={"q": ["太短"]}
+                "输入有误：请输入姓名（或姓名的开头）、电话号码或身份证号码。",
+                fields={"q": ["必填"]},
             )
+        how, people = ledgers.people_matching(actor, q)
         page, size = _page(request)
-        qs = qs.order_by("name", "pk")
-        count = qs.count()
-        found = list(qs[(page - 1) * size : page * size])
-        grids = visible_grids(actor)
-        today = timezone.localdate()
-        homes: dict[int, list[str]] = {}
-        for res in (
-            Residence.objects.filter(
-                Q(end__isnull=True) | Q(end__gt=today),
-                person__in=found,
-                home__building__grid__in=grids,
-            )
-            .select_related("home__building")
-            .order_by("pk")
-        ):
-            homes.setdefault(res.person_id, []).append(str(res.home))
-        assert actor.user_id is not None
-        now = timezone.now()
-        PersonRead.objects.bulk_create(
-            [PersonRead(person=p, user_id=actor.user_id, at=now, what="台账检索") for p in found]
+        count = people.count()
+        found = list(
+            ledgers.with_homes_here(actor, people).order_by("name", "pk")[
+                (page - 1) * size : page * size
+            ]
         )
+        ledgers.log_found(actor, how, found)
+        homes = {p.pk: [str(r.home) for r in p.here] for p in found}  # type: ignore[attr-defined]
 
         def row(p: Person) -> dict[str, Any]:
             return {

@@ -126,46 +126,57 @@ def refusal_logger(what: str) -> Callable[[HttpRequest, Actor, DomainError | Non
 SEARCH_LIMIT = 50
 
 
+def people_matching(actor: Actor, query: str) -> tuple[str, QuerySet[Person]]:
+    """按姓名、电话或身份证号查找 among the people of the person's grids (the ledger's scope):
+
+    * a phone number (mobile or landline, spaces, dashes and +86 ignored): exactly, by its blind
+      index; an 18-character ID number: exactly, by its blind index;
+    * anything else: a name or the start of one (王伟 finds 王伟 and 王伟明; a prefix index).
+
+    Returns how it searched ("phone", "id", "name") and the people, unordered."""
+    people = visible_people(actor)
+    if is_phone(query):
+        return "phone", people.filter(phone_index=phone_index(query))
+    if len(query) == 18 and query[:17].isdigit():
+        return "id", people.filter(id_index=id_index(query))
+    return "name", people.filter(name__startswith=query[:40])
+
+
+def with_homes_here(actor: Actor, people: QuerySet[Person]) -> QuerySet[Person]:
+    """Each person with `here`: their current homes in the person's grids."""
+    today = timezone.localdate()
+    here = Residence.objects.filter(
+        Q(end__isnull=True) | Q(end__gt=today),
+        start__lte=today,
+        home__building__grid__in=visible_grids(actor),
+    ).select_related("home__building__grid")
+    return people.prefetch_related(Prefetch("residences", here, to_attr="here"))
+
+
+def log_found(actor: Actor, how: str, found: Iterable[Person]) -> None:
+    """A phone or ID number search reveals whose number it is: each person found is logged
+    (PersonRead). A name search is not: the ledger shows names anyway, numbers masked."""
+    if how == "name":
+        return
+    assert actor.user_id is not None
+    what = "按电话号码查找" if how == "phone" else "按身份证号码查找"
+    now = timezone.now()
+    PersonRead.objects.bulk_create(
+        [PersonRead(person=p, user_id=actor.user_id, at=now, what=what) for p in found]
+    )
+
+
 def search_people(
     actor: Actor, query: str, *, limit: int = SEARCH_LIMIT
 ) -> tuple[str, list[Person]]:
-    """按姓名、电话或身份证号查找 among the people of the person's grids (the ledger's scope).
-
-    * a phone number (mobile or landline, spaces and dashes ignored): exactly, by its blind
-      index; an 18-character ID number: exactly, by its blind index. Both reveal whose number
-      it is, so each person found is logged (PersonRead);
-    * anything else: a name or the start of one (王伟 finds 王伟 and 王伟明), as the ledger
-      shows names anyway (masked numbers only; not logged).
-
-    Returns how it searched ("phone", "id", "name") and at most `limit` people, by name, each
-    with `here`: their current homes in the person's grids."""
+    """The ledger page's 查找人员: `people_matching`, at most `limit` by name, each with its
+    homes here (`with_homes_here`), phone and ID hits logged (`log_found`)."""
     query = (query or "").strip()
     if not query:
         return "name", []
-    grids = visible_grids(actor)
-    people = visible_people(actor)
-    if is_phone(query):
-        how, people = "phone", people.filter(phone_index=phone_index(query))
-    elif len(query) == 18 and query[:17].isdigit():
-        how, people = "id", people.filter(id_index=id_index(query))
-    else:
-        how, people = "name", people.filter(name__startswith=query[:40])
-    today = timezone.localdate()
-    here = Residence.objects.filter(
-        Q(end__isnull=True) | Q(end__gt=today), start__lte=today, home__building__grid__in=grids
-    ).select_related("home__building__grid")
-    found: list[Person] = list(
-        people.order_by("name", "pk").prefetch_related(
-            Prefetch("residences", here, to_attr="here")
-        )[:limit]
-    )
-    if how != "name" and found:
-        assert actor.user_id is not None
-        what = "按电话号码查找" if how == "phone" else "按身份证号码查找"
-        now = timezone.now()
-        PersonRead.objects.bulk_create(
-            [PersonRead(person=p, user_id=actor.user_id, at=now, what=what) for p in found]
-        )
+    how, people = people_matching(actor, query)
+    found = list(with_homes_here(actor, people).order_by("name", "pk")[:limit])
+    log_found(actor, how, found)
     return how, found
 
 
