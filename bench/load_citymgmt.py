@@ -21,7 +21,7 @@ INSERT … SELECT generate_series like the 12345 loader:
 - the engine's clock rows (核实, 立案, 派遣, 处置, 核查) as the engine writes them: started by a
   step, due after the limit (处置: the subclass's 立案标准 limit for the grid's 区域类别), stopped
   when met or when the case ended, 处置 paused while 缓办; `next_due` = the earliest running one;
-- the 考核键 on the loop's row (`CityCase.eval_*`, ADR 0024e), after the load, by the backfill
+- the 考核键 on the loop's row (`CityCase.eval_*`, ADR 0026), after the load, by the backfill
   of citymgmt migration 0008;
 - the lead assignments of dispatched cases (a returned first department's inactive one), the
   回退/延期/缓办/作废 requests (pending or decided);
@@ -606,7 +606,7 @@ def bulk_load_city(n: int, *, progress: bool = True) -> dict[str, float]:
 
 
 def backfill_eval_keys() -> None:
-    """The 考核键 on the loop's rows (ADR 0024e) for the cases just loaded in SQL: the same
+    """The 考核键 on the loop's rows (ADR 0026) for the cases just loaded in SQL: the same
     statement as citymgmt migration 0008, from the cases, their 处置 clocks and 立案 events."""
     from django.db import transaction
 

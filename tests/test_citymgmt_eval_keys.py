@@ -1,4 +1,4 @@
-"""考核键 (`CityCase.eval_*`, ADR 0024e): the copies of the keys the month's 综合评价 reads are
+"""考核键 (`CityCase.eval_*`, ADR 0026): the copies of the keys the month's 综合评价 reads are
 kept by the loop's hooks in the transaction of every step: after each step of a case walked
 through 立案, 派遣, 缓办/恢复, 回退, a second 派遣, 返工 and 结案 they hold the case's columns,
 its 处置 clock row and its 立案 time; and over a year of cases walked by the demo generator the

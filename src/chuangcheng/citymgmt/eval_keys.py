@@ -1,7 +1,7 @@
 """考核键: the keys of the month's 综合评价 (citymgmt.indicators) copied onto the loop's own row
 (`CityCase.eval_*`), so each of its three tables is one index-only range scan of
 `citymgmt_citycase` instead of the month's ~80,000 cases joined to their loop row and 处置 clock
-(ADR 0024e).
+(ADR 0026).
 
 Kept by the loop, in the transaction of every step, by the engine's generic hooks (no loop
 knowledge in the engine):

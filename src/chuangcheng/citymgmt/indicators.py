@@ -17,7 +17,7 @@ Every figure is over the cases the asking person may see (citymgmt.selectors.cit
 Computed in SQL (GROUP BY with FILTER, like hotline.indicators): a month holds ~80,000 cases at
 a million, too many to read into Python. Each table reads only the loop's own rows, by their
 考核键 (`CityCase.eval_*`: copies of the case's columns, of its 处置 clock row and of its 立案
-time, kept by the loop's hooks in every step: citymgmt.eval_keys, ADR 0024e), one index-only
+time, kept by the loop's hooks in every step: citymgmt.eval_keys, ADR 0026), one index-only
 range scan of the month; whether a 核实/核查 step came in time was recorded by the engine when
 the step stopped the clock (`cases.ClockStop`, ADR 0023): a count over an index.
 tests/test_citymgmt_indicators_sql.py compares every figure with the first version, which read
@@ -120,7 +120,7 @@ def _rows(sql: str, params: list[Any]) -> list[dict[str, Any]]:
 
 
 # The month's cases are read from the loop's own row alone: its 考核键 (`CityCase.eval_*`, kept
-# by the loop's hooks in every step: citymgmt.eval_keys, ADR 0024e) are the case's columns, the
+# by the loop's hooks in every step: citymgmt.eval_keys, ADR 0026) are the case's columns, the
 # 处置 clock row's and the 立案 time, and each table has its covering index (an index-only range
 # scan of the month: `citycase_eval_dispatched`, `citycase_eval_filed`, `citycase_eval_reported`).
 _MET = "cc.eval_handle_stopped <= cc.eval_handle_due"  # no stop or no due: not met

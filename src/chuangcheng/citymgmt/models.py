@@ -458,7 +458,7 @@ class CityCase(models.Model):
     # 考核键: copies of the keys the month's 综合评价 filters and groups by (citymgmt.indicators),
     # kept by the loop's engine hooks in the same transaction as every step
     # (citymgmt.eval_keys: `Workflow.on_save`, `Workflow.on_clocks`, the 立案 step), so each
-    # table of a month is ONE index-only range scan of this table (ADR 0024e). The case, its
+    # table of a month is ONE index-only range scan of this table (ADR 0026). The case, its
     # 处置 clock row and its 立案 event are the truth; migration 0008 filled them from those.
     eval_reported_at = models.DateTimeField("上报时间（考核用）", null=True, blank=True)
     eval_reporter = models.BigIntegerField("上报人（考核用）", null=True, blank=True)

@@ -355,7 +355,7 @@ CITYMGMT = register(
             Clock("check", "核查", (2, "workhours")),
         ),
         clock_limit=handle_limit,
-        # 考核键 on the loop's row, in every step's transaction (citymgmt.eval_keys, ADR 0024e)
+        # 考核键 on the loop's row, in every step's transaction (citymgmt.eval_keys, ADR 0026)
         on_save=copy_case_keys,
         on_clocks=copy_handle_clock,
         present=city_case_fields,

@@ -1,4 +1,4 @@
-"""考核键 on the 城管 loop's own row (ADR 0024e): copies of the keys the month's 综合评价
+"""考核键 on the 城管 loop's own row (ADR 0026): copies of the keys the month's 综合评价
 filters and groups by (report time and reporter, 立案 time, dispatch time and lead unit, closed
 or not, the 处置 clock's start, stop and due), kept from now on by the loop's hooks in every
 step (citymgmt.eval_keys). Filled here with one UPDATE … FROM the cases, their 处置 clock rows
