@@ -263,3 +263,21 @@ def test_an_event_found_on_a_patrol_belongs_to_it(grids: list[Region]) -> None:
     assert [r["case"].pk for r in listed] == [found.pk]
     assert login("gd_sq02").get(f"/grid/events/?patrol={walk.pk}").context["rows"] == []
     assert login("gd_sq").get("/grid/events/?patrol=x1").status_code == 400
+
+
+def test_todays_work_lists_the_events_waiting_for_the_grid(grids: list[Region]) -> None:
+    mine = report(grids[0], key="wait-1")  # 待处置 in grid 1
+    agreed = go(
+        report(grids[0], key="wait-2"), "consult", "gd_sq01", attendees="业主", agreement="清理"
+    )
+    gone_up = go(report(grids[0], key="wait-3"), "escalate", "gd_sq01", reason="需部门处理")
+    other = report(grids[1], who="gd_sq02", key="wait-4")
+    shown = login("gd_sq01").get("/grid/today/").context["waiting"]
+    numbers = {r["case"].number for r in shown}
+    assert {mine.number, agreed.number} <= numbers
+    assert gone_up.number not in numbers  # the community's turn now, not the grid's
+    assert other.number not in numbers  # another grid's
+    assert all(r["state"] in ("待处置", "落实中", "待评价") for r in shown)
+    assert {r["case"].number for r in login("gd_sq02").get("/grid/today/").context["waiting"]} >= {
+        other.number
+    }

@@ -5,7 +5,7 @@ The phone's key makes a resend return the same case."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db.models import QuerySet
@@ -97,3 +97,37 @@ def visible_event_number(actor: Actor, case_id: int | None) -> str | None:
     if case_id is None:
         return None
     return cases_visible_to(actor).filter(pk=case_id).values_list("number", flat=True).first()
+
+
+# where the grid's own people act next: 待处置 (three roads), 落实中 (a meeting's agreement), 待评价
+GRID_TURN = ("reported", "agreed", "rating")
+
+
+def waiting_for(actor: Actor) -> QuerySet[Case]:
+    """今日工作: the events of one's own grids (by post) whose next step is the grid's, soonest due
+    first (handed down from 12345 or 城管, returned from a department or 数字城管, or one's own)."""
+    return events_visible_to(actor).filter(
+        status__in=GRID_TURN, gridevent__grid__in=patrol_grids(actor)
+    )
+
+
+def event_rows(cases: Iterable[Case], now: dt.datetime) -> list[dict[str, Any]]:
+    """Each event with its state's label and the light of its soonest running clock."""
+    from chuangcheng.cases.clocks import light
+    from chuangcheng.core.settings_store import get_setting
+    from chuangcheng.grid.workflow import GRID_EVENT
+
+    warn = float(get_setting("cases.warn_fraction"))
+    rows = []
+    for case in cases:
+        running = [c for c in case.clocks.all() if c.due_at and c.stopped_at is None]
+        clock = min(running, key=lambda c: c.due_at) if running else None  # type: ignore[arg-type, return-value]
+        rows.append(
+            {
+                "case": case,
+                "state": GRID_EVENT.state_label(case.status),
+                "clock": clock,
+                "light": light(clock, now, warn) if clock is not None else "",
+            }
+        )
+    return rows

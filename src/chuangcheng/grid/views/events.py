@@ -11,9 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from chuangcheng.cases.clocks import light
 from chuangcheng.core.errors import ValidationFailed
-from chuangcheng.core.settings_store import get_setting
 from chuangcheng.grid import events
 from chuangcheng.grid.models import EventClass, GridEvent
 from chuangcheng.grid.patrols import open_patrol, patrol_grids
@@ -42,20 +40,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(status=status)
     elif status != "all":
         raise ValidationFailed("状态参数不对。")
-    now = timezone.now()
-    warn = float(get_setting("cases.warn_fraction"))
-    rows = []
-    for case in qs.order_by("next_due", "-created_at")[:300]:
-        running = [c for c in case.clocks.all() if c.due_at and c.stopped_at is None]
-        clock = min(running, key=lambda c: c.due_at) if running else None  # type: ignore[arg-type, return-value]
-        rows.append(
-            {
-                "case": case,
-                "state": GRID_EVENT.state_label(case.status),
-                "clock": clock,
-                "light": light(clock, now, warn) if clock is not None else "",
-            }
-        )
+    rows = events.event_rows(qs.order_by("next_due", "-created_at")[:300], timezone.now())
     return render(
         request,
         "grid/events.html",

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from chuangcheng.core.errors import ValidationFailed
-from chuangcheng.grid import patrols, registers
+from chuangcheng.grid import events, patrols, registers
 from chuangcheng.grid.models import Patrol
 from chuangcheng.grid.roles import LEDGER_READ_ROLES, POSTED_ROLES
 from chuangcheng.grid.views.reports import today_context
@@ -55,6 +55,9 @@ def today_page(request: HttpRequest) -> HttpResponse:
             "open": patrols.open_patrol(actor),
             "today": list(mine.order_by("started_at")),
             "due": [{"due": d, "light": d.light(now)} for d in due],
+            "waiting": events.event_rows(
+                events.waiting_for(actor).order_by("next_due", "-created_at")[:30], now
+            ),
             "new_key": uuid.uuid4().hex,
             **today_context(actor, now),  # 必报事项 drafts, 季度更新 (grid/views/reports.py)
         },
