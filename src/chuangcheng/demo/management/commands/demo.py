@@ -80,8 +80,21 @@ class Command(BaseCommand):
         build_citymgmt_demo()  # 数字城管: unit grids and the component registry, once
         build_evaluation_demo(DEMO_PASSWORD)  # 创城测评: the standard, the sites, its people
         # 网格化: 仕奇社区's grids, their people, the ledgers, a year of patrols and events
-        build_grid_demo(DEMO_PASSWORD, full=True)
-        build_volunteer_demo(DEMO_PASSWORD)  # 文明实践: 中心/所/站, teams, volunteers, orders
+        started = time.monotonic()
+        grid = build_grid_demo(DEMO_PASSWORD, full=True)
+        if "patrols" in grid:  # built now (not there already)
+            self.stdout.write(
+                f"已生成网格化演示数据：仕奇社区 {grid['homes']:,} 户 {grid['people']:,} 人，"
+                f"关爱对象 {grid['care']} 人、探访 {grid['visits']:,} 次，巡查 {grid['patrols']:,} 次，"
+                f"网格事件 {grid['events'] + grid['events_year']} 件，"
+                f"必报事项 {grid['must_reports']} 件，用时 {time.monotonic() - started:.0f} 秒。"
+            )
+        vol = build_volunteer_demo(DEMO_PASSWORD)  # 文明实践: 中心/所/站, teams, volunteers, orders
+        if "volunteers" in vol:
+            self.stdout.write(
+                f"已生成新时代文明实践：{vol['stations']} 个中心、所、站，"
+                f"{vol['volunteers']} 名志愿者，各状态的服务订单。"
+            )
         self._history(options)
         self._citymgmt_history(options)
         # 网格化 ↔ 12345/城管 hand-overs: after their histories (they load only into a database
