@@ -82,10 +82,17 @@ def test_a_step_loads_the_row_with_the_lock_and_saves_only_what_changed(
     own = CityCase.objects.get(case=case)
     assert (own.rework_count, own.check_result) == (1, "not_passed")
 
-    # a step that changes none of the loop's fields writes nothing to its table
+    # a step that changes none of the loop's fields writes nothing to its table (申请延期 only
+    # opens a request; 处置反馈 would stop the 处置 clock, whose copy the row keeps: 考核键)
+    with CaptureQueriesContext(connection) as ctx:
+        go(case, "request_extension", loop["hw"], amount=2, reason="需调配清运车辆")
+    assert _on('"citymgmt_citycase"', [q["sql"] for q in ctx.captured_queries], "UPDATE") == []
+    # and a step that changes one writes just that one
+    go(case, "approve_extension", loop["dispatcher"])
     with CaptureQueriesContext(connection) as ctx:
         go(case, "feedback", loop["hw"], files=[(png(), "处置后")])
-    assert _on('"citymgmt_citycase"', [q["sql"] for q in ctx.captured_queries], "UPDATE") == []
+    (update,) = _on('"citymgmt_citycase"', [q["sql"] for q in ctx.captured_queries], "UPDATE")
+    assert '"eval_handle_stopped"' in update and '"rework_count"' not in update
 
 
 def test_a_refused_step_changes_nothing_in_the_row(loop: dict[str, Any]) -> None:  # noqa: F811

@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from chuangcheng.grid import settings_keys  # noqa: F401  (declares the loop's settings)
+
 
 class GridConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"

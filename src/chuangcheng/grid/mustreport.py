@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, QuerySet, Value
 from django.utils import timezone
@@ -18,7 +19,7 @@ from django.utils import timezone
 from chuangcheng.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from chuangcheng.core.idcard import parse_id
 from chuangcheng.core.privacy import is_phone, mask_phone, normalise_phone
-from chuangcheng.core.settings_store import SettingSpec, declare_settings, get_setting
+from chuangcheng.core.settings_store import get_setting
 from chuangcheng.grid.ledgers import visible_grids
 from chuangcheng.grid.models import (
     GridPost,
@@ -31,25 +32,14 @@ from chuangcheng.grid.models import (
     Residence,
 )
 from chuangcheng.grid.roles import WORKER
+from chuangcheng.grid.settings_keys import MUST_REPORT_HOURS, MUST_REPORT_KINDS
 from chuangcheng.org.access import Actor
 from chuangcheng.org.models import Region
 
 Kind = MustReport.Kind
-SETTING = "grid.must_report_hours_{}"
-declare_settings(
-    *(
-        SettingSpec(
-            SETTING.format(kind.value),
-            f"必报事项上报时限·{kind.label}（小时）",
-            "int",
-            24,
-            help="网格员知悉后多少小时内须上报（连续计算，不扣除节假日）",
-            minimum=1,
-            maximum=720,
-        )
-        for kind in Kind
-    )
-)
+SETTING = MUST_REPORT_HOURS  # declared in grid.settings_keys (loaded with the app's config)
+if dict(Kind.choices) != MUST_REPORT_KINDS:
+    raise ImproperlyConfigured("grid.settings_keys.MUST_REPORT_KINDS must equal MustReport.Kind")
 EARLIEST_DAYS = 30  # a worker reports what they learned of in the last 30 days, not older
 SKEW = dt.timedelta(minutes=5)  # a phone's clock a little ahead is not "the future"
 # what kind of event a hazard becomes (grid.models.EventClass)
