@@ -92,7 +92,7 @@ class Command(BaseCommand):
         vol = build_volunteer_demo(DEMO_PASSWORD)  # 文明实践: 中心/所/站, teams, volunteers, orders
         if "volunteers" in vol:
             self.stdout.write(
-                f"已生成新时代文明实践：{vol['stations']} 个中心、所、站，"
+                f"已生成新时代文明实践：{vol['stations']} 个文明实践站，"
                 f"{vol['volunteers']} 名志愿者，各状态的服务订单。"
             )
         self._history(options)
