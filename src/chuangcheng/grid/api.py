@@ -774,19 +774,6 @@ class MustReportView(APIView):
             qs = qs.filter(grid_id=grid)
         month = request.query_params.get("month", "")
         if month:
-            import datetime as dt
-
-            from django.utils import timezone
-
-            try:
-                first = dt.date.fromisoformat(f"{month}-01")
-            except ValueError:
-                raise ValidationFailed("月份格式不对（如 2026-11）。") from None
-            tz = timezone.get_current_timezone()
-            nxt = (first + dt.timedelta(days=32)).replace(day=1)
-            qs = qs.filter(
-                learned_at__gte=dt.datetime.combine(first, dt.time(), tzinfo=tz),
-                learned_at__lt=dt.datetime.combine(nxt, dt.time(), tzinfo=tz),
-            )
+            qs = mustreport.learned_in_month(qs, month)
         rows = [_report_out(i) for i in qs.order_by("-learned_at")[:500]]
         return Response(MustReportOut(rows, many=True).data)

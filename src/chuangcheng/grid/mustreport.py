@@ -74,6 +74,20 @@ def report_grids(actor: Actor) -> QuerySet[Region]:
     return Region.objects.filter(pk__in=posts.values("grid_id")).order_by("code")
 
 
+def learned_in_month(qs: QuerySet[MustReport], month: str) -> QuerySet[MustReport]:
+    """The items learned of in a month ("2026-11", Beijing time); a bad month is a 400."""
+    try:
+        first = dt.date.fromisoformat(f"{month}-01")
+    except ValueError:
+        raise ValidationFailed("月份格式不对（如 2026-11）。") from None
+    nxt = (first + dt.timedelta(days=32)).replace(day=1)
+    tz = timezone.get_current_timezone()
+    return qs.filter(
+        learned_at__gte=dt.datetime.combine(first, dt.time(), tzinfo=tz),
+        learned_at__lt=dt.datetime.combine(nxt, dt.time(), tzinfo=tz),
+    )
+
+
 def reports_visible_to(actor: Actor) -> QuerySet[MustReport]:
     """Filed items of the grids the person reads (worker: their grids; community: its grids;
     street: its communities' grids) and their own drafts."""

@@ -61,16 +61,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(grid_id=int(grid))
     month = request.GET.get("month", "")
     if month:
-        try:
-            first = dt.date.fromisoformat(f"{month}-01")
-        except ValueError:
-            raise ValidationFailed("月份格式不对（如 2026-11）。") from None
-        nxt = (first + dt.timedelta(days=32)).replace(day=1)
-        tz = timezone.get_current_timezone()
-        qs = qs.filter(
-            learned_at__gte=dt.datetime.combine(first, dt.time(), tzinfo=tz),
-            learned_at__lt=dt.datetime.combine(nxt, dt.time(), tzinfo=tz),
-        )
+        qs = mustreport.learned_in_month(qs, month)
     rows = list(qs.order_by("-learned_at")[:300])
     return render(
         request,
