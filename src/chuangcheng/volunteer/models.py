@@ -232,3 +232,57 @@ class ServiceRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.volunteer} · {self.hours} 小时"
+
+
+class HourEntry(models.Model):
+    """One line of the hours ledger (志愿服务时间记录): append-only. Every hour a volunteer has
+    comes from one entry: a team leader's 服务完成 of an order, a confirmed check-in at an
+    activity, or a leader's confirmation; a correction is a new (negative) entry, never an edit.
+    `ref` names what the entry is for, so the same thing is never credited twice."""
+
+    class Source(models.TextChoices):
+        ORDER = "order", "订单服务"
+        CHECKIN = "checkin", "活动签到"
+        LEADER = "leader", "负责人确认"
+        CORRECTION = "correction", "更正"
+
+    volunteer = models.ForeignKey(
+        Volunteer, verbose_name="志愿者", on_delete=models.PROTECT, related_name="hour_entries"
+    )
+    hours = models.DecimalField("服务时长（小时）", max_digits=6, decimal_places=1)
+    source = models.CharField("来源", max_length=12, choices=Source.choices)
+    ref = models.CharField("记录依据", max_length=80, unique=True)
+    field = models.CharField("服务领域", max_length=10, choices=ServiceField.choices)
+    content = models.CharField("服务内容", max_length=200)
+    station = models.ForeignKey(
+        Station, verbose_name="记录站点", on_delete=models.PROTECT, related_name="hour_entries"
+    )
+    team = models.ForeignKey(
+        Team,
+        verbose_name="服务队",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="hour_entries",
+    )
+    served_on = models.DateField("服务日期")
+    recorded_at = models.DateTimeField("记录时间")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="记录人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "志愿服务时间记录"
+        verbose_name_plural = "志愿服务时间记录"
+        indexes = [
+            models.Index(fields=["volunteer", "served_on"], name="volunteer_hours_by_person"),
+            models.Index(fields=["station", "served_on"], name="volunteer_hours_by_station"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.volunteer} · {self.hours} 小时 · {self.get_source_display()}"

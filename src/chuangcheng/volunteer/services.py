@@ -21,6 +21,7 @@ from chuangcheng.core.idcard import parse_id
 from chuangcheng.core.privacy import is_phone, mask_phone, normalise_phone
 from chuangcheng.org.access import Actor
 from chuangcheng.org.models import Membership
+from chuangcheng.volunteer.ledger import total_hours
 from chuangcheng.volunteer.models import (
     MenuItem,
     ServiceRecord,
@@ -215,4 +216,5 @@ def volunteer_summary(v: Volunteer) -> dict[str, Any]:
         "records": records,
         "served": ServiceRecord.objects.filter(volunteer=v).count(),
         "order_hours": total or Decimal("0"),
+        "hours": total_hours(v),
     }

@@ -22,6 +22,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
+from django.utils import timezone
 
 from chuangcheng.cases.models import Assignment, Case
 from chuangcheng.cases.workflow import (
@@ -44,7 +45,14 @@ from chuangcheng.cases.workflow import (
 )
 from chuangcheng.core.errors import ValidationFailed
 from chuangcheng.core.settings_store import get_setting
-from chuangcheng.volunteer.models import ServiceOrder, ServiceRecord, Team, Volunteer
+from chuangcheng.volunteer.ledger import credit_hours
+from chuangcheng.volunteer.models import (
+    HourEntry,
+    ServiceOrder,
+    ServiceRecord,
+    Team,
+    Volunteer,
+)
 from chuangcheng.volunteer.roles import (
     CENTRE,
     INSTITUTE,
@@ -280,6 +288,21 @@ def do_complete(step: Step) -> None:
     ServiceRecord.objects.bulk_create(
         ServiceRecord(order=own, volunteer=v, hours=hours, served_at=step.now) for v in chosen
     )
+    served_on = timezone.localdate(step.now)
+    for v in chosen:  # each one's hours, in the hours ledger (the same transaction)
+        credit_hours(
+            volunteer=v,
+            hours=hours,
+            source=HourEntry.Source.ORDER,
+            ref=f"order:{own.case_id}:{v.pk}",
+            field=own.item.field,
+            content=own.item.name,
+            station=own.station,
+            team=own.team,
+            served_on=served_on,
+            by_id=step.actor.user_id,
+            now=step.now,
+        )
     step.event_data = {"volunteers": [v.number for v in chosen], "hours": str(hours)}
     step.note = step.data["note"]
 
