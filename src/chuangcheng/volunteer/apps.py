@@ -18,6 +18,12 @@ class VolunteerConfig(AppConfig):
         ),
         ("volunteer:team", "队伍订单", frozenset({"vol_leader"})),
         ("volunteer:me", "我的志愿服务", frozenset({"vol_volunteer", "vol_leader"})),
+        (
+            "volunteer:activities",
+            "文明实践活动",
+            frozenset({"vol_station", "vol_institute", "vol_centre", "vol_leader"}),
+        ),
+        ("volunteer:m_activities", "活动报名", frozenset({"vol_volunteer", "vol_leader"})),
     ]
     public_case_page = "volunteer:m_order"  # where a notice about an order takes a 居民
     home_by_role = [

@@ -286,3 +286,136 @@ class HourEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.volunteer} · {self.hours} 小时 · {self.get_source_display()}"
+
+
+# ---------------------------------------------------------------- activities (文明实践活动)
+class Activity(models.Model):
+    """A 文明实践活动 a 站 (or 所) publishes: volunteers sign up, the 站 approves, and those
+    approved check in and out by scanning the activity's QR code (its check-in page with a
+    secret token) within its time window and its radius; check-out credits hours."""
+
+    station = models.ForeignKey(
+        Station, verbose_name="所属站/所", on_delete=models.PROTECT, related_name="activities"
+    )
+    team = models.ForeignKey(
+        Team,
+        verbose_name="组织队伍",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="activities",
+        help_text="其队长可为未能签到的志愿者确认时长",
+    )
+    title = models.CharField("活动名称", max_length=80)
+    field = models.CharField("服务领域", max_length=10, choices=ServiceField.choices)
+    duties = models.CharField("服务内容", max_length=500, help_text="志愿者在活动中做什么")
+    starts_at = models.DateTimeField("开始时间")
+    ends_at = models.DateTimeField("结束时间")
+    address = models.CharField("活动地点", max_length=200)
+    lat = models.FloatField("纬度")
+    lng = models.FloatField("经度")
+    capacity = models.PositiveIntegerField("招募人数")
+    radius_m = models.PositiveIntegerField("签到范围（米）")
+    margin_min = models.PositiveIntegerField("签到时间余量（分钟）")
+    token = models.CharField("签到口令", max_length=40, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="发布人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("发布时间")
+
+    class Meta:
+        verbose_name = "文明实践活动"
+        verbose_name_plural = "文明实践活动"
+        ordering = ["-starts_at", "-pk"]
+        indexes = [
+            models.Index(fields=["station", "starts_at"], name="volunteer_activity_by_station"),
+            models.Index(fields=["ends_at"], name="volunteer_activity_by_end"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+                name="volunteer_activity_ends_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ActivitySignup(models.Model):
+    """A volunteer's sign-up (报名) for an activity, approved or declined by the 站."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待审核"
+        APPROVED = "approved", "已通过"
+        DECLINED = "declined", "未通过"
+
+    activity = models.ForeignKey(
+        Activity, verbose_name="活动", on_delete=models.CASCADE, related_name="signups"
+    )
+    volunteer = models.ForeignKey(
+        Volunteer, verbose_name="志愿者", on_delete=models.PROTECT, related_name="signups"
+    )
+    status = models.CharField("审核状态", max_length=10, choices=Status.choices)
+    reason = models.CharField("未通过理由", max_length=200, blank=True)
+    created_at = models.DateTimeField("报名时间")
+    decided_at = models.DateTimeField("审核时间", null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="审核人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "活动报名"
+        verbose_name_plural = "活动报名"
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["activity", "volunteer"], name="volunteer_signup_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.activity} · {self.volunteer}"
+
+
+class ActivityCheckin(models.Model):
+    """One scan at an activity: a check-in or a check-out, each at most once per volunteer
+    (the unique constraint makes a resent scan count once)."""
+
+    class Kind(models.TextChoices):
+        IN = "in", "签到"
+        OUT = "out", "签退"
+
+    activity = models.ForeignKey(
+        Activity, verbose_name="活动", on_delete=models.CASCADE, related_name="checkins"
+    )
+    volunteer = models.ForeignKey(
+        Volunteer, verbose_name="志愿者", on_delete=models.PROTECT, related_name="checkins"
+    )
+    kind = models.CharField("类型", max_length=3, choices=Kind.choices)
+    at = models.DateTimeField("时间")
+    lat = models.FloatField("纬度")
+    lng = models.FloatField("经度")
+    distance_m = models.PositiveIntegerField("距活动地点（米）")
+    client_key = models.CharField("客户端编号", max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = "活动签到"
+        verbose_name_plural = "活动签到"
+        ordering = ["at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["activity", "volunteer", "kind"], name="volunteer_checkin_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.activity} · {self.volunteer} · {self.get_kind_display()}"

@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from chuangcheng.volunteer.views import resident, staff
+from chuangcheng.volunteer.views import activities, resident, staff
 
 app_name = "volunteer"
 
@@ -17,4 +17,35 @@ urlpatterns = [
     path("volunteer/team/", staff.team_queue, name="team"),
     path("volunteer/me/", staff.me, name="me"),
     path("volunteer/register/", staff.register, name="register"),
+]
+
+# 文明实践活动 (volunteer.views.activities): staff pages, then a volunteer's phone pages and the
+# check-in page the activity's QR code opens
+urlpatterns += [
+    path("volunteer/activities/", activities.staff_list, name="activities"),
+    path("volunteer/activities/new/", activities.staff_new, name="act_new"),
+    path("volunteer/activities/<int:activity_id>/", activities.staff_detail, name="act_detail"),
+    path(
+        "volunteer/activities/<int:activity_id>/decide/",
+        activities.staff_decide,
+        name="act_decide",
+    ),
+    path(
+        "volunteer/activities/<int:activity_id>/confirm/",
+        activities.staff_confirm,
+        name="act_confirm",
+    ),
+    path("volunteer/activities/<int:activity_id>/void/", activities.staff_void, name="act_void"),
+    path("volunteer/m/activities/", activities.m_list, name="m_activities"),
+    path("volunteer/m/activities/<int:activity_id>/", activities.m_detail, name="m_activity"),
+    path(
+        "volunteer/m/activities/<int:activity_id>/signup/",
+        activities.m_signup,
+        name="m_activity_signup",
+    ),
+    path(
+        "volunteer/m/checkin/<int:activity_id>/<str:token>/",
+        activities.m_checkin,
+        name="act_checkin",
+    ),
 ]

@@ -2,8 +2,24 @@
 
 from django.urls import path
 
-from chuangcheng.volunteer import api
+from chuangcheng.volunteer import api, api_activities
 
 urlpatterns = [
     path("volunteer/orders", api.OrderListView.as_view(), name="api-volunteer-orders"),
+]
+
+# 文明实践活动 (volunteer.api_activities)
+urlpatterns += [
+    path("volunteer/activities", api_activities.ActivityListView.as_view(), name="api-vol-acts"),
+    path(
+        "volunteer/activities/<int:activity_id>/signups",
+        api_activities.SignupView.as_view(),
+        name="api-vol-act-signups",
+    ),
+    path(
+        "volunteer/activities/<int:activity_id>/checkins",
+        api_activities.CheckinView.as_view(),
+        name="api-vol-act-checkins",
+    ),
+    path("volunteer/hours", api_activities.HoursView.as_view(), name="api-vol-hours"),
 ]

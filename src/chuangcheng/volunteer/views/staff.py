@@ -3,6 +3,7 @@ where its actions are offered), a volunteer's own page and registration."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -97,6 +98,11 @@ def me(request: HttpRequest) -> HttpResponse:
     ctx: dict[str, Any] = services.volunteer_summary(v) if v is not None else {"volunteer": None}
     assigned = services.orders_visible_to(actor).filter(status="serving")
     ctx["assigned"] = list(assigned.order_by("-updated_at")[:20])
+    if v is not None:  # 我的活动 (volunteer/m/_my_activities.html)
+        from chuangcheng.volunteer.activities import my_activities
+
+        ctx["my_activities"] = my_activities(v)
+        ctx["activity_hours"] = sum((r["hours"] for r in ctx["my_activities"]), Decimal("0"))
     return render(request, "volunteer/m/me.html", ctx)
 
 
