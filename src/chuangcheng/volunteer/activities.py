@@ -55,6 +55,11 @@ def ref_for(activity_id: int, volunteer_id: int) -> str:
     return f"activity:{activity_id}:{volunteer_id}"
 
 
+def token_ok(act: Activity, token: Any) -> bool:
+    """The QR code's token, compared in constant time (as bytes: any text may arrive)."""
+    return hmac.compare_digest(str(token or "").encode(), act.token.encode())
+
+
 def fmt(t: dt.datetime) -> str:
     t = timezone.localtime(t)
     return f"{t.month}月{t.day}日 {t:%H:%M}"
@@ -353,7 +358,7 @@ def check(
     its own transaction."""
     now = now or timezone.now()
     act = Activity.objects.select_related("station", "team").filter(pk=_int(activity_id)).first()
-    if act is None or not hmac.compare_digest(str(token or ""), act.token):
+    if act is None or not token_ok(act, token):
         raise NotFound("签到二维码无效：请扫描活动现场的二维码。")
     if kind not in ActivityCheckin.Kind.values:
         raise ValidationFailed("请选择签到或签退。", fields={"kind": ["只能是 in 或 out"]})
