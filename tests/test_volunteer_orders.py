@@ -21,7 +21,14 @@ from chuangcheng.cases.tasks import notify_event
 from chuangcheng.core.errors import PermissionDenied, ValidationFailed
 from chuangcheng.demo.city import DEMO_PASSWORD
 from chuangcheng.org.models import Membership
-from chuangcheng.volunteer.models import ServiceOrder, ServiceRecord, Station, Team, Volunteer
+from chuangcheng.volunteer.models import (
+    HourEntry,
+    ServiceOrder,
+    ServiceRecord,
+    Station,
+    Team,
+    Volunteer,
+)
 from chuangcheng.volunteer.roles import LEADER, STATION
 from chuangcheng.volunteer.seed import build_volunteer_demo
 from chuangcheng.volunteer.services import order_place, volunteer_register
@@ -37,7 +44,12 @@ def login(username: str) -> Client:
 @pytest.fixture
 def vol(city: Any) -> dict[str, Any]:
     stats = build_volunteer_demo(DEMO_PASSWORD)
-    assert stats == {"stations": 6, "volunteers": 60}
+    hours = stats.pop("activity_hours")
+    # 60 registered one by one, 440 more in bulk; 6 站 × 12 months × 3 activities + 2 today's
+    assert stats == {"stations": 6, "volunteers": 500, "volunteers_added": 440, "activities": 218}
+    assert hours == sum(
+        HourEntry.objects.filter(ref__startswith="activity:").values_list("hours", flat=True)
+    )
     home = Station.objects.get(name="中山西路社区新时代文明实践站")
     team = Team.objects.get(name="中山西路社区志愿服务队")
     return {"home": home, "team": team}

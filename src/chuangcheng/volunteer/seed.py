@@ -20,6 +20,7 @@ from chuangcheng.org.access import actor_for
 from chuangcheng.org.models import Membership, Region, Unit
 from chuangcheng.volunteer.models import MenuItem, ServiceField, Station, Team, TeamMember
 from chuangcheng.volunteer.roles import INSTITUTE, LEADER, RESIDENT, STATION, VOLUNTEER
+from chuangcheng.volunteer.seed_activities import build_activities_demo
 from chuangcheng.volunteer.services import order_place, volunteer_register
 
 STREETS = ("150103004", "150105001")  # 中山西路街道 (its five communities), 人民路街道 (仕奇 only)
@@ -303,4 +304,6 @@ def build_volunteer_demo(password: str, now: dt.datetime | None = None) -> dict[
     """Made once: nothing is added when the demo's stations exist already."""
     if Station.objects.exists():
         return {"stations": Station.objects.count()}
-    return _build(password, now or timezone.now())
+    now = now or timezone.now()
+    stats = _build(password, now)
+    return stats | build_activities_demo(now) if stats else stats  # 活动, ~500 volunteers

@@ -93,7 +93,8 @@ class Command(BaseCommand):
         if "volunteers" in vol:
             self.stdout.write(
                 f"已生成新时代文明实践：{vol['stations']} 个文明实践站，"
-                f"{vol['volunteers']} 名志愿者，各状态的服务订单。"
+                f"{vol['volunteers']} 名志愿者，各状态的服务订单，"
+                f"{vol.get('activities', 0)} 场文明实践活动（含今日一场可扫码签到）。"
             )
         self._history(options)
         self._citymgmt_history(options)
