@@ -137,6 +137,9 @@ def test_a_station_publishes_with_the_citys_default_radius_and_margin(world: Any
         ({"lat": "north"}, "请填写活动地点纬度"),
         ({"lat": "91"}, "纬度超出范围"),
         ({"radius_m": "9"}, "签到范围应为 50 至 5000 米"),
+        ({"radius_m": "五百"}, "签到范围应为 50 至 5000 米"),
+        ({"margin_min": "²"}, "签到时间余量"),
+        ({"capacity": "²"}, "招募人数"),
     ],
 )
 def test_bad_activities_are_refused_in_chinese_and_nothing_is_made(
@@ -544,7 +547,7 @@ def test_the_pages_walk_publish_sign_up_approve_check_in_and_out(world: Any) -> 
     zhan = login("vol_zhan")
     form = {
         "station": str(world["home"].pk),
-        "title": "敬老院陪伴",
+        "title": "测试：敬老院陪伴",
         "field": "health",
         "duties": "陪老人聊天",
         "starts_at": f"{now + dt.timedelta(days=1):%Y-%m-%dT%H:%M}",
@@ -558,14 +561,14 @@ def test_the_pages_walk_publish_sign_up_approve_check_in_and_out(world: Any) -> 
     }
     bad = zhan.post("/volunteer/activities/new/", {**form, "capacity": "x"})
     assert bad.status_code == 400 and "招募人数" in bad.content.decode()
-    assert not Activity.objects.filter(title="敬老院陪伴").exists()
+    assert not Activity.objects.filter(title="测试：敬老院陪伴").exists()
     r = zhan.post("/volunteer/activities/new/", form)
-    act = Activity.objects.get(title="敬老院陪伴")
+    act = Activity.objects.get(title="测试：敬老院陪伴")
     assert r.status_code == 302 and r["Location"] == f"/volunteer/activities/{act.pk}/"
     page = zhan.get(r["Location"]).content.decode()
     assert "<svg" in page and f"/volunteer/m/checkin/{act.pk}/{act.token}/" in page
     zyz = login("vol_zyz")
-    assert "敬老院陪伴" in zyz.get("/volunteer/m/activities/").content.decode()
+    assert "测试：敬老院陪伴" in zyz.get("/volunteer/m/activities/").content.decode()
     assert zyz.post(f"/volunteer/m/activities/{act.pk}/signup/").status_code == 302
     s = ActivitySignup.objects.get(activity=act)
     assert s.status == "pending"
@@ -598,7 +601,7 @@ def test_the_pages_walk_publish_sign_up_approve_check_in_and_out(world: Any) -> 
     assert out.status_code == 302
     assert "记录时长" in zyz.get(url).content.decode()
     me = zyz.get("/volunteer/me/").content.decode()
-    assert "敬老院陪伴" in me and "2.0 小时" in me
+    assert "测试：敬老院陪伴" in me and "2.0 小时" in me
 
 
 def test_the_api_walk_and_its_chinese_400s(world: Any) -> None:

@@ -136,7 +136,7 @@ def volunteer_activity(v: Volunteer, activity_id: Any) -> Activity:
 
 def _int(raw: Any) -> int:
     s = str(raw or "").strip()
-    return int(s) if s.isdigit() and len(s) < 15 else 0
+    return int(s) if s.isdecimal() and len(s) < 15 else 0
 
 
 # ---------------------------------------------------------------- publish
@@ -200,13 +200,13 @@ def activity_publish(
         raise ValidationFailed(
             f"招募人数应为 1 至 {MAX_CAPACITY} 的整数。", fields={"capacity": ["超出范围"]}
         )
-    radius = _int(data.get("radius_m")) if str(data.get("radius_m") or "").strip() else 0
-    radius = radius or int(get_setting(ACTIVITY_RADIUS_M))
+    raw_radius = str(data.get("radius_m") or "").strip()
+    radius = _int(raw_radius) if raw_radius else int(get_setting(ACTIVITY_RADIUS_M))
     if not 50 <= radius <= 5000:
         raise ValidationFailed("签到范围应为 50 至 5000 米。", fields={"radius_m": ["超出范围"]})
     raw_margin = str(data.get("margin_min") or "").strip()
     margin = _int(raw_margin) if raw_margin else int(get_setting(ACTIVITY_MARGIN_MIN))
-    if raw_margin and (not raw_margin.isdigit() or margin > 240):
+    if raw_margin and (not raw_margin.isdecimal() or margin > 240):
         raise ValidationFailed(
             "签到时间余量应为 0 至 240 分钟。", fields={"margin_min": ["超出范围"]}
         )
