@@ -184,6 +184,9 @@ def test_the_staff_pages(world: Any) -> None:
         None: 302,
     }
     check(one, lambda who: client(who).get(url))
+    check(one, lambda who: client(who).get(f"{url}qr.svg"))
+    qr = client("vol_zhan").get(f"{url}qr.svg")
+    assert qr["Content-Type"] == "image/svg+xml" and b"<svg" in qr.content
     # what the list shows: the 站 and those above it, the organising team; not the other 站
     title = world["running"].title
     for who, sees in {"vol_zhan": True, "vol_suo": True, "zx": True, "vol_dz": True}.items():

@@ -36,6 +36,7 @@ urlpatterns += [
         name="act_confirm",
     ),
     path("volunteer/activities/<int:activity_id>/void/", activities.staff_void, name="act_void"),
+    path("volunteer/activities/<int:activity_id>/qr.svg", activities.staff_qr, name="act_qr"),
     path("volunteer/m/activities/", activities.m_list, name="m_activities"),
     path("volunteer/m/activities/<int:activity_id>/", activities.m_detail, name="m_activity"),
     path(

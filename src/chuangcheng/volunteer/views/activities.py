@@ -6,6 +6,7 @@ check-in page the QR code opens (签到 / 签退 with the phone's position)."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import uuid
 from typing import Any
 
@@ -149,6 +150,21 @@ def staff_detail(request: HttpRequest, activity_id: int) -> HttpResponse:
     actor: Actor = request.actor  # type: ignore[attr-defined]
     act = svc.staff_activity(actor, activity_id)
     return render(request, "volunteer/activity.html", _detail_context(request, actor, act))
+
+
+@page(*STAFF_ROLES)
+def staff_qr(request: HttpRequest, activity_id: int) -> HttpResponse:
+    """The check-in QR code as an SVG file to print (with the activity's title beneath)."""
+    actor: Actor = request.actor  # type: ignore[attr-defined]
+    act = svc.staff_activity(actor, activity_id)
+    buf = io.BytesIO()
+    segno.make(checkin_url(request, act), error="m").save(
+        buf, kind="svg", scale=10, border=4, title=f"签到二维码：{act.title}"
+    )
+    resp = HttpResponse(buf.getvalue(), content_type="image/svg+xml")
+    resp["Content-Disposition"] = f'inline; filename="activity-{act.pk}-qr.svg"'
+    resp["Cache-Control"] = "private, no-store"
+    return resp
 
 
 def _staff_post(request: HttpRequest, activity_id: int, action: Any) -> HttpResponse:
