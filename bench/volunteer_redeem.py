@@ -20,7 +20,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 os.environ.setdefault("CC_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/cc_bench_vpoints")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -113,8 +112,19 @@ def load(holders: int, per: int) -> None:
                     bal += pts
                     when = now - dt.timedelta(days=(per - k) * 30)
                     cp.write_row(
-                        (e0 + entries, a0 + i, kind, pts, bal, 0, f"bench:{have + i}:{k}", reason, st)
-                        + (when, None)
+                        (
+                            e0 + entries,
+                            a0 + i,
+                            kind,
+                            pts,
+                            bal,
+                            0,
+                            f"bench:{have + i}:{k}",
+                            reason,
+                            st,
+                            when,
+                            None,
+                        )
                     )
                     entries += 1
                 balances.append(bal)
@@ -124,8 +134,15 @@ def load(holders: int, per: int) -> None:
         ) as cp:
             for i in range(holders):
                 cp.write_row(
-                    (a0 + i, u0 + i, None, f"基准{i}", stations[i % len(stations)], balances[i])
-                    + (now,)
+                    (
+                        a0 + i,
+                        u0 + i,
+                        None,
+                        f"基准{i}",
+                        stations[i % len(stations)],
+                        balances[i],
+                        now,
+                    )
                 )
         for table in ("auth_user", "volunteer_pointaccount", "volunteer_pointentry"):
             cur.execute(
@@ -134,9 +151,7 @@ def load(holders: int, per: int) -> None:
     atomic.__exit__(None, None, None)
     with connection.cursor() as c:
         c.execute("ANALYZE")
-    say(
-        f"loaded {holders:,} holders and {entries:,} entries in {time.perf_counter() - t0:.1f} s"
-    )
+    say(f"loaded {holders:,} holders and {entries:,} entries in {time.perf_counter() - t0:.1f} s")
 
 
 def calibrate(label: str) -> None:
