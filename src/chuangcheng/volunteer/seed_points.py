@@ -85,7 +85,7 @@ def build_points_demo(password: str, now: dt.datetime) -> dict[str, Any]:
         ledger.adjustment_decide(
             actor=suo, adjustment_id=adj.pk, approve=True, now=t0 + dt.timedelta(days=1, hours=i)
         )
-    n = 0
+    sold = 0
     for i, acc in enumerate(accounts[::2]):
         acc.refresh_from_db()
         picks = [g for g in rng.sample(goods, 3) if g.price <= acc.balance][:2]
@@ -103,7 +103,7 @@ def build_points_demo(password: str, now: dt.datetime) -> dict[str, Any]:
             lines=lines,
             now=now - dt.timedelta(days=20 - i, hours=2),
         )
-        n += 1
+        sold += 1
     ledger.adjustment_propose(
         actor=zhan,
         account=accounts[1],
@@ -112,4 +112,4 @@ def build_points_demo(password: str, now: dt.datetime) -> dict[str, Any]:
         reason="协助社区开展垃圾分类宣传（待所审核）",
         now=now - dt.timedelta(hours=5),
     )
-    return {"goods": len(GOODS) + len(INSTITUTE_GOODS), "redemptions": n}
+    return {"goods": len(GOODS) + len(INSTITUTE_GOODS), "redemptions": sold}

@@ -132,6 +132,7 @@ def receipt(request: HttpRequest, pk: int) -> HttpResponse:
             "name": shop.mask(r.account.name),
             "lines": list(r.lines.select_related("goods")),
             "balance": r.entry.balance_after,
+            "at_counter": shop.counter_stations(actor).filter(pk=r.station_id).exists(),
         },
     )
 
