@@ -116,17 +116,22 @@ def post(
     by_id: int | None = None,
     now: dt.datetime | None = None,
     clip: bool = False,
+    locked: bool = False,
 ) -> tuple[PointEntry, bool]:
     """Write one entry under the account's row lock. The same `ref` again returns the first
     entry (created=False). A debit larger than the balance is refused, or with `clip` takes what
-    there is and records the rest as `shortfall`."""
+    there is and records the rest as `shortfall`. `locked`: the caller holds the account's row
+    lock in this transaction already (read fresh under it) and the ref is new (the counter)."""
     points = _q(points)
     ref = ref[:100]
     with transaction.atomic():
-        acc = PointAccount.objects.select_for_update().get(pk=account.pk)
-        existing = PointEntry.objects.filter(ref=ref).first()
-        if existing is not None:
-            return existing, False
+        if locked:
+            acc = account
+        else:
+            acc = PointAccount.objects.select_for_update().get(pk=account.pk)
+            existing = PointEntry.objects.filter(ref=ref).first()
+            if existing is not None:
+                return existing, False
         shortfall = Decimal("0")
         after = acc.balance + points
         if after < 0:

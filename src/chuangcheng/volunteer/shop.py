@@ -256,6 +256,7 @@ def redeem(
             station=station,
             by_id=actor.user_id,
             now=now,
+            locked=True,  # locked above, after the goods; the ref is a new uuid
         )
         r = Redemption.objects.create(
             account=acc,
