@@ -53,3 +53,69 @@ class VolunteerAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+
+# ---------------------------------------------------------------- 文明积分 and 文明团结超市
+# The ledger, adjustments and redemptions are read here only: every change goes through the
+# pages (volunteer.points / volunteer.shop), which lock, check and append.
+from chuangcheng.volunteer.models import (  # noqa: E402
+    Goods,
+    PointAccount,
+    PointAdjustment,
+    PointEntry,
+    Redemption,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(PointAccount)
+class PointAccountAdmin(ReadOnlyAdmin):
+    list_display = ["name", "station", "balance", "created_at"]
+    search_fields = ["name", "volunteer__number", "user__username"]
+
+
+@admin.register(PointEntry)
+class PointEntryAdmin(ReadOnlyAdmin):
+    list_display = [
+        "account",
+        "kind",
+        "points",
+        "balance_after",
+        "shortfall",
+        "reason",
+        "created_at",
+    ]
+    list_filter = ["kind"]
+    search_fields = ["account__name", "ref"]
+
+
+@admin.register(PointAdjustment)
+class PointAdjustmentAdmin(ReadOnlyAdmin):
+    list_display = ["account", "station", "points", "status", "proposed_at", "decided_at"]
+    list_filter = ["status"]
+
+
+@admin.register(Redemption)
+class RedemptionAdmin(ReadOnlyAdmin):
+    list_display = ["number", "account", "station", "points", "created_at"]
+    search_fields = ["number"]
+
+
+@admin.register(Goods)
+class GoodsAdmin(admin.ModelAdmin):
+    list_display = ["name", "station", "price", "stock", "active"]
+    list_filter = ["active"]
+    search_fields = ["name", "station__name"]
+    fields = ["station", "name", "price", "active", "stock"]
+    readonly_fields = ["stock"]  # stock changes go through the page's stock log
+    raw_id_fields = ["station"]

@@ -24,6 +24,9 @@ class VolunteerConfig(AppConfig):
             frozenset({"vol_station", "vol_institute", "vol_centre", "vol_leader"}),
         ),
         ("volunteer:m_activities", "活动报名", frozenset({"vol_volunteer", "vol_leader"})),
+        ("volunteer:counter", "超市兑换", frozenset({"vol_clerk", "vol_station", "vol_institute"})),
+        ("volunteer:goods", "超市商品", frozenset({"vol_station", "vol_institute"})),
+        ("volunteer:adjustments", "积分调整", frozenset({"vol_station", "vol_institute"})),
     ]
     public_case_page = "volunteer:m_order"  # where a notice about an order takes a 居民
     home_by_role = [
@@ -32,8 +35,10 @@ class VolunteerConfig(AppConfig):
         ("vol_centre", "volunteer:queue"),
         ("vol_leader", "volunteer:team"),
         ("vol_volunteer", "volunteer:me"),
+        ("vol_clerk", "volunteer:counter"),
     ]
 
     def ready(self) -> None:
         # declares the loop's roles and the orders' workflow
+        from chuangcheng.volunteer import points as _points  # noqa: F401  (积分 rules, expiry)
         from chuangcheng.volunteer import roles, workflow  # noqa: F401

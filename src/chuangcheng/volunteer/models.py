@@ -419,3 +419,271 @@ class ActivityCheckin(models.Model):
 
     def __str__(self) -> str:
         return f"{self.activity} · {self.volunteer} · {self.get_kind_display()}"
+
+
+# ------------------------------------------------------------------ 文明积分 and 文明团结超市
+class PointAccount(models.Model):
+    """One person's 文明积分 (a volunteer's or a resident's): held per user account; a
+    volunteer without an account holds it by their volunteer row. `balance` is the running sum
+    of the account's entries, written with each entry under this row's lock, never below zero."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name="账号",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="point_account",
+    )
+    volunteer = models.OneToOneField(
+        Volunteer,
+        verbose_name="志愿者",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="point_account",
+    )
+    name = models.CharField("姓名", max_length=40)
+    station = models.ForeignKey(
+        Station,
+        verbose_name="所属站点",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="point_accounts",
+    )
+    balance = models.DecimalField("积分余额", max_digits=10, decimal_places=1, default=0)
+    created_at = models.DateTimeField("开户时间")
+
+    class Meta:
+        verbose_name = "积分账户"
+        verbose_name_plural = "积分账户"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(balance__gte=0), name="volunteer_points_never_negative"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(user__isnull=False) | models.Q(volunteer__isnull=False),
+                name="volunteer_points_has_holder",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} · {self.balance} 分"
+
+
+class PointEntry(models.Model):
+    """One line of the points ledger: append-only. `ref` names the fact (an hours entry, an
+    attendance, a check-in day, a redemption, an approved adjustment, an expiry run), so the same
+    fact never earns twice. `balance_after` is the account's balance once this entry is in."""
+
+    class Kind(models.TextChoices):
+        EARN = "earn", "获得"
+        SPEND = "spend", "兑换"
+        EXPIRE = "expire", "过期"
+        ADJUST = "adjust", "调整"
+
+    account = models.ForeignKey(
+        PointAccount, verbose_name="积分账户", on_delete=models.PROTECT, related_name="entries"
+    )
+    kind = models.CharField("类型", max_length=8, choices=Kind.choices)
+    points = models.DecimalField("积分", max_digits=10, decimal_places=1)
+    balance_after = models.DecimalField("变动后余额", max_digits=10, decimal_places=1)
+    shortfall = models.DecimalField(
+        "未能扣回", max_digits=10, decimal_places=1, default=0, help_text="扣回时余额不足的部分"
+    )
+    ref = models.CharField("记录依据", max_length=100, unique=True)
+    reason = models.CharField("说明", max_length=200)
+    station = models.ForeignKey(
+        Station,
+        verbose_name="站点",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="point_entries",
+    )
+    created_at = models.DateTimeField("记录时间")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="记录人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "积分记录"
+        verbose_name_plural = "积分记录"
+        indexes = [
+            models.Index(fields=["account", "created_at"], name="volunteer_points_by_account"),
+            models.Index(fields=["station", "created_at"], name="volunteer_points_by_station"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(balance_after__gte=0), name="volunteer_entry_balance_ok"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account.name} · {self.get_kind_display()} {self.points}"
+
+
+class PointAdjustment(models.Model):
+    """积分调整: one staff member proposes (+/−, a reason), another of the same 站/所 approves or
+    rejects; only an approval writes the ledger entry."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待审核"
+        APPROVED = "approved", "已通过"
+        REJECTED = "rejected", "已驳回"
+
+    account = models.ForeignKey(
+        PointAccount, verbose_name="积分账户", on_delete=models.PROTECT, related_name="adjustments"
+    )
+    station = models.ForeignKey(
+        Station, verbose_name="站点", on_delete=models.PROTECT, related_name="point_adjustments"
+    )
+    points = models.DecimalField("调整积分", max_digits=10, decimal_places=1)
+    reason = models.CharField("理由", max_length=200)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PENDING)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="提出人", on_delete=models.PROTECT, related_name="+"
+    )
+    proposed_at = models.DateTimeField("提出时间")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="审核人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField("审核时间", null=True, blank=True)
+    entry = models.OneToOneField(
+        PointEntry,
+        verbose_name="积分记录",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="adjustment",
+    )
+
+    class Meta:
+        verbose_name = "积分调整"
+        verbose_name_plural = "积分调整"
+        ordering = ["-proposed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.account.name} · {self.points}（{self.get_status_display()}）"
+
+
+class Goods(models.Model):
+    """A good on the shelf of a 站's or 所's 文明团结超市."""
+
+    station = models.ForeignKey(
+        Station, verbose_name="超市所在站/所", on_delete=models.PROTECT, related_name="goods"
+    )
+    name = models.CharField("商品名称", max_length=40)
+    price = models.PositiveIntegerField("兑换积分")
+    stock = models.PositiveIntegerField("库存", default=0)
+    active = models.BooleanField("上架", default=True)
+
+    class Meta:
+        verbose_name = "超市商品"
+        verbose_name_plural = "超市商品"
+        ordering = ["station", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["station", "name"], name="volunteer_goods_name_once"),
+            models.CheckConstraint(condition=models.Q(price__gt=0), name="volunteer_goods_price"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.price} 分）"
+
+
+class Redemption(models.Model):
+    """一次兑换 at a counter: the points spent (one ledger entry) and the stock taken, together."""
+
+    account = models.ForeignKey(
+        PointAccount, verbose_name="积分账户", on_delete=models.PROTECT, related_name="redemptions"
+    )
+    station = models.ForeignKey(
+        Station, verbose_name="超市", on_delete=models.PROTECT, related_name="redemptions"
+    )
+    number = models.CharField("小票编号", max_length=20, unique=True)
+    points = models.PositiveIntegerField("合计积分")
+    entry = models.OneToOneField(
+        PointEntry, verbose_name="积分记录", on_delete=models.PROTECT, related_name="redemption"
+    )
+    clerk = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="经办人", on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField("兑换时间")
+
+    class Meta:
+        verbose_name = "积分兑换"
+        verbose_name_plural = "积分兑换"
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["account", "created_at"], name="volunteer_redeem_by_account"),
+            models.Index(fields=["station", "created_at"], name="volunteer_redeem_by_station"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class RedemptionLine(models.Model):
+    redemption = models.ForeignKey(
+        Redemption, verbose_name="兑换", on_delete=models.CASCADE, related_name="lines"
+    )
+    goods = models.ForeignKey(
+        Goods, verbose_name="商品", on_delete=models.PROTECT, related_name="lines"
+    )
+    quantity = models.PositiveIntegerField("数量")
+    price = models.PositiveIntegerField("单价（积分）")
+
+    class Meta:
+        verbose_name = "兑换明细"
+        verbose_name_plural = "兑换明细"
+
+    def __str__(self) -> str:
+        return f"{self.goods} × {self.quantity}"
+
+
+class StockMove(models.Model):
+    """The 超市's stock log: every change of a good's stock (入库, 出库, 兑换)."""
+
+    class Kind(models.TextChoices):
+        IN = "in", "入库"
+        OUT = "out", "出库"
+        SALE = "sale", "兑换"
+
+    goods = models.ForeignKey(
+        Goods, verbose_name="商品", on_delete=models.PROTECT, related_name="moves"
+    )
+    kind = models.CharField("类型", max_length=4, choices=Kind.choices)
+    quantity = models.IntegerField("数量", help_text="入库为正，出库与兑换为负")
+    stock_after = models.PositiveIntegerField("变动后库存")
+    note = models.CharField("备注", max_length=200, blank=True)
+    redemption = models.ForeignKey(
+        Redemption,
+        verbose_name="兑换",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="moves",
+    )
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="经办人", on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField("时间")
+
+    class Meta:
+        verbose_name = "库存记录"
+        verbose_name_plural = "库存记录"
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.goods} {self.get_kind_display()} {self.quantity}"

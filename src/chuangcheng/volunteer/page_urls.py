@@ -4,6 +4,7 @@
 from django.urls import path
 
 from chuangcheng.volunteer.views import activities, resident, staff
+from chuangcheng.volunteer.views import shop as shop_views
 
 app_name = "volunteer"
 
@@ -17,6 +18,18 @@ urlpatterns = [
     path("volunteer/team/", staff.team_queue, name="team"),
     path("volunteer/me/", staff.me, name="me"),
     path("volunteer/register/", staff.register, name="register"),
+    # 文明积分 and 文明团结超市
+    path("v/me/points/", shop_views.my_points, name="my_points"),
+    path("v/<slug:code>/gongshi/", shop_views.publication, name="publication"),
+    path("volunteer/shop/counter/", shop_views.counter, name="counter"),
+    path("volunteer/shop/receipts/<int:pk>/", shop_views.receipt, name="receipt"),
+    path("volunteer/shop/goods/", shop_views.goods, name="goods"),
+    path("volunteer/points/adjustments/", shop_views.adjustments, name="adjustments"),
+    path(
+        "volunteer/points/adjustments/<int:pk>/decide/",
+        shop_views.adjustment_decide,
+        name="adjustment_decide",
+    ),
 ]
 
 # 文明实践活动 (volunteer.views.activities): staff pages, then a volunteer's phone pages and the

@@ -35,3 +35,13 @@ TEAM_ROLES = frozenset({LEADER})
 VOLUNTEER_ROLES = frozenset({VOLUNTEER, LEADER})
 # who reads the orders list in the API (every role of the loop, each within its scope)
 ORDER_READ_ROLES = QUEUE_ROLES | TEAM_ROLES | {VOLUNTEER, RESIDENT}
+
+# 文明团结超市收银员: the counter of the 超市 of their 站/所 (the unit); 站/所 staff may also serve it
+CLERK = "vol_clerk"
+declare_roles({CLERK: "文明团结超市收银员"})
+# the counter (兑换): the clerk, or the 站/所 staff of the 超市's unit
+COUNTER_ROLES = frozenset({CLERK, STATION, INSTITUTE})
+# goods, stock and 积分调整 (propose / approve): 站/所 staff of the unit
+SHOP_STAFF_ROLES = frozenset({STATION, INSTITUTE})
+# who holds points and sees their own (a resident, a volunteer, a team leader)
+HOLDER_ROLES = frozenset({RESIDENT, VOLUNTEER, LEADER})

@@ -19,8 +19,9 @@ from chuangcheng.core.idcard import check_char
 from chuangcheng.org.access import actor_for
 from chuangcheng.org.models import Membership, Region, Unit
 from chuangcheng.volunteer.models import MenuItem, ServiceField, Station, Team, TeamMember
-from chuangcheng.volunteer.roles import INSTITUTE, LEADER, RESIDENT, STATION, VOLUNTEER
+from chuangcheng.volunteer.roles import CLERK, INSTITUTE, LEADER, RESIDENT, STATION, VOLUNTEER
 from chuangcheng.volunteer.seed_activities import build_activities_demo
+from chuangcheng.volunteer.seed_points import build_points_demo
 from chuangcheng.volunteer.services import order_place, volunteer_register
 
 STREETS = ("150103004", "150105001")  # 中山西路街道 (its five communities), 人民路街道 (仕奇 only)
@@ -58,6 +59,7 @@ VOL_BANNER = [
     ("vol_suo", "中山西路街道文明实践所", INSTITUTE),
     ("vol_dz", "中山西路社区志愿服务队队长", LEADER),
     ("vol_zyz", "志愿者小王", VOLUNTEER),
+    ("vol_sy", "中山西路社区文明团结超市收银员", CLERK),
 ]
 
 
@@ -306,4 +308,7 @@ def build_volunteer_demo(password: str, now: dt.datetime | None = None) -> dict[
         return {"stations": Station.objects.count()}
     now = now or timezone.now()
     stats = _build(password, now)
-    return stats | build_activities_demo(now) if stats else stats  # 活动, ~500 volunteers
+    if stats:
+        stats |= build_activities_demo(now)  # 活动, ~500 volunteers
+        build_points_demo(password, now)  # 文明积分 and 文明团结超市, on the hours above
+    return stats

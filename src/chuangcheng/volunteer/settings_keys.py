@@ -63,3 +63,83 @@ declare_settings(
         maximum=24,
     ),
 )
+
+# ---------------------------------------------------------------- 文明积分 and 文明团结超市
+POINTS_PER_HOUR = "volunteer.points_per_hour"
+POINTS_PER_ACTIVITY = "volunteer.points_per_activity"
+POINTS_PER_CHECKIN_DAY = "volunteer.points_per_checkin_day"
+POINTS_EXPIRE_MONTHS = "volunteer.points_expire_months"
+REDEMPTIONS_PER_QUARTER = "volunteer.redemptions_per_quarter"
+# per service field (the "8+N"): volunteer.points_coef.<field>, e.g. volunteer.points_coef.health
+POINTS_COEF_PREFIX = "volunteer.points_coef."
+_FIELDS = (
+    ("theory", "理论宣讲"),
+    ("education", "教育服务"),
+    ("culture", "文化服务"),
+    ("science", "科普服务"),
+    ("health", "卫生健康"),
+    ("law", "法律服务"),
+    ("sports", "体育服务"),
+    ("ecology", "生态环保"),
+    ("other", "特色服务"),
+)
+
+declare_settings(
+    SettingSpec(
+        POINTS_PER_HOUR,
+        "文明积分·每小时服务积分",
+        "float",
+        1.0,
+        help="志愿服务每 1 小时记多少文明积分（再乘以服务领域系数）；积分与时长分账，兑换不减时长",
+        minimum=0,
+        maximum=100,
+    ),
+    *(
+        SettingSpec(
+            f"{POINTS_COEF_PREFIX}{code}",
+            f"文明积分·{label}领域系数",
+            "float",
+            1.0,
+            help=f"{label}领域的服务时长折算积分时乘以的系数",
+            minimum=0,
+            maximum=10,
+        )
+        for code, label in _FIELDS
+    ),
+    SettingSpec(
+        POINTS_PER_ACTIVITY,
+        "文明积分·参加一次活动积分",
+        "float",
+        2.0,
+        help="志愿者参加一次活动（签退或组织者确认）记多少积分",
+        minimum=0,
+        maximum=100,
+    ),
+    SettingSpec(
+        POINTS_PER_CHECKIN_DAY,
+        "文明积分·活动打卡每日积分",
+        "float",
+        1.0,
+        help="文明行为打卡等活动每打卡一天记多少积分",
+        minimum=0,
+        maximum=100,
+    ),
+    SettingSpec(
+        POINTS_EXPIRE_MONTHS,
+        "文明积分·有效期（月）",
+        "int",
+        0,
+        help="获得超过这么多个月仍未使用的积分作过期处理；0 为永不过期",
+        minimum=0,
+        maximum=120,
+    ),
+    SettingSpec(
+        REDEMPTIONS_PER_QUARTER,
+        "文明团结超市·每人每季度兑换次数",
+        "int",
+        3,
+        help="每人每个季度在文明团结超市最多兑换几次；0 为不限",
+        minimum=0,
+        maximum=100,
+    ),
+)

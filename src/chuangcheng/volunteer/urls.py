@@ -23,3 +23,16 @@ urlpatterns += [
     ),
     path("volunteer/hours", api_activities.HoursView.as_view(), name="api-vol-hours"),
 ]
+
+# 文明积分 and 文明团结超市 (volunteer.api_points)
+from chuangcheng.volunteer import api_points  # noqa: E402
+
+urlpatterns += [
+    path("volunteer/points", api_points.PointsView.as_view(), name="api-volunteer-points"),
+    path("volunteer/goods", api_points.GoodsView.as_view(), name="api-volunteer-goods"),
+    path(
+        "volunteer/redemptions",
+        api_points.RedemptionView.as_view(),
+        name="api-volunteer-redemptions",
+    ),
+]
