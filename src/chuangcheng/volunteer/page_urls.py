@@ -19,10 +19,10 @@ urlpatterns = [
     path("volunteer/register/", staff.register, name="register"),
 ]
 
-# 百日打卡 and 统计分析 (ADR 0030)
+# 百日打卡 and 统计分析 (ADR 0030); put first: /v/campaigns/ is no 站's code (/v/<code>/)
 from chuangcheng.volunteer.views import campaigns, stats  # noqa: E402
 
-urlpatterns += [
+urlpatterns[:0] = [
     path("v/campaigns/", campaigns.m_list, name="m_campaigns"),
     path("v/campaigns/<int:campaign_id>/", campaigns.m_campaign, name="m_campaign"),
     path("v/campaigns/<int:campaign_id>/join/", campaigns.m_join, name="m_campaign_join"),
