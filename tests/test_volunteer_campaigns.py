@@ -572,3 +572,20 @@ def test_the_check_in_endpoint(world: Any) -> None:
         .status_code
         == 404
     )
+
+
+def test_the_demo_campaign(world: Any) -> None:
+    from chuangcheng.volunteer.seed_campaigns import TITLE, build_campaign_demo
+
+    world["campaign"].delete()  # the fixture's has the demo's title
+    got = build_campaign_demo(DEMO_PASSWORD)
+    assert got["participants"] == 300 and got["checkins"] > 3000
+    assert build_campaign_demo(DEMO_PASSWORD) == {}  # made once
+    c = Campaign.objects.get(title=TITLE)
+    today = timezone.localdate()
+    assert svc.day_number(c, today) == 41 and svc.is_running(c, today)
+    board = svc.leaderboard(c, today)
+    assert board[0]["checked"] >= board[-1]["checked"] and board[0]["longest"] >= 5
+    assert all("*" in r["name"] for r in board)
+    assert CampaignCheckin.objects.filter(campaign=c).exclude(photo="").exists()
+    assert CampaignCheckin.objects.filter(campaign=c, station__isnull=False).exists()
