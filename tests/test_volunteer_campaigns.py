@@ -473,6 +473,14 @@ def test_creating_and_editing_a_campaign(world: Any) -> None:
     assert Campaign.objects.count() == before
     bad = client("vol_suo").post("/volunteer/campaigns/new/", {**body, "days": "0"})
     assert bad.status_code == 400 and "活动天数应为 1 到 366" in bad.content.decode()
+    bad = client("vol_suo").post("/volunteer/campaigns/new/", {**body, "title": "打\x00卡"})
+    assert bad.status_code == 400
+    with pytest.raises(ValidationFailed, match="无效字符"):
+        svc.campaign_create(
+            actor=actor_for(get_user_model().objects.get(username="vol_suo")),
+            station=suo,
+            data={**body, "title": "打\x00卡"},
+        )
     bad = client("vol_suo").post("/volunteer/campaigns/new/", {**body, "start": "明天"})
     assert bad.status_code == 400 and "开始日期格式" in bad.content.decode()
     assert Campaign.objects.count() == before

@@ -105,7 +105,13 @@ def campaign_open(actor: Actor, campaign_id: int) -> Campaign:
 
 
 # ---------------------------------------------------------------- creating and editing
+def _no_nul(*texts: str) -> None:
+    if any("\x00" in t for t in texts):
+        raise ValidationFailed("输入含有无效字符，请重新填写。")
+
+
 def _clean(data: dict[str, Any], today: dt.date) -> dict[str, Any]:
+    _no_nul(*(str(v) for v in data.values()))
     title = str(data.get("title") or "").strip()
     if not title or len(title) > 60:
         raise ValidationFailed("请填写活动名称（最多 60 字）。", fields={"title": ["必填"]})
@@ -260,6 +266,7 @@ def check_in(
     if day > last_day(campaign):
         raise ValidationFailed("该打卡活动已结束。", fields={"day": ["活动已结束"]})
     note = (note or "").strip()
+    _no_nul(note)
     if len(note) > 200:
         raise ValidationFailed("打卡心得最多 200 字。", fields={"note": ["过长"]})
     if photo is None:
@@ -306,6 +313,7 @@ def remove_photo(
     """撤下照片: staff of the campaign's 中心/所 remove an improper photo; the file is deleted,
     who, when and why are kept on the check-in; the day stays checked."""
     reason = (reason or "").strip()
+    _no_nul(reason)
     if not reason or len(reason) > 200:
         raise ValidationFailed("请填写撤下照片的理由（最多 200 字）。", fields={"reason": ["必填"]})
     with transaction.atomic():
