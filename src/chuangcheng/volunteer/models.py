@@ -98,6 +98,11 @@ class Volunteer(models.Model):
         verbose_name = "志愿者"
         verbose_name_plural = "志愿者"
         ordering = ["number"]
+        indexes = [  # the statistics (ADR 0030): registered per station by a date
+            models.Index(
+                fields=["station", "registered_at"], include=["id"], name="volunteer_reg_by_station"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name}（{self.number}）"
@@ -282,6 +287,13 @@ class HourEntry(models.Model):
         indexes = [
             models.Index(fields=["volunteer", "served_on"], name="volunteer_hours_by_person"),
             models.Index(fields=["station", "served_on"], name="volunteer_hours_by_station"),
+            # the statistics (ADR 0030): a month's active volunteers and its hours by station
+            # and team, read from the index alone
+            models.Index(
+                fields=["station", "served_on"],
+                include=["volunteer", "team", "hours"],
+                name="volunteer_hours_station_cover",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -191,17 +191,11 @@ def _pct(num: int, den: int) -> str:
 
 def section_volunteers(s: StatsScope) -> Section:
     registered = sum(s.registered().values())
-    active = (
-        HourEntry.objects.filter(
-            served_on__gte=s.month.first,
-            served_on__lt=s.month.next_first,
-            volunteer__station_id__in=s.ids,
-            volunteer__registered_at__lt=s.month.end,
-        )
-        .values("volunteer_id")
-        .distinct()
-        .count()
-    )
+    active = HourEntry.objects.filter(
+        station_id__in=s.ids,
+        served_on__gte=s.month.first,
+        served_on__lt=s.month.next_first,
+    ).aggregate(n=Count("volunteer_id", distinct=True))["n"]
     hours = sum((_h(r["hours"]) for r in s.hours_rows()), Decimal("0"))
     return Section(
         "volunteers",
@@ -212,7 +206,7 @@ def section_volunteers(s: StatsScope) -> Section:
             ("活跃率", _pct(active, registered)),
             ("服务时长（小时）", hours),
         ],
-        note="活跃志愿者：本月有任一条服务时长记录的注册志愿者。",
+        note="活跃志愿者：本月在本辖区站点有服务时长记录的志愿者（按记录站点计）。",
     )
 
 
