@@ -27,6 +27,14 @@ class VolunteerConfig(AppConfig):
         ("volunteer:counter", "超市兑换", frozenset({"vol_clerk", "vol_station", "vol_institute"})),
         ("volunteer:goods", "超市商品", frozenset({"vol_station", "vol_institute"})),
         ("volunteer:adjustments", "积分调整", frozenset({"vol_station", "vol_institute"})),
+        # 百日打卡 and 统计分析 (ADR 0030)
+        ("volunteer:campaigns", "打卡活动", frozenset({"vol_institute", "vol_centre"})),
+        (
+            "volunteer:stats",
+            "文明实践统计",
+            frozenset({"vol_station", "vol_institute", "vol_centre", "leader", "ev_leader"}),
+        ),
+        ("volunteer:m_campaigns", "文明打卡", frozenset({"vol_volunteer", "vol_leader"})),
     ]
     public_case_page = "volunteer:m_order"  # where a notice about an order takes a 居民
     home_by_role = [

@@ -98,6 +98,11 @@ class Volunteer(models.Model):
         verbose_name = "志愿者"
         verbose_name_plural = "志愿者"
         ordering = ["number"]
+        indexes = [  # the statistics (ADR 0030): registered per station by a date
+            models.Index(
+                fields=["station", "registered_at"], include=["id"], name="volunteer_reg_by_station"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name}（{self.number}）"
@@ -282,6 +287,13 @@ class HourEntry(models.Model):
         indexes = [
             models.Index(fields=["volunteer", "served_on"], name="volunteer_hours_by_person"),
             models.Index(fields=["station", "served_on"], name="volunteer_hours_by_station"),
+            # the statistics (ADR 0030): a month's active volunteers and its hours by station
+            # and team, read from the index alone
+            models.Index(
+                fields=["station", "served_on"],
+                include=["volunteer", "team", "hours"],
+                name="volunteer_hours_station_cover",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -687,3 +699,127 @@ class StockMove(models.Model):
 
     def __str__(self) -> str:
         return f"{self.goods} {self.get_kind_display()} {self.quantity}"
+
+
+# ---------------------------------------------------------------- 百日打卡 (campaigns, ADR 0030)
+def campaign_photo_path(instance: CampaignCheckin, filename: str) -> str:
+    return f"volunteer/campaigns/{instance.campaign_id}/{instance.day:%Y%m%d}-{instance.token}.jpg"
+
+
+class Campaign(models.Model):
+    """A check-in campaign (文明行为打卡) a 中心 or 所 runs: from `start`, for `days` days, each
+    day's task taken in turn from `tasks` (a list that repeats). Open to residents and
+    volunteers alike."""
+
+    station = models.ForeignKey(
+        Station, verbose_name="主办单位", on_delete=models.PROTECT, related_name="campaigns"
+    )
+    title = models.CharField("活动名称", max_length=60)
+    description = models.CharField("活动说明", max_length=500, blank=True)
+    start = models.DateField("开始日期")
+    days = models.PositiveSmallIntegerField("天数")
+    tasks = models.JSONField("每日任务", default=list, help_text="按天轮换的任务列表")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="创建人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("创建时间")
+
+    class Meta:
+        verbose_name = "打卡活动"
+        verbose_name_plural = "打卡活动"
+        ordering = ["-start", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class CampaignParticipant(models.Model):
+    """Someone who joined a campaign (a resident, or a volunteer: then their 站 is kept for the
+    statistics)."""
+
+    campaign = models.ForeignKey(
+        Campaign, verbose_name="活动", on_delete=models.CASCADE, related_name="participants"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="参与人", on_delete=models.CASCADE, related_name="+"
+    )
+    volunteer = models.ForeignKey(
+        Volunteer, verbose_name="志愿者", null=True, blank=True, on_delete=models.SET_NULL
+    )
+    display_name = models.CharField("显示姓名", max_length=40, blank=True)
+    joined_at = models.DateTimeField("报名时间")
+
+    class Meta:
+        verbose_name = "打卡参与人"
+        verbose_name_plural = "打卡参与人"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "user"], name="volunteer_campaign_join_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} · {self.user_id}"
+
+
+class CampaignCheckin(models.Model):
+    """One day checked (打卡): at most one per person and day (a unique constraint, so two
+    requests at once still make one). An improper photo is removed by staff, who and why kept
+    on the row; the day stays checked."""
+
+    campaign = models.ForeignKey(
+        Campaign, verbose_name="活动", on_delete=models.CASCADE, related_name="checkins"
+    )
+    participant = models.ForeignKey(
+        CampaignParticipant,
+        verbose_name="参与人",
+        on_delete=models.CASCADE,
+        related_name="checkins",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="打卡人", on_delete=models.CASCADE, related_name="+"
+    )
+    station = models.ForeignKey(
+        Station,
+        verbose_name="志愿者注册站点",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    day = models.DateField("打卡日期")
+    token = models.CharField(max_length=32, unique=True)
+    note = models.CharField("心得", max_length=200, blank=True)
+    photo = models.FileField("照片", upload_to=campaign_photo_path, blank=True)
+    checked_at = models.DateTimeField("打卡时间")
+    photo_removed_at = models.DateTimeField("照片撤下时间", null=True, blank=True)
+    photo_removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="撤下人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    photo_removed_reason = models.CharField("撤下理由", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "打卡记录"
+        verbose_name_plural = "打卡记录"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "user", "day"], name="volunteer_checkin_once_a_day"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["campaign", "day"], name="volunteer_checkin_by_day"),
+            models.Index(fields=["station", "day"], name="volunteer_checkin_by_station"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} · {self.day}"

@@ -63,3 +63,27 @@ urlpatterns += [
         name="act_checkin",
     ),
 ]
+
+# 百日打卡 and 统计分析 (ADR 0030); put first: /v/campaigns/ is no 站's code (/v/<code>/)
+from chuangcheng.volunteer.views import campaigns, stats  # noqa: E402
+
+urlpatterns[:0] = [
+    path("v/campaigns/", campaigns.m_list, name="m_campaigns"),
+    path("v/campaigns/<int:campaign_id>/", campaigns.m_campaign, name="m_campaign"),
+    path("v/campaigns/<int:campaign_id>/join/", campaigns.m_join, name="m_campaign_join"),
+    path("v/campaigns/<int:campaign_id>/checkin/", campaigns.m_checkin, name="m_checkin"),
+    path("v/campaigns/<int:campaign_id>/me/", campaigns.m_calendar, name="m_campaign_me"),
+    path("v/campaigns/<int:campaign_id>/board/", campaigns.m_board, name="m_campaign_board"),
+    path("v/campaigns/photos/<str:token>/", campaigns.photo, name="campaign_photo"),
+    path("volunteer/campaigns/", campaigns.staff_list, name="campaigns"),
+    path("volunteer/campaigns/new/", campaigns.staff_new, name="campaign_new"),
+    path("volunteer/campaigns/<int:campaign_id>/", campaigns.staff_campaign, name="campaign"),
+    path("volunteer/campaigns/<int:campaign_id>/edit/", campaigns.staff_edit, name="campaign_edit"),
+    path(
+        "volunteer/campaigns/checkins/<int:checkin_id>/remove-photo/",
+        campaigns.staff_remove_photo,
+        name="campaign_remove_photo",
+    ),
+    path("volunteer/stats/", stats.stats_page, name="stats"),
+    path("volunteer/stats.xlsx", stats.stats_xlsx, name="stats_xlsx"),
+]

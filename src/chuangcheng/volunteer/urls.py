@@ -36,3 +36,19 @@ urlpatterns += [
         name="api-volunteer-redemptions",
     ),
 ]
+
+# 百日打卡 (ADR 0030)
+from chuangcheng.volunteer import api_campaigns  # noqa: E402
+
+urlpatterns += [
+    path(
+        "volunteer/campaigns",
+        api_campaigns.CampaignListView.as_view(),
+        name="api-volunteer-campaigns",
+    ),
+    path(
+        "volunteer/campaigns/<int:campaign_id>/checkins",
+        api_campaigns.CheckinView.as_view(),
+        name="api-volunteer-campaign-checkins",
+    ),
+]

@@ -30,6 +30,7 @@ from chuangcheng.grid.demo_handover import build_grid_handovers
 from chuangcheng.grid.seed import build_grid_demo
 from chuangcheng.org.roles import role_label
 from chuangcheng.volunteer.seed import VOL_BANNER, build_volunteer_demo
+from chuangcheng.volunteer.seed_campaigns import build_campaign_demo
 
 ROOT = Path(settings.BASE_DIR)
 STOP_TIMEOUT = 15.0
@@ -96,6 +97,7 @@ class Command(BaseCommand):
                 f"{vol['volunteers']} 名志愿者，各状态的服务订单，"
                 f"{vol.get('activities', 0)} 场文明实践活动（含今日一场可扫码签到）。"
             )
+        build_campaign_demo(DEMO_PASSWORD)  # 文明实践: the running 百日打卡 campaign
         self._history(options)
         self._citymgmt_history(options)
         # 网格化 ↔ 12345/城管 hand-overs: after their histories (they load only into a database
