@@ -18,6 +18,11 @@ class VolunteerConfig(AppConfig):
         ),
         ("volunteer:team", "队伍订单", frozenset({"vol_leader"})),
         ("volunteer:me", "我的志愿服务", frozenset({"vol_volunteer", "vol_leader"})),
+        (
+            "volunteer:documents",
+            "证明与星级",
+            frozenset({"vol_station", "vol_institute", "vol_centre"}),
+        ),
     ]
     public_case_page = "volunteer:m_order"  # where a notice about an order takes a 居民
     home_by_role = [

@@ -18,6 +18,7 @@ from chuangcheng.org.access import Actor
 from chuangcheng.volunteer import services
 from chuangcheng.volunteer.models import Station
 from chuangcheng.volunteer.roles import LEADER, QUEUE_ROLES, VOLUNTEER_ROLES
+from chuangcheng.volunteer.views import documents
 from chuangcheng.volunteer.workflow import OPEN, VORDER
 from chuangcheng.web.access import page
 
@@ -97,6 +98,7 @@ def me(request: HttpRequest) -> HttpResponse:
     ctx: dict[str, Any] = services.volunteer_summary(v) if v is not None else {"volunteer": None}
     assigned = services.orders_visible_to(actor).filter(status="serving")
     ctx["assigned"] = list(assigned.order_by("-updated_at")[:20])
+    ctx.update(documents.my_documents(request, v))  # hours, stars, certificates
     return render(request, "volunteer/m/me.html", ctx)
 
 
