@@ -7,6 +7,10 @@ from __future__ import annotations
 
 import base64
 import io
+import logging
+import shutil
+import subprocess
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -14,6 +18,8 @@ from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 
 from chuangcheng.core.errors import DomainError
+
+log = logging.getLogger(__name__)
 
 
 class PdfUnavailable(DomainError):
@@ -45,7 +51,26 @@ def qr_data_uri(text: str, *, box: int = 8) -> str:
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
+@lru_cache(maxsize=1)
+def cjk_font_missing() -> bool:
+    """True when fontconfig knows no Chinese font (the PDF would print empty boxes): logged
+    once; `make pdf-deps` installs one (docs/adr/0031)."""
+    if shutil.which("fc-list") is None:
+        return False  # cannot tell (not a fontconfig system)
+    try:
+        out = subprocess.run(
+            ["fc-list", ":lang=zh", "family"], capture_output=True, text=True, timeout=10
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return False
+    if out.strip():
+        return False
+    log.warning("no Chinese font installed: PDFs will show boxes; run `make pdf-deps`")
+    return True
+
+
 def render_pdf(template: str, context: dict[str, Any]) -> bytes:
+    cjk_font_missing()
     try:
         from weasyprint import HTML
     except OSError as exc:  # pragma: no cover - a server without Pango
