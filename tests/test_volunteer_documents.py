@@ -7,14 +7,19 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import threading
 from decimal import Decimal
 from typing import Any
 
 import pytest
+import qrcode
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.test import Client
 from openpyxl import load_workbook
+from PIL import Image
 from pypdf import PdfReader
+from qrcode.constants import ERROR_CORRECT_M
 
 from chuangcheng.core.errors import Conflict, ValidationFailed
 from chuangcheng.demo.city import DEMO_PASSWORD
@@ -34,6 +39,24 @@ from chuangcheng.volunteer.models import (
 from chuangcheng.volunteer.roles import CENTRE, LEADER, STATION
 from chuangcheng.volunteer.seed import build_volunteer_demo
 from chuangcheng.volunteer.seed_stars import build_star_demo
+
+
+def qr_in(pdf: bytes) -> bytes:
+    """The (only) image of the PDF's first page, as black-and-white pixels."""
+    (image,) = PdfReader(io.BytesIO(pdf)).pages[0].images
+    return bytes(image.image.convert("1").tobytes())
+
+
+def qr_of(url: str) -> bytes:
+    """The QR code of `url` as the documents draw it (level M, 8 px modules, 4-module margin):
+    the same pixels mean the printed code carries exactly this address."""
+    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, box_size=8, border=4)
+    code.add_data(url)
+    code.make(fit=True)
+    buf = io.BytesIO()
+    code.make_image().save(buf, format="PNG")
+    buf.seek(0)
+    return bytes(Image.open(buf).convert("1").tobytes())
 
 
 def text_of(pdf: bytes) -> str:
@@ -153,6 +176,7 @@ def test_a_certificate_carries_what_the_rules_require_and_verifies(world: Any) -
         assert part in text, part
     assert zyz.id_number not in text  # the full ID number is never printed
     assert len(PdfReader(io.BytesIO(r.content)).pages) == 1  # one A4 sheet
+    assert qr_in(r.content) == qr_of(f"http://testserver/v/cert/{cert.number}/")
     # the public verify page: key facts, the name masked
     page = Client().get(f"/v/cert/{cert.number}/").content.decode()
     assert cert.number in page and "15.5 小时" in page and "王**" in page
@@ -236,6 +260,7 @@ def test_the_card_lists_the_menu_by_field_and_the_qr_address(world: Any, setting
         assert field in text and item in text
     assert "代购" not in text  # off the menu
     assert f"http://testserver/v/{home.code}/" in text
+    assert qr_in(r.content) == qr_of(f"http://testserver/v/{home.code}/")
     settings.PUBLIC_URL = "https://wm.example.gov.cn"
     text = flat(text_of(login("vol_suo").get(f"/volunteer/stations/{home.code}/card.pdf").content))
     assert f"https://wm.example.gov.cn/v/{home.code}/" in text
@@ -404,3 +429,57 @@ def test_refused_posts_change_nothing(world: Any) -> None:
     assert login("vol_zhan").post(url, {"reason": "时长重复登记"}).status_code == 302
     notice.refresh_from_db()
     assert (notice.status, notice.reason) == ("withdrawn", "时长重复登记")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_requests_at_once_make_one_and_two_issuers_issue_once(city: Any) -> None:
+    build_volunteer_demo(DEMO_PASSWORD)
+    zyz = Volunteer.objects.get(user__username="vol_zyz")
+    credit(zyz, "3", "race-1", dt.date(2026, 3, 5), "health", "陪诊")
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def ask() -> None:
+        try:
+            barrier.wait()
+            certificates.certificate_request(volunteer=zyz)
+            outcomes.append("made")
+        except ValidationFailed:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=ask) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["made", "refused"]
+    cert = Certificate.objects.get(volunteer=zyz)
+    users = get_user_model().objects
+    clerks = [users.get(username="vol_zhan"), users.get(username="vol_suo")]
+    barrier = threading.Barrier(2)
+    issued: list[str] = []
+
+    def issue_as(user: Any) -> None:
+        try:
+            barrier.wait()
+            certificates.certificate_issue(
+                actor=actor_for(user), user=user, cert_id=cert.pk, principal="李书记", contact="1"
+            )
+            issued.append(user.username)
+        except Conflict:
+            issued.append("conflict")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=issue_as, args=(u,)) for u in clerks]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(issued)[0] == "conflict" and len(issued) == 2
+    cert.refresh_from_db()
+    assert cert.status == "issued" and cert.issued_by.username == next(
+        u for u in issued if u != "conflict"
+    )
