@@ -219,3 +219,23 @@ def test_two_runs_at_once_open_one_notice(city: Any) -> None:
         t.join()
     assert sorted(results) == [0, 1]
     assert StarNotice.objects.filter(volunteer=v).count() == 1
+
+
+def test_the_hourly_run_is_queued_once_and_requeues_itself(db: Any) -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    from chuangcheng.core.periodic import _STARTERS, start_cycles
+
+    start_cycles()  # what the task worker does when it starts
+    assert stars.schedule_stars in _STARTERS
+    waiting = DBTaskResult.objects.filter(task_path=stars.run_stars.module_path, status="READY")
+    assert waiting.count() == 1
+    assert stars.schedule_stars() is False  # nothing periodic is queued twice
+    assert waiting.count() == 1
+    # the next run: ten past the next full hour (local)
+    assert stars.next_run(dt.datetime(2026, 6, 1, 10, 9, tzinfo=SH)) == dt.datetime(
+        2026, 6, 1, 10, 10, tzinfo=SH
+    )
+    assert stars.next_run(dt.datetime(2026, 6, 1, 10, 10, tzinfo=SH)) == dt.datetime(
+        2026, 6, 1, 11, 10, tzinfo=SH
+    )
