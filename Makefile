@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed-dev-$(shell cat requirements.lock requirements-dev.l
 DEMO_ENV := CC_ENV=demo CC_DATABASE_URL=sqlite:///$(CURDIR)/var/demo.sqlite3
 PORT ?= 8000
 
-.PHONY: install install-prod demo test lint bench browser-deps clean
+.PHONY: install install-prod demo test lint bench browser-deps pdf-deps clean
 
 $(PROD_STAMP): requirements.lock pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,8 +33,16 @@ install-prod: $(PROD_STAMP)
 install: $(STAMP)
 
 ## demo: install (production lock only), build the demo city on SQLite, start the web server and the task worker
-demo: install-prod
+demo: install-prod pdf-deps
 	$(DEMO_ENV) $(PY) manage.py demo --port $(PORT)
+
+## pdf-deps: Pango and a CJK font, which WeasyPrint needs for the Chinese PDFs (明白卡, 志愿服务证明);
+## installed with apt when missing; without them a PDF answers 503 (no Pango) or prints boxes (no font)
+pdf-deps:
+	@{ ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 && fc-list :lang=zh 2>/dev/null | grep -q . ; } || { \
+	  echo "installing Pango and a CJK font for the PDFs (明白卡, 志愿服务证明)"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-wqy-microhei) >/dev/null \
+	  || echo "could not install them (not root?): apt-get install libpango-1.0-0 libpangoft2-1.0-0 fonts-wqy-microhei"; }
 
 browser-deps:
 	@command -v chromium >/dev/null 2>&1 || { \
@@ -45,7 +53,7 @@ browser-deps:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libreoffice-writer-nogui libreoffice-calc-nogui) >/dev/null; }
 
 ## test: install, then the whole suite on PostgreSQL (browser tests in headless Chromium)
-test: install browser-deps
+test: install browser-deps pdf-deps
 	$(PY) manage.py makemigrations --check --dry-run >/dev/null
 	$(PY) -m pytest -q -p no:cacheprovider --create-db
 

@@ -6,6 +6,8 @@ Environment variables (all optional for the demo):
   CC_DATABASE_URL   postgres://user:pass@host:port/name or sqlite:///path (default: PostgreSQL
                     database "chuangcheng" on 127.0.0.1 as user postgres)
   CC_ALLOWED_HOSTS  comma separated
+  CC_PUBLIC_URL     the site's public address (https://example.gov.cn), printed in the QR codes of
+                    the 明白卡 and the 志愿服务证明 (default: the address of the request)
   CC_DATA_DIR       where uploads, models and the SQLite file live (default ./var)
   CC_HISTORY_KEY    (or CC_HISTORY_KEY_FILE) the history chain's key: required in production
   CC_FIELD_KEYS     (or CC_FIELD_KEYS_FILE) keys encrypting personal data at rest, newest first;
@@ -79,6 +81,7 @@ ALLOWED_HOSTS = [
 CSRF_TRUSTED_ORIGINS = [
     o.strip() for o in os.environ.get("CC_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
 ]
+PUBLIC_URL = os.environ.get("CC_PUBLIC_URL", "").strip().rstrip("/")
 
 
 def _database(url: str) -> dict[str, object]:

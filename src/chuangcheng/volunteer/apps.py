@@ -35,6 +35,11 @@ class VolunteerConfig(AppConfig):
             frozenset({"vol_station", "vol_institute", "vol_centre", "leader", "ev_leader"}),
         ),
         ("volunteer:m_campaigns", "文明打卡", frozenset({"vol_volunteer", "vol_leader"})),
+        (
+            "volunteer:documents",
+            "证明与星级",
+            frozenset({"vol_station", "vol_institute", "vol_centre"}),
+        ),
     ]
     public_case_page = "volunteer:m_order"  # where a notice about an order takes a 居民
     home_by_role = [

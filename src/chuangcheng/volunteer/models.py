@@ -823,3 +823,144 @@ class CampaignCheckin(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign} · {self.day}"
+
+
+# ---------------------------------------------------------------- stars and certificates (vdocs)
+class StarNotice(models.Model):
+    """星级认定公示: a volunteer whose hours crossed the next level's threshold, shown on the
+    public page until `ends_at` (working days); then awarded, unless staff withdrew it (with a
+    reason) or the hours fell below the threshold meanwhile (lapsed). One level at a time."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "公示中"
+        AWARDED = "awarded", "已认定"
+        WITHDRAWN = "withdrawn", "已撤销"
+        LAPSED = "lapsed", "时长不足未认定"
+
+    volunteer = models.ForeignKey(
+        Volunteer, verbose_name="志愿者", on_delete=models.PROTECT, related_name="star_notices"
+    )
+    level = models.PositiveSmallIntegerField("星级")
+    hours = models.DecimalField("公示时累计时长", max_digits=8, decimal_places=1)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default="open")
+    opened_at = models.DateTimeField("公示开始")
+    ends_at = models.DateTimeField("公示截止")
+    closed_at = models.DateTimeField("办结时间", null=True, blank=True)
+    reason = models.CharField("撤销理由", max_length=200, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="撤销人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "星级认定公示"
+        verbose_name_plural = "星级认定公示"
+        ordering = ["-opened_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["volunteer", "level"],
+                condition=models.Q(status__in=["open", "awarded"]),
+                name="volunteer_star_notice_once",
+            ),
+            models.UniqueConstraint(
+                fields=["volunteer"],
+                condition=models.Q(status="open"),
+                name="volunteer_star_one_open_notice",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "ends_at"], name="volunteer_star_notice_due")]
+
+    def __str__(self) -> str:
+        return f"{self.volunteer} · {self.level} 星 · {self.get_status_display()}"
+
+
+class StarAward(models.Model):
+    """A star level awarded (星级认定): append-only; a volunteer's level is their highest award.
+    A later hours correction never removes it (the page notes the shortfall)."""
+
+    volunteer = models.ForeignKey(
+        Volunteer, verbose_name="志愿者", on_delete=models.PROTECT, related_name="star_awards"
+    )
+    level = models.PositiveSmallIntegerField("星级")
+    hours = models.DecimalField("认定时累计时长", max_digits=8, decimal_places=1)
+    notice = models.OneToOneField(
+        StarNotice, verbose_name="公示", on_delete=models.PROTECT, related_name="award"
+    )
+    awarded_at = models.DateTimeField("认定时间")
+
+    class Meta:
+        verbose_name = "星级认定"
+        verbose_name_plural = "星级认定"
+        ordering = ["volunteer", "level"]
+        constraints = [
+            models.UniqueConstraint(fields=["volunteer", "level"], name="volunteer_star_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.volunteer} · {self.level} 星"
+
+
+class Certificate(models.Model):
+    """志愿服务证明 (民发〔2015〕149号): requested by the volunteer (申请), issued by the staff of
+    their 站 or the 所/中心 above (开具). At issue every figure is frozen on the row; the PDF and
+    the public verify page read the row, never the ledger again."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", "已申请"
+        ISSUED = "issued", "已开具"
+        REFUSED = "refused", "不予开具"
+
+    number = models.CharField("证明编号", max_length=24, unique=True)
+    volunteer = models.ForeignKey(
+        Volunteer, verbose_name="志愿者", on_delete=models.PROTECT, related_name="certificates"
+    )
+    station = models.ForeignKey(
+        Station, verbose_name="出具单位", on_delete=models.PROTECT, related_name="certificates"
+    )
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default="requested")
+    purpose = models.CharField("用途", max_length=100, blank=True)
+    requested_at = models.DateTimeField("申请时间")
+    issued_at = models.DateTimeField("出具日期", null=True, blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="经办人账号",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    refuse_reason = models.CharField("不予开具理由", max_length=200, blank=True)
+    # frozen at issue
+    name = models.CharField("姓名", max_length=40, blank=True)
+    id_type = models.CharField("证件类型", max_length=20, blank=True)
+    id_masked = models.CharField("证件号码（脱敏）", max_length=18, blank=True)
+    volunteer_number = models.CharField("志愿者编号", max_length=16, blank=True)
+    hours = models.DecimalField("服务时长合计", max_digits=8, decimal_places=1, default=0)
+    first_day = models.DateField("最早服务日期", null=True, blank=True)
+    last_day = models.DateField("最近服务日期", null=True, blank=True)
+    by_year = models.JSONField("分年度时长", default=list, blank=True)
+    by_field = models.JSONField("服务内容", default=list, blank=True)
+    issuer = models.CharField("出具主体", max_length=80, blank=True)
+    principal = models.CharField("负责人", max_length=40, blank=True)
+    handler = models.CharField("经办人", max_length=40, blank=True)
+    contact = models.CharField("联系方式", max_length=40, blank=True)
+    stars = models.PositiveSmallIntegerField("星级", default=0)
+
+    class Meta:
+        verbose_name = "志愿服务证明"
+        verbose_name_plural = "志愿服务证明"
+        ordering = ["-requested_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["volunteer"],
+                condition=models.Q(status="requested"),
+                name="volunteer_cert_one_request",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} · {self.volunteer}"

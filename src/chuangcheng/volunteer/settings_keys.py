@@ -143,3 +143,28 @@ declare_settings(
         maximum=100,
     ),
 )
+
+# ---------------------------------------------------------------- stars (vdocs)
+STAR_NOTICE_DAYS = "volunteer.star_notice_days"
+STAR_WITHDRAW_BAR_DAYS = "volunteer.star_withdraw_bar_days"
+
+declare_settings(
+    SettingSpec(
+        STAR_NOTICE_DAYS,
+        "文明实践·星级认定公示期（工作日）",
+        "int",
+        5,
+        help="志愿者累计时长达到下一星级后，公示多少个工作日无异议即予认定",
+        minimum=1,
+        maximum=30,
+    ),
+    SettingSpec(
+        STAR_WITHDRAW_BAR_DAYS,
+        "文明实践·撤销公示后重新公示的间隔（天）",
+        "int",
+        365,
+        help="公示被撤销（如时长造假）后，同一星级多少天内不再自动公示",
+        minimum=0,
+        maximum=1095,
+    ),
+)

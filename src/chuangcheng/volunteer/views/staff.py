@@ -19,6 +19,7 @@ from chuangcheng.org.access import Actor
 from chuangcheng.volunteer import services
 from chuangcheng.volunteer.models import Station
 from chuangcheng.volunteer.roles import LEADER, QUEUE_ROLES, VOLUNTEER_ROLES
+from chuangcheng.volunteer.views import documents
 from chuangcheng.volunteer.workflow import OPEN, VORDER
 from chuangcheng.web.access import page
 
@@ -103,6 +104,7 @@ def me(request: HttpRequest) -> HttpResponse:
 
         ctx["my_activities"] = my_activities(v)
         ctx["activity_hours"] = sum((r["hours"] for r in ctx["my_activities"]), Decimal("0"))
+    ctx.update(documents.my_documents(request, v))  # hours, stars, certificates
     return render(request, "volunteer/m/me.html", ctx)
 
 

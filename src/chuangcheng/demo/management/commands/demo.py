@@ -31,6 +31,7 @@ from chuangcheng.grid.seed import build_grid_demo
 from chuangcheng.org.roles import role_label
 from chuangcheng.volunteer.seed import VOL_BANNER, build_volunteer_demo
 from chuangcheng.volunteer.seed_campaigns import build_campaign_demo
+from chuangcheng.volunteer.seed_stars import build_star_demo
 
 ROOT = Path(settings.BASE_DIR)
 STOP_TIMEOUT = 15.0
@@ -91,6 +92,7 @@ class Command(BaseCommand):
                 f"必报事项 {grid['must_reports']} 件，用时 {time.monotonic() - started:.0f} 秒。"
             )
         vol = build_volunteer_demo(DEMO_PASSWORD)  # 文明实践: 中心/所/站, teams, volunteers, orders
+        build_star_demo()  # 文明实践: hours, stars (some in notice), one certificate
         if "volunteers" in vol:
             self.stdout.write(
                 f"已生成新时代文明实践：{vol['stations']} 个文明实践站，"
