@@ -2,8 +2,9 @@
 
 from django.urls import path
 
-from chuangcheng.volunteer import api
+from chuangcheng.volunteer import api, api_needs
 
 urlpatterns = [
     path("volunteer/orders", api.OrderListView.as_view(), name="api-volunteer-orders"),
+    path("volunteer/needs", api_needs.NeedListView.as_view(), name="api-volunteer-needs"),
 ]
