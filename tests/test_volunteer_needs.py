@@ -393,3 +393,20 @@ def test_a_team_leader_of_another_station_is_not_offered_either(world: Any) -> N
     page = client("vol_zhan").get(f"/hotline/cases/{case.pk}/")
     dispatch = next(f for f in page.context["action_forms"] if f.action.name == "dispatch")
     assert "海亮社区志愿服务队" not in {t.name for t in dispatch.form.fields["team"].queryset}
+
+
+def test_the_demo_needs_are_made_once_through_the_services(city: Any) -> None:
+    from chuangcheng.grid.seed import build_grid_demo
+    from chuangcheng.volunteer.seed_needs import build_needs_demo
+
+    build_grid_demo(DEMO_PASSWORD, today=timezone.localdate())
+    build_volunteer_demo(DEMO_PASSWORD)
+    assert build_needs_demo(DEMO_PASSWORD) == {"needs": 2, "visit_orders": 1}
+    assert build_needs_demo(DEMO_PASSWORD) == {"needs": 0, "visit_orders": 0}
+    staff = Case.objects.filter(kind="vorder", external_id__startswith="staff:")
+    assert sorted(staff.values_list("source", "status")) == [
+        ("敲门行动", "pending"),
+        ("电话", "pending"),
+    ]
+    visit = Case.objects.get(kind="vorder", external_id="visit:demo-visit-order")
+    assert visit.status == "review" and visit.vorder.station.name == "仕奇社区新时代文明实践站"

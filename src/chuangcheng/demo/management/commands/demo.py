@@ -30,6 +30,7 @@ from chuangcheng.grid.demo_handover import build_grid_handovers
 from chuangcheng.grid.seed import build_grid_demo
 from chuangcheng.org.roles import role_label
 from chuangcheng.volunteer.seed import VOL_BANNER, build_volunteer_demo
+from chuangcheng.volunteer.seed_needs import build_needs_demo
 
 ROOT = Path(settings.BASE_DIR)
 STOP_TIMEOUT = 15.0
@@ -95,6 +96,7 @@ class Command(BaseCommand):
                 f"已生成新时代文明实践：{vol['stations']} 个文明实践站，"
                 f"{vol['volunteers']} 名志愿者，各状态的服务订单。"
             )
+        build_needs_demo(DEMO_PASSWORD)  # 登记群众需求 and a visit's need → the 站 (ADR 0032)
         self._history(options)
         self._citymgmt_history(options)
         # 网格化 ↔ 12345/城管 hand-overs: after their histories (they load only into a database
