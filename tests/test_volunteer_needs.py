@@ -380,6 +380,9 @@ def test_the_periodic_task_is_queued_once(world: Any) -> None:
     assert tasks.schedule_auto_close() is False
     path = tasks.close_unrated_orders.module_path
     assert DBTaskResult.objects.filter(task_path=path, status="READY").count() == 1
+    # a run closes what is due and leaves one next run pending, not two
+    assert tasks.close_unrated_orders.call() == {"closed": 0}
+    assert DBTaskResult.objects.filter(task_path=path, status="READY").count() == 1
 
 
 def test_a_team_leader_of_another_station_is_not_offered_either(world: Any) -> None:

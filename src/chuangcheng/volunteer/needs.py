@@ -26,7 +26,6 @@ from chuangcheng.cases.models import Case, CaseEvent
 from chuangcheng.cases.services import case_open, case_transition
 from chuangcheng.core.errors import (
     Conflict,
-    DomainError,
     NotFound,
     PermissionDenied,
     ValidationFailed,
@@ -270,8 +269,6 @@ def close_unrated(now: dt.datetime | None = None, limit: int = 500) -> int:
                 case_id=case_id, action="auto_close", actor=SYSTEM, data={"days": days}, now=now
             )
         except Conflict:  # rated (or closed) since it was read: nothing to do
-            continue
-        except DomainError:
             continue
         closed += 1
     return closed

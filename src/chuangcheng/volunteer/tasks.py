@@ -26,6 +26,7 @@ def schedule_auto_close() -> bool:
 def close_unrated_orders() -> dict[str, int]:
     from chuangcheng.volunteer.needs import close_unrated
 
-    closed = close_unrated()
-    schedule_auto_close()
-    return {"closed": closed}
+    try:
+        return {"closed": close_unrated()}
+    finally:  # the next run is queued whatever this one met
+        schedule_auto_close()
