@@ -190,13 +190,23 @@ class Replay:
         self.steps = 0
         self._valid: dict[tuple[Any, ...], dict[str, Any]] = {}
 
-    def _validate(self, action: Action, data: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
+    def _validate(
+        self,
+        action: Action,
+        data: dict[str, Any],
+        now: dt.datetime,
+        case: Case | None = None,
+        actor: Actor | None = None,
+    ) -> dict[str, Any]:
         """The action's form, as case_transition runs it. A replay sees the same inputs again
         and again (the same unit, the same wording): a valid input's result is kept for the
         replay's life — for its day, when the form asked what day it is. (The catalogue rows a
         form reads are taken to stay as they are while a replay runs.)"""
         if action.form is None:
             return {}
+        if action.form_choices is not None:  # its choices depend on the case: never cached
+            with asof.as_of(now):
+                return dict(_validate(action, data, case, actor))
         try:
             key: tuple[Any, ...] | None = (action.form, _frozen(data))
         except TypeError:  # an input that cannot be a key: no caching
@@ -292,7 +302,7 @@ class Replay:
         if step_def.hands_over is not None:  # it opens a case of another loop in the database
             raise ValidationFailed(f"批量回放不能执行「{step_def.label}」（转到其他业务）。")
         now = at.astimezone(dt.UTC)
-        cleaned = self._validate(step_def, data or {}, now)
+        cleaned = self._validate(step_def, data or {}, now, case, actor)
         row = dict(case.__dict__)
         own = self.store.details.get(case.pk)
         own_row = dict(own.__dict__) if own is not None else None

@@ -49,6 +49,7 @@ from chuangcheng.cases.workflow import (
     Action,
     Step,
     Workflow,
+    narrow_form,
     registered,
     workflow_for,
 )
@@ -650,10 +651,16 @@ def allowed_actions(case: Case, actor: Actor, now: dt.datetime | None = None) ->
     return result
 
 
-def _validate(action: Action, data: dict[str, Any]) -> dict[str, Any]:
+def _validate(
+    action: Action, data: dict[str, Any], case: Case | None = None, actor: Actor | None = None
+) -> dict[str, Any]:
+    """The action's form on `data` (its choices narrowed for the case and person when the
+    action declares `form_choices` and both are given)."""
     if action.form is None:
         return {}
     form = bind_form(action.form, data)  # refuses a list where one value belongs
+    if case is not None and actor is not None:
+        narrow_form(action, form, case, actor)
     if not form.is_valid():
         errors = {k: [str(m) for m in v] for k, v in form.errors.items()}
         first = next(iter(errors.values()))[0] if errors else "输入有误"
@@ -889,7 +896,7 @@ def case_transition(
     if not handover.may_take(step_def, actor):
         raise PermissionDenied(f"您的角色不能执行「{step_def.label}」。")
     with asof.as_of(now):  # "today" in the form's checks is the step's day
-        cleaned = _validate(step_def, data)
+        cleaned = _validate(step_def, data, case, actor)
     if attachments:
         if not step_def.accepts_files:
             raise ValidationFailed(f"「{step_def.label}」不能上传附件。")

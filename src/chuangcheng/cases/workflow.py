@@ -173,6 +173,7 @@ class Step:
 
 Guard = Callable[["Case", "Actor", dt.datetime], str | None]
 Apply = Callable[[Step], None]
+FormChoices = Callable[["Case", "Actor"], "Mapping[str, Any]"]
 
 
 @dataclass(frozen=True)
@@ -207,6 +208,11 @@ class Action:
     # taken only by the engine (the origin's step when a case it handed over is done), never
     # by a person: not offered, refused with 403 to everyone
     system: bool = False
+    # The choices of the form's fields for THIS case and person, where they depend on them
+    # (e.g. only the teams this case may go to): {field name: a queryset for a model choice
+    # field, or a list of (value, label) for a choice field}. The engine narrows the form with
+    # it wherever the form is shown or validated (`narrow_form`): a value outside is a 400.
+    form_choices: FormChoices | None = None
 
 
 @dataclass(frozen=True)
@@ -480,6 +486,22 @@ class Workflow:
 
 
 _REGISTRY: dict[str, Workflow] = {}
+
+
+def narrow_form[F: forms.Form](action: Action, form: F, case: Case, actor: Actor) -> F:
+    """The action's form with the choices its `form_choices` gives for this case and person
+    (unchanged when the action declares none)."""
+    if action.form_choices is None:
+        return form
+    for name, choices in action.form_choices(case, actor).items():
+        field = form.fields[name]
+        if isinstance(field, forms.ModelChoiceField):
+            field.queryset = choices
+        elif isinstance(field, forms.ChoiceField):
+            field.choices = list(choices)
+        else:
+            raise TypeError(f"{action.name}: field {name!r} has no choices")
+    return form
 
 
 def register(workflow: Workflow) -> Workflow:

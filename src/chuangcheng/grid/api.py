@@ -102,7 +102,12 @@ class VisitIn(serializers.Serializer):
     found = serializers.CharField(max_length=500)
     needs = serializers.CharField(max_length=300, required=False, allow_blank=True)
     need_to = serializers.ChoiceField(
-        choices=NeedRoute.choices, required=False, help_text="event：需求登记为网格事件"
+        choices=NeedRoute.choices,
+        required=False,
+        help_text="event：需求登记为网格事件；order：转本社区新时代文明实践站（志愿服务订单）",
+    )
+    need_item = serializers.IntegerField(
+        required=False, help_text="转志愿服务时：本社区文明实践站的服务菜单项 id"
     )
     need_class = serializers.CharField(
         max_length=4,
@@ -117,6 +122,12 @@ class VisitOut(serializers.Serializer):
     id = serializers.IntegerField()
     created = serializers.BooleanField()
     event = serializers.CharField(allow_null=True, help_text="需求登记的网格事件编号")
+    order = serializers.DictField(
+        child=serializers.CharField(),
+        allow_null=True,
+        required=False,
+        help_text="需求转志愿服务时的订单：number 编号、state 状态",
+    )
 
 
 class EventReportView(APIView):
@@ -197,13 +208,16 @@ class VisitView(APIView):
             needs=str(data.get("needs", "")),
             need_to=str(data.get("need_to", "")),
             need_class=str(data.get("need_class", "")),
+            need_item=data.get("need_item"),
             at=data.get("at"),
             client_key=str(data.get("client_key", "")),
         )
+        order = registers.visit_order_of(visit)
         # the event is shown by its number only to who may see it (the visitor filed it)
-        event = visible_event_number(actor, visit.need_case_id)
+        event = None if order else visible_event_number(actor, visit.need_case_id)
         return Response(
-            {"id": visit.pk, "created": created, "event": event}, status=201 if created else 200
+            {"id": visit.pk, "created": created, "event": event, "order": order},
+            status=201 if created else 200,
         )
 
 

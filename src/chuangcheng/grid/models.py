@@ -414,12 +414,13 @@ class NeedRoute(models.TextChoices):
 
     NONE = "", "仅记录"
     EVENT = "event", "登记网格事件"
+    ORDER = "order", "转志愿服务"  # an order of the community's 文明实践站 (ADR 0032)
 
 
 class Visit(models.Model):
     """探访: who visited whom, when (on the phone), how, what they found and what is needed.
-    The phone's key makes a resend a no-op. A need may become a 网格事件 with the visit (in the
-    same transaction): `need_case` is that event."""
+    The phone's key makes a resend a no-op. A need may become a 网格事件 or an order of the
+    community's 文明实践站 with the visit (in the same transaction): `need_case` is that case."""
 
     person = models.ForeignKey(
         Person, verbose_name="探访对象", on_delete=models.PROTECT, related_name="visits"
@@ -436,7 +437,7 @@ class Visit(models.Model):
     )
     need_case = models.ForeignKey(
         "cases.Case",
-        verbose_name="需求登记的网格事件",
+        verbose_name="需求登记的网格事件或志愿服务订单",
         null=True,
         blank=True,
         on_delete=models.PROTECT,

@@ -195,6 +195,7 @@ def visit_record(
     needs: str = "",
     need_to: str = "",
     need_class: str = "",
+    need_item: Any = None,
     at: Any = None,
     client_key: str,
     now: dt.datetime | None = None,
@@ -225,7 +226,7 @@ def visit_record(
     need_to = (need_to or "").strip()
     if need_to not in NeedRoute.values:
         raise ValidationFailed(
-            "需求去向只能是仅记录或登记网格事件。", fields={"need_to": ["不允许"]}
+            "需求去向只能是仅记录、登记网格事件或转志愿服务。", fields={"need_to": ["不允许"]}
         )
     if need_to and not needs:
         raise ValidationFailed("请填写需求内容。", fields={"needs": ["必填"]})
@@ -244,6 +245,9 @@ def visit_record(
             )
             if need_to == NeedRoute.EVENT:
                 visit.need_case = _need_event(actor, person, visit, need_class, now)
+                visit.save(update_fields=["need_case"])
+            elif need_to == NeedRoute.ORDER:
+                visit.need_case = _need_order(actor, person, visit, need_item, now)
                 visit.save(update_fields=["need_case"])
     except IntegrityError:  # the same key raced in: the other request made it
         return Visit.objects.get(client_key=client_key), False
@@ -290,6 +294,87 @@ def _need_event(
         now=now,
     )
     return case
+
+
+def _home_in_my_grids(actor: Actor, person: Person, refusal: str) -> Residence:
+    """Where the person lives among the visitor's own grids (by post), or a refusal."""
+    from chuangcheng.grid.patrols import patrol_grids
+
+    mine = patrol_grids(actor)
+    if not mine.exists():
+        raise PermissionDenied(refusal)
+    home = (
+        _living_in(mine)
+        .filter(person_id=person.pk)
+        .select_related("home__building__grid__parent")
+        .order_by("-start")
+        .first()
+    )
+    if home is None:
+        raise ValidationFailed(
+            "该人员不住在您负责的网格，不能转交需求。", fields={"need_to": ["不在您的网格"]}
+        )
+    return home
+
+
+def _need_order(
+    actor: Actor, person: Person, visit: Visit, need_item: Any, now: dt.datetime
+) -> Any:
+    """转志愿服务 (ADR 0032): the order a visit's need becomes at the 文明实践站 of the person's
+    community (volunteer.needs.order_for_visit, in the visit's transaction). The order carries
+    only what the 站 needs: the person's name and phone (masked on its screens), the address
+    and the need; never the ID number, the care category or what the visit found."""
+    from chuangcheng.volunteer.needs import order_for_visit
+
+    home = _home_in_my_grids(
+        actor, person, "只有网格员可以把需求转为志愿服务，请交由本网格网格员登记。"
+    )
+    building = home.home.building
+    grid = building.grid
+    community = grid.parent.name if grid.parent is not None else ""
+    return order_for_visit(
+        actor=actor,
+        grid=grid,
+        item_id=need_item,
+        needs=visit.needs,
+        name=person.name,
+        phone=person.phone or "",
+        address=f"{community}{home.home}",
+        visit_key=visit.client_key,
+        now=now,
+    )
+
+
+def order_menus_for(actor: Actor, person: Person) -> list[Any]:
+    """For the visit form: the 文明实践站 of the person's community with their menus, when the
+    person lives in one of the visitor's grids (else nothing)."""
+    from chuangcheng.grid.patrols import patrol_grids
+    from chuangcheng.volunteer.needs import menus_for_region
+
+    home = (
+        _living_in(patrol_grids(actor))
+        .filter(person_id=person.pk)
+        .select_related("home__building__grid")
+        .order_by("-start")
+        .first()
+    )
+    return menus_for_region(home.home.building.grid) if home is not None else []
+
+
+def visit_order_of(visit: Visit) -> dict[str, str] | None:
+    """The order a visit's need went to (转志愿服务): its number and state only, shown on the
+    visit to whoever may see the visit (the order itself is the 站's)."""
+    from chuangcheng.cases.workflow import workflow_for
+
+    if visit.need_to != NeedRoute.ORDER or visit.need_case is None:
+        return None
+    case = visit.need_case
+    return {"number": case.number, "state": workflow_for(case.kind).state_label(case.status)}
+
+
+def visit_orders(visits: list[Visit]) -> None:
+    for v in visits:
+        v.need_order = visit_order_of(v)  # type: ignore[attr-defined]
 
 
 def person_for_visit(actor: Actor, person_id: int) -> Person | None:
@@ -394,6 +479,7 @@ def last_visits(person: Person, n: int = 10, actor: Actor | None = None) -> list
     )
     for v in visits:
         v.need_event = v.need_case if v.need_case_id in seen else None  # type: ignore[attr-defined]
+    visit_orders(visits)
     return visits
 
 

@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from chuangcheng.volunteer.views import activities, documents, resident, staff
+from chuangcheng.volunteer.views import activities, documents, menu, needs, resident, staff
 from chuangcheng.volunteer.views import shop as shop_views
 
 app_name = "volunteer"
@@ -21,6 +21,12 @@ urlpatterns = [
     path("volunteer/team/", staff.team_queue, name="team"),
     path("volunteer/me/", staff.me, name="me"),
     path("volunteer/register/", staff.register, name="register"),
+    # ADR 0032: 登记群众需求, 服务菜单维护
+    path("volunteer/needs/new/", needs.need_new, name="need_new"),
+    path("volunteer/menu/", menu.menu_page, name="menu"),
+    path("volunteer/menu/add/", menu.menu_add, name="menu_add"),
+    path("volunteer/menu/<int:item_id>/edit/", menu.menu_edit, name="menu_edit"),
+    path("volunteer/menu/<int:item_id>/change/", menu.menu_change, name="menu_change"),
     # 志愿服务证明, 星级, 明白卡 and the national export
     path("volunteer/me/certificates/", documents.cert_request, name="cert_request"),
     path("volunteer/certificates/<slug:number>.pdf", documents.cert_pdf, name="cert_pdf"),

@@ -168,3 +168,18 @@ declare_settings(
         maximum=1095,
     ),
 )
+
+# ---------------------------------------------------------------- 自动结单 (ADR 0032)
+RATE_DAYS = "volunteer.rate_days"
+
+declare_settings(
+    SettingSpec(
+        RATE_DAYS,
+        "文明实践·评单期限（天）",
+        "int",
+        7,
+        help="服务完成后居民多少天内未评价，订单自动结单并记为“未评价”（不默认好评）",
+        minimum=1,
+        maximum=60,
+    ),
+)

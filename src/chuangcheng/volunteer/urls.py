@@ -2,10 +2,11 @@
 
 from django.urls import path
 
-from chuangcheng.volunteer import api, api_activities
+from chuangcheng.volunteer import api, api_activities, api_needs
 
 urlpatterns = [
     path("volunteer/orders", api.OrderListView.as_view(), name="api-volunteer-orders"),
+    path("volunteer/needs", api_needs.NeedListView.as_view(), name="api-volunteer-needs"),
 ]
 
 # 文明实践活动 (volunteer.api_activities)

@@ -12,6 +12,7 @@ tells you the loop:
     serving ──assign (安排志愿者, the team's members; they then see the order)──▶ serving
     serving ──complete (服务完成: photos, the volunteers who came, their hours)──▶ rating 待评价
     rating ──rate (评单: 1–5 stars and a comment, the resident)──▶ closed 已完成
+    rating ──auto_close (自动结单, the system, after the setting's days: 未评价)──▶ closed 已完成
 
 Clocks: review 审单 (from the order) and take 接单 (from each 派单), in hours, both settings
 (volunteer.settings_keys).
@@ -45,6 +46,7 @@ from chuangcheng.cases.workflow import (
 )
 from chuangcheng.core.errors import ValidationFailed
 from chuangcheng.core.settings_store import get_setting
+from chuangcheng.org.access import Actor
 from chuangcheng.volunteer.ledger import credit_hours
 from chuangcheng.volunteer.models import (
     HourEntry,
@@ -132,7 +134,11 @@ class DispatchForm(forms.Form):
     team = forms.ModelChoiceField(
         label="志愿服务队",
         queryset=Team.objects.filter(active=True).select_related("station"),
-        error_messages={"required": "请选择志愿服务队", "invalid_choice": "没有这个志愿服务队"},
+        error_messages={
+            "required": "请选择志愿服务队",
+            # the choices are this order's (team_choices): another 站's team is not among them
+            "invalid_choice": "没有这个志愿服务队（只能派给本站或所属文明实践所的志愿服务队）",
+        },
     )
     note = forms.CharField(label="派单说明", required=False, max_length=500)
 
@@ -182,6 +188,10 @@ class CompleteForm(forms.Form):
     )
 
 
+class AutoCloseForm(forms.Form):
+    days = forms.IntegerField(required=False, min_value=1)
+
+
 class RateForm(forms.Form):
     rating = forms.TypedChoiceField(
         label="评价星级",
@@ -213,6 +223,17 @@ def _team_of_station(step: Step, team: Team) -> None:
         raise ValidationFailed(
             "只能派给本站或所属文明实践所的志愿服务队。", fields={"team": ["不是本站可派的队伍"]}
         )
+
+
+def team_choices(case: Case, actor: Actor) -> dict[str, object]:
+    """派单 offers only the teams this order may go to: in service, of its 站 or the 所 above."""
+    try:
+        station = case.vorder.station
+    except ServiceOrder.DoesNotExist:
+        return {"team": Team.objects.none()}
+    allowed = [station.pk] if station.parent_id is None else [station.pk, station.parent_id]
+    qs = Team.objects.filter(active=True, station_id__in=allowed).select_related("station")
+    return {"team": qs.order_by("station__level", "field", "name")}
 
 
 def do_dispatch(step: Step) -> None:
@@ -316,6 +337,16 @@ def do_rate(step: Step) -> None:
     step.case.closed_at = step.now
 
 
+def do_auto_close(step: Step) -> None:
+    """自动结单: nobody rated the service in time; it closes as 未评价 (never a default rating)."""
+    days = step.data.get("days", "")
+    step.event_data = {"rating": None, "days": days}
+    step.note = (
+        f"超过 {days} 天未评价，系统自动结单（未评价）" if days else "系统自动结单（未评价）"
+    )
+    step.case.closed_at = step.now
+
+
 PUBLIC_STEPS = {
     "accept": "站点已审核通过，正在安排志愿服务队",
     "reject": "站点未受理您的需求",
@@ -324,6 +355,7 @@ PUBLIC_STEPS = {
     "take": "{unit}已接单，志愿者将与您联系",
     "complete": "服务已完成，请您评价",
     "rate": "您已评价",
+    "auto_close": "超过评价期限未评价，订单已自动结束",
 }
 
 VORDER = register(
@@ -394,6 +426,7 @@ VORDER = register(
                 "dispatched",
                 REVIEWERS,
                 form=DispatchForm,
+                form_choices=team_choices,
                 apply=do_dispatch,
                 starts=("take",),
                 notice=Notice(
@@ -407,6 +440,7 @@ VORDER = register(
                 "dispatched",
                 REVIEWERS,
                 form=DispatchForm,
+                form_choices=team_choices,
                 apply=do_dispatch,
                 starts=("take",),
                 notice=Notice(
@@ -479,6 +513,17 @@ VORDER = register(
                 unit=OWNER,
                 form=RateForm,
                 apply=do_rate,
+            ),
+            # taken by the periodic task (volunteer.tasks), never by a person (ADR 0032)
+            Action(
+                "auto_close",
+                "自动结单",
+                S({"rating"}),
+                "closed",
+                frozenset(),
+                form=AutoCloseForm,
+                apply=do_auto_close,
+                system=True,
             ),
         ),
     )

@@ -10,10 +10,11 @@ from django import forms
 
 from chuangcheng.cases.handover import initial_for as handover_initial
 from chuangcheng.cases.models import Case
-from chuangcheng.cases.workflow import Action, workflow_for
+from chuangcheng.cases.workflow import Action, narrow_form, workflow_for
 from chuangcheng.core.errors import DomainError
 from chuangcheng.hotline.forms import IntakeForm
 from chuangcheng.hotline.selectors import category_choices, suggest_unit
+from chuangcheng.org.access import Actor
 from chuangcheng.org.models import Unit
 from chuangcheng.web.widgets import unit_picker
 
@@ -75,7 +76,11 @@ def dress(form: forms.Form, *, category_blank: str = "请选择…") -> forms.Fo
     return form
 
 
-def action_form(action: Action, case: Case, *, data: Any = None) -> ActionForm:
+def action_form(
+    action: Action, case: Case, *, data: Any = None, actor: Actor | None = None
+) -> ActionForm:
+    """The action's dialog for the case (its choices narrowed for `actor`, when given, as the
+    engine narrows them when it validates: cases.workflow.narrow_form)."""
     if action.form is None:
         return ActionForm(action=action, case_id=case.pk, form=None)
     initial: dict[str, Any] = {}
@@ -94,15 +99,19 @@ def action_form(action: Action, case: Case, *, data: Any = None) -> ActionForm:
     elif action.hands_over is not None:  # the receiving loop's suggestions (cases.handover)
         initial = handover_initial(action, case)
     form = action.form(data=data, initial=initial, auto_id=f"id_{action.name}_{case.pk}_%s")
+    if actor is not None:
+        narrow_form(action, form, case, actor)
     if unit is not None:
         form.fields["lead_unit"].help_text = f"已按派单目录预选：{unit.name}"
     blank = "（不修改）" if action.name == "review" else "请选择…"
     return ActionForm(action=action, case_id=case.pk, form=dress(form, category_blank=blank))
 
 
-def failed_action_form(action: Action, case: Case, data: Any, error: DomainError) -> ActionForm:
+def failed_action_form(
+    action: Action, case: Case, data: Any, error: DomainError, actor: Actor | None = None
+) -> ActionForm:
     """The same form, bound to what the person sent, with the service's errors on its fields."""
-    af = action_form(action, case, data=data)
+    af = action_form(action, case, data=data, actor=actor)
     af.open = True
     if af.form is not None:
         af.form.is_valid()

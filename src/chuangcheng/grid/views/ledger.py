@@ -78,6 +78,7 @@ def person_page(request: HttpRequest, pk: int) -> HttpResponse:
             "visits": registers.last_visits(person, actor=actor),
             "need_routes": NeedRoute.choices,
             "may_route_need": patrol_grids(actor).exists(),
+            "order_menus": registers.order_menus_for(actor, person),  # 转志愿服务 (ADR 0032)
             "may_visit": bool(actor.roles & VISIT_ROLES)
             and registers.person_for_visit(actor, person.pk) is not None,
             "methods": VisitMethod.choices,

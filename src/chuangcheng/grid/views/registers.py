@@ -67,16 +67,25 @@ def visit_new(request: HttpRequest, pk: int) -> HttpResponse:
         needs=request.POST.get("needs", ""),
         need_to=request.POST.get("need_to", ""),
         need_class=request.POST.get("need_class", ""),
+        need_item=request.POST.get("need_item", ""),
         at=request.POST.get("at") or None,
         client_key=request.POST.get("client_key", ""),
     )
+    order = registers.visit_order_of(visit)
     if request.headers.get("Accept", "").startswith("application/json"):
         return JsonResponse(
-            {"id": visit.pk, "created": created, "event": _need_event_number(request, visit)},
+            {
+                "id": visit.pk,
+                "created": created,
+                "event": None if order else _need_event_number(request, visit),
+                "order": order,
+            },
             status=201 if created else 200,
         )
     done = "探访已登记。" if created else "这次探访已登记过，未重复记录。"
-    if visit.need_case_id is not None:
+    if order is not None:
+        done += f"需求已转文明实践站：订单 {order['number']}（{order['state']}）。"
+    elif visit.need_case_id is not None:
         done += f"需求已登记为网格事件 {_need_event_number(request, visit)}。"
     messages.success(request, done)
     return redirect("grid:person", pk=pk)

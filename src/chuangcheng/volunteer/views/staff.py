@@ -18,7 +18,7 @@ from chuangcheng.core.settings_store import get_setting
 from chuangcheng.org.access import Actor
 from chuangcheng.volunteer import services
 from chuangcheng.volunteer.models import Station
-from chuangcheng.volunteer.roles import LEADER, QUEUE_ROLES, VOLUNTEER_ROLES
+from chuangcheng.volunteer.roles import LEADER, QUEUE_ROLES, REVIEW_ROLES, VOLUNTEER_ROLES
 from chuangcheng.volunteer.views import documents
 from chuangcheng.volunteer.workflow import OPEN, VORDER
 from chuangcheng.web.access import page
@@ -64,6 +64,7 @@ def station_queue(request: HttpRequest) -> HttpResponse:
         "volunteer/queue.html",
         {
             "title": "志愿服务订单",
+            "may_record": bool(actor.roles & REVIEW_ROLES),  # 登记需求, 服务菜单 (ADR 0032)
             "rows": _rows(qs),
             "status": status,
             "states": VORDER.states,

@@ -51,9 +51,9 @@ def detail_context(
     forms: list[ActionForm] = []
     for action in allowed:
         if action.name == failed and error is not None:
-            forms.append(failed_action_form(action, case, data, error))
+            forms.append(failed_action_form(action, case, data, error, actor))
         else:
-            forms.append(action_form(action, case))
+            forms.append(action_form(action, case, actor=actor))
     workflow = workflow_for(case.kind)
     # the clock rows of the engine; a loop that keeps copies on columns of its own has those
     rows = {c.name: c for c in CaseClock.objects.filter(case_id=case.pk)}

@@ -32,6 +32,7 @@ from chuangcheng.org.roles import role_label
 from chuangcheng.volunteer.seed import VOL_BANNER, build_volunteer_demo
 from chuangcheng.volunteer.seed_campaigns import build_campaign_demo
 from chuangcheng.volunteer.seed_stars import build_star_demo
+from chuangcheng.volunteer.seed_needs import build_needs_demo
 
 ROOT = Path(settings.BASE_DIR)
 STOP_TIMEOUT = 15.0
@@ -100,6 +101,7 @@ class Command(BaseCommand):
                 f"{vol.get('activities', 0)} 场文明实践活动（含今日一场可扫码签到）。"
             )
         build_campaign_demo(DEMO_PASSWORD)  # 文明实践: the running 百日打卡 campaign
+        build_needs_demo(DEMO_PASSWORD)  # 登记群众需求 and a visit's need → the 站 (ADR 0032)
         self._history(options)
         self._citymgmt_history(options)
         # 网格化 ↔ 12345/城管 hand-overs: after their histories (they load only into a database
