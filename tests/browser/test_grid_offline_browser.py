@@ -167,6 +167,7 @@ def test_a_refused_event_waits_marked_until_fixed(
     form = page.locator("[data-testid=event-form]")
     assert form.locator("input[name=title]").input_value() == "换了网格的事件"
     assert "沿用暂存的照片 1 张" in form.inner_text()
+    page.wait_for_selector("[data-locate-status] >> text=沿用登记时的位置")
     form.locator("select[name=grid]").select_option(str(grids[0].pk))
     form.locator("button[type=submit]").click()
     page.wait_for_selector("[data-testid=case-number]")
@@ -195,3 +196,30 @@ def test_a_refused_event_waits_marked_until_fixed(
     page.wait_for_timeout(500)
     assert page.locator(f"{QUEUED} li").count() == 0
     assert not Case.objects.filter(title="要删除的事件").exists()
+
+
+def test_a_full_phone_keeps_nothing_and_says_so(city: Any, browser: Any, live_server: Any) -> None:
+    build_grid_demo(DEMO_PASSWORD, today=timezone.localdate())
+    grid = Region.objects.get(parent__name="仕奇社区", level=Region.Level.GRID, code__endswith="01")
+    page = phone(browser, live_server, grid, "gd_sq01")
+    page.goto(f"{live_server.url}/grid/events/new/")
+    # a phone allowed to keep 100 KB of photos (the page says 50 MB): one scaled photo is more
+    page.evaluate(
+        "document.querySelector('[data-testid=event-form]')"
+        ".setAttribute('data-queue-max-bytes', '102400')"
+    )
+    page.context.set_offline(True)
+    fill_event(page, "存不下的事件")
+    page.click("[data-testid=event-form] button[type=submit]")
+    page.wait_for_selector("[data-testid=event-error] >> text=手机上暂存的照片已满")
+    assert page.input_value("[data-testid=event-form] input[name=title]") == "存不下的事件"
+    assert (
+        page.evaluate(
+            "new Promise(ok => { const r = indexedDB.open('cc-grid-queue', 1); r.onsuccess = () =>"
+            " { const q = r.result.transaction('forms').objectStore('forms').count();"
+            " q.onsuccess = () => ok(q.result); }; })"
+        )
+        == 0
+    )
+    page.context.set_offline(False)
+    assert not Case.objects.filter(title="存不下的事件").exists()

@@ -266,6 +266,7 @@
     form.reset();
     if (form.elements.client_key) { form.elements.client_key.value = newKey(); }
     form.removeAttribute("data-replaces");
+    form.removeAttribute("data-position-kept");
     form.reuse = null;
     var reused = form.querySelector("[data-reused]");
     if (reused) { reused.hidden = true; }
@@ -300,14 +301,21 @@
   }
 
   function fileForm(form) {
-    var max = parseInt(form.getAttribute("data-queue-max-bytes"), 10) || 50 * 1048576;
     var label = form.getAttribute("data-queue") || "记录";
     var editing = /[?&]queued=(\d+)/.exec(window.location.search);
     if (editing) {  // 修改后重发: the refused form back in the page, its photos kept unless replaced
       stored().then(function (items) {
         var item = items.filter(function (i) { return String(i.id) === editing[1]; })[0];
         if (!item) { return; }
-        item.fields.forEach(function (p) { var el = form.elements[p[0]]; if (el && el.type !== "file") { el.value = p[1]; } });
+        item.fields.forEach(function (p) {
+          var el = form.elements[p[0]];
+          if (el && el.type !== "file" && (p[1] || el.type !== "hidden")) { el.value = p[1]; }
+        });
+        if (form.elements.lat && form.elements.lat.value) {  // where it was found, not where the worker is now
+          form.setAttribute("data-position-kept", "");
+          var status = form.querySelector("[data-locate-status]");
+          if (status) { status.textContent = "沿用登记时的位置"; }
+        }
         form.setAttribute("data-replaces", item.id);
         form.reuse = item.files;
         var reused = form.querySelector("[data-reused]");
@@ -336,6 +344,7 @@
       })).then(function (photos) {
         if (files === null) { photos = form.reuse; }
         return stored().then(function (items) {
+          var max = parseInt(form.getAttribute("data-queue-max-bytes"), 10) || 50 * 1048576;
           var others = items.filter(function (i) { return i.key !== key && String(i.id) !== replaces; });
           var bytes = photos.reduce(function (n, f) { return n + f.blob.size; }, 0);
           var held = others.reduce(function (n, i) { return n + (i.bytes || 0); }, 0);
