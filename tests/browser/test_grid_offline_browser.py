@@ -223,3 +223,41 @@ def test_a_full_phone_keeps_nothing_and_says_so(city: Any, browser: Any, live_se
     )
     page.context.set_offline(False)
     assert not Case.objects.filter(title="存不下的事件").exists()
+
+
+def log_in_again(page: Any, live_server: Any, username: str) -> None:
+    page.context.clear_cookies()  # the phone's IndexedDB stays
+    page.goto(f"{live_server.url}/login/?next=/grid/today/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/grid/today/")
+
+
+def test_a_phone_shared_by_two_workers_sends_each_ones_events_as_theirs(
+    city: Any, browser: Any, live_server: Any
+) -> None:
+    build_grid_demo(DEMO_PASSWORD, today=timezone.localdate())
+    grid = Region.objects.get(parent__name="仕奇社区", level=Region.Level.GRID, code__endswith="01")
+    page = phone(browser, live_server, grid, "gd_sq01")
+    events = Case.objects.filter(kind="gridevent", title="交班前登记的事件")
+    page.goto(f"{live_server.url}/grid/events/new/")
+    page.context.set_offline(True)
+    fill_event(page, "交班前登记的事件")
+    page.click("[data-testid=event-form] button[type=submit]")
+    page.wait_for_selector(f"{NOTE} >> text=1 条待发送")
+    page.context.route("**/grid/events/new/", lambda route: route.abort())  # still no network
+    page.context.set_offline(False)
+
+    # the next worker signs in on the same phone: not theirs to see or to send
+    log_in_again(page, live_server, "gd_sq02")
+    page.context.unroute("**/grid/events/new/")
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    page.wait_for_timeout(1500)
+    assert page.locator(f"{QUEUED} li").count() == 0 and not events.exists()
+
+    # back in the first worker's session it goes, recorded as theirs
+    log_in_again(page, live_server, "gd_sq01")
+    wait_until(page, events.exists)
+    case = events.get()
+    assert case.created_by.username == "gd_sq01" and case.attachments.count() == 1

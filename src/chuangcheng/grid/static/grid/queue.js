@@ -9,6 +9,13 @@
 (function () {
   "use strict";
   var STORE = "cc-grid-queue";
+  // whose queue of forms with photos: a phone shared by two workers sends each one's forms only
+  // in their own session
+  var who = document.querySelector("[data-queue-user]");
+  var me = who ? who.getAttribute("data-queue-user") : "";
+  var MAX_PX = 1600;  // photos kept on the phone: at most this long on their long side
+  var dbOpen = null;
+  var waitingFiles = {};  // client key → the form with photos on this page waiting for its answer
   var csrf = JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || "";
 
   function post(url, data, json) {
@@ -127,8 +134,6 @@
   });
 
   // ---- forms with photos: IndexedDB ----
-  var MAX_PX = 1600;
-  var dbOpen = null;
   function db() {
     if (!dbOpen) {
       dbOpen = new Promise(function (resolve, reject) {
@@ -151,7 +156,12 @@
       });
     });
   }
-  function stored() { return tx("readonly", function (st) { return st.getAll(); }).then(function (l) { return l || []; }); }
+  function stored() {
+    if (!me) { return Promise.resolve([]); }
+    return tx("readonly", function (st) { return st.getAll(); }).then(function (l) {
+      return (l || []).filter(function (i) { return i.user === me; });
+    });
+  }
   function storedPut(item) { return tx("readwrite", function (st) { return st.put(item); }); }
   function storedDelete(id) { return tx("readwrite", function (st) { return st.delete(id); }); }
 
@@ -184,7 +194,6 @@
       });
   }
 
-  var waitingFiles = {};  // client key → the form on this page waiting for its answer
   function flushFiles() {
     if (sending) { return Promise.resolve(); }
     sending = true;
@@ -325,6 +334,7 @@
     }
     form.addEventListener("submit", function (ev) {
       ev.preventDefault();
+      if (!me || !window.indexedDB) { form.submit(); return; }  // an ordinary upload
       showError(form, "");
       var button = form.querySelector("[type=submit]");
       if (button) { button.disabled = true; }
@@ -352,7 +362,7 @@
             throw new Error("手机上暂存的照片已满（上限 " + Math.round(max / 1048576) + " MB），请联网发送已保存的" + label + "后再登记，或少选几张照片。");
           }
           var title = form.elements.title ? form.elements.title.value : label;
-          var item = { key: key, url: form.getAttribute("action") || window.location.pathname, page: window.location.pathname,
+          var item = { user: me, key: key, url: form.getAttribute("action") || window.location.pathname, page: window.location.pathname,
                        label: label, title: title, fields: fields, files: photos, bytes: bytes, at: Date.now(), failed: "" };
           var old = items.filter(function (i) { return i.key === key || String(i.id) === replaces; });
           return Promise.all(old.map(function (i) { return storedDelete(i.id); })).then(function () { return storedPut(item); });
