@@ -1,22 +1,50 @@
 // The grid pages' phone queue: `ccGrid.post` sends a request that gives up after 10 s (the
-// patrol page uses it too); a form marked data-queue is kept in localStorage with its client
-// key until the server has it, so a bad network loses nothing and a resend never doubles (the
-// server answers the same key with the same record). A form with photos (the event form) is kept
-// in IndexedDB instead (its fields and its photos as Blobs, scaled to ≤ 1600 px JPEG first) and
-// sent as multipart FormData, in order, one at a time; a form the server refuses stays on the
-// phone marked failed with the server's message (今日工作 lists it) until the worker fixes or
-// deletes it.
+// patrol page uses it too) and counts only the app's own JSON answer as an answer (a lapsed login
+// answered by the login page, a Wi-Fi sign-in page, a proxy's error are not). A form marked
+// data-queue is kept on the phone with its client key and its worker's user id until the server
+// has it, so a bad network or a lapsed login loses nothing and a resend never doubles (the server
+// answers the same key with the same record): a text form in localStorage, a form with photos
+// (the event form) in IndexedDB (its fields and its photos as Blobs, scaled to ≤ 1600 px JPEG
+// first, sent as multipart FormData). Both are sent in order, one at a time, only in their own
+// worker's session (a shared phone); a form the server refuses stays on the phone marked failed
+// with the server's message (今日工作 lists it) until the worker fixes or deletes it.
 (function () {
   "use strict";
   var STORE = "cc-grid-queue";
-  // whose queue of forms with photos: a phone shared by two workers sends each one's forms only
-  // in their own session
-  var who = document.querySelector("[data-queue-user]");
+  // whose queue: every grid page that loads this script names the signed-in worker (on the
+  // script tag); a phone shared by two workers sends each one's forms only in their own session
+  var script = document.currentScript;
+  var who = script && script.hasAttribute("data-queue-user") ? script : document.querySelector("[data-queue-user]");
   var me = who ? who.getAttribute("data-queue-user") : "";
   var MAX_PX = 1600;  // photos kept on the phone: at most this long on their long side
   var dbOpen = null;
   var waitingFiles = {};  // client key → the form with photos on this page waiting for its answer
   var csrf = JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || "";
+  var LOGIN = "登录已过期，请重新登录后自动发送";
+
+  // what the server answered: the app's JSON, or an error saying whether the form was refused
+  // (e.refused: the app's Chinese reason; never sent again by itself) or is to be tried again
+  // (e.login: the session lapsed; anything else: no network, a timeout, a 5xx, someone's page)
+  function answer(r) {
+    var json = (r.headers.get("Content-Type") || "").indexOf("application/json") === 0;
+    return (json ? r.json().catch(function () { return null; }) : Promise.resolve(null)).then(function (d) {
+      if (r.ok && !r.redirected && d && typeof d === "object") { return d; }
+      var e;
+      if (!r.ok && d && d.detail) {
+        var why = [d.detail];
+        Object.keys(d.fields || {}).forEach(function (k) { why = why.concat(d.fields[k]); });
+        e = new Error(why.join(" "));
+        if (r.status >= 400 && r.status < 500 && r.status !== 408 && r.status !== 429) { e.refused = e.message; }
+      } else if (r.redirected && /\/login\//.test(r.url)) {
+        e = new Error(LOGIN);
+        e.login = true;
+      } else {
+        e = new Error(r.ok ? "未收到服务器的确认，稍后自动重发" : "服务器暂时不能接收（" + r.status + "），稍后自动重发");
+      }
+      if (!r.ok) { e.status = r.status; }
+      throw e;
+    });
+  }
 
   function post(url, data, json) {
     var headers = { "X-CSRFToken": csrf, Accept: "application/json" };
@@ -31,22 +59,33 @@
       signal: abort ? abort.signal : undefined
     })
       .finally(function () { if (timer) { clearTimeout(timer); } })
-      .then(function (r) {
-        return r.json().catch(function () { return {}; }).then(function (d) {
-          if (!r.ok) { var e = new Error(d.detail || "提交失败"); e.status = r.status; throw e; }
-          return d;
-        });
-      });
+      .then(answer);
   }
   window.ccGrid = { post: post };
 
+  // ---- text forms: localStorage, each item {key, user, url, page, data, label, at, failed} ----
   function queued() { try { return JSON.parse(localStorage.getItem(STORE) || "[]"); } catch (e) { return []; } }
-  function keep(items) { localStorage.setItem(STORE, JSON.stringify(items)); note(); }
-  function forget(key) { keep(queued().filter(function (i) { return i.key !== key; })); }
+  function mine() { return queued().filter(function (i) { return i.user === me; }); }
+  function keep(items) { localStorage.setItem(STORE, JSON.stringify(items)); note(); showText(); }
+  function others(key) { return queued().filter(function (i) { return !(i.key === key && i.user === me); }); }
+  function forget(key) { keep(others(key)); }
+  function mark(key, why) {
+    keep(queued().map(function (i) { if (i.key === key && i.user === me) { i.failed = why; } return i; }));
+  }
+  if (me) {  // kept by the script before items named their worker: the phone's current worker's
+    var old = queued();
+    if (old.some(function (i) { return !i.user; })) {
+      localStorage.setItem(STORE, JSON.stringify(old.map(function (i) { if (!i.user) { i.user = me; } return i; })));
+    }
+  }
   function note(text) {
-    var n = queued().length;
+    var items = mine();
+    var failed = items.filter(function (i) { return i.failed; }).length;
+    var n = items.length - failed;
+    var base = n ? "（" + n + " 条暂存在手机上，联网后自动上报）" : "";
+    if (failed) { base += (base ? "；" : "") + failed + " 条未被接受，请在今日工作中修改或删除"; }
     document.querySelectorAll("[data-queue-note]").forEach(function (el) {
-      el.textContent = text || (n ? "（" + n + " 条暂存在手机上，联网后自动上报）" : "");
+      el.textContent = text || base;
       el.hidden = !el.textContent;
     });
   }
@@ -54,38 +93,47 @@
     return window.crypto && crypto.randomUUID ? crypto.randomUUID().replace(/-/g, "")
       : String(Date.now()) + Math.random().toString(16).slice(2);
   }
+  function here() {  // this page's address without ?queued=
+    var q = window.location.search.replace(/([?&])queued=[^&]*&?/, "$1").replace(/[?&]$/, "");
+    return window.location.pathname + q;
+  }
+  function when(ms) {
+    var at = new Date(ms);
+    return (at.getMonth() + 1) + "月" + at.getDate() + "日 " + ("0" + at.getHours()).slice(-2) + ":" + ("0" + at.getMinutes()).slice(-2);
+  }
 
   var waiting = {};  // key → the form on this page waiting for its answer
   var sending = false;
   function flush() {
-    if (sending) { return Promise.resolve(); }
-    var items = queued();
-    if (!items.length) { return flushFiles(); }
+    if (sending || !me) { return Promise.resolve(); }
+    var item = mine().filter(function (i) { return !i.failed; })[0];
+    if (!item) { return flushFiles(); }
     sending = true;
-    var item = items[0];
+    var form = waiting[item.key];
     return post(item.url, item.data).then(function (d) {
       forget(item.key);
-      var form = waiting[item.key];
       if (form) { window.location.href = form.getAttribute("data-next") || d.url || window.location.href; return; }
       sending = false;
       return flush();
     }).catch(function (e) {
       sending = false;
-      var form = waiting[item.key];
-      if (e.status && e.status >= 400 && e.status < 500 && e.status !== 408 && e.status !== 429) {
-        // refused (bad input, not allowed): not sent again; the form on the page says why
+      delete waiting[item.key];
+      if (e.refused && form) {  // the form is still filled in on this page: fix it there
         forget(item.key);
-        if (form) { showError(form, e.message); delete waiting[item.key]; }
-        else { note("一条暂存的" + item.label + "未被接受：" + e.message); }
+        showError(form, e.refused);
         return flush();
       }
-      if (form) {  // offline: kept on the phone; the form is free for the next one
-        delete waiting[item.key];
+      if (e.refused) {  // kept, marked, never sent again until the worker fixes or deletes it
+        mark(item.key, e.refused);
+        return flush();
+      }
+      if (form) {  // no network or a lapsed login: kept on the phone; the form is free for the next one
         form.reset();
         if (form.elements.client_key) { form.elements.client_key.value = newKey(); }
         fillNow(form);
-        note("网络不好，" + item.label + "已暂存在手机上，联网后自动上报");
       }
+      if (e.login) { note(e.message); }
+      else if (form) { note("网络不好，" + item.label + "已暂存在手机上，联网后自动上报"); }
     });
   }
 
@@ -103,8 +151,48 @@
     el.max = el.value;
   }
 
+  // 今日工作's list of the worker's text forms on the phone: waiting, or refused with the reason
+  function showText() {
+    var items = mine();
+    document.querySelectorAll("[data-queue-list]").forEach(function (box) {
+      var ul = box.querySelector("ul");
+      ul.textContent = "";
+      items.forEach(function (item) {
+        var li = document.createElement("li");
+        li.setAttribute("data-queued-key", item.key);
+        var d = item.data || {};
+        var what = d.summary || d.place || d.description || d.tenant || d.name || "";
+        li.appendChild(document.createTextNode(item.label + (what ? "：" + what.slice(0, 40) : "") +
+          (item.at ? " · " + when(item.at) : "") + " · "));
+        var state = document.createElement("span");
+        state.className = item.failed ? "bad" : "muted small";
+        state.textContent = item.failed ? "未被接受：" + item.failed : "待发送";
+        li.appendChild(state);
+        if (item.failed) {
+          if (d.client_key && item.page) {  // a form with fields: back into its page to fix
+            var fix = document.createElement("a");
+            fix.className = "btn";
+            fix.href = item.page + (item.page.indexOf("?") < 0 ? "?" : "&") + "queued=" + encodeURIComponent(item.key);
+            fix.textContent = "修改后重发";
+            li.appendChild(document.createTextNode(" ")); li.appendChild(fix);
+          }
+          var drop = document.createElement("button");
+          drop.type = "button"; drop.className = "btn"; drop.textContent = "删除";
+          drop.addEventListener("click", function () {
+            if (window.confirm("删除这条手机上暂存的" + item.label + "？删除后不能恢复。")) { forget(item.key); }
+          });
+          li.appendChild(document.createTextNode(" ")); li.appendChild(drop);
+        }
+        ul.appendChild(li);
+      });
+      box.hidden = !items.length;
+    });
+  }
+
+  var textForms = [];
   document.querySelectorAll("form[data-queue]").forEach(function (form) {
     if (form.querySelector("input[type=file]")) { fileForm(form); return; }
+    textForms.push(form);
     fillNow(form);
     var grid = form.querySelector("select[name=grid]");
     var homes = form.querySelector("select[name=home]");
@@ -115,16 +203,19 @@
         o.hidden = !!g && g !== grid.value;
       });
     }
-    if (grid) { grid.addEventListener("change", onlyGrid); onlyGrid(); }
+    if (grid) { grid.addEventListener("change", onlyGrid); }
+    form.onlyGrid = onlyGrid;
+    onlyGrid();
     form.addEventListener("submit", function (ev) {
       ev.preventDefault();
+      if (!me) { form.submit(); return; }  // a page that does not name its worker: an ordinary post
       showError(form, "");
       var data = {};
       new FormData(form).forEach(function (v, k) { if (k !== "csrfmiddlewaretoken" && typeof v === "string") { data[k] = v; } });
       var key = data.client_key || form.getAttribute("action") || newKey();
-      var items = queued().filter(function (i) { return i.key !== key; });
-      items.push({ key: key, url: form.getAttribute("action") || window.location.pathname + window.location.search,
-                   data: data, label: form.getAttribute("data-queue") || "记录" });
+      var items = others(key);
+      items.push({ key: key, user: me, url: form.getAttribute("action") || here(), page: here(),
+                   data: data, label: form.getAttribute("data-queue") || "记录", at: Date.now(), failed: "" });
       keep(items);
       waiting[key] = form;
       var button = form.querySelector("[type=submit]");
@@ -132,6 +223,28 @@
       flush();
     });
   });
+  (function refill() {  // 修改后重发: a refused text form back in its page, with the same key
+    var editing = /[?&]queued=([^&]+)/.exec(window.location.search);
+    if (!editing || !me) { return; }
+    var key = decodeURIComponent(editing[1]);
+    var item = mine().filter(function (i) { return i.key === key; })[0];
+    if (!item) { return; }
+    var form = textForms.filter(function (f) { return f.getAttribute("action") === item.url; })[0] ||
+      textForms.filter(function (f) { return !f.getAttribute("action"); })[0];
+    if (!form) { return; }
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (!el.name || el.name === "csrfmiddlewaretoken" || el.type === "file" || el.type === "submit") { return; }
+      if (el.type === "checkbox" || el.type === "radio") { el.checked = item.data[el.name] === el.value; return; }
+      if (Object.prototype.hasOwnProperty.call(item.data, el.name)) {
+        if (el.tagName === "SELECT" && !Array.prototype.some.call(el.options, function (o) { return o.value === item.data[el.name]; })) {
+          return;  // a choice no longer offered (e.g. a grid that is not the worker's): chosen again
+        }
+        el.value = item.data[el.name];
+      }
+    });
+    if (form.onlyGrid) { form.onlyGrid(); }
+    showError(form, item.failed ? "上次未被接受：" + item.failed : "");
+  })();
 
   // ---- forms with photos: IndexedDB ----
   function db() {
@@ -157,7 +270,7 @@
     });
   }
   function stored() {
-    if (!me) { return Promise.resolve([]); }
+    if (!me || !window.indexedDB) { return Promise.resolve([]); }
     return tx("readonly", function (st) { return st.getAll(); }).then(function (l) {
       return (l || []).filter(function (i) { return i.user === me; });
     });
@@ -178,20 +291,8 @@
       signal: abort ? abort.signal : undefined
     })
       .finally(function () { if (timer) { clearTimeout(timer); } })
-      .then(function (r) {
-        return r.json().catch(function () { return null; }).then(function (d) {
-          if (r.ok && d && d.id) { return d; }
-          var e = new Error(r.ok ? "登录已过期，请重新登录后自动上报" : "提交失败");
-          // refused: only the app's own answer (JSON with its Chinese reason) says the form is bad;
-          // a proxy's page, a lapsed login or a server error is tried again later
-          if (!r.ok && d && d.detail && r.status >= 400 && r.status < 500 && r.status !== 408 && r.status !== 429) {
-            var why = [d.detail];
-            Object.keys(d.fields || {}).forEach(function (k) { why = why.concat(d.fields[k]); });
-            e.refused = why.join(" ");
-          }
-          throw e;
-        });
-      });
+      .then(answer)  // the app's JSON with the event's id; refused, lapsed login, or try again
+      .then(function (d) { if (!d.id) { throw new Error("未收到服务器的确认，稍后自动重发"); } return d; });
   }
 
   function flushFiles() {
@@ -224,7 +325,7 @@
         sending = false;  // no network (or the server is down): tried again later, in order
         if (form) { freshForm(form); }
         return stored().then(showFiles).then(function () {
-          if (e.message.indexOf("登录") === 0) { fileNote(e.message); }
+          if (e.login) { fileNote(e.message); }
         });
       });
     }, function () { sending = false; });
@@ -386,6 +487,7 @@
   window.addEventListener("online", flush);
   setInterval(flush, 20000);
   note();
+  showText();
   if (window.indexedDB && document.querySelector("[data-files-note], [data-files-list]")) {
     stored().then(showFiles).catch(function () { return null; });
   }
