@@ -281,3 +281,79 @@ def test_todays_work_lists_the_events_waiting_for_the_grid(grids: list[Region]) 
     assert {r["case"].number for r in login("gd_sq02").get("/grid/today/").context["waiting"]} >= {
         other.number
     }
+
+
+def event_form(grid: Region, key: str, title: str) -> dict[str, Any]:
+    return {
+        "grid": grid.pk,
+        "category": "SJ04",
+        "scale": "01",
+        "title": title,
+        "content": "楼道内堆放纸箱、旧家具",
+        "lat": grid.lat,
+        "lng": grid.lng,
+        "client_key": key,
+    }
+
+
+def test_the_phones_queue_gets_json_and_a_resend_with_its_photo_is_the_same_event(
+    grids: list[Region],
+) -> None:
+    """queue.js sends the kept form as multipart with Accept: application/json: the first send
+    is 201, the same key again (a lost answer) 200 with the same event and no second photo; a bad
+    form is a 400 whose Chinese reason the phone shows, nothing written."""
+    client = login("gd_sq01")
+    form = event_form(grids[0], "queued-1", "暂存后上报")
+    before = Case.objects.filter(kind="gridevent").count()
+    first = client.post(
+        "/grid/events/new/", {**form, "before": photo()}, HTTP_ACCEPT="application/json"
+    )
+    again = client.post(
+        "/grid/events/new/", {**form, "before": photo()}, HTTP_ACCEPT="application/json"
+    )
+    assert (first.status_code, again.status_code) == (201, 200)
+    case = Case.objects.get(title="暂存后上报")
+    assert first.json() == {
+        "id": case.pk,
+        "number": case.number,
+        "url": f"/hotline/cases/{case.pk}/",
+        "created": True,
+    }
+    assert again.json()["id"] == case.pk and again.json()["created"] is False
+    assert case.attachments.count() == 1
+    bad = client.post(
+        "/grid/events/new/",
+        {**form, "client_key": "queued-2", "grid": grids[1].pk, "before": photo()},
+        HTTP_ACCEPT="application/json",
+    )
+    assert bad.status_code == 400 and "请选择您负责的网格" in bad.json()["detail"]
+    refused = login("gd_sq").post(
+        "/grid/events/new/", {**form, "client_key": "queued-3"}, HTTP_ACCEPT="application/json"
+    )
+    assert refused.status_code == 403 and refused.json()["detail"]
+    assert Case.objects.filter(kind="gridevent").count() == before + 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_sends_of_one_queued_event_racing_make_one_event_with_one_photo(
+    grids: list[Region],
+) -> None:
+    from tests.test_concurrency import race
+
+    clients = [login("gd_sq01"), login("gd_sq01")]
+    form = event_form(grids[0], "race-event-1", "并发上报的事件")
+    before = Case.objects.filter(kind="gridevent").count()
+
+    def send(i: int) -> tuple[int, int]:
+        resp = clients[i].post(
+            "/grid/events/new/", {**form, "before": photo()}, HTTP_ACCEPT="application/json"
+        )
+        return resp.status_code, resp.json()["id"]
+
+    results = race(2, send)
+    assert not [r for r in results if isinstance(r, BaseException)], results
+    assert sorted(status for status, _id in results) == [200, 201]
+    assert len({pk for _status, pk in results}) == 1
+    assert Case.objects.filter(kind="gridevent").count() == before + 1
+    case = Case.objects.get(title="并发上报的事件")
+    assert case.attachments.count() == 1

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,6 +22,8 @@ from chuangcheng.web.access import page
 from chuangcheng.web.views.common import uploaded
 
 EVENT_ROLES = (WORKER, HELPER, COMMUNITY, ZONGZHI, STREET, DEPARTMENT)
+# what the phone may keep of events waiting for the network (their photos, scaled to ≤ 1600 px)
+QUEUE_MAX_BYTES = 50 * 1024 * 1024
 
 
 @page(*EVENT_ROLES, mobile=True)
@@ -58,7 +60,7 @@ def event_new(request: HttpRequest) -> HttpResponse:
     actor: Actor = request.actor  # type: ignore[attr-defined]
     grids = list(patrol_grids(actor))
     if request.method == "POST":
-        case, _created = events.event_report(
+        case, created = events.event_report(
             actor=actor,
             grid_id=request.POST.get("grid"),
             category=request.POST.get("category", ""),
@@ -71,7 +73,13 @@ def event_new(request: HttpRequest) -> HttpResponse:
             client_key=request.POST.get("client_key", ""),
             files=uploaded(request),
         )
-        return redirect(reverse("web:case_detail", args=[case.pk]))
+        url = reverse("web:case_detail", args=[case.pk])
+        if "application/json" in request.headers.get("Accept", ""):  # the phone's queue (queue.js)
+            return JsonResponse(
+                {"id": case.pk, "number": case.number, "url": url, "created": created},
+                status=201 if created else 200,
+            )
+        return redirect(url)
     return render(
         request,
         "grid/event_new.html",
@@ -81,5 +89,6 @@ def event_new(request: HttpRequest) -> HttpResponse:
             "scales": GridEvent.Scale.choices,
             "new_key": uuid.uuid4().hex,
             "walking": open_patrol(actor),
+            "queue_max_bytes": QUEUE_MAX_BYTES,
         },
     )

@@ -70,6 +70,7 @@
       })
       .catch(function (e) {
         if (e.status === 400) { forget(); return; }
+        if (e.login) { showError(e.message); return; }  // kept; sent once the worker signs in again
         // no answer (offline, or a request lost): try again soon, not only on the next tick
         setTimeout(function () { flush().then(sendEnd); }, 3000);
       })
@@ -109,6 +110,7 @@
       return true;
     }).catch(function (e) {
       if (e.status === 400 || e.status === 404) { localStorage.removeItem(endKey); showError(e.message); }
+      else if (e.login) { showError(e.message); }
       else { showError("网络不好，结束巡查的信息已暂存，联网后自动提交"); }
       return false;
     });
