@@ -1,12 +1,10 @@
 """PDFs of the 文明实践 loop (志愿服务证明, 明白卡): HTML templates under templates/volunteer/pdf/
 laid out by WeasyPrint (Pango lays out the Chinese text with a CJK font of the system, see
-docs/adr/0031), QR codes drawn by `qrcode`. The absolute address a QR code carries comes from
+docs/adr/0031), QR codes drawn by `segno`. The absolute address a QR code carries comes from
 the CC_PUBLIC_URL setting, else from the request."""
 
 from __future__ import annotations
 
-import base64
-import io
 import logging
 import shutil
 import subprocess
@@ -40,15 +38,9 @@ def absolute_url(request: HttpRequest | None, path: str) -> str:
 
 def qr_data_uri(text: str, *, box: int = 8) -> str:
     """A PNG QR code (error correction M, a quiet zone of 4 modules) as a data: URI."""
-    import qrcode
-    from qrcode.constants import ERROR_CORRECT_M
+    import segno
 
-    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, box_size=box, border=4)
-    code.add_data(text)
-    code.make(fit=True)
-    buf = io.BytesIO()
-    code.make_image().save(buf, format="PNG")
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+    return str(segno.make_qr(text, error="m").png_data_uri(scale=box, border=4))
 
 
 @lru_cache(maxsize=1)

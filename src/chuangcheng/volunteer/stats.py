@@ -3,25 +3,20 @@
 Every figure is read within the person's scope (`scope_stations`): a 站 its own, a 所 its
 street's, the 中心 its district, a city or street leader their region. The page is a list of
 sections; a section is one small function `(StatsScope) -> Section` registered in `SECTIONS`,
-rendered by one template and one workbook writer. Two sections are left for the modules other
-helpers build (their functions return an empty section that says so):
-
-- `section_stars`  — 星级分布 (volunteers by star level), for the star-rating module;
-- `section_points` — 积分发放与兑换 (points issued and redeemed), for the points module.
-
-Replace their bodies (same signature) when those modules land; nothing else changes."""
+rendered by one template and one workbook writer."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
 import statistics
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -32,13 +27,18 @@ from chuangcheng.org.access import Actor
 from chuangcheng.volunteer.models import (
     CampaignCheckin,
     HourEntry,
+    PointEntry,
+    Redemption,
     ServiceOrder,
     ServiceRecord,
+    StarAward,
+    StarNotice,
     Station,
     Team,
     Volunteer,
 )
 from chuangcheng.volunteer.roles import CENTRE, INSTITUTE, STATION
+from chuangcheng.volunteer.stars import THRESHOLDS
 from chuangcheng.volunteer.workflow import KIND, VORDER
 
 # Leaders of other parts of the platform who read these figures within their region: the
@@ -348,13 +348,93 @@ def section_ranking(s: StatsScope) -> Section:
 
 
 def section_stars(s: StatsScope) -> Section:
-    """星级分布: left for the star-rating module (returns an empty section until it lands)."""
-    return Section("stars", "志愿者星级分布", note="星级评定模块上线后在此显示。", pending=True)
+    """志愿者星级分布 at the end of the month: each volunteer registered in scope by the highest
+    star awarded to them by then (volunteer.stars), and the notices open at the month's end."""
+    held = Counter(
+        StarAward.objects.filter(volunteer__station_id__in=s.ids, awarded_at__lt=s.month.end)
+        .values("volunteer_id")
+        .annotate(m=Max("level"))
+        .values_list("m", flat=True)
+    )
+    registered = sum(s.registered().values())
+    rows: list[list[Any]] = [
+        [f"{'★' * n}（{n} 星）", held.get(n, 0), _pct(held.get(n, 0), registered)]
+        for n in sorted(THRESHOLDS, reverse=True)
+    ]
+    starred = sum(held.values())
+    rows.append(["未评星", registered - starred, _pct(registered - starred, registered)])
+    awarded = StarAward.objects.filter(
+        volunteer__station_id__in=s.ids,
+        awarded_at__gte=s.month.start,
+        awarded_at__lt=s.month.end,
+    ).count()
+    noticing = StarNotice.objects.filter(
+        volunteer__station_id__in=s.ids, opened_at__lt=s.month.end
+    ).filter(Q(closed_at__isnull=True) | Q(closed_at__gte=s.month.end))
+    return Section(
+        "stars",
+        "志愿者星级分布",
+        ["星级", "人数", "占注册志愿者"],
+        rows,
+        figures=[
+            ("星级志愿者（人）", starred),
+            ("本月认定（人次）", awarded),
+            ("月末公示中（人）", noticing.count()),
+        ],
+        note="按月末已认定的最高星级统计；星级按累计服务时长 100/300/600/1000/1500 小时认定，"
+        "公示期满后生效。",
+    )
 
 
 def section_points(s: StatsScope) -> Section:
-    """积分发放与兑换: left for the points module (returns an empty section until it lands)."""
-    return Section("points", "积分发放与兑换", note="积分模块上线后在此显示。", pending=True)
+    """积分发放与兑换 of the month, by the 站/所 where each ledger entry was recorded."""
+    sums = {
+        r["station_id"]: r
+        for r in PointEntry.objects.filter(
+            station_id__in=s.ids, created_at__gte=s.month.start, created_at__lt=s.month.end
+        )
+        .values("station_id")
+        .annotate(
+            earned=Sum("points", filter=Q(kind=PointEntry.Kind.EARN)),
+            adjusted=Sum("points", filter=Q(kind=PointEntry.Kind.ADJUST)),
+            spent=Sum("points", filter=Q(kind=PointEntry.Kind.SPEND)),
+            expired=Sum("points", filter=Q(kind=PointEntry.Kind.EXPIRE)),
+        )
+    }
+    counts = dict(
+        Redemption.objects.filter(
+            station_id__in=s.ids, created_at__gte=s.month.start, created_at__lt=s.month.end
+        )
+        .values("station_id")
+        .annotate(n=Count("id"))
+        .values_list("station_id", "n")
+    )
+    rows: list[list[Any]] = []
+    total = [Decimal("0")] * 4
+    for pk, st in s.stations.items():
+        r = sums.get(pk)
+        if r is None and pk not in counts:
+            continue
+        got = [
+            _h(r and r["earned"]),
+            _h(r and r["adjusted"]),
+            -_h(r and r["spent"]),
+            -_h(r and r["expired"]),
+        ]
+        total = [a + b for a, b in zip(total, got, strict=True)]
+        rows.append([st.name, *got, counts.get(pk, 0)])
+    return Section(
+        "points",
+        "积分发放与兑换",
+        ["站/所", "发放积分", "调整积分", "兑换积分", "过期积分", "兑换笔数"],
+        rows,
+        figures=[
+            ("本月发放积分", total[0]),
+            ("本月兑换积分", total[2]),
+            ("本月兑换笔数", sum(counts.values())),
+        ],
+        note="按积分记录所在站/所统计；发放含服务时长、活动、打卡所得，调整须第二人审核。",
+    )
 
 
 SECTIONS: list[Callable[[StatsScope], Section]] = [

@@ -31,8 +31,8 @@ from chuangcheng.grid.seed import build_grid_demo
 from chuangcheng.org.roles import role_label
 from chuangcheng.volunteer.seed import VOL_BANNER, build_volunteer_demo
 from chuangcheng.volunteer.seed_campaigns import build_campaign_demo
-from chuangcheng.volunteer.seed_stars import build_star_demo
 from chuangcheng.volunteer.seed_needs import build_needs_demo
+from chuangcheng.volunteer.seed_stars import build_star_demo
 
 ROOT = Path(settings.BASE_DIR)
 STOP_TIMEOUT = 15.0
