@@ -284,3 +284,37 @@ def test_concurrent_debits_never_overdraw_and_the_same_fact_earns_once(city: Any
     assert results.count("ok") + results.count("refused") == n
     assert PointEntry.objects.filter(ref="earn:x:same").count() == 1
     assert acc.balance == ledger.balance_of(acc) == Decimal("1.0")
+
+
+def test_hours_loaded_in_bulk_earn_as_one_by_one_and_only_once(pts: Any) -> None:
+    """earn_for_hours (past hours written without the signal) gives what the rule gives for
+    each entry: a 科普 hour at the field's coefficient, a correction clipped at zero with its
+    shortfall; a second run writes nothing."""
+    v = pts["v"]
+    before = bal(v)
+    rows = [
+        HourEntry(
+            volunteer=v,
+            hours=Decimal(h),
+            source="leader",
+            ref=f"bulk:{i}",
+            field="other",
+            content="历史时长",
+            station=v.station,
+            served_on=dt.date(2025, 5, 1 + i),
+            recorded_at=dt.datetime(2025, 5, 1 + i, 18, tzinfo=dt.UTC),
+        )
+        for i, h in enumerate(["3.0", "2.5", f"-{before + Decimal('9')}"])
+    ]
+    HourEntry.objects.bulk_create(rows)
+    made = list(HourEntry.objects.filter(ref__startswith="bulk:").order_by("served_on"))
+    assert ledger.earn_for_hours(made) == 3
+    got = {e.ref: e for e in PointEntry.objects.filter(ref__startswith="hours:")}
+    first, second, back = (got[f"hours:{e.pk}"] for e in made)
+    assert (first.points, second.points) == (Decimal("3.0"), Decimal("2.5"))  # 1 point an hour
+    assert back.points == -(before + Decimal("5.5")) and back.balance_after == 0
+    assert back.shortfall == Decimal("3.5")  # 9 more than the balance, of which 5.5 earned
+    assert first.created_at == made[0].recorded_at  # dated when the hours were recorded
+    assert bal(v) == ledger.balance_of(ledger.account_for_volunteer(v)) == 0
+    assert ledger.earn_for_hours(made) == 0
+    assert PointEntry.objects.filter(ref__in=[f"hours:{e.pk}" for e in made]).count() == 3

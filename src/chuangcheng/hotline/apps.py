@@ -51,6 +51,7 @@ class Config(AppConfig):
         ("hotline:m_track", "进度查询"),
         ("hotline:m_cases", "我的诉求"),
     ]
+    public_brand = "12345 市民诉求"
     public_track_page = "hotline:m_track"
     superuser_home = "hotline:case_list"
     no_role_home = "hotline:m_home"

@@ -41,6 +41,13 @@ class VolunteerConfig(AppConfig):
             frozenset({"vol_station", "vol_institute", "vol_centre"}),
         ),
     ]
+    # a resident's tab bar on the loop's phone pages
+    public_brand = "新时代文明实践"
+    public_nav = [
+        ("volunteer:m_orders", "我的点单"),
+        ("volunteer:m_campaigns", "文明打卡"),
+        ("volunteer:my_points", "我的积分"),
+    ]
     public_case_page = "volunteer:m_order"  # where a notice about an order takes a 居民
     home_by_role = [
         ("vol_station", "volunteer:queue"),

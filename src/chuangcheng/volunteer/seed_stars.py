@@ -34,6 +34,7 @@ def _credit(
     while left > 0:
         chunk = min(left, Decimal(rng.choice((2, 3, 4, 4, 6, 8))))
         item = rng.choice(menu)
+        day = today - dt.timedelta(days=rng.randrange(70, 700))
         credit_hours(
             volunteer=v,
             hours=chunk,
@@ -42,7 +43,8 @@ def _credit(
             field=item.field,
             content=item.name,
             station=v.station,
-            served_on=today - dt.timedelta(days=rng.randrange(70, 700)),
+            served_on=day,
+            now=timezone.make_aware(dt.datetime.combine(day, dt.time(18))),  # recorded that day
         )
         left -= chunk
         i += 1

@@ -14,7 +14,7 @@ from chuangcheng.org.access import actor_for
 from chuangcheng.org.people import citizen_facing_name, person_name
 from chuangcheng.org.roles import role_label
 from chuangcheng.web.access import may
-from chuangcheng.web.loops import nav_links, public_links, public_track_url
+from chuangcheng.web.loops import nav_links, public_brand, public_links, public_track_url
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -43,7 +43,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "actor": actor,
         "role_labels": [role_label(r) for r in sorted(actor.roles)],
         "nav_links": links,
-        "public_links": public_links(),
+        "public_links": public_links(request),
+        "public_brand": public_brand(request),
         "public_track_url": public_track_url(),
         "display_name": display,
         "is_admin": bool(getattr(user, "is_staff", False) and getattr(user, "is_active", False)),

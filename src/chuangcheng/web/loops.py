@@ -6,6 +6,7 @@ A loop declares these on its AppConfig (see hotline.apps), so web/ names no loop
     nav = [("hotline:intake", "受理", frozenset({OPERATOR})), ...]   # url name, label, roles
     home_by_role = [(OPERATOR, "hotline:intake"), ...]               # first matching role wins
     public_nav = [("hotline:m_home", "首页"), ...]  # the phone layout's tab bar (url name, label)
+    public_brand = "12345 市民诉求"             # the phone layout's title on this loop's pages
     public_track_page = "hotline:m_track"       # follow a case by its number (sign-in page)
     superuser_home = "hotline:case_list"        # an administrator without a role
     no_role_home = "hotline:m_home"             # a signed-in person with no role at all
@@ -49,13 +50,33 @@ def _first(attribute: str) -> str | None:
     return next((v for c in loop_apps() if (v := getattr(c, attribute, ""))), None)
 
 
-def public_links() -> list[dict[str, str]]:
-    """The phone layout's tab bar: every loop's public pages."""
+def loop_of(request: Any) -> AppConfig | None:
+    """The loop app whose page answers `request` (its URL namespace is the app's label)."""
+    match = getattr(request, "resolver_match", None)
+    namespace = getattr(match, "app_name", "") or ""
+    return next((c for c in loop_apps() if c.label == namespace), None)
+
+
+def _public_loop(request: Any) -> AppConfig | None:
+    """The loop whose phone layout a page wears: its own loop's; on a page of no loop (sign-in,
+    messages) the first loop with public pages."""
+    own = loop_of(request)
+    if own is not None:
+        return own
+    return next((c for c in loop_apps() if getattr(c, "public_nav", None)), None)
+
+
+def public_links(request: Any = None) -> list[dict[str, str]]:
+    """The phone layout's tab bar: the public pages of the loop the page belongs to (a grid
+    worker's page shows none of a resident's 12345 tabs)."""
+    loop = _public_loop(request)
     return [
-        {"url": reverse(name), "label": label}
-        for c in loop_apps()
-        for name, label in getattr(c, "public_nav", [])
+        {"url": reverse(name), "label": label} for name, label in getattr(loop, "public_nav", [])
     ]
+
+
+def public_brand(request: Any = None) -> str:
+    return str(getattr(_public_loop(request), "public_brand", "") or "创城")
 
 
 def public_track_url() -> str:
