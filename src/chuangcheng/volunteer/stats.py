@@ -178,7 +178,6 @@ class Section:
     rows: list[list[Any]] = field(default_factory=list)
     figures: list[tuple[str, Any]] = field(default_factory=list)
     note: str = ""
-    pending: bool = False  # a section another module will fill
 
 
 def _h(v: Any) -> Decimal:
@@ -412,14 +411,14 @@ def section_points(s: StatsScope) -> Section:
     rows: list[list[Any]] = []
     total = [Decimal("0")] * 4
     for pk, st in s.stations.items():
-        r = sums.get(pk)
-        if r is None and pk not in counts:
+        if pk not in sums and pk not in counts:
             continue
+        r = sums.get(pk, {})
         got = [
-            _h(r and r["earned"]),
-            _h(r and r["adjusted"]),
-            -_h(r and r["spent"]),
-            -_h(r and r["expired"]),
+            _h(r.get("earned")),
+            _h(r.get("adjusted")),
+            _h(-(r.get("spent") or 0)),  # spent and expired entries are debits: shown positive
+            _h(-(r.get("expired") or 0)),
         ]
         total = [a + b for a, b in zip(total, got, strict=True)]
         rows.append([st.name, *got, counts.get(pk, 0)])
@@ -459,8 +458,6 @@ def workbook(sections: list[Section], month: Month) -> Workbook:
     wb = Workbook()
     first = True
     for sec in sections:
-        if sec.pending:
-            continue
         ws = wb.active if first else wb.create_sheet()
         assert ws is not None
         first = False
