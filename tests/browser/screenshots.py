@@ -14,11 +14,13 @@ with nine callers), since the few orders a test makes show little there:
     make demo &   # then, once it serves:
     .venv/bin/python tests/browser/screenshots.py http://127.0.0.1:8000 <demo password>
     .venv/bin/python tests/browser/screenshots.py http://127.0.0.1:8000 <demo password> evaluation
+    .venv/bin/python tests/browser/screenshots.py http://127.0.0.1:8000 <demo password> volunteer
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import io
 import os
 from collections.abc import Iterator
@@ -310,9 +312,38 @@ def evaluation_tour(base_url: str, password: str) -> list[Path]:
     return [path for path in saved if path is not None]
 
 
+def volunteer_tour(base_url: str, password: str) -> list[Path]:
+    """新时代文明实践 from the demo's year: a 站's page on a resident's phone, a volunteer's page
+    (hours, star, points), the counter of the 文明团结超市, and the 所's monthly figures of
+    last month."""
+    os.environ["CC_SCREENSHOTS"] = "1"
+    saved: list[Path | None] = []
+    phone = {"width": 390, "height": 844}
+    with _chromium() as browser:
+        page = _demo_page(browser, base_url, "vol_jm", password, "/v/z150103004003/")
+        page.set_viewport_size(phone)
+        saved.append(save(page, "volunteer-station"))
+        page.close()
+        page = _demo_page(browser, base_url, "vol_zyz", password, "/volunteer/me/")
+        page.set_viewport_size(phone)
+        saved.append(save(page, "volunteer-me"))
+        page.close()
+        page = _demo_page(browser, base_url, "vol_zhan", password, "/volunteer/activities/")
+        page.locator("a", has_text="今日：社区环境整治").first.click()
+        page.wait_for_load_state("networkidle")
+        saved.append(save(page, "volunteer-activity"))
+        page.close()
+        last = (dt.date.today().replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
+        page = _demo_page(browser, base_url, "vol_suo", password, f"/volunteer/stats/?month={last}")
+        saved.append(save(page, "volunteer-stats"))
+    return [path for path in saved if path is not None]
+
+
+TOURS = {"evaluation": evaluation_tour, "volunteer": volunteer_tour}
+
 if __name__ == "__main__":
     import sys
 
-    tour = evaluation_tour if sys.argv[3:] == ["evaluation"] else demo_tour
+    tour = TOURS[sys.argv[3]] if sys.argv[3:] else demo_tour
     for path in tour(sys.argv[1].rstrip("/"), sys.argv[2]):
         print(path)

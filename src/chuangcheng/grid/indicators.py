@@ -31,7 +31,6 @@ entries and last visits. Works on PostgreSQL and on SQLite (the demo)."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,6 +43,7 @@ from django.utils import timezone
 
 from chuangcheng.cases.selectors import cases_visible_to, missed_clock_exists
 from chuangcheng.core.errors import ValidationFailed
+from chuangcheng.core.months import month_bounds
 from chuangcheng.grid.ledgers import visible_grids
 from chuangcheng.grid.models import (
     CareEntry,
@@ -63,7 +63,6 @@ from chuangcheng.org.people import person_name
 PATROLS_A_DAY = 2
 IN_GRID_ROADS = (GridEvent.Road.ON_SPOT, GridEvent.Road.CONSULT)
 SATISFIED = (GridEvent.Satisfaction.SATISFIED, GridEvent.Satisfaction.BASIC)
-MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 
 
 @dataclass(frozen=True)
@@ -84,27 +83,13 @@ def parse_month(raw: str | None, now: dt.datetime | None = None) -> Month:
     this one, a 400 in Chinese."""
     now = now or timezone.now()
     today = timezone.localdate(now)
-    raw = (raw or "").strip()
-    if not raw:
-        last = today.replace(day=1) - dt.timedelta(days=1)
-        year, mon = last.year, last.month
-    else:
-        m = MONTH_RE.match(raw)
-        if m is None or not 1 <= int(m.group(2)) <= 12 or int(m.group(1)) < 2000:
-            raise ValidationFailed(
-                "月份格式应为 YYYY-MM，例如 2026-10。", fields={"month": ["格式不对"]}
-            )
-        year, mon = int(m.group(1)), int(m.group(2))
-    first = dt.date(year, mon, 1)
-    if first > today:
-        raise ValidationFailed("不能查看未来月份的指标。", fields={"month": ["晚于本月"]})
-    nxt = dt.date(year + (mon == 12), mon % 12 + 1, 1)
+    first, nxt = month_bounds(raw, today, empty="last", noun="指标")
     tz = timezone.get_current_timezone()
     start = dt.datetime.combine(first, dt.time(), tzinfo=tz)
     end = dt.datetime.combine(nxt, dt.time(), tzinfo=tz)
     current = today < nxt
     days = (today - first).days + 1 if current else (nxt - first).days
-    return Month(f"{year:04d}-{mon:02d}", start, end, min(end, now) if current else end, days)
+    return Month(f"{first:%Y-%m}", start, end, min(end, now) if current else end, days)
 
 
 @dataclass(frozen=True)

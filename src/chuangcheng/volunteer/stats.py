@@ -8,7 +8,6 @@ rendered by one template and one workbook writer."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 import statistics
 from collections import Counter
 from collections.abc import Callable
@@ -22,7 +21,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from chuangcheng.cases.models import CaseClock
-from chuangcheng.core.errors import ValidationFailed
+from chuangcheng.core.months import month_bounds
 from chuangcheng.org.access import Actor
 from chuangcheng.volunteer.models import (
     CampaignCheckin,
@@ -47,7 +46,6 @@ from chuangcheng.volunteer.workflow import KIND, VORDER
 CITY_LEADER = "leader"
 EVALUATION_LEADER = "ev_leader"
 STATS_ROLES = frozenset({STATION, INSTITUTE, CENTRE, CITY_LEADER, EVALUATION_LEADER})
-MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})$")
 TAKEN = ("serving", "rating", "closed")  # an order in these states has been taken (接单)
 
 
@@ -79,22 +77,8 @@ class Month:
 
 def parse_month(raw: str | None, today: dt.date | None = None) -> Month:
     """'2026-10' → that month; empty → this month; anything else, or a month to come, a 400."""
-    today = today or timezone.localdate()
-    raw = (raw or "").strip()
-    if not raw:
-        year, mon = today.year, today.month
-    else:
-        m = MONTH_RE.match(raw)
-        if m is None or not 1 <= int(m.group(2)) <= 12 or int(m.group(1)) < 2000:
-            raise ValidationFailed(
-                "月份格式应为 YYYY-MM，例如 2026-10。", fields={"month": ["格式不对"]}
-            )
-        year, mon = int(m.group(1)), int(m.group(2))
-    first = dt.date(year, mon, 1)
-    if first > today:
-        raise ValidationFailed("不能查看未来月份的统计。", fields={"month": ["晚于本月"]})
-    nxt = dt.date(year + (mon == 12), mon % 12 + 1, 1)
-    return Month(f"{year:04d}-{mon:02d}", first, nxt)
+    first, nxt = month_bounds(raw, today or timezone.localdate(), empty="this", noun="统计")
+    return Month(f"{first:%Y-%m}", first, nxt)
 
 
 # ---------------------------------------------------------------- the scope
