@@ -32,6 +32,7 @@ from chuangcheng.org.roles import role_label
 from chuangcheng.volunteer.seed import VOL_BANNER, build_volunteer_demo
 from chuangcheng.volunteer.seed_campaigns import build_campaign_demo
 from chuangcheng.volunteer.seed_needs import build_needs_demo
+from chuangcheng.volunteer.seed_orders import build_order_history, order_history_line
 from chuangcheng.volunteer.seed_stars import build_star_demo
 
 ROOT = Path(settings.BASE_DIR)
@@ -100,6 +101,10 @@ class Command(BaseCommand):
                 f"{vol['volunteers']} 名志愿者，各状态的服务订单，"
                 f"{vol.get('activities', 0)} 场文明实践活动（含今日一场可扫码签到）。"
             )
+        started = time.monotonic()
+        orders = build_order_history()  # 文明实践: a year of orders at the six 站, once
+        if orders:
+            self.stdout.write(order_history_line(orders, time.monotonic() - started))
         build_campaign_demo(DEMO_PASSWORD)  # 文明实践: the running 百日打卡 campaign
         build_needs_demo(DEMO_PASSWORD)  # 登记群众需求 and a visit's need → the 站 (ADR 0032)
         self._history(options)
