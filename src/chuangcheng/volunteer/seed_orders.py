@@ -228,8 +228,9 @@ def _teams_for(item: MenuItem, st: Station, teams: list[Team], rng: random.Rando
     return first + rest
 
 
-def build_order_history(now: dt.datetime | None = None) -> dict[str, Any]:
-    """Made once: nothing is added when these orders exist (or there are no 站)."""
+def build_order_history(now: dt.datetime | None = None, *, months: int = 12) -> dict[str, Any]:
+    """Made once: nothing is added when these orders exist (or there are no 站). `months`: how
+    far back (a test takes fewer)."""
     now = now or timezone.now()
     made = Case.objects.filter(
         kind=KIND, external_source=EXTERNAL_SOURCE, external_id__contains=f":{KEY}"
@@ -244,10 +245,10 @@ def build_order_history(now: dt.datetime | None = None) -> dict[str, Any]:
     if not stations:
         return {}
     with transaction.atomic():
-        return _build(stations, now)
+        return _build(stations, now, months)
 
 
-def _build(stations: list[Station], now: dt.datetime) -> dict[str, Any]:
+def _build(stations: list[Station], now: dt.datetime, months: int) -> dict[str, Any]:
     rng = random.Random(SEED)
     hashed = make_password(DEMO_PASSWORD)
     tz = timezone.get_current_timezone()
@@ -300,10 +301,11 @@ def _build(stations: list[Station], now: dt.datetime) -> dict[str, Any]:
     item_weights = [CONTENTS[n][0] for n in items]
     days = int(get_setting(RATE_DAYS))
 
-    # when: 40–60 a month from the first day of the month a year ago, in office-ish hours
+    # when: 40–60 a month from the first day of the month `months` ago, in office-ish hours
     local_now = timezone.localtime(now, tz)
     first = local_now.date().replace(day=1)
-    month = first.replace(year=first.year - 1)
+    y, m = divmod(first.year * 12 + first.month - 1 - months, 12)
+    month = dt.date(y, m + 1, 1)
     times: list[dt.datetime] = []
     while month <= first:
         nxt = (month + dt.timedelta(days=32)).replace(day=1)
