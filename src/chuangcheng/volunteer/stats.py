@@ -371,8 +371,8 @@ def section_stars(s: StatsScope) -> Section:
 
 def section_points(s: StatsScope) -> Section:
     """积分发放与兑换 of the month, by the 站/所 where each ledger entry was recorded."""
-    sums = {
-        r["station_id"]: r
+    sums: dict[int, dict[str, Any]] = {
+        r["station_id"]: dict(r)
         for r in PointEntry.objects.filter(
             station_id__in=s.ids, created_at__gte=s.month.start, created_at__lt=s.month.end
         )
