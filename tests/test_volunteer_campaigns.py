@@ -196,12 +196,16 @@ def test_a_check_in_keeps_a_scaled_photo_without_exif_and_sends_the_signal(world
 def test_the_same_day_twice_counts_once(world: Any) -> None:
     c = world["campaign"]
     calls: list[Any] = []
-    campaign_day_checked.connect(lambda sender, **kw: calls.append(kw), weak=False)
+
+    def listen(sender: Any, **kw: Any) -> None:
+        calls.append(kw)
+
+    campaign_day_checked.connect(listen)
     try:
         a = do_checkin("vol_jm", c)
         b = do_checkin("vol_jm", c)
-    finally:
-        campaign_day_checked.receivers.clear()
+    finally:  # only this listener: the points rules stay connected for the tests after
+        campaign_day_checked.disconnect(listen)
     assert (a.created, b.created) == (True, False) and a.checkin.pk == b.checkin.pk
     assert CampaignCheckin.objects.filter(campaign=c).count() == 1 and len(calls) == 1
     assert CampaignParticipant.objects.filter(campaign=c).count() == 1
