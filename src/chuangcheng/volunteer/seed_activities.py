@@ -175,12 +175,16 @@ def build_activities_demo(now: dt.datetime) -> dict[str, Any]:
     start = now - dt.timedelta(minutes=30)  # today's, where vol_zyz checks in
     today_act = _activity(rng, home, teams.get(home.pk, []), start, 3, n)
     today_act.title, today_act.address = "今日：社区环境整治", "中山西路社区党群服务中心"
+    today_act.field = ServiceField.ECOLOGY
+    today_act.duties = "清理楼道堆物和绿地垃圾，劝导居民垃圾分类投放"
     today_act.lat = float(home.unit.region.lat or 40.81)
     today_act.lng = float(home.unit.region.lng or 111.65)
     next_week = _activity(
         rng, home, teams.get(home.pk, []), today + dt.timedelta(days=7, hours=9), 2, n + 1
     )
     next_week.title = "下周：文明交通劝导"
+    next_week.field = ServiceField.OTHER
+    next_week.duties = "在路口劝导行人和电动车遵守信号灯、不闯红灯"
     acts += [today_act, next_week]
     acts = Activity.objects.bulk_create(acts)
     if any(a.pk is None for a in acts):
