@@ -359,10 +359,11 @@ FROM grid_person p WHERE p.id %% 1000 = 7 AND p.id >= %(first)s
 # a year of visits by the grid's worker: the last one 0.1–0.9 gaps ago (15 %: 1.05–1.6 gaps
 # ago, overdue), then one every 0.6–0.95 gap back to a year ago
 SQL_VISITS = """
-INSERT INTO grid_visit (person_id, visitor_id, at, method, found, needs, client_key, recorded_at)
+INSERT INTO grid_visit (person_id, visitor_id, at, method, found, needs, need_to, client_key,
+                        recorded_at)
 SELECT e.person_id, gp.user_id, v.at,
        CASE WHEN e.tier = 'high' OR k %% 3 <> 0 THEN 'home' ELSE 'message' END,
-       '身体状况良好，生活能自理', '', 'bench-' || e.id || '-' || k, v.at
+       '身体状况良好，生活能自理', '', '', 'bench-' || e.id || '-' || k, v.at
 FROM grid_careentry e
 JOIN grid_residence r ON r.person_id = e.person_id AND r."end" IS NULL
 JOIN grid_home h ON h.id = r.home_id

@@ -72,7 +72,7 @@ class AssignForm(forms.Form):
 
 for kind, prefix, crew, name in (
     ("tlr_fix", "TF", FIXER, "tlr_to_fix"),
-    ("tlr_paint", "TP", PAINTER, "tlr_to_paint"),
+    ("tlr_paint", "TQ", PAINTER, "tlr_to_paint"),
 ):
     register(
         Workflow(
