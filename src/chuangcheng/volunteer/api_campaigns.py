@@ -41,13 +41,13 @@ class CampaignOut(serializers.Serializer):
     checked_today = serializers.BooleanField()
 
 
-class CheckinIn(serializers.Serializer):
+class CampaignCheckinIn(serializers.Serializer):
     photo = serializers.FileField(help_text="打卡照片（去除位置等 EXIF 信息后保存）")
     note = serializers.CharField(required=False, allow_blank=True, help_text="心得（选填）")
     day = serializers.DateField(required=False, help_text="只能是今天；不填即今天")
 
 
-class CheckinOut(serializers.Serializer):
+class CampaignCheckinOut(serializers.Serializer):
     id = serializers.IntegerField()
     campaign = serializers.IntegerField()
     day = serializers.DateField()
@@ -106,10 +106,10 @@ class CheckinView(APIView):
     @extend_schema(
         summary="百日打卡：今日打卡（同一天重复提交返回第一次的打卡，200）",
         operation_id="v1_volunteer_campaign_checkin",
-        request={"multipart/form-data": CheckinIn},
+        request={"multipart/form-data": CampaignCheckinIn},
         responses={
-            201: CheckinOut,
-            200: CheckinOut,
+            201: CampaignCheckinOut,
+            200: CampaignCheckinOut,
             400: ErrorOut,
             401: ErrorOut,
             403: ErrorOut,
@@ -150,4 +150,4 @@ class CheckinView(APIView):
             "current_streak": s.current,
             "longest_streak": s.longest,
         }
-        return Response(CheckinOut(body).data, status=201 if result.created else 200)
+        return Response(CampaignCheckinOut(body).data, status=201 if result.created else 200)

@@ -12,8 +12,6 @@ from django.contrib import messages
 from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -29,8 +27,6 @@ from chuangcheng.volunteer.services import volunteer_of
 from chuangcheng.web.access import error_page, page
 from chuangcheng.web.views.common import paginate
 
-# blocks other parts of the loop add to a volunteer's page, shown when they exist
-OPTIONAL_BLOCKS = ("volunteer/m/_my_activities.html", "volunteer/m/_my_points.html")
 HISTORY_PAGE = 20
 
 
@@ -55,20 +51,9 @@ def cert_verify(request: HttpRequest, number: str) -> HttpResponse:
 
 
 # ---------------------------------------------------------------- a volunteer's page
-def optional_blocks() -> list[str]:
-    found = []
-    for name in OPTIONAL_BLOCKS:
-        try:
-            get_template(name)
-        except TemplateDoesNotExist:
-            continue
-        found.append(name)
-    return found
-
-
 def my_documents(request: HttpRequest, v: Volunteer | None) -> dict[str, Any]:
     """What /volunteer/me/ adds for hours, stars and certificates (the view calls this)."""
-    ctx: dict[str, Any] = {"optional_blocks": optional_blocks()}
+    ctx: dict[str, Any] = {}
     if v is None:
         return ctx
     entries = HourEntry.objects.filter(volunteer=v)
