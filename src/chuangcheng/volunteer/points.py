@@ -105,6 +105,20 @@ def balance_of(account: PointAccount) -> Decimal:
 
 
 # ---------------------------------------------------------------- the one writer
+def _apply(balance: Decimal, points: Decimal, *, clip: bool) -> tuple[Decimal, Decimal, Decimal]:
+    """(points written, balance after, shortfall) of an entry on `balance`: a debit larger than
+    the balance is refused, or with `clip` takes what there is and records the rest."""
+    after = balance + points
+    if after >= 0:
+        return points, after, Decimal("0")
+    if not clip:
+        raise ValidationFailed(
+            f"积分不足：当前余额 {balance} 分，需要 {-points} 分。",
+            fields={"points": ["余额不足"]},
+        )
+    return -balance, Decimal("0"), -after
+
+
 def post(
     account: PointAccount,
     *,
@@ -132,15 +146,7 @@ def post(
             existing = PointEntry.objects.filter(ref=ref).first()
             if existing is not None:
                 return existing, False
-        shortfall = Decimal("0")
-        after = acc.balance + points
-        if after < 0:
-            if not clip:
-                raise ValidationFailed(
-                    f"积分不足：当前余额 {acc.balance} 分，需要 {-points} 分。",
-                    fields={"points": ["余额不足"]},
-                )
-            shortfall, points, after = -after, -acc.balance, Decimal("0")
+        points, after, shortfall = _apply(acc.balance, points, clip=clip)
         entry = PointEntry.objects.create(
             account=acc,
             kind=kind,
@@ -214,9 +220,7 @@ def earn_for_hours(entries: list[HourEntry]) -> int:
                 pts = points_for_hours(e.hours, e.field)
                 if pts == 0:
                     continue
-                shortfall, after = Decimal("0"), balance + pts
-                if after < 0:
-                    shortfall, pts, after = -after, -balance, Decimal("0")
+                pts, after, shortfall = _apply(balance, pts, clip=True)
                 rows.append(
                     PointEntry(
                         account=acc,
